@@ -1,0 +1,260 @@
+"""Settings: config/kiosk.toml with KIOSK_<SECTION>_<KEY> environment overrides, validated at start.
+
+A wrong setting stops start-up with a ConfigError whose message is one sentence naming the setting,
+where it came from, and what is expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "kiosk.toml"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class StationSettings:
+    name: str = "Nurses' station"
+    id: str = "STATION-1"
+
+
+@dataclass(frozen=True)
+class UnitSettings:
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class FhirAuthSettings:
+    type: str = "none"
+    username: str = ""
+    password: str = ""
+    token: str = ""
+    client_id: str = ""
+    private_key_path: str = ""
+    key_id: str = ""
+    algorithm: str = "RS384"
+    token_url: str = ""
+    scope: str = "system/*.read system/*.write"
+
+
+@dataclass(frozen=True)
+class FhirSettings:
+    base_url: str = "http://127.0.0.1:8090/fhir"
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    read_retries: int = 2
+    page_size: int = 200
+    auth: FhirAuthSettings = field(default_factory=FhirAuthSettings)
+
+
+@dataclass(frozen=True)
+class IdentifierSettings:
+    mrn: str = ""
+    encounter: str = ""
+    accession: str = ""
+    location: str = ""
+    practitioner: str = ""
+    code_systems: str = ""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///var/kiosk.db"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    secret_key: str = ""
+    secure_cookies: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    station: StationSettings = field(default_factory=StationSettings)
+    unit: UnitSettings = field(default_factory=UnitSettings)
+    fhir: FhirSettings = field(default_factory=FhirSettings)
+    identifiers: IdentifierSettings = field(default_factory=IdentifierSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    root: Path = PROJECT_ROOT
+    source: str = "defaults"
+
+    @property
+    def var_dir(self) -> Path:
+        return self.root / "var"
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path resolved against the project root."""
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(self.root / url[len(prefix):])
+        return url
+
+
+def _coerce(value: Any, target: type, name: str, origin: str) -> Any:
+    if target is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise ConfigError(f"Setting {name} ({origin}) must be true or false, not {value!r}.")
+    if target is int:
+        if isinstance(value, bool):
+            raise ConfigError(f"Setting {name} ({origin}) must be a whole number, not {value!r}.")
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise ConfigError(f"Setting {name} ({origin}) must be a whole number, not {value!r}.") from None
+    if target is float:
+        try:
+            return float(str(value).strip())
+        except ValueError:
+            raise ConfigError(f"Setting {name} ({origin}) must be a number, not {value!r}.") from None
+    if not isinstance(value, str):
+        raise ConfigError(f"Setting {name} ({origin}) must be text, not {value!r}.")
+    return value
+
+
+def _env_name(path: list[str]) -> str:
+    return "KIOSK_" + "_".join(p.upper() for p in path)
+
+
+def _build(cls: type, data: dict[str, Any], path: list[str], env: dict[str, str], origin: str) -> Any:
+    hints = get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    known = {f.name for f in dataclasses.fields(cls) if f.name not in ("root", "source")}
+    for key in data:
+        if key not in known:
+            dotted = ".".join([*path, key])
+            raise ConfigError(f"Setting {dotted} in {origin} is not a known setting; check its spelling.")
+    for f in dataclasses.fields(cls):
+        if f.name in ("root", "source"):
+            continue
+        target = hints[f.name]
+        sub_path = [*path, f.name]
+        dotted = ".".join(sub_path)
+        if dataclasses.is_dataclass(target):
+            section = data.get(f.name, {})
+            if not isinstance(section, dict):
+                raise ConfigError(f"Setting {dotted} in {origin} must be a [{dotted}] table.")
+            kwargs[f.name] = _build(target, section, sub_path, env, origin)
+            continue
+        env_key = _env_name(sub_path)
+        if env_key in env:
+            kwargs[f.name] = _coerce(env[env_key], target, dotted, f"environment variable {env_key}")
+        elif f.name in data:
+            kwargs[f.name] = _coerce(data[f.name], target, dotted, origin)
+    return cls(**kwargs)
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read the TOML file (KIOSK_CONFIG or config/kiosk.toml), apply KIOSK_* overrides, validate."""
+    env = dict(os.environ if env is None else env)
+    config_path = Path(path or env.get("KIOSK_CONFIG") or DEFAULT_CONFIG)
+    if not config_path.exists():
+        raise ConfigError(f"Settings file {config_path} does not exist (set KIOSK_CONFIG to its path).")
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"Settings file {config_path} is not valid TOML: {e}.") from None
+    origin = str(config_path)
+    settings = _build(Settings, data, [], env, origin)
+    root = Path(env.get("KIOSK_ROOT") or config_path.resolve().parent.parent)
+    settings = dataclasses.replace(settings, root=root, source=origin)
+    validate(settings)
+    return settings
+
+
+AUTH_TYPES = ("none", "basic", "bearer", "smart")
+SIGNING_ALGORITHMS = ("RS384", "ES384")
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def validate(s: Settings) -> None:
+    """Check every setting; raise ConfigError naming the first wrong one."""
+    _require(bool(s.station.name.strip()), "Setting station.name must not be empty (KIOSK_STATION_NAME).")
+    _require(bool(s.station.id.strip()), "Setting station.id must not be empty (KIOSK_STATION_ID).")
+    _require(
+        s.unit.location.startswith("Location/") or "|" in s.unit.location,
+        "Setting unit.location must be 'Location/<id>' or '<identifier system>|<value>' "
+        f"(KIOSK_UNIT_LOCATION), not {s.unit.location!r}.",
+    )
+    _require(
+        _is_http_url(s.fhir.base_url),
+        f"Setting fhir.base_url must be an http(s) URL (KIOSK_FHIR_BASE_URL), not {s.fhir.base_url!r}.",
+    )
+    for name in ("connect_timeout", "read_timeout"):
+        value = getattr(s.fhir, name)
+        _require(
+            0 < value <= 120,
+            f"Setting fhir.{name} must be between 0 and 120 seconds (KIOSK_FHIR_{name.upper()}), not {value}.",
+        )
+    _require(0 <= s.fhir.read_retries <= 5, "Setting fhir.read_retries must be between 0 and 5.")
+    _require(10 <= s.fhir.page_size <= 1000, "Setting fhir.page_size must be between 10 and 1000.")
+    auth = s.fhir.auth
+    _require(
+        auth.type in AUTH_TYPES,
+        f"Setting fhir.auth.type must be one of {', '.join(AUTH_TYPES)} (KIOSK_FHIR_AUTH_TYPE), not {auth.type!r}.",
+    )
+    if auth.type == "basic":
+        _require(
+            bool(auth.username and auth.password),
+            "Setting fhir.auth.type is basic, so fhir.auth.username and fhir.auth.password "
+            "(KIOSK_FHIR_AUTH_PASSWORD) must be set.",
+        )
+    if auth.type == "bearer":
+        _require(
+            bool(auth.token),
+            "Setting fhir.auth.type is bearer, so fhir.auth.token (KIOSK_FHIR_AUTH_TOKEN) must be set.",
+        )
+    if auth.type == "smart":
+        _require(bool(auth.client_id), "Setting fhir.auth.client_id must be set for SMART Backend Services.")
+        _require(
+            auth.algorithm in SIGNING_ALGORITHMS,
+            f"Setting fhir.auth.algorithm must be RS384 or ES384, not {auth.algorithm!r}.",
+        )
+        key_path = Path(auth.private_key_path) if auth.private_key_path else None
+        _require(
+            key_path is not None and key_path.is_file(),
+            "Setting fhir.auth.private_key_path must name a readable PEM private key file "
+            f"(KIOSK_FHIR_AUTH_PRIVATE_KEY_PATH), not {auth.private_key_path!r}.",
+        )
+        _require(bool(auth.key_id), "Setting fhir.auth.key_id (the kid of the signing key) must be set.")
+        if auth.token_url:
+            _require(_is_http_url(auth.token_url), "Setting fhir.auth.token_url must be an http(s) URL.")
+    for name in ("mrn", "encounter", "accession", "location", "practitioner", "code_systems"):
+        value = getattr(s.identifiers, name)
+        _require(
+            value.startswith(("urn:oid:", "urn:uuid:", "http://", "https://")),
+            f"Setting identifiers.{name} must be a URI (urn:oid:..., http(s)://...), not {value!r}.",
+        )
+    _require(
+        s.database.url.startswith(("sqlite:///", "postgresql")),
+        f"Setting database.url must be a sqlite:/// or postgresql URL (KIOSK_DATABASE_URL), not {s.database.url!r}.",
+    )
+    _require(1 <= s.web.port <= 65535, f"Setting web.port must be a TCP port number, not {s.web.port}.")
+    _require(1 <= s.web.workers <= 32, f"Setting web.workers must be between 1 and 32, not {s.web.workers}.")
