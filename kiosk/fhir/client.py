@@ -1,0 +1,531 @@
+"""The FHIR HTTP client: the only code in the kiosk that sends requests to the FHIR server.
+
+- one pooled httpx client per process, explicit connect/read timeouts;
+- idempotent reads retried on connection errors and HTTP 503, with backoff; writes never retried here
+  (a retried create must be conditional, which is the caller's choice of `if_none_exist`);
+- every update carries If-Match; HTTP 412 becomes FhirConflict with the server's current version;
+- searches follow `next` links, resolve `_include`d resources, and ask the server to refuse unknown
+  parameters (Prefer: handling=strict) instead of silently ignoring them;
+- every request is counted, per Flask request (or any `count_requests()` block) and in total.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from .auth import Authenticator
+from .errors import (
+    FhirAuthError,
+    FhirConflict,
+    FhirError,
+    FhirNotFound,
+    FhirUnavailable,
+    outcome_text,
+)
+from .validation import check_for_write
+
+log = logging.getLogger("kiosk.fhir")
+
+FHIR_JSON = "application/fhir+json"
+#: Above this many characters of query string a search is sent as POST [type]/_search.
+MAX_GET_QUERY = 3500
+
+SearchParams = Sequence[tuple[str, str]] | Mapping[str, str]
+
+
+@dataclass
+class RequestCounter:
+    """How many FHIR requests were made, and of which kind, inside one block (one page render)."""
+
+    total: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str) -> None:
+        self.total += 1
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+
+_counter: contextvars.ContextVar[RequestCounter | None] = contextvars.ContextVar("fhir_counter", default=None)
+
+
+@contextmanager
+def count_requests() -> Iterator[RequestCounter]:
+    """Count the FHIR requests made inside the block (used per web request, by tests and benchmarks)."""
+    counter = RequestCounter()
+    token = _counter.set(counter)
+    try:
+        yield counter
+    finally:
+        _counter.reset(token)
+
+
+def current_counter() -> RequestCounter | None:
+    return _counter.get()
+
+
+def resource_json(resource: Any) -> dict[str, Any]:
+    """A resource as plain JSON, from an R4B model or a dict."""
+    if isinstance(resource, dict):
+        return resource
+    return json.loads(resource.model_dump_json())
+
+
+def is_version_conflict(outcome: Any) -> bool:
+    """412/409 also answer a conditional create or reference that matched several resources; only a
+    version mismatch is a conflict with another station."""
+    issues = outcome.get("issue", []) if isinstance(outcome, dict) else []
+    return not any(i.get("code") in ("multiple-matches", "duplicate", "not-found") for i in issues)
+
+
+def identifier_query(system: str, value: str) -> str:
+    """The search query 'identifier=<system>|<value>' for If-None-Exist and conditional references."""
+    return urlencode([("identifier", f"{system}|{value}")])
+
+
+def version_of(resource: Mapping[str, Any]) -> str | None:
+    return (resource.get("meta") or {}).get("versionId")
+
+
+def reference_key(reference: str) -> str:
+    """'http://server/fhir/Patient/1/_history/2' or 'Patient/1' -> 'Patient/1'."""
+    path = reference.split("?", 1)[0].rstrip("/")
+    parts = path.split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return "/".join(parts[-2:])
+
+
+@dataclass
+class SearchResult:
+    """Matches and _included resources of a search, as JSON, in server order, each once."""
+
+    matches: list[dict[str, Any]]
+    included: dict[str, dict[str, Any]]
+    total: int | None
+    pages: int
+
+    def resolve(self, reference: str | None) -> dict[str, Any] | None:
+        """The included (or matched) resource a reference points to, if the search brought it."""
+        if not reference:
+            return None
+        key = reference_key(reference)
+        found = self.included.get(key)
+        if found is None:
+            for m in self.matches:
+                if f"{m.get('resourceType')}/{m.get('id')}" == key:
+                    return m
+        return found
+
+    def of_type(self, resource_type: str) -> list[dict[str, Any]]:
+        """Included resources of one type."""
+        return [r for r in self.included.values() if r.get("resourceType") == resource_type]
+
+
+@dataclass
+class WriteResult:
+    resource: dict[str, Any]
+    created: bool
+
+    @property
+    def id(self) -> str:
+        return str(self.resource.get("id"))
+
+    @property
+    def version(self) -> str | None:
+        return version_of(self.resource)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource.get('resourceType')}/{self.id}"
+
+
+@dataclass
+class TransactionEntryResult:
+    status: str
+    location: str | None
+    etag: str | None
+    resource: dict[str, Any] | None
+
+    @property
+    def reference(self) -> str | None:
+        if self.resource and self.resource.get("id"):
+            return f"{self.resource['resourceType']}/{self.resource['id']}"
+        if self.location:
+            return reference_key(self.location)
+        return None
+
+    @property
+    def created(self) -> bool:
+        return self.status.startswith("201")
+
+
+class Transaction:
+    """A transaction Bundle under construction: creates with urn:uuid fullUrls, updates with ifMatch."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict[str, Any]] = []
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def create(self, resource: Any, if_none_exist: str | None = None) -> str:
+        """Add a create; returns the urn:uuid other entries use to reference the new resource."""
+        body = resource_json(resource)
+        check_for_write(body)
+        full_url = f"urn:uuid:{uuid.uuid4()}"
+        request: dict[str, Any] = {"method": "POST", "url": body["resourceType"]}
+        if if_none_exist:
+            request["ifNoneExist"] = if_none_exist
+        self.entries.append({"fullUrl": full_url, "resource": body, "request": request})
+        return full_url
+
+    def update(self, resource: Any, version: str | None) -> None:
+        """Add an update; `version` is the versionId read, sent as ifMatch (never omitted)."""
+        body = resource_json(resource)
+        check_for_write(body)
+        if not body.get("id"):
+            raise ValueError("an update needs the resource id")
+        if not version:
+            raise ValueError("an update needs the version that was read (If-Match)")
+        self.entries.append(
+            {
+                "fullUrl": f"{body['resourceType']}/{body['id']}",
+                "resource": body,
+                "request": {"method": "PUT", "url": f"{body['resourceType']}/{body['id']}",
+                            "ifMatch": f'W/"{version}"'},
+            }
+        )
+
+    def bundle(self) -> dict[str, Any]:
+        return {"resourceType": "Bundle", "type": "transaction", "entry": self.entries}
+
+
+class FhirClient:
+    """Thread-safe; share one per process (it pools connections)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 10.0,
+        read_retries: int = 2,
+        page_size: int = 200,
+        authenticator: Authenticator | None = None,
+        backoff: float = 0.25,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.read_retries = read_retries
+        self.page_size = page_size
+        self.backoff = backoff
+        self.auth = authenticator or Authenticator()
+        self.total_requests = 0
+        timeout = httpx.Timeout(read_timeout, connect=connect_timeout, write=read_timeout, pool=connect_timeout)
+        self.timeout = timeout
+        self.http = httpx.Client(
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            headers={"Accept": FHIR_JSON, "User-Agent": "unit-coordinator-kiosk/0.1"},
+            transport=transport,
+            follow_redirects=False,
+        )
+        self._host = urlsplit(self.base_url).netloc
+
+    def close(self) -> None:
+        self.http.close()
+
+    # ------------------------------------------------------------------ transport
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        kind: str,
+        idempotent: bool,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        form: str | None = None,
+    ) -> httpx.Response:
+        attempts = 1 + (self.read_retries if idempotent else 0)
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            req_headers = {**(headers or {}), **self.auth.headers(self.http)}
+            content: bytes | None = None
+            if body is not None:
+                content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+                req_headers["Content-Type"] = f"{FHIR_JSON}; charset=utf-8"
+            elif form is not None:
+                content = form.encode("ascii")
+                req_headers["Content-Type"] = "application/x-www-form-urlencoded"
+            self._count(kind)
+            started = time.perf_counter()
+            try:
+                response = self.http.request(method, url, headers=req_headers, content=content)
+            except httpx.TimeoutException as e:
+                if isinstance(e, httpx.ConnectTimeout) and attempt < attempts:
+                    self._pause(attempt)
+                    continue
+                raise FhirUnavailable(
+                    f"The FHIR server did not answer in time ({self._timeout_text(e)}); nothing was changed "
+                    "by this request if it was a read. Try again in a moment."
+                ) from None
+            except httpx.TransportError as e:
+                if attempt < attempts:
+                    self._pause(attempt)
+                    continue
+                raise FhirUnavailable(
+                    f"The FHIR server at {self._host} cannot be reached ({type(e).__name__}). "
+                    "Check that it is running and the network is up."
+                ) from None
+            log.debug("FHIR %s %s -> %s in %.1f ms", method, kind, response.status_code,
+                      (time.perf_counter() - started) * 1000)
+            if response.status_code == 401 and self.auth.can_refresh and not refreshed:
+                self.auth.invalidate()
+                refreshed = True
+                continue
+            if response.status_code == 503 and attempt < attempts:
+                self._pause(attempt)
+                continue
+            return response
+
+    def _timeout_text(self, e: httpx.TimeoutException) -> str:
+        if isinstance(e, httpx.ConnectTimeout):
+            return f"no connection within {self.timeout.connect:g} s"
+        return f"no answer within {self.timeout.read:g} s"
+
+    def _pause(self, attempt: int) -> None:
+        time.sleep(self.backoff * (2 ** (attempt - 1)))
+
+    def _count(self, kind: str) -> None:
+        self.total_requests += 1
+        counter = _counter.get()
+        if counter is not None:
+            counter.add(kind)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    def _raise_for(self, response: httpx.Response, what: str) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        body = self._json(response)
+        detail = outcome_text(body)
+        suffix = f": {detail}" if detail else "."
+        issues = (body or {}).get("issue", []) if isinstance(body, dict) else []
+        if status in (401, 403):
+            raise FhirAuthError(f"The FHIR server refused the kiosk's credentials for {what} "
+                                f"(HTTP {status}){suffix}", status=status, issues=issues)
+        if status in (404, 410):
+            raise FhirNotFound(f"{what} was not found on the FHIR server (HTTP {status}){suffix}",
+                               status=status, issues=issues)
+        if status in (409, 412) and is_version_conflict(body):
+            raise FhirConflict(f"{what} was changed at another station since it was read; nothing was "
+                               f"written{suffix}", issues=issues)
+        if status >= 500:
+            raise FhirUnavailable(f"The FHIR server failed while handling {what} (HTTP {status}){suffix}",
+                                  status=status, issues=issues)
+        raise FhirError(f"The FHIR server refused {what} (HTTP {status}){suffix}", status=status, issues=issues)
+
+    # ------------------------------------------------------------------ reads
+
+    def metadata(self) -> dict[str, Any]:
+        response = self._send("GET", self._url("metadata"), kind="metadata", idempotent=True)
+        self._raise_for(response, "the CapabilityStatement")
+        body = self._json(response)
+        if not isinstance(body, dict) or body.get("resourceType") != "CapabilityStatement":
+            raise FhirError("The FHIR server's /metadata is not a CapabilityStatement.")
+        return body
+
+    def read(self, resource_type: str, resource_id: str) -> dict[str, Any]:
+        """The current version of a resource, as JSON (meta.versionId is its version)."""
+        response = self._send("GET", self._url(f"{resource_type}/{resource_id}"), kind=f"read {resource_type}",
+                              idempotent=True)
+        self._raise_for(response, f"{resource_type}/{resource_id}")
+        body = self._json(response)
+        self._fill_version(body, response)
+        return body
+
+    def vread(self, resource_type: str, resource_id: str, version: str) -> dict[str, Any]:
+        response = self._send("GET", self._url(f"{resource_type}/{resource_id}/_history/{version}"),
+                              kind=f"vread {resource_type}", idempotent=True)
+        self._raise_for(response, f"{resource_type}/{resource_id} version {version}")
+        body = self._json(response)
+        self._fill_version(body, response)
+        return body
+
+    @staticmethod
+    def _fill_version(body: Any, response: httpx.Response) -> None:
+        """Servers that send the version only in the ETag still give the caller meta.versionId."""
+        if not isinstance(body, dict):
+            return
+        etag = response.headers.get("ETag", "")
+        if etag and not version_of(body):
+            body.setdefault("meta", {})["versionId"] = etag.removeprefix("W/").strip('"')
+
+    def search(self, resource_type: str, params: SearchParams, *, max_pages: int = 100) -> SearchResult:
+        """All matches of a search (following `next` links) plus the resources it _included."""
+        items = list(params.items()) if isinstance(params, Mapping) else list(params)
+        if not any(k == "_count" for k, _ in items):
+            items.append(("_count", str(self.page_size)))
+        query = urlencode(items)
+        headers = {"Prefer": "handling=strict"}
+        kind = f"search {resource_type}"
+        if len(query) > MAX_GET_QUERY:
+            response = self._send("POST", self._url(f"{resource_type}/_search"), kind=kind, idempotent=True,
+                                  headers=headers, form=query)
+        else:
+            response = self._send("GET", self._url(f"{resource_type}?{query}"), kind=kind, idempotent=True,
+                                  headers=headers)
+        matches: list[dict[str, Any]] = []
+        included: dict[str, dict[str, Any]] = {}
+        seen: set[str] = set()
+        total: int | None = None
+        pages = 0
+        while True:
+            self._raise_for(response, f"the {resource_type} search")
+            bundle = self._json(response)
+            if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+                raise FhirError(f"The {resource_type} search did not return a Bundle.")
+            pages += 1
+            if total is None and isinstance(bundle.get("total"), int):
+                total = bundle["total"]
+            for entry in bundle.get("entry") or []:
+                resource = entry.get("resource")
+                if not isinstance(resource, dict):
+                    continue
+                mode = (entry.get("search") or {}).get("mode", "match")
+                if mode == "outcome" or resource.get("resourceType") == "OperationOutcome":
+                    self._check_outcome(resource, resource_type)
+                    continue
+                key = f"{resource.get('resourceType')}/{resource.get('id')}"
+                if mode == "include":
+                    included.setdefault(key, resource)
+                elif key not in seen:
+                    seen.add(key)
+                    matches.append(resource)
+            next_url = next((link.get("url") for link in bundle.get("link") or []
+                             if link.get("relation") == "next"), None)
+            if not next_url or pages >= max_pages:
+                break
+            if urlsplit(next_url).netloc not in ("", self._host):
+                raise FhirError("The FHIR server's next page link points to another server; the kiosk "
+                                "did not follow it.")
+            response = self._send("GET", next_url if "://" in next_url else self._url(next_url), kind=kind,
+                                  idempotent=True, headers=headers)
+        return SearchResult(matches=matches, included=included, total=total, pages=pages)
+
+    @staticmethod
+    def _check_outcome(outcome: dict[str, Any], resource_type: str) -> None:
+        """A search outcome saying a parameter was ignored means the results are wrong: refuse them."""
+        for issue in outcome.get("issue") or []:
+            if issue.get("severity") in ("error", "fatal") or issue.get("code") == "not-supported":
+                raise FhirError(f"The FHIR server could not run the {resource_type} search as asked: "
+                                f"{outcome_text(outcome)}")
+
+    # ------------------------------------------------------------------ writes
+
+    def create(self, resource: Any, *, if_none_exist: str | None = None) -> WriteResult:
+        """Create a resource. With `if_none_exist` (a search query) a retry finds the first one instead."""
+        body = resource_json(resource)
+        check_for_write(body)
+        rtype = body["resourceType"]
+        headers = {"Prefer": "return=representation"}
+        if if_none_exist:
+            headers["If-None-Exist"] = if_none_exist
+        response = self._send("POST", self._url(rtype), kind=f"create {rtype}", idempotent=False,
+                              headers=headers, body=body)
+        self._raise_for(response, f"the new {rtype}")
+        created = response.status_code == 201
+        result = self._json(response)
+        if not isinstance(result, dict) or result.get("resourceType") != rtype:
+            location = response.headers.get("Location") or response.headers.get("Content-Location")
+            if not location:
+                raise FhirError(f"The FHIR server created {rtype} but did not say where.")
+            result = self.read(rtype, reference_key(location).split("/")[1])
+        self._fill_version(result, response)
+        return WriteResult(result, created)
+
+    def update(self, resource: Any, *, version: str | None) -> WriteResult:
+        """Update with If-Match on `version` (the versionId that was read). 412 -> FhirConflict."""
+        body = resource_json(resource)
+        check_for_write(body)
+        rtype, rid = body["resourceType"], body.get("id")
+        if not rid:
+            raise ValueError("an update needs the resource id")
+        if not version:
+            raise ValueError("an update needs the version that was read (If-Match)")
+        response = self._send("PUT", self._url(f"{rtype}/{rid}"), kind=f"update {rtype}", idempotent=False,
+                              headers={"If-Match": f'W/"{version}"', "Prefer": "return=representation"},
+                              body=body)
+        if response.status_code in (409, 412) and is_version_conflict(self._json(response)):
+            raise self._conflict(rtype, rid, response)
+        self._raise_for(response, f"{rtype}/{rid}")
+        result = self._json(response)
+        if not isinstance(result, dict) or result.get("resourceType") != rtype:
+            result = self.read(rtype, rid)
+        self._fill_version(result, response)
+        return WriteResult(result, response.status_code == 201)
+
+    def _conflict(self, rtype: str, rid: str, response: httpx.Response) -> FhirConflict:
+        detail = outcome_text(self._json(response))
+        try:
+            current = self.read(rtype, rid)
+        except FhirError:
+            current = None
+        return FhirConflict(
+            f"{rtype}/{rid} was changed at another station since it was read; nothing was written"
+            + (f" ({detail})" if detail else "") + ".",
+            resource_type=rtype, resource_id=rid, current=current,
+        )
+
+    def transaction(self, tx: Transaction) -> list[TransactionEntryResult]:
+        """Send a transaction Bundle: all of it happens or none of it (412 on any entry -> FhirConflict)."""
+        if not tx.entries:
+            return []
+        response = self._send("POST", self.base_url, kind="transaction", idempotent=False,
+                              headers={"Prefer": "return=representation"}, body=tx.bundle())
+        if response.status_code in (409, 412) and is_version_conflict(self._json(response)):
+            detail = outcome_text(self._json(response))
+            raise FhirConflict(
+                "Something in this change was changed at another station since it was read; nothing was "
+                "written" + (f" ({detail})" if detail else "") + "."
+            )
+        self._raise_for(response, "the transaction")
+        bundle = self._json(response)
+        if not isinstance(bundle, dict) or bundle.get("type") != "transaction-response":
+            raise FhirError("The FHIR server did not answer the transaction with a transaction-response.")
+        results = []
+        for entry in bundle.get("entry") or []:
+            resp = entry.get("response") or {}
+            results.append(TransactionEntryResult(
+                status=str(resp.get("status", "")), location=resp.get("location"), etag=resp.get("etag"),
+                resource=entry.get("resource"),
+            ))
+        if len(results) != len(tx.entries):
+            raise FhirError("The transaction-response does not have one entry per request.")
+        return results

@@ -1,0 +1,72 @@
+"""Code systems and codes the kiosk reads and writes (R4). Standard systems where a fitting code exists."""
+
+from __future__ import annotations
+
+V2_0116 = "http://terminology.hl7.org/CodeSystem/v2-0116"
+LOCATION_PHYSICAL_TYPE = "http://terminology.hl7.org/CodeSystem/location-physical-type"
+V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+V3_PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+DISCHARGE_DISPOSITION = "http://terminology.hl7.org/CodeSystem/discharge-disposition"
+FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
+TASK_CODE = "http://hl7.org/fhir/CodeSystem/task-code"
+ADMINISTRATIVE_GENDER = "http://hl7.org/fhir/administrative-gender"
+
+#: R5 Encounter.plannedEndDate carried in R4 as a cross-version extension (the expected discharge date).
+PLANNED_END_EXTENSION = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Encounter.plannedEndDate"
+
+# Location.physicalType
+WARD = "wa"
+ROOM = "ro"
+BED = "bd"
+
+# v2-0116 bed status (Location.operationalStatus)
+BED_CLOSED = "C"
+BED_HOUSEKEEPING = "H"
+BED_ISOLATED = "I"
+BED_CONTAMINATED = "K"
+BED_OCCUPIED = "O"
+BED_UNOCCUPIED = "U"
+
+BED_STATUS_DISPLAY = {
+    BED_CLOSED: "Closed",
+    BED_HOUSEKEEPING: "Housekeeping",
+    BED_ISOLATED: "Isolated",
+    BED_CONTAMINATED: "Contaminated",
+    BED_OCCUPIED: "Occupied",
+    BED_UNOCCUPIED: "Unoccupied",
+}
+
+# Encounter.participant.type (v3-ParticipationType)
+ATTENDING = "ATND"
+PARTICIPANT = "PART"
+
+#: Standard discharge dispositions (terminology.hl7.org discharge-disposition), in the order shown to users.
+DISCHARGE_DISPOSITIONS: dict[str, str] = {
+    "home": "Home",
+    "alt-home": "Alternative home",
+    "other-hcf": "Other healthcare facility",
+    "hosp": "Hospice",
+    "long": "Long-term care",
+    "aadvice": "Left against advice",
+    "exp": "Expired",
+    "psy": "Psychiatric hospital",
+    "rehab": "Rehabilitation",
+    "snf": "Skilled nursing facility",
+    "oth": "Other",
+}
+
+# Flag.category (flag-category) tells the kind of alert.
+FLAG_ISOLATION = "contact"
+FLAG_ALLERGY = "drug"
+FLAG_FALL_RISK = "safety"
+
+
+def local_system(base: str, concept: str) -> str:
+    """The kiosk's own CodeSystem for one concept, under the configured base URL."""
+    return f"{base.rstrip('/')}/{concept}"
+
+
+#: Local concepts (one CodeSystem each, under identifiers.code_systems).
+ALERT_CONCEPT = "alert"
+TASK_KIND_CONCEPT = "task-kind"
