@@ -1,0 +1,169 @@
+"""Who is in which bed, worked out from a census: the bed's operationalStatus (v2-0116) and the
+encounters' location entries. Where the two disagree the bed carries a data-quality warning;
+nothing is "fixed" here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from kiosk.fhir import codes
+from kiosk.fhir.census import Census
+from kiosk.fhir.records import EncounterRecord, LocationRecord, TaskRecord
+
+#: Encounter statuses in which the patient is physically on the unit.
+PRESENT_STATUSES = ("arrived", "triaged", "in-progress", "onleave")
+
+
+class BedState(Enum):
+    OCCUPIED = "occupied"
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    HOUSEKEEPING = "housekeeping"
+    CLEANING = "cleaning"
+    ISOLATED = "isolated"
+    CONTAMINATED = "contaminated"
+    CLOSED = "closed"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        return {
+            BedState.OCCUPIED: "Occupied",
+            BedState.AVAILABLE: "Available",
+            BedState.RESERVED: "Reserved",
+            BedState.HOUSEKEEPING: "Dirty",
+            BedState.CLEANING: "Cleaning",
+            BedState.ISOLATED: "Isolated",
+            BedState.CONTAMINATED: "Contaminated",
+            BedState.CLOSED: "Blocked",
+            BedState.UNKNOWN: "Status unknown",
+        }[self]
+
+
+STATE_BY_CODE = {
+    codes.BED_OCCUPIED: BedState.OCCUPIED,
+    codes.BED_UNOCCUPIED: BedState.AVAILABLE,
+    codes.BED_HOUSEKEEPING: BedState.HOUSEKEEPING,
+    codes.BED_ISOLATED: BedState.ISOLATED,
+    codes.BED_CONTAMINATED: BedState.CONTAMINATED,
+    codes.BED_CLOSED: BedState.CLOSED,
+}
+
+CLEANING_TASK_KIND = "bed-cleaning"
+
+
+@dataclass
+class BedOccupancy:
+    bed: LocationRecord
+    room: LocationRecord | None
+    state: BedState
+    occupants: list[EncounterRecord] = field(default_factory=list)
+    reserved_for: list[EncounterRecord] = field(default_factory=list)
+    cleaning: TaskRecord | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def occupant(self) -> EncounterRecord | None:
+        return self.occupants[0] if self.occupants else None
+
+
+def _is_present(encounter: EncounterRecord) -> bool:
+    return encounter.status in PRESENT_STATUSES
+
+
+def bed_occupancy(census: Census) -> list[BedOccupancy]:
+    """One entry per bed of the unit, in bed order."""
+    occupants: dict[str, list[EncounterRecord]] = {}
+    reserved: dict[str, list[EncounterRecord]] = {}
+    for enc in census.encounters:
+        for loc in enc.locations:
+            if loc.status == "active" and _is_present(enc):
+                occupants.setdefault(loc.location, []).append(enc)
+            elif loc.status in ("reserved", "planned"):
+                reserved.setdefault(loc.location, []).append(enc)
+    cleaning: dict[str, TaskRecord] = {}
+    for task in census.tasks:
+        if task.focus and task.code == CLEANING_TASK_KIND:
+            current = cleaning.get(task.focus)
+            if current is None or (task.authored_on and current.authored_on
+                                   and task.authored_on > current.authored_on):
+                cleaning[task.focus] = task
+
+    result = []
+    for bed in census.beds:
+        ref = bed.reference
+        here = occupants.get(ref, [])
+        state = STATE_BY_CODE.get(bed.operational_status or "", BedState.UNKNOWN)
+        if bed.status != "active":
+            state = BedState.CLOSED
+        occ = BedOccupancy(bed=bed, room=census.room_of(bed), state=state, occupants=here,
+                           reserved_for=reserved.get(ref, []), cleaning=cleaning.get(ref))
+        if state is BedState.AVAILABLE and occ.reserved_for:
+            occ.state = BedState.RESERVED
+        if state is BedState.HOUSEKEEPING and occ.cleaning and occ.cleaning.status == "in-progress":
+            occ.state = BedState.CLEANING
+        _warn(occ)
+        result.append(occ)
+    return result
+
+
+def _warn(occ: BedOccupancy) -> None:
+    code = occ.bed.operational_status
+    if code is None:
+        occ.warnings.append("This bed has no bed status on the FHIR server.")
+    elif code not in codes.BED_STATUS_DISPLAY:
+        occ.warnings.append(f"This bed's status code '{code}' is not a v2-0116 bed status.")
+    if len(occ.occupants) > 1:
+        occ.warnings.append(f"{len(occ.occupants)} patients are recorded in this bed at once.")
+    if code == codes.BED_OCCUPIED and not occ.occupants:
+        occ.warnings.append("Marked occupied, but no patient is recorded in this bed.")
+    if occ.occupants and code in (codes.BED_UNOCCUPIED, codes.BED_HOUSEKEEPING, codes.BED_CLOSED,
+                                  codes.BED_CONTAMINATED):
+        occ.warnings.append(
+            f"A patient is recorded in this bed, but the bed is marked {codes.BED_STATUS_DISPLAY[code].lower()}."
+        )
+
+
+@dataclass(frozen=True)
+class UnitCounts:
+    occupied: int
+    available: int
+    housekeeping: int
+    blocked: int
+    isolated: int
+    reserved: int
+    pending_admissions: int
+    total_beds: int
+
+
+def pending_admissions(census: Census) -> list[EncounterRecord]:
+    """Encounters planned for this unit (a planned entry on the unit, or a reserved/planned bed) that
+    are not yet present here."""
+    here = {census.unit.reference, *(r.reference for r in census.rooms), *(b.reference for b in census.beds)}
+    out = []
+    for enc in census.encounters:
+        if enc.status != "planned":
+            continue
+        if any(loc.location in here and loc.status in ("planned", "reserved") for loc in enc.locations):
+            out.append(enc)
+    return out
+
+
+def unit_counts(census: Census, beds: list[BedOccupancy] | None = None) -> UnitCounts:
+    beds = bed_occupancy(census) if beds is None else beds
+
+    def count(*states: BedState) -> int:
+        return sum(1 for b in beds if b.state in states)
+
+    return UnitCounts(
+        occupied=sum(1 for b in beds if b.occupants or b.state is BedState.OCCUPIED),
+        available=sum(1 for b in beds if b.state is BedState.AVAILABLE and not b.occupants),
+        housekeeping=count(BedState.HOUSEKEEPING, BedState.CLEANING),
+        blocked=count(BedState.CLOSED),
+        isolated=count(BedState.ISOLATED),
+        reserved=count(BedState.RESERVED),
+        pending_admissions=len(pending_admissions(census)),
+        total_beds=len(beds),
+    )

@@ -1,0 +1,34 @@
+"""The home screen's unit summary, read from the FHIR server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.beds.occupancy import UnitCounts, unit_counts
+from kiosk.fhir.census import unit_census
+from kiosk.fhir.errors import FhirError
+from kiosk.fhir.gateway import FhirGateway
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    unit_name: str | None
+    counts: UnitCounts | None
+    fetched_at: datetime | None
+    unreadable: int = 0
+    error: str | None = None
+
+
+def unit_summary(gw: FhirGateway) -> UnitSummary:
+    """Counts for the home screen; a FHIR failure becomes a readable message, not a broken page."""
+    try:
+        census = unit_census(gw)
+    except FhirError as e:
+        return UnitSummary(unit_name=None, counts=None, fetched_at=None, error=e.message)
+    return UnitSummary(
+        unit_name=census.unit.name,
+        counts=unit_counts(census),
+        fetched_at=census.fetched_at,
+        unreadable=len(census.unreadable),
+    )

@@ -1,0 +1,70 @@
+"""The home screen reads live counts from the FHIR server in a fixed number of requests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+
+from kiosk.fhir.census import unit_census
+from kiosk.fhir.client import count_requests
+from kiosk.fhir.gateway import FhirGateway, UnitRef
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_home_shows_the_demo_unit_counts(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    page = text(response.get_data(as_text=True))
+    assert "4 West Medical-Surgical" in page
+    assert re.search(r"\b24 Occupied\b", page) and re.search(r"\b3 Pending admissions\b", page)
+    assert re.search(r"\b3 Housekeeping\b", page) and re.search(r"\b2 Available\b", page)
+    assert int(response.headers["X-FHIR-Requests"]) <= 5
+
+
+def test_the_census_costs_the_same_requests_for_20_and_200_beds(gateway: FhirGateway,
+                                                                 make_unit: Callable[..., UnitRef]) -> None:
+    small, large = make_unit(20), make_unit(200)
+    gateway.unit_location_id(small), gateway.unit_location_id(large)  # resolve (and cache) the unit ids
+    with count_requests() as c20:
+        census20 = unit_census(gateway, small)
+    with count_requests() as c200:
+        census200 = unit_census(gateway, large)
+    assert len(census20.beds) == 20 and len(census200.beds) == 200
+    assert c20.total == c200.total == 4
+    assert c20.by_kind == {"search Location": 1, "search Encounter": 1, "search Flag": 1, "search Task": 1}
+
+
+def test_a_server_that_is_down_leaves_a_readable_home_page(client: FlaskClient, app) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.extensions import services
+    from kiosk.fhir.client import FhirClient
+    from tests.support.sekmet import free_port
+
+    with app.app_context():
+        gw = services().gateway()
+        gw.client = FhirClient(f"http://127.0.0.1:{free_port()}/fhir", read_retries=0)
+        gw._unit_ids.clear()
+    response = client.get("/")
+    assert response.status_code == 200
+    page = text(response.get_data(as_text=True))
+    assert "Unit counts are not available" in page and "cannot be reached" in page
+
+
+def test_healthz_reports_fhir_and_database_without_patient_data(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "ok"
+    assert body["checks"]["fhir"]["ok"] and body["checks"]["database"]["ok"]
+    assert set(body) == {"status", "version", "checks"}
+
+
+def test_security_headers(client: FlaskClient) -> None:
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
