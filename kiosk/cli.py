@@ -1,0 +1,149 @@
+"""The `kiosk` command: serve the web app, load the demo hospital, migrate the database, and the
+commands each workflow adds (users, scheduler ...).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from kiosk.config import ConfigError, Settings, load_settings
+
+
+class KioskContext:
+    """Settings loaded once per command, on first use, so `--help` works with broken settings."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+
+pass_kiosk = click.make_pass_decorator(KioskContext, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Unit Coordinator Kiosk."""
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default: web.host).")
+@click.option("--port", type=int, help="Port to listen on (default: web.port).")
+@click.option("--workers", type=int, help="Gunicorn worker processes (default: web.workers).")
+@pass_kiosk
+def serve(kiosk: KioskContext, host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the kiosk under gunicorn (migrates the database first)."""
+    from gunicorn.app.base import BaseApplication
+
+    from kiosk import configure_logging, create_app
+    from kiosk.db import Database
+
+    settings = kiosk.settings
+    configure_logging()
+    Database(settings.database_url).upgrade()
+    bind = f"{host or settings.web.host}:{port or settings.web.port}"
+
+    class KioskServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers or settings.web.workers)
+            self.cfg.set("threads", 4)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 10)
+            # Access log lines carry paths only (ids, never names or MRNs: see DESIGN.md privacy rules).
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss')
+
+        def load(self) -> Any:
+            return create_app(settings)
+
+    click.echo(f"Kiosk listening on http://{bind}")
+    KioskServer().run()
+
+
+@cli.command("seed-demo")
+@click.option("--beds", type=click.IntRange(1, 5000), help="Build a larger hospital with about N beds.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the demo hospital is already loaded.")
+@pass_kiosk
+def seed_demo(kiosk: KioskContext, beds: int | None, if_empty: bool) -> None:
+    """Load the demo hospital into the FHIR server (idempotent: a second run creates nothing)."""
+    from kiosk.demo.loader import demo_loaded, load_demo
+    from kiosk.fhir.gateway import FhirGateway
+
+    gw = FhirGateway.from_settings(kiosk.settings)
+    try:
+        if if_empty and not beds and demo_loaded(gw):
+            click.echo("Demo hospital already loaded; nothing to do.")
+            return
+        report = load_demo(gw, beds, say=click.echo)
+        click.echo(f"Done: {report.created} resources created, {report.existing} already there.")
+    finally:
+        gw.close()
+
+
+@cli.group()
+def db() -> None:
+    """The kiosk's own database."""
+
+
+@db.command("upgrade")
+@pass_kiosk
+def db_upgrade(kiosk: KioskContext) -> None:
+    """Apply every database migration."""
+    from kiosk.db import Database
+
+    Database(kiosk.settings.database_url).upgrade()
+    click.echo("Database is up to date.")
+
+
+@cli.command()
+@pass_kiosk
+def check(kiosk: KioskContext) -> None:
+    """Check the settings and that the FHIR server answers."""
+    from kiosk.fhir.gateway import FhirGateway
+
+    gw = FhirGateway.from_settings(kiosk.settings)
+    try:
+        caps = gw.capabilities
+        unit = gw.read_location(gw.unit_location_id())
+        click.echo(f"Settings OK ({kiosk.settings.source}).")
+        click.echo(f"FHIR server: {caps.software}, FHIR {caps.fhir_version}; unit: {unit.name}.")
+    finally:
+        gw.close()
+
+
+def register_feature_commands() -> None:
+    """Commands that workflows add to `kiosk` (imported here so the CLI stays one entry point)."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    register_feature_commands()
+    try:
+        cli.main(args=argv, prog_name="kiosk", standalone_mode=False)
+    except ConfigError as e:
+        click.echo(f"kiosk: {e}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except Exception as e:
+        from kiosk.fhir.errors import FhirError
+
+        if isinstance(e, FhirError):
+            click.echo(f"kiosk: {e.message}", err=True)
+            sys.exit(1)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The demo hospital on a real server: realistic, complete, and idempotent."""
+
+from __future__ import annotations
+
+from kiosk.beds.occupancy import unit_counts
+from kiosk.demo.hospital import CARDIAC, MED_SURG
+from kiosk.demo.loader import demo_loaded, load_demo
+from kiosk.fhir.census import unit_census
+from kiosk.fhir.gateway import FhirGateway, UnitRef
+
+
+def unit(gw: FhirGateway, code: str) -> UnitRef:
+    return UnitRef(system=gw.identifiers.location, value=code)
+
+
+def test_a_second_load_creates_nothing(gateway: FhirGateway) -> None:
+    assert demo_loaded(gateway)
+    report = load_demo(gateway, say=lambda _: None)
+    assert report.created == 0 and report.existing > 200
+
+
+def test_two_units_with_rooms_of_one_and_two_beds(gateway: FhirGateway) -> None:
+    med_surg = unit_census(gateway, unit(gateway, MED_SURG.code))
+    cardiac = unit_census(gateway, unit(gateway, CARDIAC.code))
+    assert len(med_surg.beds) == 32 and len(cardiac.beds) == 20
+    beds_per_room = {r.id: sum(1 for b in med_surg.beds if b.part_of == r.reference) for r in med_surg.rooms}
+    assert set(beds_per_room.values()) == {1, 2}
+    assert all(b.is_bed and b.mode == "instance" for b in med_surg.beds)
+    assert med_surg.unreadable == [] and cardiac.unreadable == []
+
+
+def test_the_unit_is_three_quarters_full_with_every_bed_state(gateway: FhirGateway) -> None:
+    census = unit_census(gateway, unit(gateway, MED_SURG.code))
+    counts = unit_counts(census)
+    assert 0.65 <= counts.occupied / counts.total_beds <= 0.85
+    assert counts.housekeeping >= 2 and counts.blocked == 1 and counts.isolated == 1
+    assert counts.pending_admissions == 3 and counts.reserved == 2
+    assert {b.operational_status for b in census.beds} == {"O", "U", "H", "I", "C"}
+    attendings = {e.participant("ATND") for e in census.encounters}
+    residents = {e.participant("PART") for e in census.encounters}
+    assert None not in attendings and len(attendings) > 2 and len(residents - {None}) > 1
+    kinds = {f.category for flags in census.flags.values() for f in flags}
+    assert kinds == {"contact", "drug", "safety"}
+
+
+def test_names_are_varied_like_real_ones(gateway: FhirGateway) -> None:
+    # The patient waiting to move from 4 West to 3 East is in both censuses: count each patient once.
+    patients = list({**unit_census(gateway, unit(gateway, MED_SURG.code)).patients,
+                     **unit_census(gateway, unit(gateway, CARDIAC.code)).patients}.values())
+    assert len(patients) >= 40
+    names = [p.name.last_first for p in patients]
+    assert any("-" in n for n in names) and any("'" in n for n in names)
+    assert any(any(ord(ch) > 127 for ch in n) for n in names)
+    assert max(len(n) for n in names) >= 60
+    twins = [p for p in patients if p.name.last_first == "Johnson, Michael"]
+    assert len(twins) == 2 and twins[0].birth_date != twins[1].birth_date and twins[0].mrn != twins[1].mrn
+    assert len({p.mrn for p in patients}) == len(patients)
+
+
+def test_a_pending_transfer_out_points_at_a_bed_on_the_other_unit(gateway: FhirGateway) -> None:
+    med_surg = unit_census(gateway, unit(gateway, MED_SURG.code))
+    cardiac = unit_census(gateway, unit(gateway, CARDIAC.code))
+    cardiac_beds = {b.reference for b in cardiac.beds}
+    moving = [e for e in med_surg.encounters if e.status == "in-progress"
+              and any(loc.status == "planned" and loc.location in cardiac_beds for loc in e.locations)]
+    assert len(moving) == 1
