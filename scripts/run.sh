@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# `make run`: a local sekmet-fhir server with the demo hospital, and the kiosk. Ctrl-C stops both.
+#   KIOSK_WEB_PORT (default 8000)  the kiosk: http://127.0.0.1:$KIOSK_WEB_PORT
+#   FHIR_PORT      (default 8090)  the FHIR server: http://127.0.0.1:$FHIR_PORT/fhir
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+kiosk_port=${KIOSK_WEB_PORT:-8000}
+fhir_port=${FHIR_PORT:-8090}
+fhir_url="http://127.0.0.1:${fhir_port}/fhir"
+mkdir -p var
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped the kiosk and the FHIR server."
+}
+trap cleanup EXIT INT TERM
+
+cat > var/sekmet.yaml <<YAML
+base_url: ${fhir_url}
+host: 127.0.0.1
+port: ${fhir_port}
+data_dir: ${root}/var/fhir
+db_path: ${root}/var/fhir/sekmet.db
+facility_name: Riverside General Hospital
+simulator:
+  enabled: false
+log_inbound: false
+YAML
+
+echo "Starting the FHIR server (sekmet-fhir) on ${fhir_url} (log: var/fhir.log) ..."
+SEKMET_CONFIG="${root}/var/sekmet.yaml" .venv-fhir/bin/sekmet serve >var/fhir.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do
+  if curl -fsS "${fhir_url}/metadata" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "${pids[0]}" 2>/dev/null; then echo "The FHIR server did not start; see var/fhir.log" >&2; exit 1; fi
+  sleep 0.5
+done
+curl -fsS "${fhir_url}/metadata" >/dev/null
+
+export KIOSK_FHIR_BASE_URL="${fhir_url}"
+export KIOSK_WEB_PORT="${kiosk_port}"
+.venv/bin/kiosk seed-demo --if-empty
+.venv/bin/kiosk db upgrade
+if .venv/bin/kiosk --help | grep -q "^  user"; then .venv/bin/kiosk user demo; fi
+
+.venv/bin/kiosk serve --port "${kiosk_port}" &
+pids+=($!)
+for _ in $(seq 1 60); do
+  if curl -fsS "http://127.0.0.1:${kiosk_port}/healthz" >/dev/null 2>&1; then break; fi
+  sleep 0.5
+done
+cat <<MSG
+
+  Unit Coordinator Kiosk is running:  http://127.0.0.1:${kiosk_port}
+  FHIR server (sekmet-fhir):          ${fhir_url}
+$(cat var/demo-sign-in.txt 2>/dev/null || true)
+  Press Ctrl-C to stop both.
+
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,50 @@
+"""Browser fixtures: the kiosk served over HTTP and a touch-enabled Chromium page at 1280x800."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, LiveServer
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"Chromium is not installed at {CHROMIUM}; run `make test` as root or "
+                           "`sudo apt-get install chromium`.")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+def new_touch_context(browser: Browser) -> BrowserContext:
+    return browser.new_context(viewport=VIEWPORT, has_touch=True, is_mobile=False, locale="en-US",
+                               timezone_id="UTC")
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = new_touch_context(browser)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    p = context.new_page()
+    p.set_default_timeout(10_000)
+    yield p
+    p.close()

@@ -1,0 +1,57 @@
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright, with touch, at 1280x800."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.support.sekmet import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+
+#: Flags for a closed network and for running as root in CI (see the machine notes).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+class LiveServer:
+    """The kiosk app served over real HTTP on a free loopback port, in a background thread."""
+
+    def __init__(self, app: Flask):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: BaseWSGIServer = make_server("127.0.0.1", self.port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+def save_screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save a full-viewport PNG under tests/artifacts/screenshots/ (ignored by git) and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
+    path = SCREENSHOTS / f"{safe}.png"
+    page.screenshot(path=str(path))
+    return path

@@ -1,0 +1,83 @@
+"""Start a real sekmet-fhir server (its own virtual environment) on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+SEKMET_BIN = Path(os.environ.get("SEKMET_BIN", ROOT / ".venv-fhir" / "bin" / "sekmet"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class SekmetServer:
+    base_url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def start_sekmet(workdir: Path, settings: dict[str, Any] | None = None, timeout: float = 60) -> SekmetServer:
+    """A sekmet-fhir server with an in-memory store (unless settings say otherwise)."""
+    if not SEKMET_BIN.exists():
+        raise RuntimeError(f"sekmet-fhir is not installed at {SEKMET_BIN}; run `make test` (it builds .venv-fhir).")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}/fhir"
+    config: dict[str, Any] = {
+        "base_url": base_url,
+        "host": "127.0.0.1",
+        "port": port,
+        "db_path": ":memory:",
+        "data_dir": str(workdir / "data"),
+        "own_private_key_path": str(workdir / "keys" / "sekmet_private.pem"),
+        "simulator": {"enabled": False},
+        "log_inbound": False,
+    }
+    config.update(settings or {})
+    workdir.mkdir(parents=True, exist_ok=True)
+    config_path = workdir / "sekmet.yaml"
+    config_path.write_text(json.dumps(config))  # JSON is YAML
+    log_path = workdir / "sekmet.log"
+    log_file = log_path.open("wb")
+    env = {**os.environ, "SEKMET_CONFIG": str(config_path)}
+    process = subprocess.Popen([str(SEKMET_BIN), "serve"], cwd=workdir, env=env, stdout=log_file,
+                               stderr=subprocess.STDOUT)
+    server = SekmetServer(base_url=base_url, port=port, process=process, log_path=log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"sekmet-fhir exited at start:\n{server.log()[-3000:]}")
+        try:
+            if httpx.get(f"{base_url}/metadata", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"sekmet-fhir did not answer within {timeout} s:\n{server.log()[-3000:]}")
