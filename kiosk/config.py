@@ -82,6 +82,15 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class BedSettings:
+    """The bed board: how often it refreshes, and when a housekeeping bed turns amber, then red."""
+
+    refresh_seconds: int = 15
+    housekeeping_amber_minutes: int = 45
+    housekeeping_red_minutes: int = 90
+
+
+@dataclass(frozen=True)
 class Settings:
     station: StationSettings = field(default_factory=StationSettings)
     unit: UnitSettings = field(default_factory=UnitSettings)
@@ -89,6 +98,7 @@ class Settings:
     identifiers: IdentifierSettings = field(default_factory=IdentifierSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    beds: BedSettings = field(default_factory=BedSettings)
     root: Path = PROJECT_ROOT
     source: str = "defaults"
 
@@ -258,3 +268,9 @@ def validate(s: Settings) -> None:
     )
     _require(1 <= s.web.port <= 65535, f"Setting web.port must be a TCP port number, not {s.web.port}.")
     _require(1 <= s.web.workers <= 32, f"Setting web.workers must be between 1 and 32, not {s.web.workers}.")
+    _require(5 <= s.beds.refresh_seconds <= 600,
+             f"Setting beds.refresh_seconds must be between 5 and 600 (KIOSK_BEDS_REFRESH_SECONDS), "
+             f"not {s.beds.refresh_seconds}.")
+    _require(1 <= s.beds.housekeeping_amber_minutes < s.beds.housekeeping_red_minutes <= 24 * 60,
+             "Settings beds.housekeeping_amber_minutes and beds.housekeeping_red_minutes must be minutes with "
+             f"amber before red (got {s.beds.housekeeping_amber_minutes} and {s.beds.housekeeping_red_minutes}).")
