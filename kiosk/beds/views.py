@@ -1,0 +1,212 @@
+"""The bed board's pages and fragments. Thin: parse, call the services, render.
+
+- GET  /beds/                    the board (a bed's panel opens in place: /beds/bed/<id>)
+- GET  /beds/board               the board fragment, polled; 204 when nothing visible changed
+- GET  /beds/public              the corridor view: rooms and initials only
+- GET  /beds/bed/<id>            a bed's panel (htmx), or the board with the panel open
+- GET  /beds/encounter/<id>      a pending patient's panel
+- POST /beds/scan                an armband scan (the number is in the body, never in the URL)
+- POST /beds/act/<action>        one action; answers with the panel as it is afterwards
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
+
+from kiosk.config import BedSettings
+from kiosk.extensions import gateway, settings
+from kiosk.fhir.errors import FhirConflict, FhirError
+
+from .actions import HANDLERS, ActionContext, Refused, perform
+from .board import Board, fingerprint, public_rooms
+from .forms import ActionForm, ScanForm
+from .panel import Notice, Panel
+from .services import load_board, open_panel, resolve_scan, utc_now
+
+bp = Blueprint("beds", __name__, url_prefix="/beds")
+
+BOARD_TEMPLATE = "beds/_board.html"
+PUBLIC_TEMPLATE = "beds/_public.html"
+
+
+def _bed_settings() -> BedSettings:
+    return settings().beds
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M:%S")
+
+
+# ---------------------------------------------------------------- the board
+
+
+def _region_context(board: Board, template: str) -> dict[str, object]:
+    public = template == PUBLIC_TEMPLATE
+    return {"board": board, "rooms": public_rooms(board) if public else None}
+
+
+def _fingerprint(board: Board, template: str) -> str:
+    """Computed on what the region shows, without the refresh time, so that an unchanged board
+    answers the poll with 204 and is not redrawn."""
+    return fingerprint(render_template(template, refreshed=None, **_region_context(board, template)))
+
+
+def _region(board: Board, template: str, endpoint: str, fp: str) -> str:
+    inner = render_template(template, refreshed=_stamp(board.fetched_at), **_region_context(board, template))
+    return render_template("beds/_poll.html", inner=inner, fingerprint=fp, poll_url=url_for(endpoint),
+                           refresh_seconds=_bed_settings().refresh_seconds)
+
+
+@bp.get("/")
+def board() -> str:
+    return _page(panel_key=None, open_form=None)
+
+
+def _page(panel_key: str | None, open_form: str | None) -> str:
+    try:
+        current = load_board(gateway(), _bed_settings())
+    except FhirError as e:
+        return render_template("beds/page.html", board=None, error=e.message, panel=None, board_html="")
+    panel = None
+    if panel_key:
+        panel = open_panel(gateway(), current, panel_key, open_form)
+        _finish(panel)
+    region = _region(current, BOARD_TEMPLATE, "beds.board_fragment", _fingerprint(current, BOARD_TEMPLATE))
+    return render_template("beds/page.html", board=current, error=None, panel=panel, board_html=region)
+
+
+def _poll(template: str, endpoint: str) -> Response:
+    try:
+        current = load_board(gateway(), _bed_settings())
+    except FhirError as e:
+        # Keep the board on screen: nothing is swapped, the page says it is not up to date.
+        response = make_response("", 503)
+        response.headers["HX-Reswap"] = "none"
+        response.headers["X-Board-Problem"] = e.message.encode("ascii", "replace").decode("ascii")[:300]
+        return response
+    fp = _fingerprint(current, template)
+    if request.headers.get("X-Board-Fingerprint") == fp:
+        response = make_response("", 204)
+    else:
+        response = make_response(_region(current, template, endpoint, fp))
+    response.headers["X-Board-Refreshed"] = _stamp(current.fetched_at)
+    return response
+
+
+@bp.get("/board")
+def board_fragment() -> Response:
+    return _poll(BOARD_TEMPLATE, "beds.board_fragment")
+
+
+@bp.get("/public")
+def public() -> str:
+    try:
+        current = load_board(gateway(), _bed_settings())
+    except FhirError as e:
+        return render_template("beds/public.html", board=None, error=e.message, board_html="")
+    region = _region(current, PUBLIC_TEMPLATE, "beds.public_fragment", _fingerprint(current, PUBLIC_TEMPLATE))
+    return render_template("beds/public.html", board=current, error=None, board_html=region)
+
+
+@bp.get("/public/board")
+def public_fragment() -> Response:
+    return _poll(PUBLIC_TEMPLATE, "beds.public_fragment")
+
+
+# ---------------------------------------------------------------- panels
+
+
+def _finish(panel: Panel | None) -> None:
+    """Links to other workflows that exist in this app."""
+    if panel is None or panel.patient is None or not panel.patient.patient_id:
+        return
+    if "labels.patient" in current_app.view_functions and panel.patient.encounter_status != "planned":
+        panel.labels_url = url_for("labels.patient", patient_id=panel.patient.patient_id,
+                                   encounter_id=panel.patient.encounter_id)
+
+
+def _render_panel(current: Board, key: str, open_form: str | None = None, notice: Notice | None = None,
+                  chosen: dict[str, str] | None = None, status: int = 200) -> Response:
+    panel = open_panel(gateway(), current, key, open_form)
+    if panel is None:
+        notice = notice or Notice("error", "Not on this unit",
+                                  f"That bed or patient is not on {current.unit_name} any more.")
+        return make_response(render_template("beds/_panel_message.html", notice=notice), status)
+    panel.notice = notice
+    panel.chosen = chosen or {}
+    _finish(panel)
+    return make_response(render_template("beds/_panel.html", panel=panel), status)
+
+
+def _panel_get(key: str) -> Response | str:
+    open_form = request.args.get("open")
+    if open_form is not None and open_form not in HANDLERS:
+        abort(404)
+    if not request.headers.get("HX-Request"):
+        return _page(panel_key=key, open_form=open_form)
+    return _render_panel(load_board(gateway(), _bed_settings()), key, open_form)
+
+
+@bp.get("/bed/<bed_id>")
+def bed(bed_id: str) -> Response | str:
+    return _panel_get(f"bed:{bed_id}")
+
+
+@bp.get("/encounter/<encounter_id>")
+def encounter(encounter_id: str) -> Response | str:
+    return _panel_get(f"encounter:{encounter_id}")
+
+
+@bp.post("/scan")
+def scan() -> Response:
+    form = ScanForm()
+    if not form.validate():
+        message = next((str(errs[0]) for errs in form.errors.values() if errs), "Scan the armband again.")
+        return make_response(render_template("beds/_panel_message.html",
+                                             notice=Notice("error", "Scan not read", message)), 422)
+    current = load_board(gateway(), _bed_settings())
+    result = resolve_scan(gateway(), current, form.code.data or "")
+    if result.panel_key:
+        return _render_panel(current, result.panel_key)
+    return make_response(render_template("beds/_panel_message.html",
+                                         notice=Notice("error", "Patient not on this board", result.message or "")))
+
+
+# ---------------------------------------------------------------- actions
+
+
+@bp.post("/act/<action>")
+def act(action: str) -> Response:
+    if action not in HANDLERS:
+        abort(404)
+    form = ActionForm()
+    gw = gateway()
+    current = load_board(gw, _bed_settings())
+    key = form.panel.data if form.panel.validate(form) else None
+    if not form.validate() or key is None:
+        notice = Notice("error", "Check the form", form.first_error() or "Something in the form is not right.")
+        if key is None:
+            return make_response(render_template("beds/_panel_message.html", notice=notice), 422)
+        return _render_panel(current, key, action, notice, form.chosen(), 422)
+    ctx = ActionContext(gw=gw, settings=_bed_settings(), board=current, request=form.to_request(action),
+                        now=utc_now())
+    try:
+        done = perform(ctx)
+    except Refused as e:
+        kind, title = ("conflict", "Changed at another station") if e.changed_elsewhere else ("error", "Not done")
+        return _render_panel(current, key, action, Notice(kind, title, e.message), form.chosen(), 409)
+    except FhirConflict as e:
+        # Someone else changed what this station saw: show the state as it is now, keep the choices.
+        fresh = load_board(gw, _bed_settings())
+        return _render_panel(fresh, key, action, Notice("conflict", "Changed at another station", e.message),
+                             form.chosen(), 409)
+    except FhirError as e:
+        return _render_panel(current, key, action, Notice("error", "The FHIR server did not accept it", e.message),
+                             form.chosen(), 502)
+    fresh = load_board(gw, _bed_settings())
+    next_key = f"bed:{done.show_bed}" if done.show_bed else key
+    response = _render_panel(fresh, next_key, None, Notice("ok", "Done", done.message))
+    response.headers["HX-Trigger"] = "board-changed"
+    return response

@@ -1,0 +1,94 @@
+/* Bed board behaviour that htmx attributes cannot express (no inline script: the CSP forbids it).
+   - An armband scanner is a keyboard: it types the MRN or encounter number fast and ends with Enter.
+     Typed anywhere on the board (outside a form field), such a burst is sent through the scan form,
+     in a POST body, and opens that patient.
+   - The polled board answers 204 when nothing changed: the "Checked" time still moves on, and a
+     failed poll says the board is not up to date instead of blanking it.
+   - The detail panel closes with its Close button or Escape; the open bed is highlighted. */
+(function () {
+  "use strict";
+
+  var SCAN_MAX_GAP_MS = 60;   // a scanner types a character every few ms; people take 100 ms or more
+  var SCAN_MIN_LENGTH = 3;
+  var buffer = "";
+  var lastKey = 0;
+
+  function isField(el) {
+    if (!el) { return false; }
+    var tag = el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  }
+
+  function sendScan(code) {
+    var form = document.getElementById("scan-form");
+    if (!form || typeof htmx === "undefined") { return; }
+    var input = form.querySelector("input[name=code]");
+    input.value = code;
+    htmx.trigger(form, "submit");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closePanel(); return; }
+    if (isField(event.target) || event.ctrlKey || event.altKey || event.metaKey) { return; }
+    var now = Date.now();
+    if (now - lastKey > SCAN_MAX_GAP_MS) { buffer = ""; }
+    lastKey = now;
+    if (event.key === "Enter") {
+      if (buffer.length >= SCAN_MIN_LENGTH) {
+        event.preventDefault();
+        sendScan(buffer);
+      }
+      buffer = "";
+      return;
+    }
+    if (event.key.length === 1) { buffer += event.key; }
+  });
+
+  function panel() { return document.getElementById("panel"); }
+
+  function markOpenBed() {
+    var open = panel() && panel().querySelector("[data-panel^='bed:']");
+    var id = open ? open.getAttribute("data-panel").slice(4) : null;
+    document.querySelectorAll(".bed.is-open").forEach(function (el) { el.classList.remove("is-open"); });
+    if (id) {
+      document.querySelectorAll(".bed[data-bed-id='" + CSS.escape(id) + "']").forEach(function (el) {
+        el.classList.add("is-open");
+      });
+    }
+  }
+
+  function closePanel() {
+    var p = panel();
+    if (p) { p.innerHTML = ""; }
+    markOpenBed();
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-panel]")) { closePanel(); }
+  });
+
+  document.addEventListener("htmx:afterSettle", markOpenBed);
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.id === "scan-form") {
+      var input = elt.querySelector("input[name=code]");
+      if (input) { input.value = ""; }
+      return;
+    }
+    if (!elt || !elt.hasAttribute("data-board-poll")) { return; }
+    var xhr = event.detail.xhr;
+    var stale = document.getElementById("board-stale");
+    var stamp = document.getElementById("board-refreshed");
+    if (event.detail.successful) {
+      var refreshed = xhr.getResponseHeader("X-Board-Refreshed");
+      if (refreshed && stamp) { stamp.textContent = refreshed; }
+      if (stale) { stale.hidden = true; }
+    } else if (stale) {
+      var since = stamp ? stamp.textContent : "";
+      var problem = (xhr && xhr.getResponseHeader("X-Board-Problem")) || "The kiosk cannot reach the server.";
+      stale.textContent = "Not up to date: last checked " + since + ". " + problem;
+      stale.hidden = false;
+    }
+  });
+})();
