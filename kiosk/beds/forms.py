@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from .actions import ActionRequest
 from .panel import parse_seen
+from .services import SCAN_PATTERN
 
 #: FHIR resource ids: letters, digits, '-' and '.', up to 64.
 FHIR_ID = Regexp(r"^[A-Za-z0-9\-.]{1,64}$", message="That is not a record id.")
@@ -63,6 +64,7 @@ class ScanForm(FlaskForm):
     """An armband scan (a keyboard-wedge scanner types the MRN or encounter number, then Enter), or
     the same number typed by hand. Sent in the POST body, never in a URL."""
 
-    code = StringField("MRN or encounter number", validators=[DataRequired(message="Scan an armband or type a "
-                                                                                   "number."),
-                                                              Length(max=64)])
+    code = StringField("MRN or encounter number", validators=[
+        DataRequired(message="Scan an armband or type a number."),
+        Regexp(SCAN_PATTERN, message="That scan is not an MRN or an encounter number. Scan the armband again."),
+    ])
