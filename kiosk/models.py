@@ -1,5 +1,6 @@
 """Every feature's tables, imported so that Base.metadata (and Alembic) sees them all."""
+# ruff: noqa: F401
 
+import kiosk.audit.models
+import kiosk.auth.models
 from kiosk.db import Base
-
-__all__ = ["Base"]
