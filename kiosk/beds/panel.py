@@ -123,8 +123,8 @@ def parse_seen(text: str) -> dict[str, str]:
     return seen
 
 
-def _buttons(names: tuple[str, ...], caps: Capabilities) -> list[ActionButton]:
-    return [ActionButton(action=n, label=ACTION_LABELS[n], refused=refused_action(caps, n),
+def _buttons(names: tuple[str, ...], caps: Capabilities, not_allowed: str | None) -> list[ActionButton]:
+    return [ActionButton(action=n, label=ACTION_LABELS[n], refused=refused_action(caps, n) or not_allowed,
                          opens_form=n in FORM_ACTIONS, danger=n in ("discharge", "block"))
             for n in names]
 
@@ -141,7 +141,8 @@ def available_here(board: Board, for_encounter: str | None = None) -> list[BedTi
     return [tile for tile in board.tiles.values() if free(tile)]
 
 
-def bed_panel(board: Board, bed_id: str, caps: Capabilities) -> Panel | None:
+def bed_panel(board: Board, bed_id: str, caps: Capabilities, not_allowed: str | None = None) -> Panel | None:
+    """`not_allowed`: why the signed-in person may not change beds (their role), or None."""
     tile = board.tile(bed_id)
     if tile is None:
         return None
@@ -153,7 +154,7 @@ def bed_panel(board: Board, bed_id: str, caps: Capabilities) -> Panel | None:
     if tile.state is BedState.AVAILABLE and not board.pending_admissions:
         names = tuple(n for n in names if n not in ("admit", "reserve"))
     panel = Panel(key=f"bed:{tile.id}", unit_name=board.unit_name, tile=tile, patient=tile.patient,
-                  where=tile.name, actions=_buttons(names, caps))
+                  where=tile.name, actions=_buttons(names, caps, not_allowed))
     if tile.state in (BedState.AVAILABLE, BedState.RESERVED):
         reserved_ids = {p.encounter_id for p in tile.reserved_for}
         pending = [item.patient for item in board.pending_admissions]
@@ -162,21 +163,23 @@ def bed_panel(board: Board, bed_id: str, caps: Capabilities) -> Panel | None:
     return panel
 
 
-def encounter_panel(board: Board, encounter_id: str, caps: Capabilities) -> Panel | None:
+def encounter_panel(board: Board, encounter_id: str, caps: Capabilities,
+                    not_allowed: str | None = None) -> Panel | None:
     """A pending admission or an incoming transfer (patients in a bed have their bed's panel)."""
     for tile in board.tiles.values():
         if tile.patient and tile.patient.encounter_id == encounter_id:
-            return bed_panel(board, tile.id, caps)
+            return bed_panel(board, tile.id, caps, not_allowed)
     item = _find(board.pending_admissions, encounter_id)
     if item is not None:
         panel = Panel(key=f"encounter:{encounter_id}", unit_name=board.unit_name, tile=None,
-                      patient=item.patient, where=item.detail, actions=_buttons(("admit", "reserve"), caps))
+                      patient=item.patient, where=item.detail,
+                      actions=_buttons(("admit", "reserve"), caps, not_allowed))
         panel.beds_here = available_here(board, encounter_id)
         return panel
     item = _find(board.transfers_in, encounter_id)
     if item is not None:
         panel = Panel(key=f"encounter:{encounter_id}", unit_name=board.unit_name, tile=None,
-                      patient=item.patient, where=item.detail, actions=_buttons(("transfer",), caps))
+                      patient=item.patient, where=item.detail, actions=_buttons(("transfer",), caps, not_allowed))
         panel.beds_here = available_here(board, encounter_id)
         return panel
     return None

@@ -33,14 +33,16 @@ def load_board(gw: FhirGateway, settings: BedSettings, now: datetime | None = No
     return BoardBuilder(census, settings, now or utc_now(), names).build()
 
 
-def open_panel(gw: FhirGateway, board: Board, key: str, open_form: str | None = None) -> Panel | None:
-    """The panel 'bed:<id>' or 'encounter:<id>', with one action's form open."""
+def open_panel(gw: FhirGateway, board: Board, key: str, open_form: str | None = None,
+               not_allowed: str | None = None) -> Panel | None:
+    """The panel 'bed:<id>' or 'encounter:<id>', with one action's form open. `not_allowed` says why
+    the signed-in person may not change beds (their role), shown on every action."""
     kind, _, ident = key.partition(":")
     caps = gw.capabilities
     if kind == "bed":
-        panel = bed_panel(board, ident, caps)
+        panel = bed_panel(board, ident, caps, not_allowed)
     elif kind == "encounter":
-        panel = encounter_panel(board, ident, caps)
+        panel = encounter_panel(board, ident, caps, not_allowed)
     else:
         return None
     if panel is None:

@@ -15,11 +15,14 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
 
+from kiosk import audit
+from kiosk.auth import Role, current_staff, has_role, roles_required
+from kiosk.auth.roles import roles_phrase
 from kiosk.config import BedSettings
 from kiosk.extensions import gateway, settings
 from kiosk.fhir.errors import FhirConflict, FhirError
 
-from .actions import HANDLERS, ActionContext, Refused, perform
+from .actions import HANDLERS, ActionContext, ActionRequest, Refused, perform
 from .board import Board, fingerprint, public_rooms
 from .forms import ActionForm, ScanForm
 from .panel import Notice, Panel
@@ -27,12 +30,19 @@ from .services import load_board, open_panel, resolve_scan, utc_now
 
 bp = Blueprint("beds", __name__, url_prefix="/beds")
 
+#: Who may change beds; everyone signed in may look at the board.
+BED_ROLES = (Role.UNIT_SECRETARY, Role.CHARGE_NURSE)
 BOARD_TEMPLATE = "beds/_board.html"
 PUBLIC_TEMPLATE = "beds/_public.html"
 
 
 def _bed_settings() -> BedSettings:
     return settings().beds
+
+
+def _not_allowed() -> str | None:
+    """Why the signed-in person may not change beds, shown on each action instead of failing on click."""
+    return None if has_role(*BED_ROLES) else f"Only {roles_phrase(BED_ROLES)} may change beds."
 
 
 def _stamp(moment: datetime) -> str:
@@ -71,8 +81,9 @@ def _page(panel_key: str | None, open_form: str | None) -> str:
         return render_template("beds/page.html", board=None, error=e.message, panel=None, board_html="")
     panel = None
     if panel_key:
-        panel = open_panel(gateway(), current, panel_key, open_form)
+        panel = open_panel(gateway(), current, panel_key, open_form, _not_allowed())
         _finish(panel)
+        _audit_view(panel)
     region = _region(current, BOARD_TEMPLATE, "beds.board_fragment", _fingerprint(current, BOARD_TEMPLATE))
     return render_template("beds/page.html", board=current, error=None, panel=panel, board_html=region)
 
@@ -118,6 +129,20 @@ def public_fragment() -> Response:
 # ---------------------------------------------------------------- panels
 
 
+def _audit_view(panel: Panel | None) -> None:
+    """Opening a patient's panel is a read of their record: it goes in the audit trail."""
+    if panel is not None and panel.patient is not None:
+        audit.record("view-patient", patient=f"Patient/{panel.patient.patient_id}" if panel.patient.patient_id
+                     else None, entity=f"Encounter/{panel.patient.encounter_id}", detail="bed board panel")
+
+
+def _audit_write(req: ActionRequest, outcome: str, detail: str, patient: str | None = None,
+                 entity: str | None = None) -> None:
+    entity = entity or (f"Encounter/{req.encounter_id}" if req.encounter_id else f"Location/{req.bed_id}")
+    audit.record("fhir-write", entity=entity, patient=patient, detail=f"{req.action}: {detail}"[:200],
+                 outcome=outcome)
+
+
 def _finish(panel: Panel | None) -> None:
     """Links to other workflows that exist in this app."""
     if panel is None or panel.patient is None or not panel.patient.patient_id:
@@ -129,7 +154,7 @@ def _finish(panel: Panel | None) -> None:
 
 def _render_panel(current: Board, key: str, open_form: str | None = None, notice: Notice | None = None,
                   chosen: dict[str, str] | None = None, status: int = 200) -> Response:
-    panel = open_panel(gateway(), current, key, open_form)
+    panel = open_panel(gateway(), current, key, open_form, _not_allowed())
     if panel is None:
         notice = notice or Notice("error", "Not on this unit",
                                   f"That bed or patient is not on {current.unit_name} any more.")
@@ -137,6 +162,7 @@ def _render_panel(current: Board, key: str, open_form: str | None = None, notice
     panel.notice = notice
     panel.chosen = chosen or {}
     _finish(panel)
+    _audit_view(panel)
     return make_response(render_template("beds/_panel.html", panel=panel), status)
 
 
@@ -178,6 +204,7 @@ def scan() -> Response:
 
 
 @bp.post("/act/<action>")
+@roles_required(*BED_ROLES, what="change beds")
 def act(action: str) -> Response:
     if action not in HANDLERS:
         abort(404)
@@ -190,21 +217,27 @@ def act(action: str) -> Response:
         if key is None:
             return make_response(render_template("beds/_panel_message.html", notice=notice), 422)
         return _render_panel(current, key, action, notice, form.chosen(), 422)
-    ctx = ActionContext(gw=gw, settings=_bed_settings(), board=current, request=form.to_request(action),
-                        now=utc_now())
+    req = form.to_request(action)
+    practitioner = current_staff().practitioner_ref
+    ctx = ActionContext(gw=gw, settings=_bed_settings(), board=current, request=req, now=utc_now(),
+                        staff_ref=practitioner if practitioner and "?" not in practitioner else None)
     try:
         done = perform(ctx)
     except Refused as e:
+        _audit_write(req, "failure", "refused, nothing written")
         kind, title = ("conflict", "Changed at another station") if e.changed_elsewhere else ("error", "Not done")
         return _render_panel(current, key, action, Notice(kind, title, e.message), form.chosen(), 409)
     except FhirConflict as e:
+        _audit_write(req, "failure", "changed at another station (412), nothing written")
         # Someone else changed what this station saw: show the state as it is now, keep the choices.
         fresh = load_board(gw, _bed_settings())
         return _render_panel(fresh, key, action, Notice("conflict", "Changed at another station", e.message),
                              form.chosen(), 409)
     except FhirError as e:
+        _audit_write(req, "failure", f"FHIR server error {e.status or ''}".strip())
         return _render_panel(current, key, action, Notice("error", "The FHIR server did not accept it", e.message),
                              form.chosen(), 502)
+    _audit_write(req, "success", "wrote " + ", ".join(done.written), done.patient, done.entity)
     fresh = load_board(gw, _bed_settings())
     next_key = f"bed:{done.show_bed}" if done.show_bed else key
     response = _render_panel(fresh, next_key, None, Notice("ok", "Done", done.message))

@@ -13,15 +13,16 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kiosk import create_app
+from kiosk.audit.services import AuditQuery, AuditRow, search
+from kiosk.auth import Role
 from kiosk.beds.actions import ActionContext, ActionDone, ActionRequest, perform
 from kiosk.beds.board import BedTile, Board
 from kiosk.beds.occupancy import BedState
 from kiosk.beds.services import load_board, utc_now
-from kiosk.config import BedSettings, Settings
+from kiosk.config import BedSettings
 from kiosk.extensions import database, services
 from kiosk.fhir.gateway import FhirGateway, UnitRef
-from tests.conftest import make_settings
+from tests.support.auth import sign_in_client
 
 CAPABILITY_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "capability"
 BEDS = BedSettings()
@@ -65,14 +66,18 @@ def unit_gateway(session_gateway: FhirGateway, ref: UnitRef) -> FhirGateway:
     return FhirGateway(session_gateway.client, session_gateway.identifiers, ref)
 
 
-def unit_app(settings: Settings, ref: UnitRef, db_path: Path, **env: str) -> Flask:
-    """The kiosk app configured for the unit `ref` (as `unit.location` names it)."""
-    app = create_app(make_settings(settings.fhir.base_url, db_path,
-                                   KIOSK_UNIT_LOCATION=f"{ref.system}|{ref.value}", **env))
-    app.config["TESTING"] = True
-    with app.app_context():
-        database().upgrade()
-    return app
+def unit_env(ref: UnitRef) -> dict[str, str]:
+    """Settings overrides that make the kiosk serve the unit `ref`."""
+    return {"KIOSK_UNIT_LOCATION": f"{ref.system}|{ref.value}"}
+
+
+def signed_in(app: Flask, role: Role = Role.UNIT_SECRETARY) -> FlaskClient:
+    return sign_in_client(app.test_client(), role)
+
+
+def audit_rows(app: Flask, action: str | None = None) -> list[AuditRow]:
+    with app.app_context(), database().session() as db:
+        return search(db, AuditQuery(action=action, limit=1000))
 
 
 def app_gateway(app: Flask) -> FhirGateway:

@@ -1,47 +1,14 @@
 /* Bed board behaviour that htmx attributes cannot express (no inline script: the CSP forbids it).
-   - An armband scanner is a keyboard: it types the MRN or encounter number fast and ends with Enter.
-     Typed anywhere on the board (outside a form field), such a burst is sent through the scan form,
-     in a POST body, and opens that patient.
+   - Armband scans are recognised by kiosk.js, which puts them into the form marked data-scan-target
+     (the board's scan form): the number goes in a POST body and opens that patient.
    - The polled board answers 204 when nothing changed: the "Checked" time still moves on, and a
      failed poll says the board is not up to date instead of blanking it.
    - The detail panel closes with its Close button or Escape; the open bed is highlighted. */
 (function () {
   "use strict";
 
-  var SCAN_MAX_GAP_MS = 60;   // a scanner types a character every few ms; people take 100 ms or more
-  var SCAN_MIN_LENGTH = 3;
-  var buffer = "";
-  var lastKey = 0;
-
-  function isField(el) {
-    if (!el) { return false; }
-    var tag = el.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
-  }
-
-  function sendScan(code) {
-    var form = document.getElementById("scan-form");
-    if (!form || typeof htmx === "undefined") { return; }
-    var input = form.querySelector("input[name=code]");
-    input.value = code;
-    htmx.trigger(form, "submit");
-  }
-
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closePanel(); return; }
-    if (isField(event.target) || event.ctrlKey || event.altKey || event.metaKey) { return; }
-    var now = Date.now();
-    if (now - lastKey > SCAN_MAX_GAP_MS) { buffer = ""; }
-    lastKey = now;
-    if (event.key === "Enter") {
-      if (buffer.length >= SCAN_MIN_LENGTH) {
-        event.preventDefault();
-        sendScan(buffer);
-      }
-      buffer = "";
-      return;
-    }
-    if (event.key.length === 1) { buffer += event.key; }
+    if (event.key === "Escape") { closePanel(); }
   });
 
   function panel() { return document.getElementById("panel"); }

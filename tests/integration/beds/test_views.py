@@ -10,18 +10,28 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 
+from kiosk.auth import Role
 from kiosk.beds.occupancy import BedState
 from kiosk.fhir import codes
 from kiosk.fhir.client import FhirClient
-from tests.support.beds import BedUnit, app_gateway, csrf_token, page_text, seen_of, vendor_statement
+from tests.support.beds import (
+    BedUnit,
+    app_gateway,
+    audit_rows,
+    csrf_token,
+    page_text,
+    seen_of,
+    signed_in,
+    vendor_statement,
+)
 from tests.support.sekmet import free_port
 
 Factory = Callable[..., BedUnit]
 
 
-def client_of(unit: BedUnit) -> FlaskClient:
+def client_of(unit: BedUnit, role: Role = Role.UNIT_SECRETARY) -> FlaskClient:
     assert unit.app is not None
-    return unit.app.test_client()
+    return signed_in(unit.app, role)
 
 
 def htmx(client: FlaskClient, token: str | None = None) -> dict[str, str]:
@@ -78,6 +88,15 @@ def test_admit_through_the_panel(bed_unit: Factory) -> None:
     assert f"{patient.name} is admitted to bed {bed.name}" in text and "Occupied" in text
     assert unit.read("Encounter", patient.encounter_id)["status"] == "in-progress"
 
+    [write] = audit_rows(unit.app, "fhir-write")
+    assert (write.outcome, write.entity, write.patient, write.actor_role) == (
+        "success", f"Encounter/{patient.encounter_id}", f"Patient/{patient.patient_id}", "unit_secretary")
+    assert write.detail.startswith("admit: wrote Encounter/") and f"Location/{bed.id}" in write.detail
+    family = patient.name.split(",")[0]
+    assert all(family.lower() not in (r.detail or "").lower() for r in audit_rows(unit.app))
+    viewed = [r for r in audit_rows(unit.app, "view-patient") if r.patient == f"Patient/{patient.patient_id}"]
+    assert viewed, "opening the panel of a patient is recorded"
+
 
 def test_a_second_station_is_told_and_nothing_is_lost(bed_unit: Factory) -> None:
     unit = bed_unit()
@@ -105,6 +124,24 @@ def test_a_second_station_is_told_and_nothing_is_lost(bed_unit: Factory) -> None
     assert enc["status"] == "in-progress"
     stored = unit.read("Location", bed.id)
     assert stored["meta"]["versionId"] == bed_version and stored["operationalStatus"]["code"] == codes.BED_ISOLATED
+    outcomes = [(r.detail, r.outcome) for r in audit_rows(unit.app, "fhir-write")]
+    assert ("discharge: changed at another station (412), nothing written", "failure") in outcomes
+
+
+def test_only_secretaries_and_charge_nurses_change_beds(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    provider = client_of(unit, Role.PROVIDER)
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    assert provider.get("/beds/").status_code == 200
+    panel = page_text(provider.get(f"/beds/bed/{bed.id}", headers=htmx(provider)).get_data(as_text=True))
+    assert "Not available: Only a unit secretary or a charge nurse may change beds." in panel
+    refused = provider.post("/beds/act/discharge", headers=htmx(provider, csrf_token(provider)), data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "encounter": bed.patient.encounter_id, "disposition": "home"})
+    assert refused.status_code == 403
+    assert unit.read("Encounter", bed.patient.encounter_id)["status"] == "in-progress"
+    nurse = client_of(unit, Role.CHARGE_NURSE)
+    assert "Not available" not in page_text(nurse.get(f"/beds/bed/{bed.id}", headers=htmx(nurse))
+                                            .get_data(as_text=True))
 
 
 def test_refusals_keep_the_form(bed_unit: Factory) -> None:
