@@ -41,6 +41,9 @@ STATE_ICONS = {
     BedState.UNKNOWN: "?",
 }
 
+ENCOUNTER_WORDS = {"planned": "to be admitted", "arrived": "arrived", "triaged": "triaged", "in-progress": "admitted",
+                   "onleave": "on leave", "finished": "discharged", "cancelled": "cancelled"}
+
 SEX_LETTER = {"female": "F", "male": "M", "other": "X", "unknown": "U"}
 
 FLAG_KINDS = {codes.FLAG_ISOLATION: "isolation", codes.FLAG_ALLERGY: "allergy", codes.FLAG_FALL_RISK: "fall"}
@@ -76,6 +79,10 @@ class PatientSummary:
     expected_short: str | None  # on the tile: 'today', 'tomorrow', '28 Nov', 'overdue'
     expected_due: bool  # today or overdue
     flags: tuple[FlagChip, ...]
+
+    @property
+    def status_word(self) -> str:
+        return ENCOUNTER_WORDS.get(self.encounter_status, self.encounter_status)
 
     @property
     def isolation(self) -> FlagChip | None:

@@ -26,7 +26,13 @@
 
   function closePanel() {
     var p = panel();
-    if (p) { p.innerHTML = ""; }
+    if (p) {
+      /* A request still on its way from the panel (Cancel tapped just before Close) must not bring it back. */
+      if (typeof htmx !== "undefined") {
+        p.querySelectorAll("[hx-get], [hx-post]").forEach(function (el) { htmx.trigger(el, "htmx:abort"); });
+      }
+      p.innerHTML = "";
+    }
     markOpenBed();
   }
 
@@ -34,7 +40,11 @@
     if (event.target.closest("[data-close-panel]")) { closePanel(); }
   });
 
-  document.addEventListener("htmx:afterSettle", markOpenBed);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var p = panel();
+    if (p && event.detail.target === p) { p.scrollTop = 0; }
+    markOpenBed();
+  });
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable
 
+import httpx
 import pytest
 from flask.testing import FlaskClient
 
 from kiosk.auth import Role
 from kiosk.beds.occupancy import BedState
+from kiosk.fhir import builders as b
 from kiosk.fhir import codes
-from kiosk.fhir.client import FhirClient
+from kiosk.fhir.client import FhirClient, Transaction
 from tests.support.beds import (
     BedUnit,
     app_gateway,
@@ -237,3 +240,76 @@ def test_a_server_that_is_down_leaves_a_readable_board(bed_unit: Factory) -> Non
     poll = client.get("/beds/board", headers=htmx(client))
     assert poll.status_code == 503 and poll.headers["HX-Reswap"] == "none"
     assert "cannot be reached" in poll.headers["X-Board-Problem"]
+
+
+def add_pending_patient(unit: BedUnit, family: str, given: list[str]) -> tuple[str, str]:
+    """A planned admission to the unit for a new patient; returns (patient id, encounter id)."""
+    ids = unit.gw.identifiers
+    tag = uuid.uuid4().hex[:10]
+    tx = Transaction()
+    patient = tx.create({"resourceType": "Patient", "identifier": [b.identifier(ids.mrn, f"X{tag}")],
+                         "name": [{"use": "official", "family": family, "given": given}], "gender": "female",
+                         "birthDate": "1961-02-03"})
+    tx.create({"resourceType": "Encounter", "identifier": [b.identifier(ids.encounter, f"E{tag}")],
+               "status": "planned", "class": b.inpatient_class(), "subject": {"reference": patient},
+               "location": [b.encounter_location(f"Location/{unit.board().unit_id}", "planned")]})
+    results = unit.gw.client.transaction(tx)
+    return str(results[0].reference).split("/")[1], str(results[1].reference).split("/")[1]
+
+
+def test_names_with_markup_characters_accents_and_80_characters_are_shown_whole_and_escaped(
+        bed_unit: Factory) -> None:
+    unit = bed_unit()
+    family = "O'Néill-<b>Smith</b> & Sons^~ Hernández-Villanueva de los Santos y Ó Súilleabháin"
+    assert len(family) >= 80
+    _patient_id, encounter_id = add_pending_patient(unit, family, ["Zoë", "Ana-María"])
+    client = client_of(unit)
+    board_html = client.get("/beds/").get_data(as_text=True)
+    assert "<B>SMITH</B>" not in board_html and "&lt;B&gt;SMITH&lt;/B&gt; &amp; SONS^~" in board_html
+    panel = client.get(f"/beds/encounter/{encounter_id}?open=admit", headers=htmx(client)).get_data(as_text=True)
+    shown = f"{family.upper()}, Zoë Ana-María"
+    assert shown in page_text(panel)
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    done = client.post("/beds/act/admit", headers=htmx(client, csrf_token(client)), data={
+        "panel": f"encounter:{encounter_id}", "encounter": encounter_id, "target": bed.id, "seen": seen_of(panel)})
+    assert done.status_code == 200
+    assert f"{shown} is admitted to bed {bed.name}" in page_text(done.get_data(as_text=True))
+    assert done.headers["X-FHIR-Requests"] == "11"  # census, the two records, one transaction, census again
+    public = page_text(client.get("/beds/public").get_data(as_text=True))
+    assert "NÉILL" not in public.upper() and "Z.O." in public
+
+
+def test_an_unreadable_record_is_reported_and_the_board_stays(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    # Another system stores an Encounter whose bed entry has a status R4 does not have (sekmet-fhir takes it).
+    broken = {"resourceType": "Encounter", "status": "in-progress", "class": {"code": "IMP"},
+              "location": [{"location": {"reference": bed.ref}, "status": "moved-in"}]}
+    httpx.post(f"{unit.gw.client.base_url}/Encounter", json=broken, timeout=10).raise_for_status()
+    client = client_of(unit)
+    page = client.get("/beds/")
+    text = page_text(page.get_data(as_text=True))
+    assert page.status_code == 200 and page.get_data(as_text=True).count('class="bed ') == 20
+    assert "1 record from the FHIR server could not be read and is not shown on this board." in text
+
+
+def test_the_labels_button_appears_when_the_labels_workflow_is_installed(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    plain = client_of(unit)
+    assert "Print armband" not in plain.get(f"/beds/bed/{bed.id}", headers=htmx(plain)).get_data(as_text=True)
+
+    with_labels = bed_unit()
+    with_labels.app.add_url_rule("/labels/patient/<patient_id>/<encounter_id>", endpoint="labels.patient",
+                                 view_func=lambda patient_id, encounter_id: "labels")
+    client = client_of(with_labels)
+    bed = with_labels.beds(BedState.OCCUPIED)[0]
+    html = client.get(f"/beds/bed/{bed.id}", headers=htmx(client)).get_data(as_text=True)
+    assert f'href="/labels/patient/{bed.patient.patient_id}/{bed.patient.encounter_id}"' in html
+    assert "Print armband / labels" in html
+
+
+def test_the_refresh_interval_comes_from_the_settings(bed_unit: Factory) -> None:
+    unit = bed_unit(KIOSK_BEDS_REFRESH_SECONDS="30")
+    html = client_of(unit).get("/beds/").get_data(as_text=True)
+    assert 'hx-trigger="every 30s, board-changed from:body"' in html
