@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
@@ -52,21 +53,28 @@ def _stamp(moment: datetime) -> str:
 # ---------------------------------------------------------------- the board
 
 
-def _region_context(board: Board, template: str) -> dict[str, object]:
+#: Stands for the refresh time while the region is fingerprinted, so one render serves both.
+STAMP = "\x00refreshed\x00"
+
+
+@dataclass(frozen=True)
+class Region:
+    """The polled part of a page, rendered once: its fingerprint leaves out the refresh time, so an
+    unchanged board answers the poll with 204 and is not redrawn."""
+
+    inner: str
+    fingerprint: str
+
+    def html(self, board: Board, endpoint: str) -> str:
+        inner = self.inner.replace(STAMP, _stamp(board.fetched_at))
+        return render_template("beds/_poll.html", inner=inner, fingerprint=self.fingerprint,
+                               poll_url=url_for(endpoint), refresh_seconds=_bed_settings().refresh_seconds)
+
+
+def _region(board: Board, template: str) -> Region:
     public = template == PUBLIC_TEMPLATE
-    return {"board": board, "rooms": public_rooms(board) if public else None}
-
-
-def _fingerprint(board: Board, template: str) -> str:
-    """Computed on what the region shows, without the refresh time, so that an unchanged board
-    answers the poll with 204 and is not redrawn."""
-    return fingerprint(render_template(template, refreshed=None, **_region_context(board, template)))
-
-
-def _region(board: Board, template: str, endpoint: str, fp: str) -> str:
-    inner = render_template(template, refreshed=_stamp(board.fetched_at), **_region_context(board, template))
-    return render_template("beds/_poll.html", inner=inner, fingerprint=fp, poll_url=url_for(endpoint),
-                           refresh_seconds=_bed_settings().refresh_seconds)
+    inner = render_template(template, refreshed=STAMP, board=board, rooms=public_rooms(board) if public else None)
+    return Region(inner, fingerprint(inner))
 
 
 @bp.get("/")
@@ -84,7 +92,7 @@ def _page(panel_key: str | None, open_form: str | None) -> str:
         panel = open_panel(gateway(), current, panel_key, open_form, _not_allowed())
         _finish(panel)
         _audit_view(panel)
-    region = _region(current, BOARD_TEMPLATE, "beds.board_fragment", _fingerprint(current, BOARD_TEMPLATE))
+    region = _region(current, BOARD_TEMPLATE).html(current, "beds.board_fragment")
     return render_template("beds/page.html", board=current, error=None, panel=panel, board_html=region)
 
 
@@ -97,11 +105,11 @@ def _poll(template: str, endpoint: str) -> Response:
         response.headers["HX-Reswap"] = "none"
         response.headers["X-Board-Problem"] = e.message.encode("ascii", "replace").decode("ascii")[:300]
         return response
-    fp = _fingerprint(current, template)
-    if request.headers.get("X-Board-Fingerprint") == fp:
+    region = _region(current, template)
+    if request.headers.get("X-Board-Fingerprint") == region.fingerprint:
         response = make_response("", 204)
     else:
-        response = make_response(_region(current, template, endpoint, fp))
+        response = make_response(region.html(current, endpoint))
     response.headers["X-Board-Refreshed"] = _stamp(current.fetched_at)
     return response
 
@@ -117,7 +125,7 @@ def public() -> str:
         current = load_board(gateway(), _bed_settings())
     except FhirError as e:
         return render_template("beds/public.html", board=None, error=e.message, board_html="")
-    region = _region(current, PUBLIC_TEMPLATE, "beds.public_fragment", _fingerprint(current, PUBLIC_TEMPLATE))
+    region = _region(current, PUBLIC_TEMPLATE).html(current, "beds.public_fragment")
     return render_template("beds/public.html", board=current, error=None, board_html=region)
 
 
