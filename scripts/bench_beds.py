@@ -13,7 +13,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,45 +32,12 @@ from kiosk.demo.hospital import DemoBuilder, unit_plan  # noqa: E402
 from kiosk.extensions import database, services  # noqa: E402
 from kiosk.fhir.census import unit_census  # noqa: E402
 from kiosk.fhir.gateway import FhirGateway, UnitRef  # noqa: E402
+from scripts.bench import RUNS, http_share, timed  # noqa: E402  (the census benchmark's timers)
 from tests.conftest import make_settings  # noqa: E402
 from tests.support.auth import sign_in_client  # noqa: E402
 from tests.support.sekmet import start_sekmet  # noqa: E402
 
-RUNS = 15
 HTMX = {"HX-Request": "true"}
-
-
-def median_ms(fn: Callable[[], Any], runs: int = RUNS) -> float:
-    """Median milliseconds of `runs` calls (after one warm-up)."""
-    fn()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
-def waiting_ms(gw: FhirGateway, fn: Callable[[], Any], runs: int = RUNS) -> float:
-    """Median milliseconds spent inside HTTP requests to the FHIR server during `fn`."""
-    spent: list[float] = []
-    original = gw.client.http.request
-
-    def request(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            spent[-1] += (time.perf_counter() - started) * 1000
-
-    gw.client.http.request = request  # type: ignore[method-assign]
-    try:
-        for _ in range(runs):
-            spent.append(0.0)
-            fn()
-    finally:
-        gw.client.http.request = original  # type: ignore[method-assign]
-    return statistics.median(spent)
 
 
 def unit_app(base_url: str, tmp: Path, ref: UnitRef) -> tuple[Flask, FhirGateway]:
@@ -91,7 +57,7 @@ def measure(client: FlaskClient, gw: FhirGateway, path: str, headers: dict[str, 
 
     get()  # the first panel also reads the server's CapabilityStatement, once per process
     requests = get().headers["X-FHIR-Requests"]
-    return requests, median_ms(get), waiting_ms(gw, get)
+    return requests, timed(get), http_share(gw, get)
 
 
 def main() -> None:
@@ -120,9 +86,9 @@ def main() -> None:
                 with app.app_context():
                     board = load_board(gw, BedSettings())
                     census = unit_census(gw)
-                    build_ms = median_ms(lambda census=census: BoardBuilder(census, BedSettings(),
+                    build_ms = timed(lambda census=census: BoardBuilder(census, BedSettings(),
                                                                            census.fetched_at).build())
-                    build_rows.append((beds, build_ms, median_ms(lambda gw=gw: unit_census(gw))))
+                    build_rows.append((beds, build_ms, timed(lambda gw=gw: unit_census(gw))))
                 occupied = next(t for t in board.tiles.values() if t.state is BedState.OCCUPIED)
                 free = next(t for t in board.tiles.values() if t.state is BedState.AVAILABLE and not t.reserved_for)
                 for what, path, headers in (

@@ -187,44 +187,43 @@ def _patient_of(current: mv.Current, ctx: ActionContext) -> str | None:
 Handler = Callable[[ActionContext], tuple[mv.Change, ActionDone]]
 
 
-def _reserve(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _planned_into_bed(ctx: ActionContext, extra_problem: Callable[[BedTile, str, str], str | None] | None = None
+                      ) -> tuple[BedTile, mv.Current, str, str]:
+    """Shared checks of reserve and admit: a patient still to be admitted, and a bed that can take them.
+    Returns the bed, the current resources, the encounter id and the patient's name."""
     req = ctx.request
-    encounter_id = _need(req.encounter_id, "Choose the patient to reserve the bed for.")
-    bed_id = _need(req.bed_id or req.target_id, "Choose the bed to reserve.")
-    tile = ctx.tile(bed_id)
+    encounter_id = _need(req.encounter_id, "Choose the patient.")
+    tile = ctx.tile(_need(req.bed_id or req.target_id, "Choose the bed."))
     current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[tile.id])
-    stale = _stale(ctx, current, [f"Encounter/{encounter_id}", tile.ref])
+    refs = [f"Encounter/{encounter_id}", tile.ref]
     name = _name(ctx, encounter_id)
-    status = str((current.encounter or {}).get("status"))
-    problem = _encounter_problem(status, ("planned",), name)
-    if problem is None and any(p.encounter_id == encounter_id for p in tile.reserved_for):
-        problem = f"Bed {tile.name} is already reserved for {name}."
+    problem = _encounter_problem(str((current.encounter or {}).get("status")), ("planned",), name)
+    if problem is None and extra_problem is not None:
+        problem = extra_problem(tile, encounter_id, name)
     problem = problem or _bed_problem(tile, encounter_id)
     if problem:
-        raise _refuse(problem, stale)
-    _check_stale(ctx, current, [f"Encounter/{encounter_id}", tile.ref], f"{name}'s record or bed {tile.name}")
-    change = mv.reserve(current, tile.ref)
-    return change, ActionDone(f"Bed {tile.name} is reserved for {name}.", f"Encounter/{encounter_id}",
-                              _patient_of(current, ctx), [], tile.id)
+        raise _refuse(problem, _stale(ctx, current, refs))
+    _check_stale(ctx, current, refs, f"{name}'s record or bed {tile.name}")
+    return tile, current, encounter_id, name
+
+
+def _reserve(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    def already(tile: BedTile, encounter_id: str, name: str) -> str | None:
+        if any(p.encounter_id == encounter_id for p in tile.reserved_for):
+            return f"Bed {tile.name} is already reserved for {name}."
+        return None
+
+    tile, current, encounter_id, name = _planned_into_bed(ctx, already)
+    return mv.reserve(current, tile.ref), ActionDone(
+        f"Bed {tile.name} is reserved for {name}.", f"Encounter/{encounter_id}", _patient_of(current, ctx), [],
+        tile.id)
 
 
 def _admit(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
-    req = ctx.request
-    encounter_id = _need(req.encounter_id, "Choose the patient to admit.")
-    bed_id = _need(req.bed_id or req.target_id, "Choose the bed to admit the patient to.")
-    tile = ctx.tile(bed_id)
-    current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[tile.id])
-    refs = [f"Encounter/{encounter_id}", tile.ref]
-    stale = _stale(ctx, current, refs)
-    name = _name(ctx, encounter_id)
-    problem = _encounter_problem(str((current.encounter or {}).get("status")), ("planned",), name) \
-        or _bed_problem(tile, encounter_id)
-    if problem:
-        raise _refuse(problem, stale)
-    _check_stale(ctx, current, refs, f"{name}'s record or bed {tile.name}")
-    change = mv.admit(current, tile.ref, ctx.now)
-    return change, ActionDone(f"{name} is admitted to bed {tile.name}.", f"Encounter/{encounter_id}",
-                              _patient_of(current, ctx), [], tile.id)
+    tile, current, encounter_id, name = _planned_into_bed(ctx)
+    return mv.admit(current, tile.ref, ctx.now), ActionDone(
+        f"{name} is admitted to bed {tile.name}.", f"Encounter/{encounter_id}", _patient_of(current, ctx), [],
+        tile.id)
 
 
 def _transfer(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
