@@ -239,3 +239,27 @@ def test_a_bed_status_that_disagrees_with_the_encounters_is_a_warning_not_a_fix(
     assert tile.state is BedState.OCCUPIED and tile.patient is None
     assert tile.warnings == ["Marked occupied, but no patient is recorded in this bed."]
     assert unit.read("Location", bed.id)["meta"]["versionId"] == version
+
+
+def test_a_planned_transfer_in_is_received_on_the_receiving_unit(bed_unit: Factory) -> None:
+    sending, receiving = bed_unit(with_app=False), bed_unit(with_app=False)
+    source = sending.beds(BedState.OCCUPIED)[0]
+    patient = source.patient
+    target = receiving.beds(BedState.AVAILABLE, free=True)[0]
+    # Bed placement plans the move: a planned entry for the receiving unit's bed.
+    enc = sending.read("Encounter", patient.encounter_id)
+    enc["location"].append({"location": {"reference": target.ref}, "status": "planned"})
+    sending.gw.client.update(enc, version=enc["meta"]["versionId"])
+    assert [i.detail for i in sending.board().transfers_out if i.patient.encounter_id == patient.encounter_id] == \
+        [f"{source.name} to {target.name}"]
+    board = receiving.board()
+    [incoming] = [i for i in board.transfers_in if i.patient.encounter_id == patient.encounter_id]
+    assert incoming.detail == f"From {source.name} to {target.name}"
+    assert board.tile(target.id).state is BedState.RESERVED
+
+    receiving.act("transfer", encounter_id=patient.encounter_id, target_id=target.id)
+    enc = receiving.read("Encounter", patient.encounter_id)
+    assert entries(enc)[source.ref][0] == "completed" and entries(enc)[target.ref][0] == "active"
+    assert len([e for e in enc["location"] if ref_key(e["location"]) == target.ref]) == 1  # the plan became it
+    assert bed_code(sending, source.id) == codes.BED_HOUSEKEEPING
+    assert receiving.board().tile(target.id).patient.encounter_id == patient.encounter_id
