@@ -169,6 +169,7 @@ def test_screenshots_of_the_demo_board_panel_and_public_view(page: Page, live_se
     sizes = page.locator(".bed").evaluate_all("els => els.map(e => [e.offsetWidth, e.offsetHeight])")
     assert min(w for w, _ in sizes) >= 120 and min(h for _, h in sizes) >= 48
     assert float(page.locator(".bc-n").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 28
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     save_screenshot(page, "beds-board")
 
     occupied = next(t for t in board.tiles.values() if t.patient and t.patient.flags and t.patient.expected_label)
@@ -190,6 +191,9 @@ def test_screenshots_of_the_demo_board_panel_and_public_view(page: Page, live_se
 
     page.goto(live_server.url + "/beds/public")
     expect(page.locator(".public-room")).to_have_count(len(board.rooms))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert float(page.locator(".public-initials").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)")) >= 28  # readable from across the corridor
     save_screenshot(page, "beds-public")
     text = page.locator("body").inner_text().upper()
     html = page.content().upper()
