@@ -98,10 +98,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import health, home
+    from kiosk import health, home, labels
 
     health.register(app)
     home.register(app)
+    labels.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

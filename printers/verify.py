@@ -78,8 +78,9 @@ def rasterize_pdf(data: bytes, dpi: int = PDF_RENDER_DPI) -> list[Image.Image]:
 
 
 def decode(image: Image.Image) -> list[Decoded]:
-    formats = zxingcpp.BarcodeFormat.Code128 | zxingcpp.BarcodeFormat.DataMatrix
-    found = zxingcpp.read_barcodes(image, formats=formats, try_rotate=True, try_downscale=False)
+    formats = (zxingcpp.BarcodeFormat.Code128, zxingcpp.BarcodeFormat.DataMatrix)
+    found = zxingcpp.read_barcodes(image, formats=formats, try_rotate=True, try_downscale=False,
+                                   text_mode=zxingcpp.TextMode.Plain)
     names = {v: k for k, v in FORMATS.items()}
     return [Decoded(names.get(b.format, str(b.format)), b.text) for b in found if b.valid]
 
