@@ -98,10 +98,13 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import health, home, labels
+    from kiosk import audit, auth, health, home, labels, staff
 
+    auth.register(app)
     health.register(app)
     home.register(app)
+    audit.register(app)
+    staff.register(app)
     labels.register(app)
 
 

@@ -1,6 +1,7 @@
 """Every feature's tables, imported so that Base.metadata (and Alembic) sees them all."""
+# ruff: noqa: F401
 
+import kiosk.audit.models
+import kiosk.auth.models
+import kiosk.labels.models
 from kiosk.db import Base
-from kiosk.labels import models as labels_models  # noqa: F401
-
-__all__ = ["Base"]
