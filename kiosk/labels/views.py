@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from kiosk import audit
+from kiosk.auth import Role, current_staff, roles_required
 from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.errors import FhirNotFound
 from printers import LabelType, PrintersConfig
@@ -115,6 +117,8 @@ def patient(patient_id: str, encounter_id: str) -> str:
         page = _page(patient_id, encounter_id, label_type, None)
     except FhirNotFound:
         abort(404, "This patient or encounter is not on the FHIR server.")
+    audit.record("view-patient", patient=f"Patient/{patient_id}", entity=f"Encounter/{encounter_id}",
+                 detail=f"labels: {label_type.value}")
     return render_template("labels/page.html", page=page, containers=CONTAINERS, max_copies=MAX_COPIES,
                            reasons=REPRINT_REASONS)
 
@@ -156,15 +160,22 @@ def print_label(patient_id: str, encounter_id: str) -> str | WerkzeugResponse | 
         page.notice = ("The record or the label changed since the preview you saw. Check the new preview and "
                        "print again.")
         valid = False
+    if page.refusal:
+        audit.record("refused", patient=f"Patient/{patient_id}", entity=f"Encounter/{encounter_id}",
+                     detail=f"{label_type.value} not printed: label refused", outcome="failure")
     if not valid or page.prepared is None:
         return render_template("labels/page.html", page=page, containers=CONTAINERS, max_copies=MAX_COPIES,
                                reasons=REPRINT_REASONS), 422
+    reason = form.reprint_reason.data if page.is_reprint else None
     job = JobRequest(
-        station_id=settings().station.id, requested_by=None, patient_id=patient_id, encounter_id=encounter_id,
-        label_type=label_type.value, printer_id=page.prepared.printer.id,
-        reprint_reason=form.reprint_reason.data if page.is_reprint else None,
+        station_id=settings().station.id, requested_by=current_staff().badge, patient_id=patient_id,
+        encounter_id=encounter_id, label_type=label_type.value, printer_id=page.prepared.printer.id,
+        reprint_reason=reason,
     )
     result = print_prepared(_queue(), page.prepared, job)
+    detail = f"{label_type.value} x{page.prepared.rendered.copies} to {page.prepared.printer.id}"
+    audit.record("reprint" if reason else "print", patient=f"Patient/{patient_id}", entity=f"PrintJob/{result.job_id}",
+                 detail=f"{detail} (reason: {reason})" if reason else detail)
     return redirect(url_for("labels.job", job_id=result.job_id))
 
 
@@ -202,6 +213,7 @@ def cancel(job_id: int) -> WerkzeugResponse:
 
 
 @bp.get("/printers")
+@roles_required(Role.ADMINISTRATOR, what="open the printers page")
 def printers() -> str:
     config = _config()
     station = settings().station.id
@@ -210,6 +222,7 @@ def printers() -> str:
 
 
 @bp.post("/printers/<printer_id>/test")
+@roles_required(Role.ADMINISTRATOR, what="send test labels")
 def test_print(printer_id: str) -> WerkzeugResponse:
     config = _config()
     printer = config.printers.get(printer_id) or abort(404)
@@ -217,7 +230,8 @@ def test_print(printer_id: str) -> WerkzeugResponse:
         prepared = prepare(test_label(printer), printer, config, 1)
     except LabelRefused as e:
         abort(422, e.message)
-    job = JobRequest(station_id=settings().station.id, requested_by=None, patient_id=None, encounter_id=None,
-                     label_type=prepared.label_type.value, printer_id=printer.id, test_label=True)
+    job = JobRequest(station_id=settings().station.id, requested_by=current_staff().badge, patient_id=None,
+                     encounter_id=None, label_type=prepared.label_type.value, printer_id=printer.id, test_label=True)
     result = print_prepared(_queue(), prepared, job)
+    audit.record("print", entity=f"PrintJob/{result.job_id}", detail=f"test label to {printer.id}")
     return redirect(url_for("labels.job", job_id=result.job_id))

@@ -6,16 +6,18 @@ import hashlib
 import logging
 import re
 import time
-from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from kiosk.audit.models import AuditRecord
+from kiosk.auth import Role
 from kiosk.extensions import database, settings
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.labels.jobs import retry_print_queue
 from kiosk.labels.models import JobStatus, PrintJob
 from printers.verify import decode, first_format, rasterize_zpl
+from tests.support.auth import CREDENTIALS
 from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient
 
 
@@ -84,6 +86,12 @@ def test_printing_sends_the_exact_previewed_bytes_to_the_raw_socket(labels_app: 
     assert hashlib.sha256(payload).hexdigest() == form["preview_sha256"]
     found = {d.text for d in decode(rasterize_zpl(first_format(zebra.jobs()[0]), 300)[0])}
     assert found == {stay.encounter_number, f"MRN:{stay.mrn}|ENC:{stay.encounter_number}"}
+    with labels_app.app_context(), database().session() as session:
+        printed = session.query(AuditRecord).filter_by(action="print").one()
+        assert printed.patient == f"Patient/{stay.patient_id}" and printed.entity == f"PrintJob/{job.id}"
+        assert printed.detail == "adult-armband x1 to TEST-ZEBRA"
+        assert printed.actor_badge == CREDENTIALS[Role.UNIT_SECRETARY][0] == job.requested_by
+        assert session.query(AuditRecord).filter_by(action="view-patient").count() >= 1
 
 
 def test_printing_needs_the_identifiers_confirmed_and_keeps_what_was_entered(labels_app: Flask,
@@ -168,11 +176,16 @@ def test_a_second_print_is_a_reprint_and_needs_a_reason(labels_app: Flask, clien
     with labels_app.app_context(), database().session() as session:
         jobs = session.query(PrintJob).order_by(PrintJob.id).all()
         assert [j.reprint_reason for j in jobs] == [None, "damaged"]
+        rows = session.query(AuditRecord).filter(AuditRecord.action.in_(["print", "reprint"])).order_by(
+            AuditRecord.id).all()
+        assert [(r.action, r.entity) for r in rows] == [("print", f"PrintJob/{jobs[0].id}"),
+                                                        ("reprint", f"PrintJob/{jobs[1].id}")]
+        assert rows[1].detail == "adult-armband x1 to TEST-ZEBRA (reason: damaged)"
     assert len(zebra.jobs()) == 2
 
 
 def test_a_queued_job_survives_a_restart(labels_app: Flask, client: FlaskClient, gateway: FhirGateway,
-                                         zebra_port: int, printer_files: PrinterFiles, tmp_path: Path) -> None:
+                                         zebra_port: int, printer_files: PrinterFiles) -> None:
     from kiosk import create_app
 
     stay = demo_inpatient(gateway, index=6)
@@ -192,8 +205,14 @@ def test_a_queued_job_survives_a_restart(labels_app: Flask, client: FlaskClient,
 
 
 def test_the_queue_page_lists_jobs_and_the_printers_page_sends_a_test_label(labels_app: Flask,
-                                                                            client: FlaskClient,
+                                                                            signed_in_client,  # type: ignore[no-untyped-def]
                                                                             printer_files: PrinterFiles) -> None:
+    secretary = signed_in_client(Role.UNIT_SECRETARY)
+    assert secretary.get("/labels/printers").status_code == 403
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', secretary.get("/labels/queue").get_data(as_text=True))
+    assert secretary.post("/labels/printers/TEST-FOLDER-PDF/test",
+                          data={"csrf_token": token.group(1)}).status_code == 403  # type: ignore[union-attr]
+    client = signed_in_client(Role.ADMINISTRATOR)
     page = client.get("/labels/printers")
     html = page.get_data(as_text=True)
     assert "Test Zebra" in html and "Test folder PDF" in html
