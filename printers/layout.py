@@ -156,7 +156,7 @@ def specimen_layout(label: SpecimenLabel, media: Media) -> Layout:
     code_y = m + u * 3.2
     code_h = u * 2.3
     texts = [
-        TextBox(m, m, W - 2 * m, u * 2.1, p.name_last_first, size=u * 1.05, min_size=min(1.9, u), max_lines=2,
+        TextBox(m, m, W - 2 * m, u * 2.1, p.name_last_first, size=u * 1.05, min_size=min(1.9, u), max_lines=3,
                 identifier="patient name"),
         TextBox(m, m + u * 2.15, W - 2 * m, u, f"DOB {label_date(p.birth_date)} {p.sex_letter}  MRN {p.mrn}",
                 size=u * 0.95, min_size=min(1.7, u * 0.8), identifier="date of birth and MRN"),
