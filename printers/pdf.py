@@ -59,7 +59,9 @@ class PdfWriter:
     def __init__(self, media: Media):
         self.media = media
         self.buffer = io.BytesIO()
-        self.canvas = Canvas(self.buffer, pagesize=(_pt(media.width_mm), _pt(media.height_mm)), pageCompression=1)
+        # invariant: no timestamps or random ids, so the same label gives the same bytes (previewed == printed).
+        self.canvas = Canvas(self.buffer, pagesize=(_pt(media.width_mm), _pt(media.height_mm)), pageCompression=1,
+                             invariant=1)
         self.canvas.setTitle(f"{media.name} label")
         self.canvas.setCreator("Unit Coordinator Kiosk")
         self.font = _register_font()

@@ -53,3 +53,12 @@ def test_copies_repeat_the_whole_verified_format(label_type: LabelType, config: 
     assert rendered.data.count(b"^XA") == 4 and rendered.data.count(b"^XZ") == 4
     assert rendered.data == first_format(rendered.data) * 4
     assert verify(rendered, all_copies=True).labels == 1
+
+
+@pytest.mark.parametrize("label_type", list(LabelType))
+def test_the_same_label_gives_the_same_bytes(label_type: LabelType, config: PrintersConfig) -> None:
+    """The print compares its bytes with the previewed ones, so rendering must be deterministic."""
+    label = make_label(label_type, "vietnamese")
+    media = config.media[label_type]
+    assert render_pdf(label, media).data == render_pdf(label, media).data
+    assert render_zpl(label, media, 300).data == render_zpl(label, media, 300).data
