@@ -125,15 +125,15 @@ def patient(patient_id: str, encounter_id: str) -> str:
 
 @bp.post("/patients/<patient_id>/encounters/<encounter_id>/preview")
 def preview(patient_id: str, encounter_id: str) -> str:
-    """The print panel again after a change of printer, copies or specimen details (htmx)."""
+    """The preview again after a change of printer, copies or specimen details (htmx), with the new
+    bytes' SHA-256 swapped into the form."""
     _check_ids(patient_id, encounter_id)
     config = _config()
     form = PrintForm()
     label_type = form.chosen_type() or abort(400)
     form.printer_id.choices = printer_choices(config, label_type)
     page = _page(patient_id, encounter_id, label_type, form)
-    return render_template("labels/_print_panel.html", page=page, containers=CONTAINERS, max_copies=MAX_COPIES,
-                           reasons=REPRINT_REASONS)
+    return render_template("labels/_preview_update.html", page=page)
 
 
 @bp.post("/patients/<patient_id>/encounters/<encounter_id>/print")

@@ -30,7 +30,7 @@ def _page_url(stay) -> str:  # type: ignore[no-untyped-def]
 
 
 def _field(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
+    found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
     assert found, html[:2000]
     return found.group(1)
 

@@ -36,7 +36,7 @@ def test_a_specimen_label_printed_through_cups_comes_out_as_a_pdf_whose_barcode_
     form = {"csrf_token": token, "label_type": "specimen", "printer_id": "TEST-CUPS-PDF", "copies": "1",
             "accession": "S26-CUPS-0042", "test": "Lipid panel", "container": "Gold top (SST)"}
     panel = client.post(url + "/preview", data=form).get_data(as_text=True)
-    sha = re.search(r'name="preview_sha256" type="hidden" value="([^"]+)"', panel).group(1)  # type: ignore[union-attr]
+    sha = re.search(r'name="preview_sha256"[^>]*value="([^"]+)"', panel).group(1)  # type: ignore[union-attr]
     response = client.post(url + "/print", data={**form, "preview_sha256": sha, "identifiers_confirmed": "y"})
     assert response.status_code == 302
     with cups_app.app_context(), database().session() as session:
