@@ -108,7 +108,8 @@ def test_printer_down_the_page_says_so_and_the_retry_prints_it(page: Page, live_
         zebra.stop()
 
 
-def test_the_printers_page_for_an_administrator(page: Page, live_server: LiveServer, printer_files: PrinterFiles) -> None:
+def test_the_printers_page_for_an_administrator(page: Page, live_server: LiveServer,
+                                                printer_files: PrinterFiles) -> None:
     sign_in(page, live_server.url, Role.ADMINISTRATOR)
     page.goto(live_server.url + "/labels/printers")
     expect(page.locator(".printer-card")).to_have_count(2)
