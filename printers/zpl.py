@@ -76,11 +76,9 @@ def font0_width(text: str, height: int) -> int:
         return 0
     zpl = f"^XA^CI28^PW{height * len(text) + 40}^LL{height + 8}^FO0,0^A0N,{height},0^FH_^FD{fh_escape(text)}^FS^XZ"
     raster = render(zpl.encode("ascii"), Options(profile="specification", dpi=203)).labels[0].rasterize()
-    w, px = raster.width, raster.pixels
-    for x in range(w - 1, -1, -1):
-        if any(px[y * w + x] == 0 for y in range(raster.height)):
-            return x + 1
-    return 0
+    ink = Image.frombytes("L", (raster.width, raster.height), raster.pixels).point(lambda v: 255 - v)
+    box = ink.getbbox()  # of the non-zero (inked) pixels
+    return box[2] if box else 0
 
 
 @dataclass(frozen=True)
