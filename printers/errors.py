@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 
-class LabelError(Exception):
-    """A label cannot be made as asked; nothing was printed."""
+class ReadableError(Exception):
+    """An error whose `message` is shown to the user as it is."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -12,6 +12,10 @@ class LabelError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class LabelError(ReadableError):
+    """A label cannot be made as asked; nothing was printed."""
 
 
 class DoesNotFit(LabelError):
@@ -22,13 +26,8 @@ class SymbolMismatch(LabelError):
     """A barcode on the rendered label did not read back exactly as intended."""
 
 
-class PrinterError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
+class PrinterError(ReadableError):
+    """Sending to a printer failed."""
 
 
 class PrinterUnreachable(PrinterError):

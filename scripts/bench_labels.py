@@ -82,12 +82,12 @@ def main() -> None:
             cells = []
             size = 0
             for dpi in (203, 300):
-                gen = timed(lambda dpi=dpi: render_zpl(label, media, dpi), args.repeat)
+                gen = timed(lambda label=label, media=media, dpi=dpi: render_zpl(label, media, dpi), args.repeat)
                 rendered = render_zpl(label, media, dpi)
                 size = len(rendered.data)
                 check = timed(lambda rendered=rendered: verify(rendered), args.repeat)
                 cells += [f"{gen[0]:.1f} ({gen[1]:.1f})", f"{check[0]:.1f} ({check[1]:.1f})"]
-            gen = timed(lambda: render_pdf(label, media), args.repeat)
+            gen = timed(lambda label=label, media=media: render_pdf(label, media), args.repeat)
             pdf = render_pdf(label, media)
             check = timed(lambda pdf=pdf: verify(pdf), args.repeat)
             cells += [f"{gen[0]:.1f} ({gen[1]:.1f})", f"{check[0]:.1f} ({check[1]:.1f})", f"{size:,}"]

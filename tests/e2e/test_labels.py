@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 import time
-from pathlib import Path
 
-import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
 from kiosk.auth import Role
-from kiosk.extensions import database, settings
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.labels.jobs import retry_print_queue
+from tests.support import labels as printing
 from tests.support.auth import sign_in
 from tests.support.browser import LiveServer, save_screenshot
-from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient
-from tests.support.sekmet import free_port
+from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient, job_context
 
-
-@pytest.fixture
-def zebra_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def printer_files(tmp_path: Path, zebra_port: int, monkeypatch: pytest.MonkeyPatch) -> PrinterFiles:
-    files = PrinterFiles(tcp_port=zebra_port, folder=tmp_path / "pdf-out")
-    monkeypatch.setenv("KIOSK_PRINTERS_CONFIG", str(files.write(tmp_path / "printers.toml")))
-    return files
-
-
-class Ctx:
-    def __init__(self, app: Flask):
-        with app.app_context():
-            self.settings = settings()
-            self.database = database()
-        self.gateway = None
-        self.log = logging.getLogger("test.scheduler")
+zebra_port = printing.zebra_port
+printer_files = printing.printer_files
 
 
 def _min_size(page: Page, selector: str) -> float:
@@ -100,7 +78,7 @@ def test_printer_down_the_page_says_so_and_the_retry_prints_it(page: Page, live_
     zebra = RawPrinter(zebra_port).start()
     try:
         time.sleep(printer_files.first_delay_s + 0.2)
-        assert "1 printed" in retry_print_queue(Ctx(app))
+        assert "1 printed" in retry_print_queue(job_context(app))
         expect(status).to_have_text("Printed", timeout=8000)  # the job page polls
         save_screenshot(page, "labels-job-printed-after-retry")
         assert len(zebra.jobs()) == 1

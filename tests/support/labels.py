@@ -3,13 +3,21 @@ and a demo patient to print for."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+from flask import Flask
+
+from kiosk.config import Settings
+from kiosk.db import Database
+from kiosk.extensions import database, settings
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
+from tests.support.sekmet import free_port
 
 
 class RawPrinter:
@@ -172,3 +180,32 @@ def demo_inpatient(gw: FhirGateway, index: int = 0, with_allergy: bool = False) 
         patient = census.patients[enc.patient]
         stays.append(DemoStay(patient.id, enc.id, enc.number or "", patient.mrn or ""))
     return stays[index]
+
+
+@pytest.fixture
+def zebra_port() -> int:
+    """The port of the test Zebra (nothing listens there until a test starts a RawPrinter)."""
+    return free_port()
+
+
+@pytest.fixture
+def printer_files(tmp_path: Path, zebra_port: int, monkeypatch: pytest.MonkeyPatch) -> PrinterFiles:
+    """Printer settings for the kiosk under test (KIOSK_PRINTERS_CONFIG)."""
+    files = PrinterFiles(tcp_port=zebra_port, folder=tmp_path / "pdf-out")
+    monkeypatch.setenv("KIOSK_PRINTERS_CONFIG", str(files.write(tmp_path / "printers.toml")))
+    return files
+
+
+@dataclass
+class JobContext:
+    """A scheduler job context, as kiosk/scheduler builds one, for calling jobs directly."""
+
+    settings: Settings
+    database: Database
+    gateway: FhirGateway | None = None
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("test.scheduler"))
+
+
+def job_context(app: Flask) -> JobContext:
+    with app.app_context():
+        return JobContext(settings(), database())

@@ -4,25 +4,15 @@ folder PDF printer)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
+from tests.support import labels as printing
 from tests.support.labels import PrinterFiles, RawPrinter
-from tests.support.sekmet import free_port
 
-
-@pytest.fixture
-def zebra_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def printer_files(tmp_path: Path, zebra_port: int, monkeypatch: pytest.MonkeyPatch) -> PrinterFiles:
-    files = PrinterFiles(tcp_port=zebra_port, folder=tmp_path / "pdf-out")
-    monkeypatch.setenv("KIOSK_PRINTERS_CONFIG", str(files.write(tmp_path / "printers.toml")))
-    return files
+zebra_port = printing.zebra_port
+printer_files = printing.printer_files
 
 
 @pytest.fixture

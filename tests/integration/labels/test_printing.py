@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import time
 
@@ -18,7 +17,7 @@ from kiosk.labels.jobs import retry_print_queue
 from kiosk.labels.models import JobStatus, PrintJob
 from printers.verify import decode, first_format, rasterize_zpl
 from tests.support.auth import CREDENTIALS
-from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient
+from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient, job_context
 
 
 def text(html: str) -> str:
@@ -43,17 +42,6 @@ def _form(client: FlaskClient, url: str, **fields: str) -> dict[str, str]:
     path = url.split("?")[0]
     panel = client.post(path + "/preview", data=form, headers={"HX-Request": "true"}).get_data(as_text=True)
     return {**form, "preview_sha256": _field(panel, "preview_sha256")}
-
-
-class Ctx:
-    """A scheduler job context, as kiosk/scheduler builds it."""
-
-    def __init__(self, app: Flask):
-        with app.app_context():
-            self.settings = settings()
-            self.database = database()
-        self.gateway = None
-        self.log = logging.getLogger("test.scheduler")
 
 
 def test_the_patient_page_previews_the_armband_in_two_fhir_requests(labels_app: Flask, client: FlaskClient,
@@ -120,7 +108,7 @@ def test_printer_down_queues_the_job_and_the_retry_prints_it_exactly_once(labels
     assert response.status_code == 302
     page = text(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "Waiting for printer" in page and "cannot be reached" in page and "sent again automatically" in page
-    ctx = Ctx(labels_app)
+    ctx = job_context(labels_app)
     assert retry_print_queue(ctx).startswith("print queue: 0 due")  # not due yet: backoff
     listener = RawPrinter(zebra_port).start()
     try:
@@ -157,7 +145,7 @@ def test_a_queued_job_can_be_cancelled_and_is_never_sent(labels_app: Flask, clie
     listener = RawPrinter(zebra_port).start()
     try:
         time.sleep(printer_files.first_delay_s + 0.2)
-        assert "0 due" in retry_print_queue(Ctx(labels_app))
+        assert "0 due" in retry_print_queue(job_context(labels_app))
     finally:
         listener.stop()
     assert listener.jobs() == []
@@ -198,7 +186,7 @@ def test_a_queued_job_survives_a_restart(labels_app: Flask, client: FlaskClient,
     listener = RawPrinter(zebra_port).start()
     try:
         time.sleep(printer_files.first_delay_s + 0.2)
-        assert "1 printed" in retry_print_queue(Ctx(restarted))
+        assert "1 printed" in retry_print_queue(job_context(restarted))
     finally:
         listener.stop()
     assert len(listener.jobs()) == 1
