@@ -9,5 +9,5 @@ from .views import bp
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    add_nav(app, NavItem("labels.queue", "Labels", "Armbands, chart and specimen labels; the print queue", "🏷",
+    add_nav(app, NavItem("labels.queue", "Labels", "Armbands, chart and specimen labels; the print queue", "tag",
                          order=60))
