@@ -98,7 +98,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import audit, auth, beds, health, home, staff
+    from kiosk import audit, auth, beds, health, home, labels, staff
 
     auth.register(app)
     health.register(app)
@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     audit.register(app)
     staff.register(app)
     beds.register(app)
+    labels.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

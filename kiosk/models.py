@@ -3,4 +3,5 @@
 
 import kiosk.audit.models
 import kiosk.auth.models
+import kiosk.labels.models
 from kiosk.db import Base
