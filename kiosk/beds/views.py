@@ -155,7 +155,7 @@ def _finish(panel: Panel | None) -> None:
     """Links to other workflows that exist in this app."""
     if panel is None or panel.patient is None or not panel.patient.patient_id:
         return
-    if "labels.patient" in current_app.view_functions and panel.patient.encounter_status != "planned":
+    if "labels.patient" in current_app.view_functions:
         panel.labels_url = url_for("labels.patient", patient_id=panel.patient.patient_id,
                                    encounter_id=panel.patient.encounter_id)
 

@@ -293,20 +293,14 @@ def test_an_unreadable_record_is_reported_and_the_board_stays(bed_unit: Factory)
     assert "1 record from the FHIR server could not be read and is not shown on this board." in text
 
 
-def test_the_labels_button_appears_when_the_labels_workflow_is_installed(bed_unit: Factory) -> None:
+def test_the_patient_panel_links_to_the_labels_workflow(bed_unit: Factory) -> None:
     unit = bed_unit()
+    client = client_of(unit)
     bed = unit.beds(BedState.OCCUPIED)[0]
-    plain = client_of(unit)
-    assert "Print armband" not in plain.get(f"/beds/bed/{bed.id}", headers=htmx(plain)).get_data(as_text=True)
-
-    with_labels = bed_unit()
-    with_labels.app.add_url_rule("/labels/patient/<patient_id>/<encounter_id>", endpoint="labels.patient",
-                                 view_func=lambda patient_id, encounter_id: "labels")
-    client = client_of(with_labels)
-    bed = with_labels.beds(BedState.OCCUPIED)[0]
     html = client.get(f"/beds/bed/{bed.id}", headers=htmx(client)).get_data(as_text=True)
-    assert f'href="/labels/patient/{bed.patient.patient_id}/{bed.patient.encounter_id}"' in html
-    assert "Print armband / labels" in html
+    href = f"/labels/patients/{bed.patient.patient_id}/encounters/{bed.patient.encounter_id}"
+    assert f'href="{href}"' in html and "Print armband / labels" in html
+    assert client.get(href).status_code == 200
 
 
 def test_the_refresh_interval_comes_from_the_settings(bed_unit: Factory) -> None:

@@ -184,3 +184,14 @@ def test_a_bed_marked_for_housekeeping_without_a_job_says_so() -> None:
     board = BoardBuilder(census, SETTINGS, NOW).build()
     assert board.tile("4W-402B").timer is None
     assert "no cleaning job is recorded" in board.tile("4W-402B").warnings[0]
+
+
+def test_no_labels_button_where_the_labels_workflow_is_not_installed() -> None:
+    from flask import Flask
+
+    from kiosk.beds.views import _finish
+
+    panel = bed_panel(build(), "4W-401", ALL_ALLOWED)
+    with Flask(__name__).test_request_context():
+        _finish(panel)
+    assert panel.patient is not None and panel.labels_url is None
