@@ -105,6 +105,9 @@ def bed_occupancy(census: Census) -> list[BedOccupancy]:
             occ.state = BedState.RESERVED
         if state is BedState.HOUSEKEEPING and occ.cleaning and occ.cleaning.status == "in-progress":
             occ.state = BedState.CLEANING
+        for record in census.unreadable_at.get(ref, []):
+            occ.warnings.append(f"A record about this bed ({record}) could not be read from the FHIR server; "
+                                "what this bed shows may be incomplete.")
         _warn(occ)
         result.append(occ)
     return result

@@ -28,6 +28,7 @@ from .records import (
     PatientRecord,
     PractitionerRecord,
     TaskRecord,
+    places_of,
     read_all,
     read_encounter,
     read_flag,
@@ -55,6 +56,8 @@ class Census:
     tasks: list[TaskRecord]
     fetched_at: datetime
     unreadable: list[str] = field(default_factory=list)
+    #: 'Location/<id>' -> the unreadable records that name that place (shown on its bed).
+    unreadable_at: dict[str, list[str]] = field(default_factory=dict)
 
     def location_ids(self) -> list[str]:
         return [self.unit.id, *(r.id for r in self.rooms), *(b.id for b in self.beds)]
@@ -104,6 +107,8 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
     patients = read_all(found.of_type("Patient"), lambda r: read_patient(r, identifiers.mrn))
     practitioners = read_all(found.of_type("Practitioner"), read_practitioner)
     unreadable += encounters.unreadable + patients.unreadable + practitioners.unreadable
+    unreadable_at: dict[str, list[str]] = {}
+    _place(unreadable_at, encounters.failed, encounters.unreadable)
 
     flags: dict[str, list[FlagRecord]] = {}
     patient_ids = sorted({p.id for p in patients.records})
@@ -128,6 +133,7 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
         ])
         read_tasks = read_all(task_result.matches, read_task)
         unreadable += read_tasks.unreadable
+        _place(unreadable_at, read_tasks.failed, read_tasks.unreadable)
         tasks = read_tasks.records
 
     return Census(
@@ -141,7 +147,14 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
         tasks=tasks,
         fetched_at=datetime.now(UTC),
         unreadable=unreadable,
+        unreadable_at=unreadable_at,
     )
+
+
+def _place(unreadable_at: dict[str, list[str]], failed: list[object], ids: list[str]) -> None:
+    for resource, rid in zip(failed, ids, strict=True):
+        for place in places_of(resource):
+            unreadable_at.setdefault(place, []).append(rid)
 
 
 def _natural(text: str) -> tuple:

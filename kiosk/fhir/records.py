@@ -432,6 +432,22 @@ class ReadOutcome(Generic[T]):
 
     records: list[T] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    #: The resources that could not be read, as received (to place them on their bed or row).
+    failed: list[Any] = field(default_factory=list)
+
+
+def places_of(resource: Any) -> list[str]:
+    """Best effort, for a resource that could not be read: the Locations it names (an Encounter's
+    location entries, a Task's focus), so that the board can show "unreadable record" on that bed."""
+    if not isinstance(resource, dict):
+        return []
+    refs: list[Any] = []
+    if resource.get("resourceType") == "Encounter" and isinstance(resource.get("location"), list):
+        refs = [entry.get("location") for entry in resource["location"] if isinstance(entry, dict)]
+    elif resource.get("resourceType") == "Task":
+        refs = [resource.get("focus")]
+    keys = [ref_key(r) for r in refs]
+    return [k for k in keys if k and k.startswith("Location/")]
 
 
 def read_all(resources: Iterable[dict[str, Any]], reader: Any) -> ReadOutcome[T]:
@@ -440,6 +456,7 @@ def read_all(resources: Iterable[dict[str, Any]], reader: Any) -> ReadOutcome[T]
         try:
             out.records.append(reader(resource))
         except UnreadableResource:
+            out.failed.append(resource)
             if isinstance(resource, dict):
                 out.unreadable.append(f"{resource.get('resourceType')}/{resource.get('id')}")
             else:
