@@ -97,6 +97,9 @@ class BedSettings:
     refresh_seconds: int = 15
     housekeeping_amber_minutes: int = 45
     housekeeping_red_minutes: int = 90
+    #: A corridor screen opens /beds/display/<token> without a sign-in (rooms and initials only).
+    #: Empty: no such screen. A secret: set it in the environment (KIOSK_BEDS_PUBLIC_DISPLAY_TOKEN).
+    public_display_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -290,6 +293,10 @@ def validate(s: Settings) -> None:
     _require(5 <= s.beds.refresh_seconds <= 600,
              f"Setting beds.refresh_seconds must be between 5 and 600 (KIOSK_BEDS_REFRESH_SECONDS), "
              f"not {s.beds.refresh_seconds}.")
+    token = s.beds.public_display_token
+    _require(not token or (len(token) >= 24 and token.replace("-", "").replace("_", "").isalnum()),
+             "Setting beds.public_display_token (KIOSK_BEDS_PUBLIC_DISPLAY_TOKEN) must be empty or at least 24 "
+             "letters, digits, '-' or '_'.")
     _require(1 <= s.beds.housekeeping_amber_minutes < s.beds.housekeeping_red_minutes <= 24 * 60,
              "Settings beds.housekeeping_amber_minutes and beds.housekeeping_red_minutes must be minutes with "
              f"amber before red (got {s.beds.housekeeping_amber_minutes} and {s.beds.housekeeping_red_minutes}).")

@@ -6,9 +6,10 @@ from flask import Flask
 
 from .roles import Role
 from .services import StaffMember
-from .session import current_staff, current_staff_or_none, has_role, roles_required
+from .session import current_staff, current_staff_or_none, has_role, public, roles_required
 
-__all__ = ["Role", "StaffMember", "current_staff", "current_staff_or_none", "has_role", "register", "roles_required"]
+__all__ = ["Role", "StaffMember", "current_staff", "current_staff_or_none", "has_role", "public", "register",
+           "roles_required"]
 
 
 def register(app: Flask) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response, g, redirect, render_template, request, session, url_for
+from flask import Response, current_app, g, redirect, render_template, request, session, url_for
 
 from kiosk import audit
 from kiosk.extensions import database, settings
@@ -21,9 +21,20 @@ SESSION_KEY = "sid"
 #: Sent by the page's script on every htmx request: seconds since the screen was last touched.
 IDLE_HEADER = "X-Kiosk-Idle"
 
-#: Endpoints open without a sign-in.
-PUBLIC_ENDPOINTS = frozenset({"static", "health.healthz", "auth.sign_in", "auth.badge", "auth.pin",
-                              "auth.locked", "auth.unlock"})
+#: Flask's own endpoint for static files; every other open view is marked with @public.
+STATIC_ENDPOINT = "static"
+
+
+def public(view: F) -> F:
+    """Mark a view as open without a sign-in (sign-in pages, /healthz, the corridor display)."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
+
+
+def _is_public(endpoint: str | None) -> bool:
+    if endpoint is None or endpoint == STATIC_ENDPOINT:
+        return True
+    return bool(getattr(current_app.view_functions.get(endpoint), "public", False))
 
 
 class NotSignedIn(Exception):
@@ -77,7 +88,7 @@ def _return_path() -> str | None:
 
 def enforce_sign_in() -> Response | None:
     """before_request: everything but the public endpoints needs a live, unlocked session."""
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    if _is_public(request.endpoint):
         return None
     rules = settings().auth
     with database().session() as db:

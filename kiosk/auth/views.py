@@ -21,7 +21,7 @@ from .services import (
     start_session,
     unlock_session,
 )
-from .session import SESSION_KEY, _return_path
+from .session import SESSION_KEY, _return_path, public
 
 bp = Blueprint("auth", __name__)
 
@@ -44,11 +44,13 @@ def _cookie_session(db) -> StaffSession | None:  # type: ignore[no-untyped-def]
 
 
 @bp.get("/sign-in")
+@public
 def sign_in() -> str:
     return render_template("auth/sign_in.html", form=BadgeForm())
 
 
 @bp.post("/sign-in/badge")
+@public
 def badge() -> str | Response:
     form = BadgeForm()
     if not form.validate_on_submit():
@@ -69,6 +71,7 @@ def badge() -> str | Response:
 
 
 @bp.route("/sign-in/pin", methods=["GET", "POST"])
+@public
 def pin() -> str | Response:
     scanned = session.get(PENDING_BADGE)
     if not scanned:
@@ -102,6 +105,7 @@ def _record_failure(just_locked: bool, who: StaffMember | None, badge: str) -> N
 
 
 @bp.get("/locked")
+@public
 def locked() -> str | Response:
     with database().session() as db:
         current = _cookie_session(db)
@@ -117,6 +121,7 @@ def _locked_name(db, current: StaffSession) -> str:  # type: ignore[no-untyped-d
 
 
 @bp.post("/unlock")
+@public
 def unlock() -> str | Response:
     form = PinForm()
     rules = settings().auth

@@ -3,6 +3,7 @@
 - GET  /beds/                    the board (a bed's panel opens in place: /beds/bed/<id>)
 - GET  /beds/board               the board fragment, polled; 204 when nothing visible changed
 - GET  /beds/public              the corridor view: rooms and initials only
+- GET  /beds/display/<token>     the same for a corridor screen, without a sign-in (token from settings)
 - GET  /beds/bed/<id>            a bed's panel (htmx), or the board with the panel open
 - GET  /beds/encounter/<id>      a pending patient's panel
 - POST /beds/scan                an armband scan (the number is in the body, never in the URL)
@@ -11,13 +12,14 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
 
 from kiosk import audit
-from kiosk.auth import Role, current_staff, has_role, roles_required
+from kiosk.auth import Role, current_staff, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
 from kiosk.config import BedSettings
 from kiosk.extensions import gateway, settings
@@ -65,10 +67,10 @@ class Region:
     inner: str
     fingerprint: str
 
-    def html(self, board: Board, endpoint: str) -> str:
+    def html(self, board: Board, poll_url: str) -> str:
         inner = self.inner.replace(STAMP, _stamp(board.fetched_at))
         return render_template("beds/_poll.html", inner=inner, fingerprint=self.fingerprint,
-                               poll_url=url_for(endpoint), refresh_seconds=_bed_settings().refresh_seconds)
+                               poll_url=poll_url, refresh_seconds=_bed_settings().refresh_seconds)
 
 
 def _region(board: Board, template: str) -> Region:
@@ -92,11 +94,11 @@ def _page(panel_key: str | None, open_form: str | None) -> str:
         panel = open_panel(gateway(), current, panel_key, open_form, _not_allowed())
         _finish(panel)
         _audit_view(panel)
-    region = _region(current, BOARD_TEMPLATE).html(current, "beds.board_fragment")
+    region = _region(current, BOARD_TEMPLATE).html(current, url_for("beds.board_fragment"))
     return render_template("beds/page.html", board=current, error=None, panel=panel, board_html=region)
 
 
-def _poll(template: str, endpoint: str) -> Response:
+def _poll(template: str, poll_url: str) -> Response:
     try:
         current = load_board(gateway(), _bed_settings())
     except FhirError as e:
@@ -109,29 +111,55 @@ def _poll(template: str, endpoint: str) -> Response:
     if request.headers.get("X-Board-Fingerprint") == region.fingerprint:
         response = make_response("", 204)
     else:
-        response = make_response(region.html(current, endpoint))
+        response = make_response(region.html(current, poll_url))
     response.headers["X-Board-Refreshed"] = _stamp(current.fetched_at)
     return response
 
 
 @bp.get("/board")
 def board_fragment() -> Response:
-    return _poll(BOARD_TEMPLATE, "beds.board_fragment")
+    return _poll(BOARD_TEMPLATE, url_for("beds.board_fragment"))
 
 
-@bp.get("/public")
-def public() -> str:
+def _public_page(poll_url: str) -> str:
     try:
         current = load_board(gateway(), _bed_settings())
     except FhirError as e:
         return render_template("beds/public.html", board=None, error=e.message, board_html="")
-    region = _region(current, PUBLIC_TEMPLATE).html(current, "beds.public_fragment")
+    region = _region(current, PUBLIC_TEMPLATE).html(current, poll_url)
     return render_template("beds/public.html", board=current, error=None, board_html=region)
+
+
+@bp.get("/public")
+def public_view() -> str:
+    return _public_page(url_for("beds.public_fragment"))
 
 
 @bp.get("/public/board")
 def public_fragment() -> Response:
-    return _poll(PUBLIC_TEMPLATE, "beds.public_fragment")
+    return _poll(PUBLIC_TEMPLATE, url_for("beds.public_fragment"))
+
+
+def _check_display_token(token: str) -> None:
+    """The corridor screen's secret; a wrong or unset token is simply not found."""
+    expected = _bed_settings().public_display_token
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        abort(404)
+
+
+@bp.get("/display/<token>")
+@public
+def display(token: str) -> str:
+    """The corridor screen: the public view without a sign-in and without the idle lock."""
+    _check_display_token(token)
+    return _public_page(url_for("beds.display_fragment", token=token))
+
+
+@bp.get("/display/<token>/board")
+@public
+def display_fragment(token: str) -> Response:
+    _check_display_token(token)
+    return _poll(PUBLIC_TEMPLATE, url_for("beds.display_fragment", token=token))
 
 
 # ---------------------------------------------------------------- panels

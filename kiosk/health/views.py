@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from kiosk.auth import public
 from kiosk.extensions import database, gateway
 
 from .services import health
@@ -10,6 +11,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@public
 def healthz():  # type: ignore[no-untyped-def]
     from kiosk import __version__
 

@@ -153,6 +153,23 @@ def test_an_armband_scan_anywhere_opens_the_patient(page: Page, served_unit: tup
     assert bed.patient.mrn not in page.url
 
 
+def test_a_scan_into_another_field_opens_the_patient_and_submits_nothing_else(
+        page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    free = unit.beds(BedState.AVAILABLE, free=True)[0]
+    scanned = unit.beds(BedState.OCCUPIED)[2]
+    open_board(page, server)
+    tile(page, free.id).tap()
+    panel(page).get_by_role("button", name="Block bed").tap()
+    reason = panel(page).locator("input[name=reason], textarea[name=reason]").first
+    reason.tap()
+    page.keyboard.type("Broken rail", delay=120)  # a person typing
+    page.keyboard.type(scanned.patient.mrn, delay=5)  # then an armband is scanned into the same field
+    page.keyboard.press("Enter")
+    expect(panel(page).locator(".panel-title")).to_have_text(scanned.patient.name)
+    assert unit.board().tile(free.id).state is BedState.AVAILABLE  # the block form was not sent
+
+
 def test_screenshots_of_the_demo_board_panel_and_public_view(page: Page, live_server: LiveServer,
                                                              gateway: FhirGateway) -> None:
     """The demo 4 West unit, only looked at: the board, a patient's panel and the corridor view."""

@@ -79,29 +79,45 @@
     });
   });
 
-  /* Barcode scanners type like a very fast keyboard and end with Enter. */
+  /* Barcode scanners type like a very fast keyboard and end with Enter. On a page with a scan form
+   * ([data-scan-target]), a scan goes there even when another field has the focus: that field gets
+   * back what it held before the scan (fields marked [data-scan-input] keep scans, e.g. an accession
+   * number field). */
   var SCAN_GAP_MS = 35;
   var SCAN_MIN_LENGTH = 4;
   var buffer = "";
   var lastKey = 0;
+  var burstField = null;
+  var burstValue = null;
+
+  function editable(el) {
+    return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA") && typeof el.value === "string";
+  }
+
   document.addEventListener("keydown", function (event) {
     var now = Date.now();
-    if (now - lastKey > SCAN_GAP_MS) { buffer = ""; }  /* a person typing is slower than this */
+    if (now - lastKey > SCAN_GAP_MS) {  /* a person typing is slower than this: a new burst starts */
+      buffer = "";
+      burstField = document.activeElement;
+      burstValue = editable(burstField) ? burstField.value : null;
+    }
     lastKey = now;
     if (event.key === "Enter") {
       if (buffer.length >= SCAN_MIN_LENGTH) {
         var code = buffer;
         buffer = "";
         var target = document.querySelector("[data-scan-target]");
-        var active = document.activeElement;
-        var typingInTarget = target && active && target.contains(active);
-        if (target && !typingInTarget) {
+        var field = burstField;
+        var inTarget = target && field && target.contains(field);
+        var keeps = field && field.hasAttribute && field.hasAttribute("data-scan-input");
+        if (target && !inTarget && !keeps) {
           event.preventDefault();
+          if (editable(field) && burstValue !== null) { field.value = burstValue; }
           var input = target.querySelector("input[type=text], input:not([type])");
           if (input) { input.value = code; }
-          target.requestSubmit ? target.requestSubmit() : target.submit();
+          if (target.requestSubmit) { target.requestSubmit(); } else { target.submit(); }
         }
-        document.dispatchEvent(new CustomEvent("kiosk:scan", { detail: { code: code, handled: !!target } }));
+        document.dispatchEvent(new CustomEvent("kiosk:scan", { detail: { code: code, handled: !!(target && !keeps) } }));
       }
       buffer = "";
       return;

@@ -290,7 +290,11 @@ def test_an_unreadable_record_is_reported_and_the_board_stays(bed_unit: Factory)
     page = client.get("/beds/")
     text = page_text(page.get_data(as_text=True))
     assert page.status_code == 200 and page.get_data(as_text=True).count('class="bed ') == 20
-    assert "1 record from the FHIR server could not be read and is not shown on this board." in text
+    assert "1 record from the FHIR server could not be read; the bed it names is marked “Check record”." in text
+    tile = unit.board().tile(bed.id)
+    assert tile is not None and any("could not be read" in w for w in tile.warnings)
+    panel = page_text(client.get(f"/beds/bed/{bed.id}", headers=htmx(client)).get_data(as_text=True))
+    assert "could not be read from the FHIR server" in panel
 
 
 def test_the_patient_panel_links_to_the_labels_workflow(bed_unit: Factory) -> None:
@@ -307,3 +311,27 @@ def test_the_refresh_interval_comes_from_the_settings(bed_unit: Factory) -> None
     unit = bed_unit(KIOSK_BEDS_REFRESH_SECONDS="30")
     html = client_of(unit).get("/beds/").get_data(as_text=True)
     assert 'hx-trigger="every 30s, board-changed from:body"' in html
+
+
+def test_a_corridor_screen_needs_no_sign_in_but_the_right_token(bed_unit: Factory) -> None:
+    token = "corridor-screen-0123456789abcdef"
+    unit = bed_unit(20, KIOSK_BEDS_PUBLIC_DISPLAY_TOKEN=token)
+    assert unit.app is not None
+    anonymous = unit.app.test_client()
+    page = anonymous.get(f"/beds/display/{token}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f"/beds/display/{token}/board" in html and "data-signed-in" not in html  # polls, never idle-locks
+    board = unit.board()
+    occupant = next(t.patient for t in board.tiles.values() if t.patient)
+    text = page_text(html)
+    assert occupant.initials in text and occupant.name not in text and occupant.name.split(",")[0] not in text
+    assert anonymous.get(f"/beds/display/{token}/board").status_code == 200
+    assert anonymous.get("/beds/display/not-the-token-0123456789abcdef").status_code == 404
+    assert anonymous.get("/beds/public").status_code == 302  # the in-kiosk public view still needs a sign-in
+
+
+def test_no_corridor_screen_unless_configured(bed_unit: Factory) -> None:
+    unit = bed_unit(20)
+    assert unit.app is not None
+    assert unit.app.test_client().get("/beds/display/anything-at-all-0123456789").status_code == 404
