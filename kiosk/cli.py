@@ -122,6 +122,9 @@ def check(kiosk: KioskContext) -> None:
 
 def register_feature_commands() -> None:
     """Commands that workflows add to `kiosk` (imported here so the CLI stays one entry point)."""
+    from kiosk.scheduler.cli import scheduler
+
+    cli.add_command(scheduler)
 
 
 def main(argv: list[str] | None = None) -> None:
