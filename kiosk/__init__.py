@@ -98,10 +98,13 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import health, home
+    from kiosk import audit, auth, health, home, staff
 
+    auth.register(app)
     health.register(app)
     home.register(app)
+    audit.register(app)
+    staff.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -122,8 +122,12 @@ def check(kiosk: KioskContext) -> None:
 
 def register_feature_commands() -> None:
     """Commands that workflows add to `kiosk` (imported here so the CLI stays one entry point)."""
+    from kiosk.audit.cli import audit
+    from kiosk.auth.cli import user
     from kiosk.scheduler.cli import scheduler
 
+    cli.add_command(user)
+    cli.add_command(audit)
     cli.add_command(scheduler)
 
 

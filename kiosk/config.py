@@ -82,6 +82,15 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    idle_lock_seconds: int = 180
+    max_pin_failures: int = 5
+    badge_lockout_seconds: int = 300
+    session_hours: int = 12
+    pin_min_length: int = 4
+
+
+@dataclass(frozen=True)
 class Settings:
     station: StationSettings = field(default_factory=StationSettings)
     unit: UnitSettings = field(default_factory=UnitSettings)
@@ -89,6 +98,7 @@ class Settings:
     identifiers: IdentifierSettings = field(default_factory=IdentifierSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
     root: Path = PROJECT_ROOT
     source: str = "defaults"
 
@@ -256,5 +266,14 @@ def validate(s: Settings) -> None:
         s.database.url.startswith(("sqlite:///", "postgresql")),
         f"Setting database.url must be a sqlite:/// or postgresql URL (KIOSK_DATABASE_URL), not {s.database.url!r}.",
     )
+    _require(
+        10 <= s.auth.idle_lock_seconds <= 3600,
+        f"Setting auth.idle_lock_seconds must be between 10 and 3600, not {s.auth.idle_lock_seconds}.",
+    )
+    _require(1 <= s.auth.max_pin_failures <= 20, "Setting auth.max_pin_failures must be between 1 and 20.")
+    _require(0 <= s.auth.badge_lockout_seconds <= 86400,
+             "Setting auth.badge_lockout_seconds must be between 0 and 86400.")
+    _require(1 <= s.auth.session_hours <= 24, "Setting auth.session_hours must be between 1 and 24.")
+    _require(4 <= s.auth.pin_min_length <= 12, "Setting auth.pin_min_length must be between 4 and 12.")
     _require(1 <= s.web.port <= 65535, f"Setting web.port must be a TCP port number, not {s.web.port}.")
     _require(1 <= s.web.workers <= 32, f"Setting web.workers must be between 1 and 32, not {s.web.workers}.")

@@ -1,7 +1,8 @@
 """Every feature's tables, imported so that Base.metadata (and Alembic) sees them all."""
+# ruff: noqa: F401
 
+import kiosk.audit.models
+import kiosk.auth.models
+import kiosk.scheduler.models
+import kiosk.supplies.models
 from kiosk.db import Base
-from kiosk.scheduler import models as _scheduler_models  # noqa: F401
-from kiosk.supplies import models as _supplies_models  # noqa: F401
-
-__all__ = ["Base"]

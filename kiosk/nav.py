@@ -14,7 +14,7 @@ class NavItem:
     endpoint: str
     label: str
     description: str
-    icon: str
+    icon: str  # a name from templates/_icons.html
     order: int = 50
     roles: tuple[str, ...] = ()
 

@@ -45,7 +45,7 @@ export KIOSK_FHIR_BASE_URL="${fhir_url}"
 export KIOSK_WEB_PORT="${kiosk_port}"
 .venv/bin/kiosk seed-demo --if-empty
 .venv/bin/kiosk db upgrade
-if .venv/bin/kiosk --help | grep -q "^  user"; then .venv/bin/kiosk user demo; fi
+.venv/bin/kiosk user demo
 
 .venv/bin/kiosk serve --port "${kiosk_port}" &
 pids+=($!)

@@ -10,13 +10,17 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from kiosk import create_app
+from kiosk.auth import Role
+from kiosk.auth.services import ensure_demo_staff
 from kiosk.config import Settings, load_settings
 from kiosk.demo.hospital import DemoBuilder, unit_plan
 from kiosk.demo.loader import load_demo
 from kiosk.extensions import database
 from kiosk.fhir.gateway import FhirGateway, UnitRef
+from tests.support.auth import sign_in_client
 from tests.support.sekmet import SekmetServer, start_sekmet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,15 +79,45 @@ def make_unit(gateway: FhirGateway) -> Callable[..., UnitRef]:
 
 
 @pytest.fixture
-def app(gateway: FhirGateway, demo_settings: Settings, tmp_path: Path) -> Iterator[Flask]:
-    settings = make_settings(demo_settings.fhir.base_url, tmp_path / "kiosk.db")
-    application = create_app(settings)
-    application.config["TESTING"] = True
-    with application.app_context():
-        database().upgrade()
-    yield application
+def make_app(gateway: FhirGateway, demo_settings: Settings, tmp_path: Path) -> Callable[..., Flask]:
+    """make_app(KIOSK_AUTH_IDLE_LOCK_SECONDS="10") -> the kiosk with those settings overridden, on the
+    session FHIR server, with its own fresh database holding the demo staff."""
+    counter = itertools.count()
+
+    def make(**env: str) -> Flask:
+        settings = make_settings(demo_settings.fhir.base_url, tmp_path / f"kiosk-{next(counter)}.db", **env)
+        application = create_app(settings)
+        application.config["TESTING"] = True
+        with application.app_context():
+            database().upgrade()
+            with database().session() as db:
+                ensure_demo_staff(db, settings.identifiers.practitioner)
+        return application
+
+    return make
 
 
 @pytest.fixture
-def client(app: Flask):  # type: ignore[no-untyped-def]
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def anonymous_client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client signed in as the demo unit secretary."""
+    return sign_in_client(app.test_client(), Role.UNIT_SECRETARY)
+
+
+@pytest.fixture
+def signed_in_client(app: Flask) -> Callable[[Role], FlaskClient]:
+    """signed_in_client(Role.PROVIDER) -> a test client signed in with that role."""
+
+    def make(role: Role = Role.UNIT_SECRETARY) -> FlaskClient:
+        return sign_in_client(app.test_client(), role)
+
+    return make

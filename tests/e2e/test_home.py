@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from tests.support.auth import sign_in
 from tests.support.browser import LiveServer, save_screenshot
 
 
 def test_home_page_shows_the_unit_at_a_glance(page: Page, live_server: LiveServer) -> None:
-    page.goto(live_server.url + "/")
+    sign_in(page, live_server.url)
     expect(page.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
     occupied = page.locator(".count-occupied .count-n")
     expect(occupied).to_have_text("24")

@@ -1,0 +1,30 @@
+"""`kiosk audit send`: send waiting audit rows to the FHIR server as AuditEvents."""
+
+from __future__ import annotations
+
+import click
+
+from kiosk.cli import KioskContext, pass_kiosk
+
+
+@click.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("send")
+@pass_kiosk
+def send(kiosk: KioskContext) -> None:
+    """Send pending audit rows as AuditEvents where the server allows it."""
+    from kiosk.db import Database
+    from kiosk.fhir.gateway import FhirGateway
+
+    from .services import send_pending
+
+    database = Database(kiosk.settings.database_url)
+    gw = FhirGateway.from_settings(kiosk.settings)
+    try:
+        report = send_pending(database.session, gw, kiosk.settings.station.name)
+    finally:
+        gw.close()
+    click.echo(report.summary())

@@ -1,0 +1,41 @@
+"""The audit trail: append-only rows (database triggers refuse UPDATE and DELETE), and a separate
+outbox that tracks which rows have been sent to the FHIR server as AuditEvents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kiosk.db import Base
+
+
+class AuditRecord(Base):
+    __tablename__ = "audit_record"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    station: Mapped[str] = mapped_column(String(64))
+    actor_badge: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    actor_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    actor_role: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    patient: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
+    entity: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AuditDelivery(Base):
+    """One row per audit record waiting to be (or already) sent as an AuditEvent."""
+
+    __tablename__ = "audit_delivery"
+
+    record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # pending | sending | sent | unsupported
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    fhir_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)

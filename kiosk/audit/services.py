@@ -1,0 +1,289 @@
+"""The audit trail: append rows, search them, export them, and send them to the FHIR server as
+AuditEvents where its CapabilityStatement allows (the local row is kept whatever happens).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from kiosk.fhir.builders import fhir_instant
+from kiosk.fhir.client import Transaction
+from kiosk.fhir.errors import FhirError
+from kiosk.fhir.gateway import FhirGateway
+
+from .models import AuditDelivery, AuditRecord
+
+OUTCOMES = ("success", "failure")
+#: FHIR resource types an audit row can point at with a literal reference.
+FHIR_TYPES = frozenset({"Patient", "Encounter", "Location", "ServiceRequest", "Task", "Flag", "Communication",
+                        "CommunicationRequest", "SupplyRequest", "Provenance", "Practitioner"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    badge: str | None
+    name: str | None
+    role: str | None
+
+
+SYSTEM_ACTOR = Actor(badge=None, name="kiosk system", role=None)
+
+
+def append(db: Session, *, station: str, actor: Actor, action: str, outcome: str = "success",
+           patient: str | None = None, entity: str | None = None, detail: str | None = None,
+           at: datetime | None = None) -> AuditRecord:
+    """Add one audit row (and its outbox entry). Rows are never changed or deleted afterwards."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"audit outcome must be one of {OUTCOMES}")
+    row = AuditRecord(at=at or datetime.now(UTC), station=station, actor_badge=actor.badge, actor_name=actor.name,
+                      actor_role=actor.role, action=action, outcome=outcome, patient=patient, entity=entity,
+                      detail=(detail or None) and detail[:500])
+    db.add(row)
+    db.flush()
+    db.add(AuditDelivery(record_id=row.id, state="pending", attempts=0))
+    return row
+
+
+# ------------------------------------------------------------------ search and export
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    day_from: date | None = None
+    day_to: date | None = None
+    user: str | None = None
+    patient: str | None = None
+    action: str | None = None
+    limit: int = 200
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: datetime
+    station: str
+    actor_badge: str | None
+    actor_name: str | None
+    actor_role: str | None
+    action: str
+    outcome: str
+    patient: str | None
+    entity: str | None
+    detail: str | None
+
+
+def _row(r: AuditRecord) -> AuditRow:
+    at = r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)
+    return AuditRow(r.id, at, r.station, r.actor_badge, r.actor_name, r.actor_role, r.action, r.outcome, r.patient,
+                    r.entity, r.detail)
+
+
+def _select(query: AuditQuery) -> Any:
+    stmt = select(AuditRecord)
+    if query.day_from:
+        stmt = stmt.where(AuditRecord.at >= datetime.combine(query.day_from, time.min, UTC))
+    if query.day_to:
+        stmt = stmt.where(AuditRecord.at < datetime.combine(query.day_to + timedelta(days=1), time.min, UTC))
+    if query.user:
+        like = f"%{query.user.strip()}%"
+        stmt = stmt.where(or_(AuditRecord.actor_badge == query.user.strip(), AuditRecord.actor_name.ilike(like)))
+    if query.patient:
+        stmt = stmt.where(AuditRecord.patient == query.patient)
+    if query.action:
+        stmt = stmt.where(AuditRecord.action == query.action)
+    return stmt.order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
+
+
+def search(db: Session, query: AuditQuery) -> list[AuditRow]:
+    return [_row(r) for r in db.scalars(_select(query).limit(query.limit))]
+
+
+CSV_COLUMNS = ("id", "at", "station", "actor_badge", "actor_name", "actor_role", "action", "outcome", "patient",
+               "entity", "detail")
+
+
+def export_csv(db: Session, query: AuditQuery) -> Iterator[str]:
+    """The matching rows as CSV text, streamed in chunks (no row limit)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for r in db.scalars(_select(query).execution_options(yield_per=500)):
+        row = _row(r)
+        writer.writerow([row.id, row.at.isoformat(), row.station, row.actor_badge or "", row.actor_name or "",
+                         row.actor_role or "", row.action, row.outcome, row.patient or "", row.entity or "",
+                         row.detail or ""])
+        if buffer.tell() > 16_384:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def action_names(db: Session) -> list[str]:
+    return sorted(db.scalars(select(AuditRecord.action).distinct()))
+
+
+# ------------------------------------------------------------------ AuditEvent
+
+DCM = "http://dicom.nema.org/resources/ontology/DCM"
+AUDIT_EVENT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type"
+RESTFUL_INTERACTION = "http://hl7.org/fhir/restful-interaction"
+SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
+ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
+OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role"
+
+#: action -> (type system, type code, type display, subtype (system, code, display) or None, R4 action code)
+EVENT_TYPES: dict[str, tuple[str, str, str, tuple[str, str, str] | None, str]] = {
+    "sign-in": (DCM, "110114", "User Authentication", (DCM, "110122", "Login"), "E"),
+    "sign-out": (DCM, "110114", "User Authentication", (DCM, "110123", "Logout"), "E"),
+    "pin-failed": (DCM, "110114", "User Authentication", (DCM, "110122", "Login"), "E"),
+    "badge-locked": (DCM, "110113", "Security Alert", None, "E"),
+    "lock": (DCM, "110114", "User Authentication", None, "E"),
+    "unlock": (DCM, "110114", "User Authentication", None, "E"),
+    "refused": (DCM, "110113", "Security Alert", None, "E"),
+    "view-patient": (DCM, "110110", "Patient Record", None, "R"),
+    "print": (DCM, "110106", "Export", None, "R"),
+    "reprint": (DCM, "110106", "Export", None, "R"),
+    "fhir-write": (AUDIT_EVENT_TYPE, "rest", "RESTful Operation", (RESTFUL_INTERACTION, "update", "update"), "U"),
+}
+DEFAULT_EVENT = (DCM, "110100", "Application Activity", None, "E")
+
+
+def _coding(system: str, code: str, display: str) -> dict[str, str]:
+    return {"system": system, "code": code, "display": display}
+
+
+def _what(ref: str) -> dict[str, str]:
+    rtype = ref.split("/", 1)[0]
+    if rtype in FHIR_TYPES and "/" in ref:
+        return {"reference": ref}
+    return {"display": ref}
+
+
+def audit_event(row: AuditRow, station_name: str, staff_system: str) -> dict[str, Any]:
+    """An R4 AuditEvent for one audit row (DICOM event codes where one fits)."""
+    system, code, display, subtype, action = EVENT_TYPES.get(row.action, DEFAULT_EVENT)
+    who: dict[str, Any] = {"display": row.actor_name or "kiosk system"}
+    if row.actor_badge:
+        who["identifier"] = {"system": staff_system, "value": row.actor_badge}
+    event: dict[str, Any] = {
+        "resourceType": "AuditEvent",
+        "type": _coding(system, code, display),
+        "action": action,
+        "recorded": fhir_instant(row.at),
+        "outcome": "0" if row.outcome == "success" else "4",
+        "outcomeDesc": f"{row.action}: {row.outcome}",
+        "agent": [{"who": who, "requestor": True,
+                   **({"altId": row.actor_role} if row.actor_role else {})}],
+        "source": {"site": row.station, "observer": {"display": f"Unit Coordinator Kiosk, {station_name}"},
+                   "type": [_coding(SOURCE_TYPE, "1", "User Device")]},
+    }
+    if subtype:
+        event["subtype"] = [_coding(*subtype)]
+    entities = []
+    if row.patient:
+        entities.append({"what": _what(row.patient), "type": _coding(ENTITY_TYPE, "1", "Person"),
+                         "role": _coding(OBJECT_ROLE, "1", "Patient")})
+    if row.entity:
+        entities.append({"what": _what(row.entity), "type": _coding(ENTITY_TYPE, "2", "System Object"),
+                         **({"description": row.detail} if row.detail else {})})
+    elif row.detail:
+        entities.append({"what": {"display": row.action}, "description": row.detail})
+    if entities:
+        event["entity"] = entities
+    return event
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    unsupported: int = 0
+    reason: str | None = None
+
+    def summary(self) -> str:
+        text = f"audit events: {self.sent} sent, {self.failed} failed, {self.unsupported} kept locally only"
+        return text + (f" ({self.reason})" if self.reason else "")
+
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+def _claimable(now: datetime) -> Any:
+    """Pending rows, and rows a sender claimed but never finished (it died) long enough ago."""
+    return or_(AuditDelivery.state == "pending",
+               (AuditDelivery.state == "sending") & (AuditDelivery.claimed_at < now - CLAIM_TIMEOUT))
+
+
+def _claim(sessions: SessionFactory, limit: int) -> list[AuditRow]:
+    """Take up to `limit` pending rows for this sender; a row is claimed by exactly one sender."""
+    now = datetime.now(UTC)
+    with sessions() as db:
+        candidates = list(db.scalars(select(AuditDelivery.record_id).where(_claimable(now))
+                                     .order_by(AuditDelivery.record_id).limit(limit)))
+        claimed = []
+        for record_id in candidates:
+            result = db.execute(update(AuditDelivery)
+                                .where(AuditDelivery.record_id == record_id, _claimable(now))
+                                .values(state="sending", claimed_at=now, attempts=AuditDelivery.attempts + 1))
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(record_id)
+        rows = [_row(r) for r in db.scalars(select(AuditRecord).where(AuditRecord.id.in_(claimed)))]
+    return rows
+
+
+def _finish(sessions: SessionFactory, record_ids: list[int], state: str, *, error: str | None = None,
+            fhir_ids: dict[int, str] | None = None) -> None:
+    now = datetime.now(UTC)
+    with sessions() as db:
+        for record_id in record_ids:
+            delivery = db.get(AuditDelivery, record_id)
+            if delivery is None:
+                continue
+            delivery.state = state
+            delivery.last_error = error[:300] if error else None
+            if state == "sent":
+                delivery.sent_at = now
+                delivery.fhir_id = (fhir_ids or {}).get(record_id)
+
+
+def send_pending(sessions: SessionFactory, gw: FhirGateway, station_name: str, *, limit: int = 200) -> DeliveryReport:
+    """Send pending audit rows as AuditEvents (one transaction when the server takes transactions)."""
+    report = DeliveryReport()
+    caps = gw.capabilities
+    rows = _claim(sessions, limit)
+    if not rows:
+        return report
+    reason = caps.reason("AuditEvent", "create")
+    if reason:
+        _finish(sessions, [r.id for r in rows], "unsupported", error=reason)
+        report.unsupported, report.reason = len(rows), reason
+        return report
+    staff_system = f"{gw.identifiers.code_systems.rsplit('/CodeSystem', 1)[0]}/sid/staff-badge"
+    events = [(r.id, audit_event(r, station_name, staff_system)) for r in rows]
+    try:
+        if caps.allows_transaction():
+            tx = Transaction()
+            for _, event in events:
+                tx.create(event)
+            results = gw.client.transaction(tx)
+            ids = {rid: (res.reference or "").split("/")[-1] for (rid, _), res in zip(events, results, strict=True)}
+        else:
+            ids = {rid: gw.client.create(event).id for rid, event in events}
+    except FhirError as e:
+        _finish(sessions, [r.id for r in rows], "pending", error=e.message)
+        report.failed, report.reason = len(rows), e.message
+        return report
+    _finish(sessions, list(ids), "sent", fhir_ids=ids)
+    report.sent = len(ids)
+    return report

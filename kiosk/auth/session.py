@@ -1,0 +1,131 @@
+"""Sign-in enforcement for every request, the signed-in person, and role checks on the server."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Response, g, redirect, render_template, request, session, url_for
+
+from kiosk import audit
+from kiosk.extensions import database, settings
+
+from .roles import Role, roles_phrase
+from .services import StaffMember, load_session
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SESSION_KEY = "sid"
+#: Sent by the page's script on every htmx request: seconds since the screen was last touched.
+IDLE_HEADER = "X-Kiosk-Idle"
+
+#: Endpoints open without a sign-in.
+PUBLIC_ENDPOINTS = frozenset({"static", "health.healthz", "auth.sign_in", "auth.badge", "auth.pin",
+                              "auth.locked", "auth.unlock"})
+
+
+class NotSignedIn(Exception):
+    """current_staff() was called outside a signed-in request."""
+
+
+def current_staff() -> StaffMember:
+    staff = g.get("staff")
+    if staff is None:
+        raise NotSignedIn("no one is signed in")
+    return staff
+
+
+def current_staff_or_none() -> StaffMember | None:
+    return g.get("staff")
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _go(endpoint: str) -> Response:
+    """Send the browser to another page; htmx requests get HX-Redirect so the whole page changes."""
+    target = url_for(endpoint)
+    if _is_htmx():
+        response = Response(status=200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _idle_seconds() -> float | None:
+    raw = request.headers.get(IDLE_HEADER)
+    if raw is None or not _is_htmx():
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return None
+
+
+def _return_path() -> str | None:
+    """Where to come back to after an unlock: the page in front of the person (path only)."""
+    if _is_htmx():
+        current = request.headers.get("HX-Current-URL")
+        return urlsplit(current).path if current else None
+    if request.method == "GET":
+        return request.path
+    return None
+
+
+def enforce_sign_in() -> Response | None:
+    """before_request: everything but the public endpoints needs a live, unlocked session."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    rules = settings().auth
+    with database().session() as db:
+        state = load_session(db, session.get(SESSION_KEY), rules, idle_seconds=_idle_seconds())
+        if state is None:
+            session.pop(SESSION_KEY, None)
+            return _go("auth.sign_in")
+        if state.locked:
+            if not state.session.return_to:
+                state.session.return_to = _return_path()
+            g.locked_staff = state.staff
+            return _go("auth.locked")
+        g.staff = state.staff
+        g.staff_session_id = state.session.id
+        if request.method == "GET" and not _is_htmx():
+            state.session.return_to = request.path
+    return None
+
+
+def refusal(roles: tuple[Role, ...], what: str | None = None) -> tuple[str, int]:
+    staff = current_staff()
+    audit.record("refused", entity=request.endpoint, detail=f"needs {', '.join(r.value for r in roles)}",
+                 outcome="failure")
+    message = f"Only {roles_phrase(roles)} may {what or 'do this'}."
+    template = "auth/_refused.html" if _is_htmx() else "auth/refused.html"
+    return render_template(template, message=message, staff=staff), 403
+
+
+def roles_required(*roles: Role, what: str | None = None) -> Callable[[F], F]:
+    """Allow the view only to these roles; anyone else gets a 403 page that says why.
+
+    `what` completes the sentence "Only a provider may ..." (default "do this").
+    """
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_staff().role not in roles:
+                return refusal(roles, what)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = roles  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def has_role(*roles: Role) -> bool:
+    """For templates: offer an action only to those who may do it (the server checks again)."""
+    staff = current_staff_or_none()
+    return staff is not None and staff.role in roles

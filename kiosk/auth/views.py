@@ -1,0 +1,170 @@
+"""Sign-in, lock and sign-out pages. Badge first (scanned or typed), then the PIN on a keypad."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from kiosk import audit
+from kiosk.extensions import database, settings
+
+from .forms import BadgeForm, PinForm
+from .models import StaffAccount, StaffSession
+from .services import (
+    SignInOutcome,
+    StaffMember,
+    check_pin,
+    end_session,
+    find_account,
+    lock_session,
+    normalise_badge,
+    start_session,
+    unlock_session,
+)
+from .session import SESSION_KEY, _return_path
+
+bp = Blueprint("auth", __name__)
+
+PENDING_BADGE = "pending_badge"
+
+
+def _safe_path(path: str | None) -> str:
+    """Only same-site paths are followed after sign-in (never another host)."""
+    if path and path.startswith("/") and not path.startswith("//"):
+        return path
+    return url_for("home.index")
+
+
+def _cookie_session(db) -> StaffSession | None:  # type: ignore[no-untyped-def]
+    sid = session.get(SESSION_KEY)
+    found = db.get(StaffSession, sid) if sid else None
+    if found is None or found.ended_at is not None:
+        return None
+    return found
+
+
+@bp.get("/sign-in")
+def sign_in() -> str:
+    return render_template("auth/sign_in.html", form=BadgeForm())
+
+
+@bp.post("/sign-in/badge")
+def badge() -> str | Response:
+    form = BadgeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/sign_in.html", form=form), 400  # type: ignore[return-value]
+    scanned = normalise_badge(form.badge.data or "")
+    with database().session() as db:
+        current = _cookie_session(db)
+        if current is not None:
+            account = find_account(db, scanned)
+            if account is not None and account.id == current.staff_id and current.locked:
+                return redirect(url_for("auth.locked"))
+            if account is None or account.id != current.staff_id:
+                # Another person at the kiosk: the previous sign-in ends, nothing of it carries over.
+                end_session(current)
+                session.pop(SESSION_KEY, None)
+    session[PENDING_BADGE] = scanned
+    return redirect(url_for("auth.pin"))
+
+
+@bp.route("/sign-in/pin", methods=["GET", "POST"])
+def pin() -> str | Response:
+    scanned = session.get(PENDING_BADGE)
+    if not scanned:
+        return redirect(url_for("auth.sign_in"))
+    form = PinForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/pin.html", form=form, badge_hint=scanned[-2:]), status  # type: ignore[return-value]
+    rules = settings().auth
+    with database().session() as db:
+        result = check_pin(db, scanned, form.pin.data or "", rules)
+        account = find_account(db, scanned)
+        who = StaffMember.of(account) if account else None
+        if result.outcome is SignInOutcome.OK and result.staff is not None:
+            new = start_session(db, result.staff)
+            sid = new.id
+    if result.outcome is not SignInOutcome.OK:
+        _record_failure(result.just_locked, who, scanned)
+        return render_template("auth/pin.html", form=PinForm(formdata=None), badge_hint=scanned[-2:],
+                               error=result.message), 401  # type: ignore[return-value]
+    session.clear()
+    session[SESSION_KEY] = sid
+    audit.record("sign-in", actor=result.staff)
+    return redirect(url_for("home.index"))
+
+
+def _record_failure(just_locked: bool, who: StaffMember | None, badge: str) -> None:
+    detail = None if who else "badge matches no account"
+    audit.record("badge-locked" if just_locked else "pin-failed", entity=f"Badge/{badge}", detail=detail,
+                 outcome="failure", actor=who)
+
+
+@bp.get("/locked")
+def locked() -> str | Response:
+    with database().session() as db:
+        current = _cookie_session(db)
+        if current is None:
+            return redirect(url_for("auth.sign_in"))
+        account_name = _locked_name(db, current)
+    return render_template("auth/locked.html", form=PinForm(), name=account_name, badge_form=BadgeForm())
+
+
+def _locked_name(db, current: StaffSession) -> str:  # type: ignore[no-untyped-def]
+    account = db.get(StaffAccount, current.staff_id)
+    return account.display_name if account else ""
+
+
+@bp.post("/unlock")
+def unlock() -> str | Response:
+    form = PinForm()
+    rules = settings().auth
+    with database().session() as db:
+        current = _cookie_session(db)
+        if current is None:
+            return redirect(url_for("auth.sign_in"))
+        account = db.get(StaffAccount, current.staff_id)
+        name = account.display_name if account else ""
+        if account is None or not form.validate_on_submit():
+            return render_template("auth/locked.html", form=form, name=name, badge_form=BadgeForm()), 400  # type: ignore[return-value]
+        result = check_pin(db, account.badge, form.pin.data or "", rules)
+        if result.outcome is SignInOutcome.OK:
+            unlock_session(current)
+            back = current.return_to
+            current.return_to = None
+            staff = result.staff
+        else:
+            staff = StaffMember.of(account)
+    if result.outcome is not SignInOutcome.OK:
+        _record_failure(result.just_locked, staff, account.badge)
+        return render_template("auth/locked.html", form=PinForm(formdata=None), name=name, badge_form=BadgeForm(),
+                               error=result.message), 401  # type: ignore[return-value]
+    audit.record("unlock", actor=staff)
+    return redirect(_safe_path(back))
+
+
+@bp.post("/lock")
+def lock() -> Response:
+    """Lock now (the button, or the page's idle timer): the session stays, the screen shows nothing."""
+    with database().session() as db:
+        current = db.get(StaffSession, g.staff_session_id)
+        if current is not None:
+            lock_session(current, return_to=_return_path() or request.form.get("return_to"))
+    audit.record("lock")
+    response = redirect(url_for("auth.locked"))
+    if request.headers.get("HX-Request") == "true":
+        response = Response(status=200)
+        response.headers["HX-Redirect"] = url_for("auth.locked")
+    return response
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    with database().session() as db:
+        current = db.get(StaffSession, g.staff_session_id)
+        if current is not None:
+            end_session(current)
+    audit.record("sign-out")
+    session.clear()
+    return redirect(url_for("auth.sign_in"))

@@ -1,0 +1,16 @@
+"""Staff accounts managed by an administrator at the kiosk (the same rules as `kiosk user ...`)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from kiosk.auth import Role
+from kiosk.nav import NavItem, add_nav
+
+
+def register(app: Flask) -> None:
+    from .views import bp
+
+    app.register_blueprint(bp)
+    add_nav(app, NavItem("staff.index", "Staff", "Badges, roles and PINs", "badge", order=95,
+                         roles=(Role.ADMINISTRATOR,)))

@@ -1,0 +1,47 @@
+"""Staff account views for the administrator page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from kiosk.auth import Role
+from kiosk.auth.models import StaffAccount
+from kiosk.auth.services import AccountError, add_account, disable_account, list_accounts, reset_pin
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    id: int
+    badge: str
+    display_name: str
+    role: Role
+    practitioner_ref: str | None
+    active: bool
+
+
+def staff_rows(db: Session) -> list[StaffRow]:
+    return [StaffRow(a.id, a.badge, a.display_name, Role(a.role), a.practitioner_ref, a.active)
+            for a in list_accounts(db)]
+
+
+def _badge_of(db: Session, staff_id: int) -> str:
+    account = db.get(StaffAccount, staff_id)
+    if account is None:
+        raise AccountError("That account does not exist.")
+    return account.badge
+
+
+def create(db: Session, *, badge: str, display_name: str, role: str, practitioner: str | None, pin: str,
+           min_pin_length: int) -> StaffAccount:
+    return add_account(db, badge=badge, display_name=display_name, role=Role(role), pin=pin,
+                       practitioner_ref=practitioner or None, min_pin_length=min_pin_length)
+
+
+def disable(db: Session, staff_id: int) -> StaffAccount:
+    return disable_account(db, _badge_of(db, staff_id))
+
+
+def new_pin(db: Session, staff_id: int, pin: str, min_pin_length: int) -> StaffAccount:
+    return reset_pin(db, _badge_of(db, staff_id), pin, min_pin_length)

@@ -1,0 +1,111 @@
+/* Unit Coordinator Kiosk: behaviour shared by every page (no inline script: the CSP forbids it).
+ * - idle lock: after data-idle-lock seconds without a touch the screen is hidden at once, every open
+ *   tab of the kiosk is told, and the server session is locked;
+ * - every htmx request tells the server how long the screen has been idle (X-Kiosk-Idle), so the
+ *   server locks an idle session even if this script stops;
+ * - the PIN keypad types into its field;
+ * - a barcode scanner (fast keystrokes ending in Enter) is recognised and announced as a
+ *   "kiosk:scan" event; on pages with a [data-scan-target] form the scan goes into that form.
+ */
+(function () {
+  "use strict";
+  var body = document.body;
+  var lastTouch = Date.now();
+  var locking = false;
+  var channel = ("BroadcastChannel" in window) ? new BroadcastChannel("kiosk-lock") : null;
+
+  function touched() { lastTouch = Date.now(); }
+  ["pointerdown", "touchstart", "keydown", "wheel"].forEach(function (type) {
+    document.addEventListener(type, touched, { passive: true, capture: true });
+  });
+
+  function veil() {
+    body.classList.add("is-locked");
+  }
+
+  function lockNow(tellOthers) {
+    if (locking) { return; }
+    locking = true;
+    veil();
+    if (tellOthers && channel) { channel.postMessage("lock"); }
+    var form = document.getElementById("lock-form");
+    if (form) {
+      form.submit();
+    } else {
+      window.location.assign(body.getAttribute("data-lock-url") || "/locked");
+    }
+  }
+
+  if (body.hasAttribute("data-signed-in")) {
+    var limit = parseInt(body.getAttribute("data-idle-lock"), 10) * 1000;
+    window.setInterval(function () {
+      if (Date.now() - lastTouch >= limit) { lockNow(true); }
+    }, 1000);
+    if (channel) {
+      channel.onmessage = function (event) {
+        if (event.data === "lock") {
+          /* Another tab locked the session on the server already: hide, then show the lock screen. */
+          locking = true;
+          veil();
+          window.location.assign(body.getAttribute("data-lock-url") || "/locked");
+        }
+      };
+    }
+    var lockButton = document.querySelector("[data-lock-now]");
+    if (lockButton) {
+      lockButton.addEventListener("click", function (event) {
+        event.preventDefault();
+        lockNow(true);
+      });
+    }
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-Kiosk-Idle"] = ((Date.now() - lastTouch) / 1000).toFixed(1);
+  });
+
+  /* PIN keypads */
+  document.querySelectorAll("[data-keypad-for]").forEach(function (pad) {
+    var field = document.getElementById(pad.getAttribute("data-keypad-for"));
+    if (!field) { return; }
+    pad.addEventListener("click", function (event) {
+      var key = event.target.closest("[data-key]");
+      if (!key) { return; }
+      var value = key.getAttribute("data-key");
+      if (value === "clear") { field.value = ""; }
+      else if (value === "back") { field.value = field.value.slice(0, -1); }
+      else if (field.value.length < (parseInt(field.getAttribute("maxlength"), 10) || 12)) { field.value += value; }
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+
+  /* Barcode scanners type like a very fast keyboard and end with Enter. */
+  var SCAN_GAP_MS = 35;
+  var SCAN_MIN_LENGTH = 4;
+  var buffer = "";
+  var lastKey = 0;
+  document.addEventListener("keydown", function (event) {
+    var now = Date.now();
+    if (now - lastKey > SCAN_GAP_MS) { buffer = ""; }  /* a person typing is slower than this */
+    lastKey = now;
+    if (event.key === "Enter") {
+      if (buffer.length >= SCAN_MIN_LENGTH) {
+        var code = buffer;
+        buffer = "";
+        var target = document.querySelector("[data-scan-target]");
+        var active = document.activeElement;
+        var typingInTarget = target && active && target.contains(active);
+        if (target && !typingInTarget) {
+          event.preventDefault();
+          var input = target.querySelector("input[type=text], input:not([type])");
+          if (input) { input.value = code; }
+          target.requestSubmit ? target.requestSubmit() : target.submit();
+        }
+        document.dispatchEvent(new CustomEvent("kiosk:scan", { detail: { code: code, handled: !!target } }));
+      }
+      buffer = "";
+      return;
+    }
+    if (event.key && event.key.length === 1) { buffer += event.key; }
+  }, true);
+}());

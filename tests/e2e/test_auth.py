@@ -1,0 +1,100 @@
+"""Sign-in with the keypad, badge lockout, idle lock across tabs and resume, in Chromium with touch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+
+from kiosk.auth import Role
+from tests.e2e.conftest import new_touch_context
+from tests.support.auth import CREDENTIALS, sign_in
+from tests.support.browser import LiveServer, save_screenshot
+
+
+def test_badge_and_keypad_sign_in(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/")
+    expect(page).to_have_url(live_server.url + "/sign-in")
+    badge, pin, name = CREDENTIALS[Role.UNIT_SECRETARY]
+    # A barcode scanner types the badge fast and ends with Enter.
+    page.keyboard.type(badge, delay=5)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/sign-in/pin")
+    for digit in pin:
+        page.locator(f".keypad [data-key='{digit}']").tap()
+    save_screenshot(page, "auth-pin-keypad")
+    for key in page.locator(".keypad .key").all():
+        box = key.bounding_box()
+        assert box and box["height"] >= 48 and box["width"] >= 48
+    page.locator(".sign-in-button").tap()
+    expect(page.locator(".who")).to_contain_text(name)
+    expect(page.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
+
+
+def test_five_wrong_pins_lock_the_badge(page: Page, live_server: LiveServer) -> None:
+    badge, pin, _ = CREDENTIALS[Role.CHARGE_NURSE]
+    page.goto(live_server.url + "/sign-in")
+    page.fill("#badge", badge)
+    page.locator("button[type=submit]").tap()
+    for attempt in range(5):
+        page.wait_for_url("**/sign-in/pin")
+        for digit in "0000":
+            page.locator(f".keypad [data-key='{digit}']").tap()
+        page.locator(".sign-in-button").tap()
+        if attempt < 4:
+            expect(page.locator(".notice-error")).to_have_text("Badge or PIN not accepted. Try again.")
+    expect(page.locator(".notice-error")).to_contain_text("locked for a few minutes")
+    for digit in pin:
+        page.locator(f".keypad [data-key='{digit}']").tap()
+    page.locator(".sign-in-button").tap()
+    expect(page.locator(".notice-error")).to_contain_text("locked")
+
+
+@pytest.fixture
+def quick_lock_server(make_app: Callable[..., Flask]) -> Iterator[LiveServer]:
+    server = LiveServer(make_app(KIOSK_AUTH_IDLE_LOCK_SECONDS="10")).start()
+    yield server
+    server.stop()
+
+
+def test_idle_lock_hides_everything_in_every_tab_and_the_same_pin_resumes(browser: Browser,
+                                                                          quick_lock_server: LiveServer) -> None:
+    url = quick_lock_server.url
+    context = new_touch_context(browser)
+    first = context.new_page()
+    sign_in(first, url)
+    second = context.new_page()
+    second.goto(url + "/")
+    expect(second.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
+    first.goto(url + "/")
+    # Nobody touches either tab for longer than the limit: both lock.
+    first.wait_for_url("**/locked", timeout=20_000)
+    second.wait_for_url("**/locked", timeout=20_000)
+    for tab in (first, second):
+        text = tab.inner_text("body")
+        assert "Kiosk locked" in text and "4 West Medical-Surgical" not in text and "Occupied" not in text
+    save_screenshot(first, "auth-lock-screen")
+    _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
+    for digit in pin:
+        first.locator(f".keypad [data-key='{digit}']").tap()
+    first.locator(".sign-in-button").tap()
+    expect(first.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
+    context.close()
+
+
+def test_lock_now_and_another_badge_gets_a_fresh_session(page: Page, live_server: LiveServer) -> None:
+    sign_in(page, live_server.url, Role.UNIT_SECRETARY)
+    page.locator("[data-lock-now]").tap()
+    page.wait_for_url("**/locked")
+    badge, pin, name = CREDENTIALS[Role.CHARGE_NURSE]
+    page.locator("#pin").focus()
+    page.keyboard.type(badge, delay=5)  # a badge scanned while the PIN field has the focus
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/sign-in/pin")
+    for digit in pin:
+        page.locator(f".keypad [data-key='{digit}']").tap()
+    page.locator(".sign-in-button").tap()
+    expect(page.locator(".who")).to_contain_text(name)
+    assert "Dana Reyes" not in page.inner_text("body")

@@ -1,0 +1,76 @@
+"""The audit trail page, CSV export, and AuditEvents that reach sekmet-fhir."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kiosk import audit
+from kiosk.audit.services import send_pending
+from kiosk.auth import Role
+from kiosk.extensions import database, gateway, services, settings
+from kiosk.fhir.capability import Capabilities
+from kiosk.fhir.census import unit_census
+from kiosk.fhir.gateway import FhirGateway
+from tests.support.auth import page_token
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "capability"
+
+
+def a_demo_patient(gw: FhirGateway) -> tuple[str, str]:
+    census = unit_census(gw)
+    patient = next(iter(census.patients.values()))
+    assert patient.mrn
+    return patient.reference, patient.mrn
+
+
+def test_search_by_patient_mrn_and_export(app: Flask, signed_in_client: Callable[[Role], FlaskClient]) -> None:
+    nurse = signed_in_client(Role.CHARGE_NURSE)
+    with app.app_context():
+        reference, mrn = a_demo_patient(gateway())
+        with app.test_request_context():
+            audit.record("view-patient", patient=reference, detail="bed board panel")
+            audit.record("view-patient", patient="Patient/someone-else")
+    token = page_token(nurse, "/audit/")
+    found = nurse.post("/audit/search", data={"mrn": mrn, "csrf_token": token}, headers={"HX-Request": "true"})
+    page = found.get_data(as_text=True)
+    assert found.status_code == 200 and reference in page and "Patient/someone-else" not in page
+    assert mrn not in found.request.url  # searched by POST: the MRN is not in a URL
+    exported = nurse.post("/audit/export", data={"mrn": mrn, "csrf_token": token})
+    assert exported.mimetype == "text/csv"
+    rows = exported.get_data(as_text=True).strip().splitlines()
+    assert len(rows) == 2 and reference in rows[1] and mrn not in rows[1]
+    unknown = nurse.post("/audit/search", data={"mrn": "no-such-mrn", "csrf_token": token},
+                         headers={"HX-Request": "true"})
+    assert "No patient on the FHIR server has that MRN." in unknown.get_data(as_text=True)
+
+
+def test_audit_events_reach_the_fhir_server_once(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        gw = gateway()
+        before = gw.client.search("AuditEvent", [("_count", "0")]).total or 0
+        with app.test_request_context():
+            audit.record("view-patient", patient="Patient/abc", detail="bed board panel")
+        report = send_pending(database().session, gw, settings().station.name)
+        assert report.sent >= 2 and report.failed == 0  # the sign-in and the view
+        again = send_pending(database().session, gw, settings().station.name)
+        assert again.sent == 0
+        events = gw.client.search("AuditEvent", [("_count", "100"), ("_sort", "-_lastUpdated")]).matches
+        after = gw.client.search("AuditEvent", [("_count", "0")]).total or 0
+    assert after - before == report.sent
+    kinds = {(e["type"]["code"], e.get("subtype", [{}])[0].get("code")) for e in events[: report.sent]}
+    assert ("110110", None) in kinds and ("110114", "110122") in kinds
+
+
+def test_servers_that_refuse_audit_events_keep_them_locally(app: Flask, client: FlaskClient) -> None:
+    epic = Capabilities.from_statement(json.loads((FIXTURES / "epic-r4-2026-05.json").read_text()))
+    with app.app_context():
+        gw = services().gateway()
+        gw.capabilities_cache._value = epic
+        report = send_pending(database().session, gw, settings().station.name)
+    assert report.sent == 0 and report.unsupported >= 1
+    assert report.reason == "Epic May 2026 does not offer AuditEvent resources."

@@ -1,0 +1,146 @@
+"""Sign-in, lockout, idle lock, roles and CSRF through the real app (Flask test client)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from kiosk.audit.services import AuditQuery, search
+from kiosk.auth import Role, roles_required
+from kiosk.auth.models import StaffSession
+from kiosk.extensions import database
+from tests.support.auth import CREDENTIALS, csrf_token, page_token, sign_in_client
+
+
+def audit_actions(app: Flask) -> list[str]:
+    with app.app_context(), database().session() as db:
+        return [r.action for r in reversed(search(db, AuditQuery()))]
+
+
+def test_every_page_needs_a_sign_in(anonymous_client: FlaskClient) -> None:
+    response = anonymous_client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in")
+    htmx = anonymous_client.get("/home/summary", headers={"HX-Request": "true"})
+    assert htmx.headers["HX-Redirect"] == "/sign-in"
+    assert anonymous_client.get("/healthz").status_code == 200
+
+
+def test_badge_then_pin_signs_in_and_is_audited(app: Flask, anonymous_client: FlaskClient) -> None:
+    client = sign_in_client(anonymous_client, Role.CHARGE_NURSE)
+    page = client.get("/").get_data(as_text=True)
+    assert "Sam Okoye" in page and "charge nurse" in page
+    assert audit_actions(app) == ["sign-in"]
+
+
+def test_five_wrong_pins_lock_the_badge(app: Flask, anonymous_client: FlaskClient) -> None:
+    badge, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
+    token = csrf_token(anonymous_client.get("/sign-in").get_data(as_text=True))
+    anonymous_client.post("/sign-in/badge", data={"badge": badge, "csrf_token": token})
+    messages = []
+    for _ in range(5):
+        token = csrf_token(anonymous_client.get("/sign-in/pin").get_data(as_text=True))
+        response = anonymous_client.post("/sign-in/pin", data={"pin": "0000", "csrf_token": token})
+        assert response.status_code == 401
+        messages.append(response.get_data(as_text=True))
+    assert "Badge or PIN not accepted" in messages[0]
+    assert "locked for a few minutes" in messages[4]
+    token = csrf_token(anonymous_client.get("/sign-in/pin").get_data(as_text=True))
+    still = anonymous_client.post("/sign-in/pin", data={"pin": pin, "csrf_token": token})
+    assert still.status_code == 401 and "locked" in still.get_data(as_text=True)
+    assert audit_actions(app) == ["pin-failed"] * 4 + ["badge-locked", "pin-failed"] or \
+        audit_actions(app)[:5] == ["pin-failed"] * 4 + ["badge-locked"]
+
+
+def test_a_post_without_the_csrf_token_is_refused(client: FlaskClient) -> None:
+    refused = client.post("/lock")
+    assert refused.status_code == 400 and "This form has expired" in refused.get_data(as_text=True)
+    token = page_token(client)
+    accepted = client.post("/lock", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert accepted.status_code == 200 and accepted.headers["HX-Redirect"] == "/locked"
+
+
+def age_sessions(app: Flask, seconds: int) -> None:
+    """Pretend the last touch was `seconds` ago (the test cannot wait three minutes)."""
+    with app.app_context(), database().session() as db:
+        for s in db.scalars(select(StaffSession)):
+            s.last_activity = datetime.now(UTC) - timedelta(seconds=seconds)
+
+
+def test_an_idle_screen_is_locked_by_the_server_and_the_same_pin_resumes(app: Flask, client: FlaskClient) -> None:
+    client.get("/")
+    age_sessions(app, 400)
+    polled = client.get("/home/summary", headers={"HX-Request": "true", "X-Kiosk-Idle": "400",
+                                                   "HX-Current-URL": "http://kiosk/"})
+    assert polled.headers["HX-Redirect"] == "/locked"
+    locked = client.get("/")
+    assert locked.status_code == 302 and locked.headers["Location"].endswith("/locked")
+    page = client.get("/locked").get_data(as_text=True)
+    assert "Kiosk locked" in page and "4 West Medical-Surgical" not in page
+    _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
+    resumed = client.post("/unlock", data={"pin": pin, "csrf_token": csrf_token(page)})
+    assert resumed.status_code == 302 and resumed.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert "lock" not in audit_actions(app)  # the server locked it, nobody pressed Lock
+    assert audit_actions(app)[-1] == "unlock"
+
+
+def test_another_badge_on_the_lock_screen_starts_a_fresh_session(app: Flask, client: FlaskClient) -> None:
+    token = page_token(client)
+    client.post("/lock", data={"csrf_token": token})
+    page = client.get("/locked").get_data(as_text=True)
+    badge, pin, name = CREDENTIALS[Role.CHARGE_NURSE]
+    client.post("/sign-in/badge", data={"badge": badge, "csrf_token": csrf_token(page)})
+    token = csrf_token(client.get("/sign-in/pin").get_data(as_text=True))
+    client.post("/sign-in/pin", data={"pin": pin, "csrf_token": token})
+    home = client.get("/").get_data(as_text=True)
+    assert name in home and "Dana Reyes" not in home
+    with app.app_context(), database().session() as db:
+        sessions = list(db.scalars(select(StaffSession).order_by(StaffSession.started_at)))
+    assert len(sessions) == 2
+    assert sessions[0].ended_at is not None  # the secretary's sign-in is over, nothing of it carries over
+    assert sessions[1].ended_at is None and not sessions[1].locked
+
+
+def test_roles_are_checked_by_the_server(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+
+    @app.post("/test-only/cosign")
+    @roles_required(Role.PROVIDER, what="co-sign an order")
+    def cosign() -> str:
+        return "co-signed"
+
+    secretary = sign_in_client(app.test_client(), Role.UNIT_SECRETARY)
+    refused = secretary.post("/test-only/cosign", data={"csrf_token": page_token(secretary)})
+    assert refused.status_code == 403
+    assert "Only a provider may co-sign an order." in refused.get_data(as_text=True)
+    provider = sign_in_client(app.test_client(), Role.PROVIDER)
+    assert provider.post("/test-only/cosign", data={"csrf_token": page_token(provider)}).data == b"co-signed"
+    assert "refused" in audit_actions(app)
+
+
+def test_only_reviewers_see_the_audit_trail(signed_in_client: Callable[[Role], FlaskClient]) -> None:
+    secretary = signed_in_client(Role.UNIT_SECRETARY)
+    refused = secretary.get("/audit/")
+    assert refused.status_code == 403
+    assert "Only a charge nurse or an administrator may read the audit trail." in refused.get_data(as_text=True)
+    assert "Audit" not in secretary.get("/").get_data(as_text=True).split("<main")[0]
+    nurse = signed_in_client(Role.CHARGE_NURSE)
+    assert nurse.get("/audit/").status_code == 200
+
+
+def test_session_cookie_flags(anonymous_client: FlaskClient) -> None:
+    token = csrf_token(anonymous_client.get("/sign-in").get_data(as_text=True))
+    response = anonymous_client.post("/sign-in/badge", data={"badge": "100001", "csrf_token": token})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_secure_cookies_when_configured(make_app: Callable[..., Flask]) -> None:
+    app = make_app(KIOSK_WEB_SECURE_COOKIES="true")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    with app.test_request_context():
+        assert url_for("auth.sign_in") == "/sign-in"
