@@ -32,6 +32,7 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("supply-check", "kiosk.supplies.jobs:run_supply_check",
         "Reorders supplies at or below their reorder point", preflight="kiosk.supplies.jobs:preflight"),
+    Job("audit-events", "kiosk.audit.jobs:send_audit_events", "Sends waiting audit rows to the FHIR server"),
 )
 
 

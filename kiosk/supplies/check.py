@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from kiosk.audit.services import SYSTEM_ACTOR, append
 from kiosk.db import Database
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
@@ -68,8 +69,8 @@ def summarize(stock: list[ItemStock], sent: list[SentReorder], problem: str | No
     return "; ".join(parts) + "."
 
 
-def run_check(config: SuppliesConfig, *, database: Database, gateway: FhirGateway, now: datetime | None = None,
-              trigger: str = "schedule", requested_by: str | None = None) -> CheckReport:
+def run_check(config: SuppliesConfig, *, database: Database, gateway: FhirGateway, station: str,
+              now: datetime | None = None, trigger: str = "schedule", requested_by: str | None = None) -> CheckReport:
     started = now or datetime.now(UTC)
     stock = current_stock(database, config, started)
     due = [s for s in stock if s.reorder_due]
@@ -92,7 +93,7 @@ def run_check(config: SuppliesConfig, *, database: Database, gateway: FhirGatewa
     report = CheckReport(started_at=started, finished_at=finished, outcome=outcome,
                          summary=summarize(stock, sent, problem, len(plans)), problem=problem, stock=stock,
                          plans=plans, sent=sent)
-    return _record(database, report, trigger, requested_by, day)
+    return _record(database, report, trigger, requested_by, day, station)
 
 
 def _detail(report: CheckReport) -> str:
@@ -110,8 +111,9 @@ def _detail(report: CheckReport) -> str:
     return json.dumps(rows)
 
 
-def _record(database: Database, report: CheckReport, trigger: str, requested_by: str | None,
-            day: date) -> CheckReport:
+def _record(database: Database, report: CheckReport, trigger: str, requested_by: str | None, day: date,
+            station: str) -> CheckReport:
+    """The check, its reorders and their audit rows, in one database transaction."""
     sent = {s.plan.identifier: s for s in report.sent}
     with database.session() as session:
         check = SupplyCheck(started_at=report.started_at, finished_at=report.finished_at, trigger=trigger,
@@ -131,6 +133,12 @@ def _record(database: Database, report: CheckReport, trigger: str, requested_by:
                                       item_code=plan.stock.item.code, quantity=plan.quantity, priority=plan.priority,
                                       identifier=plan.identifier, fhir_id=done.fhir_id if done else None,
                                       result=result, created_at=report.started_at))
+            if done and done.result == "created":
+                append(session, station=station, actor=SYSTEM_ACTOR, action="fhir-write",
+                       entity=f"SupplyRequest/{done.fhir_id}", detail=f"reorder {plan.identifier}")
+        append(session, station=station, actor=SYSTEM_ACTOR, action="supply-check",
+               outcome="failure" if report.outcome == CheckOutcome.FAILED else "success",
+               detail=f"check #{check.id} ({trigger}): {report.summary}")
         check_id = check.id
     return replace(report, check_id=check_id)
 

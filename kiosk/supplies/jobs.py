@@ -19,7 +19,7 @@ def run_supply_check(ctx: JobContext) -> str:
     """Reorder what is at or below its reorder point; the files are read afresh each run, so an
     edited par list takes effect at the next check."""
     report = run_check(load_supplies(ctx.settings), database=ctx.database, gateway=ctx.gateway,
-                       trigger=ctx.trigger, requested_by=ctx.requested_by)
+                       station=ctx.settings.station.id, trigger=ctx.trigger, requested_by=ctx.requested_by)
     if report.outcome == CheckOutcome.FAILED:
         raise JobFailed(report.summary)
     return report.summary

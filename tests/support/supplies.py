@@ -81,7 +81,7 @@ class SupplyUnit:
                       at or datetime.now(UTC))
 
     def check(self, now: datetime | None = None) -> CheckReport:
-        return run_check(self.config, database=self.database, gateway=self.gateway, now=now)
+        return run_check(self.config, database=self.database, gateway=self.gateway, station="TEST-1", now=now)
 
     def supply_requests(self, report: CheckReport) -> dict[str, dict[str, Any]]:
         """The check's SupplyRequests as the server has them, by id."""

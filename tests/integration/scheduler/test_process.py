@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def test_the_web_asks_the_running_scheduler_and_gets_its_own_runs_answer(supply_
         log = run.wait_for("job supply-check: on request only; next run when asked")
         asked = requests.ask(supply_unit.database, "supply-check", requested_by="A. Coordinator", station="4W-NS-1")
         run.wait_for(f"Ran supply-check (request #{asked.id})", after=len(log))
-        answer = requests.get(supply_unit.database, asked.id)
+        answer = wait_for_answer(supply_unit, asked.id)
         assert answer.status == "done"
         assert answer.result == ("Checked 6 items: 1 at or below reorder point; 1 reorder sent; 5 never counted not "
                                  "reordered.")
@@ -94,9 +95,20 @@ def test_the_web_asks_the_running_scheduler_and_gets_its_own_runs_answer(supply_
         assert run.stop() == 0
 
 
+def wait_for_answer(supply_unit: SupplyUnit, request_id: int, timeout: float = 30) -> requests.RequestView:
+    """Poll the request row as the web page does, until the scheduler has answered it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = requests.get(supply_unit.database, request_id)
+        if answer is not None and not answer.is_open:
+            return answer
+        time.sleep(0.2)
+    raise AssertionError(f"request #{request_id} was not answered within {timeout} s")
+
+
 @pytest.mark.parametrize(("broken", "expected"), [
     ("schedule", r"^kiosk: .*scheduler\.toml line 2: there is no job called 'supply-chek'; the jobs are: "
-                 r"supply-check\.$"),
+                 r"supply-check, audit-events\.$"),
     ("par file", r"^kiosk: .*par-levels\.toml line 11: item 100112 in Supply room has par -5; par must be a whole "
                  r"number from 1 to 100000\.$"),
 ])

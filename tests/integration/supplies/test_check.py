@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from kiosk.audit.models import AuditRecord
 from kiosk.fhir.client import FhirClient, count_requests
 from kiosk.fhir.errors import FhirError
 from kiosk.supplies.models import CheckOutcome, SupplyCheck, SupplyReorder
@@ -211,3 +212,18 @@ def test_if_none_exist_on_supply_request_identifier_is_refused_by_sekmet(supply_
     assert refused.value.status == 400
     assert "Unknown search parameter 'identifier' for SupplyRequest" in refused.value.message
     assert "SupplyRequest" not in s.gateway.capabilities.resources
+
+
+def test_a_check_and_each_reorder_it_writes_leave_audit_rows(supply_unit: SupplyUnit) -> None:
+    s = supply_unit
+    count_the_unit(s)
+    report = s.check(NOW)
+    s.check(NOW)  # the rerun writes nothing, so it audits only the check
+    with s.database.session() as session:
+        rows = [(r.action, r.actor_name, r.entity, r.detail)
+                for r in session.query(AuditRecord).order_by(AuditRecord.id)]
+    writes = [r for r in rows if r[0] == "fhir-write"]
+    assert sorted(w[2] for w in writes) == sorted(f"SupplyRequest/{x.fhir_id}" for x in report.sent)
+    assert all(w[1] == "kiosk system" and w[3].startswith(f"reorder {s.unit.value}/") for w in writes)
+    checks = [r for r in rows if r[0] == "supply-check"]
+    assert len(checks) == 2 and checks[0][3] == f"check #{report.check_id} (schedule): {report.summary}"
