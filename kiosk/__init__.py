@@ -98,13 +98,14 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import audit, auth, health, home, staff
+    from kiosk import audit, auth, health, home, staff, supplies
 
     auth.register(app)
     health.register(app)
     home.register(app)
     audit.register(app)
     staff.register(app)
+    supplies.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -62,10 +62,9 @@ def summarize(stock: list[ItemStock], sent: list[SentReorder], problem: str | No
         parts.append(f"{_plural(created, 'reorder')} sent" + (f", {existing} already sent today" if existing else ""))
     stale = sum(1 for s in stock if s.state is StockState.STALE)
     never = sum(1 for s in stock if s.state is StockState.NEVER_COUNTED)
+    unknown = [f"{stale} with a stale count" if stale else "", f"{never} never counted" if never else ""]
     if stale or never:
-        parts.append(" and ".join(x for x in (f"{_plural(stale, 'stale count')}" if stale else "",
-                                               f"{never} never counted" if never else "") if x)
-                     + " not reordered")
+        parts.append("not reordered: " + ", ".join(x for x in unknown if x))
     return "; ".join(parts) + "."
 
 

@@ -19,10 +19,10 @@ class StockState(StrEnum):
 
 
 STATE_LABELS = {
-    StockState.NEVER_COUNTED: "Not counted yet",
-    StockState.STALE: "Count is stale",
+    StockState.NEVER_COUNTED: "Not counted",
+    StockState.STALE: "Stale count",
     StockState.ZERO: "None left",
-    StockState.REORDER: "At or below reorder point",
+    StockState.REORDER: "To reorder",
     StockState.BELOW_PAR: "Below par",
     StockState.AT_PAR: "At par",
 }

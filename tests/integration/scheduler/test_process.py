@@ -36,7 +36,7 @@ def test_the_scheduler_runs_the_supply_check_and_stops_cleanly_on_sigterm(supply
     started = log[log.index("Scheduler started"):]
     assert "job supply-check: every 2 s; next run" in log
     assert re.search(r"Ran supply-check \(schedule\) in \d+\.\d\d s: Checked 6 items: 1 at or below reorder point; "
-                     r"1 reorder sent; 5 never counted not reordered\.", started), started
+                     r"1 reorder sent; not reordered: 5 never counted\.", started), started
     check = last_check(supply_unit.database)
     assert check is not None and check.outcome == "sent" and check.trigger == "schedule"
     pads = next(row for row in json.loads(check.detail) if row["item"] == "300110")
@@ -87,8 +87,8 @@ def test_the_web_asks_the_running_scheduler_and_gets_its_own_runs_answer(supply_
         run.wait_for(f"Ran supply-check (request #{asked.id})", after=len(log))
         answer = wait_for_answer(supply_unit, asked.id)
         assert answer.status == "done"
-        assert answer.result == ("Checked 6 items: 1 at or below reorder point; 1 reorder sent; 5 never counted not "
-                                 "reordered.")
+        assert answer.result == ("Checked 6 items: 1 at or below reorder point; 1 reorder sent; not reordered: 5 "
+                                 "never counted.")
         check = last_check(supply_unit.database)
         assert (check.trigger, check.requested_by) == ("request", "A. Coordinator")
     finally:

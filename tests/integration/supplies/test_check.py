@@ -72,7 +72,7 @@ def test_a_check_reorders_what_is_at_or_below_its_reorder_point_back_to_par(supp
     assert pads["deliverTo"]["identifier"]["value"] == f"{s.unit.value}-CRASH"
 
     assert report.summary == ("Checked 6 items: 2 at or below reorder point; 2 reorders sent; "
-                              "1 stale count and 1 never counted not reordered.")
+                              "not reordered: 1 with a stale count, 1 never counted.")
 
 
 def test_a_stale_count_is_reported_not_guessed(supply_unit: SupplyUnit) -> None:
@@ -129,7 +129,7 @@ def test_nothing_due_sends_nothing_and_asks_the_server_nothing(supply_unit: Supp
     with count_requests() as counter:
         report = s.check()
     assert report.outcome == CheckOutcome.NOTHING_DUE and counter.total == 0
-    assert report.summary == "Checked 6 items: none at or below reorder point; 4 never counted not reordered."
+    assert report.summary == "Checked 6 items: none at or below reorder point; not reordered: 4 never counted."
 
 
 def test_a_check_costs_the_same_requests_for_one_item_or_all(supply_unit: SupplyUnit) -> None:
@@ -178,7 +178,7 @@ def test_a_server_that_does_not_take_supply_requests_gets_a_report_instead(suppl
     assert counter.total == 0  # the kiosk did not try
     assert report.outcome == CheckOutcome.NOT_SENT and report.problem == reason
     assert report.summary == (f"Checked 6 items: 2 at or below reorder point; reorders not sent: {reason[:-1]}; "
-                              "1 stale count and 1 never counted not reordered.")
+                              "not reordered: 1 with a stale count, 1 never counted.")
     with s.database.session() as session:
         rows = session.query(SupplyReorder).filter_by(check_id=report.check_id).all()
         assert sorted((r.item_code, r.quantity, r.result, r.fhir_id) for r in rows) == [
