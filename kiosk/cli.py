@@ -47,6 +47,9 @@ def serve(kiosk: KioskContext, host: str | None, port: int | None, workers: int 
 
     settings = kiosk.settings
     configure_logging()
+    # Built once before forking so that a wrong feature file (par levels ...) stops start-up with its one
+    # sentence here, instead of a traceback in every gunicorn worker; each worker builds its own app.
+    create_app(settings).extensions["kiosk"].database.dispose()
     Database(settings.database_url).upgrade()
     bind = f"{host or settings.web.host}:{port or settings.web.port}"
 
