@@ -494,12 +494,7 @@ class FhirClient:
                               body=body)
         if response.status_code in (409, 412) and is_version_conflict(self._json(response)):
             raise self._conflict(rtype, rid, response)
-        self._raise_for(response, f"{rtype}/{rid}")
-        result = self._json(response)
-        if not isinstance(result, dict) or result.get("resourceType") != rtype:
-            result = self.read(rtype, rid)
-        self._fill_version(result, response)
-        return WriteResult(result, response.status_code == 201)
+        return self._put_result(rtype, rid, response)
 
     def create_with_id(self, resource: Any) -> WriteResult:
         """Update-as-create: PUT to an id the kiosk chose, without If-Match (nothing was read). Only for
@@ -512,6 +507,10 @@ class FhirClient:
             raise ValueError("an update-as-create needs the id the kiosk chose")
         response = self._send("PUT", self._url(f"{rtype}/{rid}"), kind=f"update {rtype}", idempotent=False,
                               headers={"Prefer": "return=representation"}, body=body)
+        return self._put_result(rtype, rid, response)
+
+    def _put_result(self, rtype: str, rid: str, response: httpx.Response) -> WriteResult:
+        """The resource a PUT wrote (read back if the server sent none); `created` on 201."""
         self._raise_for(response, f"{rtype}/{rid}")
         result = self._json(response)
         if not isinstance(result, dict) or result.get("resourceType") != rtype:
