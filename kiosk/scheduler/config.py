@@ -4,6 +4,7 @@
     lease_seconds = 30          # the lock's length without a heartbeat
     poll_seconds = 2            # how often "run now" requests are looked for
     timezone = ""               # of the cron expressions; empty = this machine's
+    keep_history_days = 30      # answered requests and the run log are kept this long
 
     [jobs.supply-check]
     cron = ["0 7 * * *", "0 19 * * *"]   # crontab lines (minute hour day month weekday)
@@ -34,7 +35,7 @@ from kiosk.tomlfile import TomlFile, read_toml
 from .registry import job_names
 
 INTERVAL_UNITS = {"interval_seconds": 1, "interval_minutes": 60, "interval_hours": 3600}
-SCHEDULER_KEYS = {"lease_seconds", "poll_seconds", "timezone"}
+SCHEDULER_KEYS = {"lease_seconds", "poll_seconds", "timezone", "keep_history_days"}
 JOB_KEYS = {"cron", "enabled", *INTERVAL_UNITS}
 
 
@@ -65,6 +66,7 @@ class SchedulerConfig:
     poll_seconds: float = 2.0
     timezone: tzinfo = field(default_factory=get_localzone)
     jobs: dict[str, JobSchedule] = field(default_factory=dict)
+    keep_history_days: int = 30
 
     def schedule_of(self, name: str) -> JobSchedule:
         return self.jobs.get(name) or JobSchedule(name=name)
@@ -100,8 +102,13 @@ def load_scheduler_config(path: Path) -> SchedulerConfig:
         raise file.error(("scheduler", "poll_seconds"),
                          f"scheduler.poll_seconds ({poll:g}) must be shorter than lease_seconds ({lease:g}).")
     zone = _zone(file, general.get("timezone", ""))
+    keep = general.get("keep_history_days", 30)
+    if isinstance(keep, bool) or not isinstance(keep, int) or not 1 <= keep <= 3650:
+        raise file.error(("scheduler", "keep_history_days"),
+                         f"scheduler.keep_history_days must be a whole number of days from 1 to 3650, not {keep!r}.")
     jobs = {name: _job(file, name, zone) for name in _table(file, ("jobs",))}
-    return SchedulerConfig(source=file.name, lease_seconds=lease, poll_seconds=poll, timezone=zone, jobs=jobs)
+    return SchedulerConfig(source=file.name, lease_seconds=lease, poll_seconds=poll, timezone=zone, jobs=jobs,
+                           keep_history_days=keep)
 
 
 def _table(file: TomlFile, path: tuple[str, ...]) -> dict[str, Any]:

@@ -105,6 +105,8 @@ class SchedulerProcess:
                           name="lease heartbeat")
         scheduler.add_job(self.poll_requests, "interval", seconds=self.config.poll_seconds, id="_requests",
                           name="run-now requests", next_run_time=_now())
+        scheduler.add_job(self.forget_old, "interval", hours=6, id="_history", name="history clean-up",
+                          next_run_time=_now())
         scheduler.start()
         self.scheduler = scheduler
         for job in JOBS:
@@ -148,6 +150,15 @@ class SchedulerProcess:
                 self.stop("lease lost", EXIT_LEASE_LOST)
         except Exception as e:  # the database may be briefly locked or down: try again next beat
             log.warning("Could not renew the scheduler lease (%s); trying again", type(e).__name__)
+
+    def forget_old(self) -> None:
+        try:
+            forgotten = requests.forget_old(self.database, self.config.keep_history_days)
+        except Exception as e:
+            log.warning("Could not clear old scheduler history (%s)", type(e).__name__)
+            return
+        if forgotten:
+            log.info("Cleared %d scheduler history rows older than %d days", forgotten, self.config.keep_history_days)
 
     def poll_requests(self) -> None:
         """Queue one run of each job someone asked for (the run answers every request it claims)."""

@@ -7,14 +7,14 @@ the one scheduler (an open request for the same job is shared rather than double
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from kiosk.db import Database
 
 from .lease import LeaseHolder, current_holder
-from .models import JobRequest, RequestStatus
+from .models import JobRequest, JobRun, RequestStatus
 from .registry import job_names
 
 
@@ -154,3 +154,14 @@ def abandon_unfinished(database: Database, holder: str, now: datetime | None = N
                     result="The scheduler stopped before this job finished; ask again.")
         )
         return result.rowcount
+
+
+def forget_old(database: Database, days: int, now: datetime | None = None) -> int:
+    """Delete answered requests and run-log lines older than `days` (the log must not grow forever:
+    a job every minute writes half a million lines a year). Returns the rows deleted."""
+    before = (now or _now()) - timedelta(days=days)
+    with database.session() as session:
+        runs = session.execute(delete(JobRun).where(JobRun.finished_at < before)).rowcount
+        answered = session.execute(delete(JobRequest).where(JobRequest.status.not_in(RequestStatus.OPEN),
+                                                            JobRequest.requested_at < before)).rowcount
+        return runs + answered

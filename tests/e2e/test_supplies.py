@@ -215,7 +215,9 @@ def test_a_count_that_is_not_a_whole_number_is_refused_and_what_was_typed_is_kep
     assert saved == {"100112": 3, "100802": 14, "100410": 150, "100910": 40, "100220": 12}
 
 
-def test_a_provider_sees_supplies_but_cannot_ask_for_a_check(page: Page, site: SuppliesSite) -> None:
+def test_a_provider_sees_supplies_but_cannot_count_or_ask_for_a_check(page: Page, site: SuppliesSite) -> None:
     sign_in(page, site.url, Role.PROVIDER)
     page.goto(site.url + "/supplies/")
     expect(page.locator(".run-check-button")).to_be_disabled()
+    page.locator(".location-tile", has_text="Supply room").tap()
+    expect(page.locator(".save-count")).to_be_disabled()

@@ -72,6 +72,8 @@ BAD = [
      "scheduler.poll_seconds (45) must be shorter than lease_seconds (30)."),
     ("a tiny lease", GOOD.replace("lease_seconds = 30", "lease_seconds = 1"), 2,
      "scheduler.lease_seconds must be between 5 and 600 seconds, not 1."),
+    ("history kept for no days", GOOD.replace("poll_seconds = 2", "poll_seconds = 2\nkeep_history_days = 0"), 4,
+     "scheduler.keep_history_days must be a whole number of days from 1 to 3650, not 0."),
 ]
 
 

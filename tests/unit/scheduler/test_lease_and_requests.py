@@ -85,3 +85,18 @@ def test_requests_a_stopped_scheduler_left_running_are_answered_as_failed(databa
     answered = requests.get(database, asked.id)
     assert answered.status == "failed"
     assert answered.result == "The scheduler stopped before this job finished; ask again."
+
+
+def test_old_history_is_forgotten_and_open_requests_are_kept(database: Database) -> None:
+    from kiosk.scheduler.models import JobRequest, JobRun
+
+    old = requests.ask(database, "supply-check", requested_by=None, station=None, now=T0)
+    requests.answer(database, [old.id], ok=True, result="done", now=T0)
+    waiting = requests.ask(database, "audit-events", requested_by=None, station=None, now=T0)
+    with database.session() as session:
+        session.add(JobRun(job="supply-check", trigger="schedule", scheduler="x", started_at=T0, finished_at=T0,
+                           ok=True, summary="done"))
+    assert requests.forget_old(database, 30, now=T0 + timedelta(days=31)) == 2
+    with database.session() as session:
+        assert [r.id for r in session.query(JobRequest)] == [waiting.id]
+        assert session.query(JobRun).count() == 0
