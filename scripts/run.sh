@@ -49,7 +49,7 @@ export KIOSK_WEB_PORT="${kiosk_port}"
 
 .venv/bin/kiosk serve --port "${kiosk_port}" &
 pids+=($!)
-echo "Starting the scheduler (supply checks, audit events; log: var/scheduler.log) ..."
+echo "Starting the scheduler (supply checks, audit events, print retries; log: var/scheduler.log) ..."
 .venv/bin/kiosk scheduler >var/scheduler.log 2>&1 &
 pids+=($!)
 for _ in $(seq 1 60); do

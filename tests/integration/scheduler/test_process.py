@@ -35,6 +35,8 @@ def test_the_scheduler_runs_the_supply_check_and_stops_cleanly_on_sigterm(supply
     log = running.wait_for("Ran supply-check (schedule)", timeout=30)
     started = log[log.index("Scheduler started"):]
     assert "job supply-check: every 2 s; next run" in log
+    assert "job audit-events: on request only; next run when asked" in log
+    assert "job print-retry: on request only; next run when asked" in log
     assert re.search(r"Ran supply-check \(schedule\) in \d+\.\d\d s: Checked 6 items: 1 at or below reorder point; "
                      r"1 reorder sent; not reordered: 5 never counted\.", started), started
     check = last_check(supply_unit.database)
@@ -108,7 +110,7 @@ def wait_for_answer(supply_unit: SupplyUnit, request_id: int, timeout: float = 3
 
 @pytest.mark.parametrize(("broken", "expected"), [
     ("schedule", r"^kiosk: .*scheduler\.toml line 2: there is no job called 'supply-chek'; the jobs are: "
-                 r"supply-check, audit-events\.$"),
+                 r"supply-check, audit-events, print-retry\.$"),
     ("par file", r"^kiosk: .*par-levels\.toml line 11: item 100112 in Supply room has par -5; par must be a whole "
                  r"number from 1 to 100000\.$"),
 ])

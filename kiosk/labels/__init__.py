@@ -1,0 +1,13 @@
+"""Armbands and labels: preview from the bytes that print, verified barcodes, a print queue that loses nothing."""
+
+from flask import Flask
+
+from kiosk.nav import NavItem, add_nav
+
+from .views import bp
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_nav(app, NavItem("labels.queue", "Labels", "Armbands, chart and specimen labels; the print queue", "tag",
+                         order=60))

@@ -1,0 +1,32 @@
+"""Scheduled job: send the print jobs that are due again (printer was unreachable), with backoff.
+
+Registered in kiosk/scheduler/registry.py and triggered per config/scheduler.toml (see README).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from kiosk.config import Settings
+from kiosk.db import Database
+
+from .printing import printers_config
+from .queue import PrintQueue
+
+
+class JobContext(Protocol):
+    """What this job uses of the scheduler's context (kiosk/scheduler defines the real one)."""
+
+    settings: Settings
+    database: Database
+    log: logging.Logger
+
+
+def retry_print_queue(ctx: JobContext) -> str:
+    """Mark jobs cut off mid-send for a person to check, then send each due job once (claimed first)."""
+    queue = PrintQueue(ctx.database, printers_config(ctx.settings))
+    summary = queue.retry_due()
+    if summary.due or summary.abandoned_claims:
+        ctx.log.info(summary.line())
+    return summary.line()

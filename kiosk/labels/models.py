@@ -1,0 +1,79 @@
+"""The print queue: every armband and label the kiosk prints, with the exact bytes sent.
+
+A job is claimed atomically (status queued -> sending, with a claim token) before its bytes go to the
+printer, so that the web request and the scheduler's retry can never both send it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, DateTime, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kiosk.db import Base
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as SQLite stores it (every time in this table is UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"  # waiting to be sent (now, or at next_attempt_at)
+    SENDING = "sending"  # claimed by one process, bytes on their way
+    PRINTED = "printed"  # the printer (or print server) took every byte
+    CANCELLED = "cancelled"
+    FAILED = "failed"  # refused by the printer, or gave up after the last retry
+    UNKNOWN = "unknown"  # cut off while sending: may or may not have printed; never sent again by itself
+
+    @property
+    def label(self) -> str:
+        return {
+            JobStatus.QUEUED: "Waiting for printer",
+            JobStatus.SENDING: "Sending",
+            JobStatus.PRINTED: "Printed",
+            JobStatus.CANCELLED: "Cancelled",
+            JobStatus.FAILED: "Not printed",
+            JobStatus.UNKNOWN: "Check the printer",
+        }[self]
+
+
+class PrintJob(Base):
+    __tablename__ = "labels_print_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    station_id: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    patient_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    encounter_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    label_type: Mapped[str] = mapped_column(String(32))
+    copies: Mapped[int] = mapped_column(Integer, default=1)
+    printer_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    dpi: Mapped[int] = mapped_column(Integer, default=0)
+    media_rotated: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claim_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    printed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    receipt: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reprint_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    test_label: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_labels_print_jobs_due", "status", "next_attempt_at"),
+        Index("ix_labels_print_jobs_patient", "patient_id", "encounter_id", "label_type"),
+    )
+
+    @property
+    def job_status(self) -> JobStatus:
+        return JobStatus(self.status)

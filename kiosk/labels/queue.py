@@ -1,0 +1,227 @@
+"""The print queue: submit a job, send it at once, retry with backoff, cancel. Never lost, never twice.
+
+- `submit` stores the exact bytes first (status queued): a job survives a restart from that moment;
+- `send` claims the job atomically (one UPDATE ... WHERE status = 'queued' AND due) before any byte
+  leaves, so the web request and the scheduler's retry cannot both send it; the outcome is recorded
+  against the claim token;
+- a claim older than retry.stale_claim_s means the sender was cut off mid-send: the job becomes
+  "check the printer" (it may have printed) and is never sent again by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from kiosk.db import Database
+from printers import PrinterError, PrinterRefused, PrintersConfig, PrinterUnreachable, RenderedLabel
+
+from .models import JobStatus, PrintJob, utcnow
+
+log = logging.getLogger("kiosk.labels")
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    station_id: str
+    requested_by: str | None
+    patient_id: str | None
+    encounter_id: str | None
+    label_type: str
+    printer_id: str
+    reprint_reason: str | None = None
+    test_label: bool = False
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    job_id: int
+    status: JobStatus
+    message: str
+    sent: bool = False
+
+
+@dataclass(frozen=True)
+class RetrySummary:
+    due: int = 0
+    printed: int = 0
+    still_queued: int = 0
+    failed: int = 0
+    skipped: int = 0
+    abandoned_claims: int = 0
+
+    def line(self) -> str:
+        return (f"print queue: {self.due} due, {self.printed} printed, {self.still_queued} still queued, "
+                f"{self.failed} failed, {self.skipped} taken by another sender, "
+                f"{self.abandoned_claims} cut off mid-send")
+
+
+class PrintQueue:
+    def __init__(self, database: Database, config: PrintersConfig, clock: Callable[[], datetime] = utcnow):
+        self.database = database
+        self.config = config
+        self.clock = clock
+
+    # ------------------------------------------------------------------ submit and send
+
+    def submit(self, request: JobRequest, rendered: RenderedLabel) -> int:
+        """Store the job (queued, due now) and return its id."""
+        now = self.clock()
+        job = PrintJob(
+            created_at=now, updated_at=now, station_id=request.station_id, requested_by=request.requested_by,
+            patient_id=request.patient_id, encounter_id=request.encounter_id, label_type=request.label_type,
+            copies=rendered.copies, printer_id=request.printer_id, language=rendered.language, dpi=rendered.dpi,
+            media_rotated=rendered.media.rotated, payload=rendered.data,
+            payload_sha256=hashlib.sha256(rendered.data).hexdigest(), status=JobStatus.QUEUED.value, attempts=0,
+            next_attempt_at=now, reprint_reason=request.reprint_reason, test_label=request.test_label,
+        )
+        with self.database.session() as session:
+            session.add(job)
+            session.flush()
+            return job.id
+
+    def _claim(self, job_id: int, now: datetime) -> str | None:
+        token = uuid.uuid4().hex
+        with self.database.session() as session:
+            result = session.execute(
+                update(PrintJob)
+                .where(PrintJob.id == job_id, PrintJob.status == JobStatus.QUEUED.value,
+                       PrintJob.next_attempt_at <= now)
+                .values(status=JobStatus.SENDING.value, claim_token=token, claimed_at=now,
+                        attempts=PrintJob.attempts + 1, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return token if result.rowcount == 1 else None
+
+    def _finish(self, job_id: int, token: str, **values: object) -> None:
+        with self.database.session() as session:
+            session.execute(
+                update(PrintJob).where(PrintJob.id == job_id, PrintJob.claim_token == token)
+                .values(claim_token=None, updated_at=self.clock(), **values)
+                .execution_options(synchronize_session=False)
+            )
+
+    def send(self, job_id: int) -> SendOutcome:
+        """Claim the job and send it; record printed, queued for a retry (with backoff), or failed."""
+        now = self.clock()
+        token = self._claim(job_id, now)
+        if token is None:
+            job = self.get(job_id)
+            status = job.job_status if job else JobStatus.FAILED
+            return SendOutcome(job_id, status, "This job is not waiting to be sent (it is "
+                                                f"{status.label.lower()}).")
+        with self.database.session() as session:
+            job = session.get(PrintJob, job_id)
+            assert job is not None
+            payload, printer_id, attempts = job.payload, job.printer_id, job.attempts
+            language, label_type = job.language, job.label_type
+        printer = self.config.printers.get(printer_id)
+        if printer is None:
+            message = f"Printer {printer_id} is no longer in the printer settings; choose another printer."
+            self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=message)
+            return SendOutcome(job_id, JobStatus.FAILED, message)
+        content_type = "application/pdf" if language == "pdf" else "application/vnd.zebra-zpl"
+        try:
+            receipt = printer.make_transport().send(payload, title=f"{label_type} job {job_id}",
+                                                    content_type=content_type)
+        except PrinterUnreachable as e:
+            if attempts >= self.config.retry.max_attempts:
+                message = f"{e.message} Gave up after {attempts} attempts."
+                self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=message)
+                log.warning("print job %s failed after %s attempts", job_id, attempts)
+                return SendOutcome(job_id, JobStatus.FAILED, message)
+            delay = self.config.retry.delay_after(attempts)
+            self._finish(job_id, token, status=JobStatus.QUEUED.value, last_error=e.message,
+                         next_attempt_at=self.clock() + timedelta(seconds=delay))
+            log.info("print job %s queued: printer %s unreachable (attempt %s)", job_id, printer_id, attempts)
+            return SendOutcome(job_id, JobStatus.QUEUED, f"{e.message} The label is kept in the print queue and "
+                                                         f"will be sent again in {delay:.0f} seconds.")
+        except (PrinterRefused, PrinterError) as e:
+            self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=e.message)
+            log.warning("print job %s refused by printer %s", job_id, printer_id)
+            return SendOutcome(job_id, JobStatus.FAILED, e.message)
+        self._finish(job_id, token, status=JobStatus.PRINTED.value, printed_at=self.clock(), receipt=receipt,
+                     last_error=None)
+        log.info("print job %s printed on %s", job_id, printer_id)
+        return SendOutcome(job_id, JobStatus.PRINTED, f"Sent to {printer.name}.", sent=True)
+
+    # ------------------------------------------------------------------ retry, cancel, read
+
+    def abandon_stale_claims(self) -> int:
+        """Jobs whose sender was cut off mid-send: they may have printed, so a person decides."""
+        cutoff = self.clock() - timedelta(seconds=self.config.retry.stale_claim_s)
+        with self.database.session() as session:
+            result = session.execute(
+                update(PrintJob)
+                .where(PrintJob.status == JobStatus.SENDING.value, PrintJob.claimed_at < cutoff)
+                .values(status=JobStatus.UNKNOWN.value, claim_token=None, updated_at=self.clock(),
+                        last_error="Sending was cut off; the label may or may not have printed. Check the printer "
+                                   "and reprint if it is missing.")
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount
+
+    def due_job_ids(self, limit: int = 50) -> list[int]:
+        with self.database.session() as session:
+            return list(session.scalars(
+                select(PrintJob.id)
+                .where(PrintJob.status == JobStatus.QUEUED.value, PrintJob.next_attempt_at <= self.clock())
+                .order_by(PrintJob.next_attempt_at, PrintJob.id).limit(limit)
+            ))
+
+    def retry_due(self, limit: int = 50) -> RetrySummary:
+        abandoned = self.abandon_stale_claims()
+        due = self.due_job_ids(limit)
+        counts = {"printed": 0, "queued": 0, "failed": 0, "skipped": 0}
+        for job_id in due:
+            outcome = self.send(job_id)
+            if outcome.sent:
+                counts["printed"] += 1
+            elif outcome.status is JobStatus.QUEUED:
+                counts["queued"] += 1
+            elif outcome.status is JobStatus.FAILED:
+                counts["failed"] += 1
+            else:
+                counts["skipped"] += 1
+        return RetrySummary(len(due), counts["printed"], counts["queued"], counts["failed"], counts["skipped"],
+                            abandoned)
+
+    def cancel(self, job_id: int) -> bool:
+        """Cancel a job that is still waiting; False when it is already being sent, printed or closed."""
+        with self.database.session() as session:
+            result = session.execute(
+                update(PrintJob).where(PrintJob.id == job_id, PrintJob.status == JobStatus.QUEUED.value)
+                .values(status=JobStatus.CANCELLED.value, updated_at=self.clock())
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    def get(self, job_id: int) -> PrintJob | None:
+        with self.database.session() as session:
+            return session.get(PrintJob, job_id)
+
+    def recent(self, station_id: str | None = None, limit: int = 30) -> list[PrintJob]:
+        query = select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)
+        if station_id:
+            query = query.where(PrintJob.station_id == station_id)
+        with self.database.session() as session:
+            return list(session.scalars(query))
+
+    def printed_before(self, patient_id: str, encounter_id: str, label_type: str) -> bool:
+        """Has this label been printed (or possibly printed) for this encounter? Then a print is a reprint."""
+        with self.database.session() as session:
+            found = session.scalar(
+                select(PrintJob.id).where(
+                    PrintJob.patient_id == patient_id, PrintJob.encounter_id == encounter_id,
+                    PrintJob.label_type == label_type, PrintJob.test_label.is_(False),
+                    PrintJob.status.in_([JobStatus.PRINTED.value, JobStatus.UNKNOWN.value, JobStatus.SENDING.value,
+                                         JobStatus.QUEUED.value]),
+                ).limit(1)
+            )
+            return found is not None

@@ -1,0 +1,181 @@
+"""Label layouts in millimetres, independent of printer language and resolution.
+
+A layout is a list of boxes: text boxes (identifier text is never shortened; other text is shortened
+visibly with an ellipsis) and symbol boxes (Code 128, Data Matrix). The ZPL and PDF renderers place
+them at their resolution and fit the text with their own font metrics (printers/fit.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import (
+    ArmbandLabel,
+    ChartLabel,
+    Label,
+    Media,
+    ScanIdentifier,
+    SpecimenLabel,
+    Symbol,
+    label_date,
+    label_datetime,
+)
+
+
+@dataclass(frozen=True)
+class TextBox:
+    x: float
+    y: float
+    w: float
+    h: float
+    text: str
+    size: float  # preferred character height, mm
+    min_size: float  # identifiers shrink down to this before the label is refused
+    identifier: str | None = None  # what it is ("patient name") when it must never be shortened
+    max_lines: int = 1
+    inverse: bool = False  # white on black (alerts)
+
+
+@dataclass(frozen=True)
+class SymbolBox:
+    x: float
+    y: float
+    w: float  # the most it may take, quiet zones included
+    h: float
+    symbol: Symbol
+    module: float  # preferred module (narrow bar / cell) size, mm
+    min_module: float
+
+
+@dataclass(frozen=True)
+class Layout:
+    media: Media
+    texts: tuple[TextBox, ...]
+    symbols: tuple[SymbolBox, ...]
+
+
+#: Smallest module a hospital scanner reads reliably off thermal print (about 7.5 mil).
+MIN_MODULE_MM = 0.19
+#: A Data Matrix cell of at least 0.25 mm.
+MIN_CELL_MM = 0.25
+
+
+def scan_value(label: ArmbandLabel | ChartLabel) -> tuple[str, str]:
+    if label.scan is ScanIdentifier.MRN:
+        return label.patient.mrn, "MRN"
+    return label.encounter.number, "encounter number"
+
+
+def datamatrix_content(mrn: str, encounter: str) -> str:
+    """The armband's 2D symbol: MRN and encounter number, labelled so a reader cannot mix them up."""
+    return f"MRN:{mrn}|ENC:{encounter}"
+
+
+def _id_line(label: Label) -> str:
+    p = label.patient
+    return f"DOB {label_date(p.birth_date)}   Sex {p.sex_letter}"
+
+
+def armband_layout(label: ArmbandLabel, media: Media) -> Layout:
+    """Name across the band; identifiers and details on the left; Code 128 and Data Matrix on the right.
+    Sizes are fractions of the band height, so an infant band (narrower, shorter) scales down."""
+    p, e = label.patient, label.encounter
+    W, H = media.width_mm, media.height_mm
+    m = max(1.5, H * 0.06)
+    u = (H - 2 * m) / 6.2  # one text row
+    scan, scan_what = scan_value(label)
+    dm_size = min(H - 2 * m - u * 1.1, W * 0.12)
+    code_w = min(W * 0.34, 70.0)
+    code_x = W - m - dm_size - 2.5 - code_w
+    text_w = code_x - m - 1.5
+    alerts = " · ".join(a.strip() for a in e.alerts if a.strip())
+    details = []
+    if e.admitted:
+        details.append(f"Adm {label_date(e.admitted)}")
+    if e.attending:
+        details.append(f"Att {e.attending}")
+    y1 = m + u * 1.35
+    texts = [
+        TextBox(m, m, W - 2 * m, u * 1.3, p.name_last_first, size=u * 1.25, min_size=min(2.2, u),
+                identifier="patient name"),
+        TextBox(m, y1, text_w, u, _id_line(label), size=u * 0.95, min_size=min(1.8, u * 0.8),
+                identifier="date of birth"),
+        TextBox(m, y1 + u, text_w, u, f"MRN {p.mrn}   Enc {e.number}", size=u * 0.95, min_size=min(1.8, u * 0.8),
+                identifier="MRN and encounter number"),
+        TextBox(m, y1 + 2 * u, text_w, u, "   ".join(details), size=u * 0.85, min_size=u * 0.6),
+    ]
+    if alerts:
+        texts.append(TextBox(m, y1 + 3 * u + 0.3, text_w, u * 1.1, alerts, size=u * 0.85, min_size=u * 0.6,
+                             inverse=True))
+    code_h = H - 2 * m - u * 2.6
+    symbols = [
+        SymbolBox(code_x, y1, code_w, code_h, Symbol("Code128", scan, scan_what), module=0.25,
+                  min_module=MIN_MODULE_MM),
+        SymbolBox(W - m - dm_size, y1, dm_size, dm_size,
+                  Symbol("DataMatrix", datamatrix_content(p.mrn, e.number), "MRN and encounter number"),
+                  module=0.4, min_module=MIN_CELL_MM),
+    ]
+    texts.append(TextBox(code_x, y1 + code_h + 0.3, code_w, u, scan, size=u * 0.9, min_size=min(1.8, u * 0.8),
+                         identifier=scan_what))
+    return Layout(media, tuple(texts), tuple(symbols))
+
+
+def chart_layout(label: ChartLabel, media: Media) -> Layout:
+    """A chart label: name, birth date and sex, MRN and encounter, admission and attending, Code 128."""
+    p, e = label.patient, label.encounter
+    W, H = media.width_mm, media.height_mm
+    m = max(1.2, H * 0.05)
+    u = (H - 2 * m) / 6.6
+    scan, scan_what = scan_value(label)
+    details = []
+    if e.admitted:
+        details.append(f"Adm {label_date(e.admitted)}")
+    if e.attending:
+        details.append(f"Att {e.attending}")
+    texts = [
+        TextBox(m, m, W - 2 * m, u * 2.3, p.name_last_first, size=u * 1.15, min_size=min(2.0, u), max_lines=2,
+                identifier="patient name"),
+        TextBox(m, m + u * 2.35, W - 2 * m, u, _id_line(label), size=u * 0.95, min_size=min(1.8, u * 0.8),
+                identifier="date of birth"),
+        TextBox(m, m + u * 3.35, W - 2 * m, u, f"MRN {p.mrn}  Enc {e.number}", size=u * 0.95,
+                min_size=min(1.8, u * 0.8), identifier="MRN and encounter number"),
+        TextBox(m, m + u * 4.35, W - 2 * m, u * 0.9, "  ".join(details), size=u * 0.8, min_size=u * 0.6),
+    ]
+    symbols = [SymbolBox(m, m + u * 5.3, W - 2 * m, H - m - (m + u * 5.3), Symbol("Code128", scan, scan_what),
+                         module=0.25, min_module=MIN_MODULE_MM)]
+    return Layout(media, tuple(texts), tuple(symbols))
+
+
+def specimen_layout(label: SpecimenLabel, media: Media) -> Layout:
+    """A 2 × 1 in (CLSI AUTO12) specimen label: name and birth date, MRN, accession in Code 128 with its
+    text, test and container."""
+    p = label.patient
+    W, H = media.width_mm, media.height_mm
+    m = max(1.2, H * 0.05)
+    u = (H - 2 * m) / 7.4
+    code_y = m + u * 3.2
+    code_h = u * 2.3
+    texts = [
+        TextBox(m, m, W - 2 * m, u * 2.1, p.name_last_first, size=u * 1.05, min_size=min(1.9, u), max_lines=3,
+                identifier="patient name"),
+        TextBox(m, m + u * 2.15, W - 2 * m, u, f"DOB {label_date(p.birth_date)} {p.sex_letter}  MRN {p.mrn}",
+                size=u * 0.95, min_size=min(1.7, u * 0.8), identifier="date of birth and MRN"),
+        TextBox(m, code_y + code_h + 0.2, W * 0.45 - m, u, label.accession, size=u * 0.95,
+                min_size=min(1.7, u * 0.8), identifier="accession number"),
+        TextBox(W * 0.45, code_y + code_h + 0.2, W * 0.55 - m, u,
+                label_datetime(label.collected) if label.collected else "Collected ____ ____",
+                size=u * 0.8, min_size=u * 0.6),
+        TextBox(m, code_y + code_h + u * 1.15, W - 2 * m, u, f"{label.test} · {label.container}", size=u * 0.9,
+                min_size=u * 0.6),
+    ]
+    symbols = [SymbolBox(m, code_y, W - 2 * m, code_h, Symbol("Code128", label.accession, "accession number"),
+                         module=0.25, min_module=MIN_MODULE_MM)]
+    return Layout(media, tuple(texts), tuple(symbols))
+
+
+def layout_for(label: Label, media: Media) -> Layout:
+    if isinstance(label, ArmbandLabel):
+        return armband_layout(label, media)
+    if isinstance(label, ChartLabel):
+        return chart_layout(label, media)
+    return specimen_layout(label, media)

@@ -1,0 +1,181 @@
+"""Label data objects: what goes on a label, independent of printer language and resolution.
+
+printers/ knows nothing of FHIR or Flask; the kiosk builds these objects from its FHIR records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class LabelType(StrEnum):
+    ADULT_ARMBAND = "adult-armband"
+    INFANT_ARMBAND = "infant-armband"
+    CHART = "chart"
+    SPECIMEN = "specimen"
+
+    @property
+    def title(self) -> str:
+        return {
+            LabelType.ADULT_ARMBAND: "Adult armband",
+            LabelType.INFANT_ARMBAND: "Infant / pediatric armband",
+            LabelType.CHART: "Chart labels",
+            LabelType.SPECIMEN: "Specimen label",
+        }[self]
+
+    @property
+    def is_armband(self) -> bool:
+        return self in (LabelType.ADULT_ARMBAND, LabelType.INFANT_ARMBAND)
+
+
+class ScanIdentifier(StrEnum):
+    """Which identifier the armband's and chart label's Code 128 carries (what the hospital scans)."""
+
+    ENCOUNTER = "encounter"
+    MRN = "mrn"
+
+
+SEX_LETTER = {"male": "M", "female": "F", "other": "X", "unknown": "U"}
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def label_date(day: date) -> str:
+    """'02 Nov 1985': unambiguous in every locale, unlike 11/02/1985."""
+    return f"{day.day:02d} {MONTHS[day.month - 1]} {day.year:04d}"
+
+
+def label_datetime(moment: datetime) -> str:
+    return f"{label_date(moment.date())} {moment:%H:%M}"
+
+
+@dataclass(frozen=True)
+class PatientIdentity:
+    """The patient identifiers a label carries. Name and birth date are the two identifiers the user
+    confirms with the patient; the MRN is what systems match on."""
+
+    family: str
+    given: tuple[str, ...]
+    birth_date: date
+    mrn: str
+    sex: str | None = None  # FHIR administrative gender
+
+    def __post_init__(self) -> None:
+        if not (self.family.strip() or any(g.strip() for g in self.given)):
+            raise ValueError("a label needs the patient's name")
+        if not self.mrn.strip():
+            raise ValueError("a label needs the patient's MRN")
+
+    @property
+    def name_last_first(self) -> str:
+        """'GARCÍA-LÓPEZ, María José': family name in capitals, as armbands print it."""
+        given = " ".join(g.strip() for g in self.given if g.strip())
+        family = self.family.strip().upper()
+        if family and given:
+            return f"{family}, {given}"
+        return family or given
+
+    @property
+    def sex_letter(self) -> str:
+        return SEX_LETTER.get(self.sex or "unknown", "U")
+
+
+@dataclass(frozen=True)
+class EncounterDetails:
+    number: str
+    admitted: date | None = None
+    attending: str = ""
+    alerts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.number.strip():
+            raise ValueError("an armband needs the encounter number")
+
+
+@dataclass(frozen=True)
+class ArmbandLabel:
+    patient: PatientIdentity
+    encounter: EncounterDetails
+    infant: bool = False
+    scan: ScanIdentifier = ScanIdentifier.ENCOUNTER
+
+    @property
+    def label_type(self) -> LabelType:
+        return LabelType.INFANT_ARMBAND if self.infant else LabelType.ADULT_ARMBAND
+
+
+@dataclass(frozen=True)
+class ChartLabel:
+    patient: PatientIdentity
+    encounter: EncounterDetails
+    scan: ScanIdentifier = ScanIdentifier.ENCOUNTER
+
+    @property
+    def label_type(self) -> LabelType:
+        return LabelType.CHART
+
+
+@dataclass(frozen=True)
+class SpecimenLabel:
+    patient: PatientIdentity
+    accession: str
+    test: str
+    container: str
+    collected: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.accession.strip():
+            raise ValueError("a specimen label needs the accession number")
+
+    @property
+    def label_type(self) -> LabelType:
+        return LabelType.SPECIMEN
+
+
+Label = ArmbandLabel | ChartLabel | SpecimenLabel
+
+
+@dataclass(frozen=True)
+class Media:
+    """A label stock, in reading orientation. `rotated`: the printer feeds it lengthwise and prints
+    the layout turned 90 degrees (wristband printers: the head is as wide as the band)."""
+
+    name: str
+    width_mm: float
+    height_mm: float
+    rotated: bool = False
+
+    def __post_init__(self) -> None:
+        if not (5 <= self.width_mm <= 600 and 5 <= self.height_mm <= 600):
+            raise ValueError("media sizes must be between 5 and 600 mm")
+
+    @property
+    def size_text(self) -> str:
+        return f"{self.width_mm / 25.4:.3g} × {self.height_mm / 25.4:.3g} in"
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A barcode that must read back exactly: its symbology and its exact content."""
+
+    kind: str  # "Code128" | "DataMatrix" (zxing-cpp format names)
+    data: str
+    what: str  # what it carries, for messages: "encounter number", "accession number"
+
+
+@dataclass(frozen=True)
+class RenderedLabel:
+    """The bytes to send to a printer, with what they must contain."""
+
+    language: str  # "zpl" | "pdf"
+    data: bytes
+    dpi: int
+    media: Media
+    copies: int
+    symbols: tuple[Symbol, ...] = field(default=())
+
+    @property
+    def content_type(self) -> str:
+        return "application/pdf" if self.language == "pdf" else "application/vnd.zebra-zpl"

@@ -1,0 +1,119 @@
+"""The safety check: render the exact bytes that will print, decode every symbol with zxing-cpp, and
+refuse the label unless each intended symbol reads back exactly (and nothing else is found).
+
+ZPL is rendered with zplkit (the same renderer as the on-screen preview); PDF pages with pypdfium2.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass
+
+import pypdfium2
+import zxingcpp
+from PIL import Image
+from zplkit import Options, render
+
+from .errors import LabelError, SymbolMismatch
+from .model import RenderedLabel
+
+#: PDF pages are rasterised at this resolution for decoding and preview.
+PDF_RENDER_DPI = 300
+
+FORMATS = {"Code128": zxingcpp.BarcodeFormat.Code128, "DataMatrix": zxingcpp.BarcodeFormat.DataMatrix}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A label whose symbols read back exactly; `preview_png` is the first label as printed, turned to
+    reading orientation."""
+
+    preview_png: bytes
+    decoded: tuple[Decoded, ...]
+    labels: int
+    width: int
+    height: int
+
+
+def rasterize_zpl(data: bytes, dpi: int) -> list[Image.Image]:
+    """Every label in a ZPL stream as a greyscale image at the printer's resolution."""
+    try:
+        document = render(data, Options(profile="specification", dpi=dpi))
+    except ValueError as e:
+        raise LabelError(f"The label could not be rendered for checking ({type(e).__name__}); nothing was "
+                         "printed.") from None
+    images = []
+    for scene in document.labels:
+        raster = scene.rasterize()
+        images.append(Image.frombytes("L", (raster.width, raster.height), raster.pixels))
+    return images
+
+
+def first_format(data: bytes) -> bytes:
+    """The first label format of a ZPL stream whose copies are repeated formats; refuses a stream whose
+    formats differ, since only the first is rendered and decoded."""
+    end = b"^XZ\n"
+    formats = [f for f in data.split(end) if f.strip()]
+    if not formats or any(f != formats[0] for f in formats):
+        raise LabelError("The label's copies are not identical; nothing was printed.")
+    return formats[0] + end
+
+
+def rasterize_pdf(data: bytes, dpi: int = PDF_RENDER_DPI) -> list[Image.Image]:
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError:
+        raise LabelError("The PDF label could not be opened for checking; nothing was printed.") from None
+    try:
+        return [pdf[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(pdf))]
+    finally:
+        pdf.close()
+
+
+def decode(image: Image.Image) -> list[Decoded]:
+    formats = (zxingcpp.BarcodeFormat.Code128, zxingcpp.BarcodeFormat.DataMatrix)
+    found = zxingcpp.read_barcodes(image, formats=formats, try_rotate=True, try_downscale=False,
+                                   text_mode=zxingcpp.TextMode.Plain)
+    names = {v: k for k, v in FORMATS.items()}
+    return [Decoded(names.get(b.format, str(b.format)), b.text) for b in found if b.valid]
+
+
+def verify(label: RenderedLabel, *, all_copies: bool = False) -> Verified:
+    """Decode the rendered label; raise SymbolMismatch unless it carries exactly the intended symbols.
+
+    Copies are identical by construction (^PQ or repeated pages of the same drawing); `all_copies`
+    decodes every one (tests), otherwise the first is checked.
+    """
+    if label.language == "zpl":
+        images = rasterize_zpl(first_format(label.data), label.dpi)
+    else:
+        images = rasterize_pdf(label.data)
+    if not images:
+        raise SymbolMismatch("The label rendered as an empty page; nothing was printed.")
+    expected = Counter((s.kind, s.data) for s in label.symbols)
+    decoded: list[Decoded] = []
+    for image in images if all_copies else images[:1]:
+        found = decode(image)
+        got = Counter((d.kind, d.text) for d in found)
+        if got != expected:
+            missing = [f"{kind} {next(s.what for s in label.symbols if (s.kind, s.data) == (kind, data))}"
+                       for (kind, data) in (expected - got)]
+            what = ", ".join(missing) if missing else "an unexpected extra symbol"
+            raise SymbolMismatch(
+                f"The rendered label's barcodes did not read back exactly as intended ({what}); the kiosk "
+                "refused to print it. Try another printer or label size, and call the help desk if it repeats."
+            )
+        decoded = found
+    first = images[0]
+    if label.language == "zpl" and label.media.rotated:
+        first = first.transpose(Image.Transpose.ROTATE_90)
+    buffer = io.BytesIO()
+    first.save(buffer, format="PNG", optimize=False, compress_level=3)
+    return Verified(buffer.getvalue(), tuple(decoded), len(images), first.width, first.height)
