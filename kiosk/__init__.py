@@ -98,13 +98,14 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import audit, auth, health, home, labels, staff, supplies
+    from kiosk import audit, auth, beds, health, home, labels, staff, supplies
 
     auth.register(app)
     health.register(app)
     home.register(app)
     audit.register(app)
     staff.register(app)
+    beds.register(app)
     labels.register(app)
     supplies.register(app)
 

@@ -91,6 +91,15 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class BedSettings:
+    """The bed board: how often it refreshes, and when a housekeeping bed turns amber, then red."""
+
+    refresh_seconds: int = 15
+    housekeeping_amber_minutes: int = 45
+    housekeeping_red_minutes: int = 90
+
+
+@dataclass(frozen=True)
 class Settings:
     station: StationSettings = field(default_factory=StationSettings)
     unit: UnitSettings = field(default_factory=UnitSettings)
@@ -99,6 +108,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    beds: BedSettings = field(default_factory=BedSettings)
     root: Path = PROJECT_ROOT
     source: str = "defaults"
 
@@ -277,3 +287,9 @@ def validate(s: Settings) -> None:
     _require(4 <= s.auth.pin_min_length <= 12, "Setting auth.pin_min_length must be between 4 and 12.")
     _require(1 <= s.web.port <= 65535, f"Setting web.port must be a TCP port number, not {s.web.port}.")
     _require(1 <= s.web.workers <= 32, f"Setting web.workers must be between 1 and 32, not {s.web.workers}.")
+    _require(5 <= s.beds.refresh_seconds <= 600,
+             f"Setting beds.refresh_seconds must be between 5 and 600 (KIOSK_BEDS_REFRESH_SECONDS), "
+             f"not {s.beds.refresh_seconds}.")
+    _require(1 <= s.beds.housekeeping_amber_minutes < s.beds.housekeeping_red_minutes <= 24 * 60,
+             "Settings beds.housekeeping_amber_minutes and beds.housekeeping_red_minutes must be minutes with "
+             f"amber before red (got {s.beds.housekeeping_amber_minutes} and {s.beds.housekeeping_red_minutes}).")

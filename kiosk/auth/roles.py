@@ -22,7 +22,7 @@ class Role(StrEnum):
 
     @property
     def article(self) -> str:
-        return "an" if self.label[0] in "aeiou" else "a"
+        return "an" if self.label[0] in "aeio" else "a"  # "a unit secretary": 'unit' sounds like 'you'
 
 
 def roles_phrase(roles: tuple[Role, ...]) -> str:

@@ -1,0 +1,14 @@
+"""The bed board: the unit's beds live from the FHIR server, with admit, transfer, discharge,
+housekeeping, isolation and blocking, a corridor view, and armband scanning."""
+
+from flask import Flask
+
+from kiosk.nav import NavItem, add_nav
+
+from .views import bp
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_nav(app, NavItem(endpoint="beds.board", label="Bed board", icon="▦", order=10,
+                         description="Beds, admissions, transfers, discharges and housekeeping"))

@@ -6,6 +6,7 @@ nothing is "fixed" here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import Enum
 
 from kiosk.fhir import codes
@@ -124,6 +125,8 @@ def _warn(occ: BedOccupancy) -> None:
         occ.warnings.append(
             f"A patient is recorded in this bed, but the bed is marked {codes.BED_STATUS_DISPLAY[code].lower()}."
         )
+    if len(occ.reserved_for) > 1:
+        occ.warnings.append(f"{len(occ.reserved_for)} patients have this bed reserved or planned.")
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ class UnitCounts:
     reserved: int
     pending_admissions: int
     total_beds: int
+    expected_discharges_today: int = 0
 
 
 def pending_admissions(census: Census) -> list[EncounterRecord]:
@@ -151,8 +155,76 @@ def pending_admissions(census: Census) -> list[EncounterRecord]:
     return out
 
 
-def unit_counts(census: Census, beds: list[BedOccupancy] | None = None) -> UnitCounts:
+def unit_places(census: Census) -> set[str]:
+    """References of the unit, its rooms and its beds."""
+    return {census.unit.reference, *(r.reference for r in census.rooms), *(b.reference for b in census.beds)}
+
+
+def present_here(census: Census) -> list[tuple[EncounterRecord, str]]:
+    """(encounter, bed reference) of every patient in a bed of this unit."""
+    beds = {b.reference for b in census.beds}
+    out = []
+    for enc in census.encounters:
+        if not _is_present(enc):
+            continue
+        bed = next((loc.location for loc in enc.locations_with("active") if loc.location in beds), None)
+        if bed:
+            out.append((enc, bed))
+    return out
+
+
+@dataclass(frozen=True)
+class PlannedMove:
+    """A patient in one place with a bed planned or reserved in another."""
+
+    encounter: EncounterRecord
+    from_location: str | None
+    to_location: str
+
+
+def transfers_out(census: Census) -> list[PlannedMove]:
+    """Patients in a bed of this unit with another bed planned or reserved (on this unit or elsewhere)."""
+    out = []
+    for enc, bed in present_here(census):
+        target = next((loc.location for loc in enc.locations_with("planned", "reserved")
+                       if loc.location != bed and loc.location != census.unit.reference
+                       and loc.location not in {r.reference for r in census.rooms}), None)
+        if target:
+            out.append(PlannedMove(enc, bed, target))
+    return out
+
+
+def transfers_in(census: Census) -> list[PlannedMove]:
+    """Patients admitted elsewhere (another unit) with a place on this unit planned or reserved."""
+    here = unit_places(census)
+    out = []
+    for enc in census.encounters:
+        if not _is_present(enc):
+            continue
+        active = [loc.location for loc in enc.locations_with("active")]
+        if any(ref in here for ref in active):
+            continue
+        target = next((loc.location for loc in enc.locations_with("planned", "reserved") if loc.location in here),
+                      None)
+        if target:
+            out.append(PlannedMove(enc, active[-1] if active else None, target))
+    return out
+
+
+def expected_discharges(census: Census) -> list[tuple[EncounterRecord, str]]:
+    """Patients in a bed of this unit with an expected discharge date, soonest first."""
+    found = [(enc, bed) for enc, bed in present_here(census) if enc.planned_end is not None]
+    found.sort(key=lambda pair: (pair[0].planned_end or date.max, pair[1]))
+    return found
+
+
+def local_today(now: datetime | None = None) -> date:
+    return (now or datetime.now().astimezone()).astimezone().date()
+
+
+def unit_counts(census: Census, beds: list[BedOccupancy] | None = None, today: date | None = None) -> UnitCounts:
     beds = bed_occupancy(census) if beds is None else beds
+    today = today or local_today()
 
     def count(*states: BedState) -> int:
         return sum(1 for b in beds if b.state in states)
@@ -166,4 +238,6 @@ def unit_counts(census: Census, beds: list[BedOccupancy] | None = None) -> UnitC
         reserved=count(BedState.RESERVED),
         pending_admissions=len(pending_admissions(census)),
         total_beds=len(beds),
+        expected_discharges_today=sum(1 for enc, _ in expected_discharges(census)
+                                      if enc.planned_end is not None and enc.planned_end <= today),
     )

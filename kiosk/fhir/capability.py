@@ -132,6 +132,13 @@ class CapabilityCache:
                 self._value = Capabilities.from_statement(self._fetch())
             return self._value
 
+    def set(self, statement: dict[str, Any]) -> Capabilities:
+        """Use this CapabilityStatement instead of the server's (tests: another vendor's statement)."""
+        value = Capabilities.from_statement(statement)
+        with self._lock:
+            self._value = value
+        return value
+
     def refresh(self) -> Capabilities:
         with self._lock:
             self._value = None

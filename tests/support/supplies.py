@@ -11,7 +11,6 @@ from typing import Any
 
 from kiosk.config import Settings
 from kiosk.db import Database
-from kiosk.fhir.capability import CapabilityCache
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.supplies.check import CheckReport, run_check
 from kiosk.supplies.config import SuppliesConfig, load_supplies
@@ -59,8 +58,7 @@ def unit_env(unit: UnitRef) -> dict[str, str]:
 
 def inject_capabilities(gw: FhirGateway, statement_file: Path) -> None:
     """Make the gateway believe the server is Epic or Oracle Health (their published statements)."""
-    statement = json.loads(statement_file.read_text())
-    gw.capabilities_cache = CapabilityCache(lambda: statement)
+    gw.capabilities_cache.set(json.loads(statement_file.read_text()))
 
 
 @dataclass

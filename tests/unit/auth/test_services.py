@@ -142,3 +142,4 @@ def test_sessions_last_one_shift(db: Database) -> None:
 def test_roles_read_as_words() -> None:
     assert roles_phrase((Role.PROVIDER,)) == "a provider"
     assert roles_phrase((Role.CHARGE_NURSE, Role.ADMINISTRATOR)) == "a charge nurse or an administrator"
+    assert roles_phrase((Role.UNIT_SECRETARY,)) == "a unit secretary"

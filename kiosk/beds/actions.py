@@ -1,0 +1,444 @@
+"""The bed board's actions: check that the action makes sense against the current state, check that
+nothing the user saw changed at another station, then send one FHIR change (kiosk.fhir.movements).
+
+Each action costs a fixed number of requests: the census (4, plus 1 when other units are named),
+the resources it touches (at most 4), at most one check of a bed elsewhere, and one write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kiosk.config import BedSettings
+from kiosk.fhir import codes
+from kiosk.fhir import movements as mv
+from kiosk.fhir.bedboard import beds_taken
+from kiosk.fhir.errors import FhirConflict
+from kiosk.fhir.gateway import FhirGateway
+from kiosk.fhir.records import read_encounter, read_location
+
+from .board import BedTile, Board, PatientSummary
+from .occupancy import BedState
+
+
+class Refused(Exception):
+    """The action makes no sense in the current state (or the server does not allow it)."""
+
+    def __init__(self, message: str, *, changed_elsewhere: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.changed_elsewhere = changed_elsewhere
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    action: str
+    bed_id: str | None = None
+    encounter_id: str | None = None
+    target_id: str | None = None
+    disposition: str | None = None
+    reason: str | None = None
+    kind: str | None = None
+    ready: bool = False
+    seen: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """What was done, for the notice, the audit trail (ids only) and the panel to show next."""
+
+    message: str
+    entity: str
+    patient: str | None
+    written: list[str]
+    show_bed: str | None
+
+
+@dataclass
+class ActionContext:
+    gw: FhirGateway
+    settings: BedSettings
+    board: Board
+    request: ActionRequest
+    now: datetime
+    staff_ref: str | None = None
+
+    @property
+    def task_system(self) -> str:
+        return codes.local_system(self.gw.identifiers.code_systems, codes.TASK_KIND_CONCEPT)
+
+    @property
+    def alert_system(self) -> str:
+        return codes.local_system(self.gw.identifiers.code_systems, codes.ALERT_CONCEPT)
+
+    def tile(self, bed_id: str | None = None) -> BedTile:
+        bed_id = bed_id or self.request.bed_id
+        tile = self.board.tile(bed_id or "")
+        if tile is None:
+            raise Refused(f"That bed is not on {self.board.unit_name} (any more). Nothing was changed.")
+        return tile
+
+
+def perform(ctx: ActionContext) -> ActionDone:
+    """Do one action; raises Refused (nothing written) or FhirConflict (412: nothing written)."""
+    req = ctx.request
+    handler = HANDLERS.get(req.action)
+    if handler is None:
+        raise Refused("The kiosk does not know that action.")
+    caps = ctx.gw.capabilities
+    reason = mv.refused_action(caps, req.action)
+    if reason:
+        raise Refused(f"{reason} Nothing was changed.")
+    change, done = handler(ctx)
+    reason = change.refused_by(caps)
+    if reason:
+        raise Refused(f"{reason} Nothing was changed.")
+    written = mv.apply(ctx.gw, change)
+    return ActionDone(done.message, done.entity, done.patient, written, done.show_bed)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _stale(ctx: ActionContext, current: mv.Current, refs: list[str]) -> list[str]:
+    """References the user saw at a version that has since moved on."""
+    versions = current.versions()
+    return [ref for ref in refs
+            if ref in ctx.request.seen and versions.get(ref) and versions[ref] != ctx.request.seen[ref]]
+
+
+def _refuse(message: str, stale: list[str]) -> Refused:
+    if stale:
+        message = "This was changed at another station since you opened it. " + message
+    return Refused(message + " Nothing was changed.", changed_elsewhere=bool(stale))
+
+
+def _check_stale(ctx: ActionContext, current: mv.Current, refs: list[str], what: str) -> None:
+    if _stale(ctx, current, refs):
+        raise FhirConflict(f"{what} was changed at another station since you opened it. Nothing was written; "
+                           "here is the current state.")
+
+
+def _bed_problem(tile: BedTile, for_encounter: str | None) -> str | None:
+    """Why nobody can be placed in this bed now, or None."""
+    if tile.patient is not None:
+        return f"Bed {tile.name} is occupied by {tile.patient.name}."
+    others = [p for p in tile.reserved_for if p.encounter_id != for_encounter]
+    if others:
+        return (f"Bed {tile.name} is reserved for {others[0].name}. Choose another bed, or give them another "
+                "bed first.")
+    problems = {
+        BedState.CLOSED: f"Bed {tile.name} is blocked" + (f" ({tile.blocked_reason})" if tile.blocked_reason else "")
+        + ". Unblock it first.",
+        BedState.HOUSEKEEPING: f"Bed {tile.name} is dirty. It must be cleaned and marked clean first.",
+        BedState.CLEANING: f"Bed {tile.name} is being cleaned. Mark it clean first.",
+        BedState.CONTAMINATED: f"Bed {tile.name} is contaminated. It must be cleaned and marked clean first.",
+        BedState.ISOLATED: f"Bed {tile.name} is isolated. End the isolation first.",
+        BedState.UNKNOWN: f"Bed {tile.name} has no valid bed status on the FHIR server.",
+    }
+    return problems.get(tile.state)
+
+
+def _encounter_problem(status: str, wanted: tuple[str, ...], who: str) -> str | None:
+    if status in wanted:
+        return None
+    if status == "finished":
+        return f"{who}'s encounter is already finished (discharged)."
+    if status in ("cancelled", "entered-in-error"):
+        return f"{who}'s encounter was {status.replace('-', ' ')}."
+    if status == "planned":
+        return f"{who} has not been admitted yet."
+    return f"{who} is already admitted (encounter {status}); use Transfer to move them."
+
+
+def _who(ctx: ActionContext, encounter_id: str) -> PatientSummary | None:
+    board = ctx.board
+    for tile in board.tiles.values():
+        for p in [tile.patient, *tile.reserved_for]:
+            if p is not None and p.encounter_id == encounter_id:
+                return p
+    for item in [*board.pending_admissions, *board.transfers_in, *board.transfers_out]:
+        if item.patient.encounter_id == encounter_id:
+            return item.patient
+    return None
+
+
+def _name(ctx: ActionContext, encounter_id: str) -> str:
+    who = _who(ctx, encounter_id)
+    return who.name if who else "This patient"
+
+
+def _need(value: str | None, message: str) -> str:
+    if not value:
+        raise Refused(message)
+    return value
+
+
+def _patient_of(current: mv.Current, ctx: ActionContext) -> str | None:
+    if current.encounter is None:
+        return None
+    return read_encounter(current.encounter, ctx.gw.identifiers.encounter).patient
+
+
+# ---------------------------------------------------------------- handlers
+
+Handler = Callable[[ActionContext], tuple[mv.Change, ActionDone]]
+
+
+def _planned_into_bed(ctx: ActionContext, extra_problem: Callable[[BedTile, str, str], str | None] | None = None
+                      ) -> tuple[BedTile, mv.Current, str, str]:
+    """Shared checks of reserve and admit: a patient still to be admitted, and a bed that can take them.
+    Returns the bed, the current resources, the encounter id and the patient's name."""
+    req = ctx.request
+    encounter_id = _need(req.encounter_id, "Choose the patient.")
+    tile = ctx.tile(_need(req.bed_id or req.target_id, "Choose the bed."))
+    current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[tile.id])
+    refs = [f"Encounter/{encounter_id}", tile.ref]
+    name = _name(ctx, encounter_id)
+    problem = _encounter_problem(str((current.encounter or {}).get("status")), ("planned",), name)
+    if problem is None and extra_problem is not None:
+        problem = extra_problem(tile, encounter_id, name)
+    problem = problem or _bed_problem(tile, encounter_id)
+    if problem:
+        raise _refuse(problem, _stale(ctx, current, refs))
+    _check_stale(ctx, current, refs, f"{name}'s record or bed {tile.name}")
+    return tile, current, encounter_id, name
+
+
+def _reserve(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    def already(tile: BedTile, encounter_id: str, name: str) -> str | None:
+        if any(p.encounter_id == encounter_id for p in tile.reserved_for):
+            return f"Bed {tile.name} is already reserved for {name}."
+        return None
+
+    tile, current, encounter_id, name = _planned_into_bed(ctx, already)
+    return mv.reserve(current, tile.ref), ActionDone(
+        f"Bed {tile.name} is reserved for {name}.", f"Encounter/{encounter_id}", _patient_of(current, ctx), [],
+        tile.id)
+
+
+def _admit(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    tile, current, encounter_id, name = _planned_into_bed(ctx)
+    return mv.admit(current, tile.ref, ctx.now), ActionDone(
+        f"{name} is admitted to bed {tile.name}.", f"Encounter/{encounter_id}", _patient_of(current, ctx), [],
+        tile.id)
+
+
+def _transfer(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    req = ctx.request
+    encounter_id = _need(req.encounter_id, "Choose the patient to transfer.")
+    target_id = _need(req.target_id, "Choose the bed to transfer the patient to.")
+    name = _name(ctx, encounter_id)
+    from_id = req.bed_id
+    if from_id is None:  # an incoming transfer: the patient's bed is on another unit
+        from_id = _current_bed_elsewhere(ctx, encounter_id)
+    if target_id == from_id:
+        raise Refused(f"{name} is already in that bed. Choose another bed. Nothing was changed.")
+    from_tile = ctx.board.tile(from_id)
+    target_tile = ctx.board.tile(target_id)
+    current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[from_id, target_id])
+    from_ref, target_ref = f"Location/{from_id}", f"Location/{target_id}"
+    refs = [f"Encounter/{encounter_id}", from_ref, target_ref]
+    stale = _stale(ctx, current, refs)
+    problem = _encounter_problem(str((current.encounter or {}).get("status")),
+                                 ("arrived", "triaged", "in-progress", "onleave"), name)
+    if problem is None and from_tile is not None and (from_tile.patient is None
+                                                      or from_tile.patient.encounter_id != encounter_id):
+        problem = f"{name} is no longer in bed {from_tile.name}."
+    if problem is None:
+        if target_tile is not None:
+            problem = _bed_problem(target_tile, encounter_id)
+        else:
+            problem = _bed_elsewhere_problem(ctx, current, target_ref, encounter_id)
+    if problem:
+        raise _refuse(problem, stale)
+    _check_stale(ctx, current, refs, f"{name}'s record or one of the two beds")
+    change = mv.transfer(current, from_ref, target_ref, ctx.now, ctx.task_system, ctx.staff_ref)
+    target_name = read_location(current.location(target_ref)).name
+    show = target_id if target_tile is not None else from_id if from_tile is not None else None
+    return change, ActionDone(f"{name} is transferred to bed {target_name}.", f"Encounter/{encounter_id}",
+                              _patient_of(current, ctx), [], show)
+
+
+def _current_bed_elsewhere(ctx: ActionContext, encounter_id: str) -> str:
+    for item in ctx.board.transfers_in:
+        if item.patient.encounter_id == encounter_id:
+            current = mv.read_current(ctx.gw, encounter_id=encounter_id)
+            record = read_encounter(_need_resource(current.encounter), ctx.gw.identifiers.encounter)
+            active = record.locations_with("active")
+            if active:
+                return active[-1].location.split("/", 1)[1]
+    raise Refused("The patient's current bed could not be found. Nothing was changed.")
+
+
+def _need_resource(resource: dict | None) -> dict:  # type: ignore[type-arg]
+    if resource is None:
+        raise Refused("The encounter could not be read. Nothing was changed.")
+    return resource
+
+
+def _bed_elsewhere_problem(ctx: ActionContext, current: mv.Current, target_ref: str,
+                           encounter_id: str) -> str | None:
+    """Checks on a bed of another unit (not in this board's census)."""
+    resource = current.locations.get(target_ref)
+    if resource is None:
+        return "That bed is not on the FHIR server any more."
+    bed = read_location(resource)
+    if not bed.is_bed or bed.status != "active":
+        return f"{bed.name} is not a bed in service."
+    if bed.operational_status != codes.BED_UNOCCUPIED:
+        status = codes.BED_STATUS_DISPLAY.get(bed.operational_status or "", "without a bed status").lower()
+        return f"Bed {bed.name} is {status}; only a clean, empty bed can take a patient."
+    if target_ref in beds_taken(ctx.gw, [bed.id], for_encounter=f"Encounter/{encounter_id}"):
+        return f"Bed {bed.name} is taken or reserved for another patient."
+    return None
+
+
+def _discharge(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    req = ctx.request
+    encounter_id = _need(req.encounter_id, "Choose the patient to discharge.")
+    disposition = req.disposition or ""
+    if disposition not in codes.DISCHARGE_DISPOSITIONS:
+        raise Refused("Choose where the patient is going (discharge disposition).")
+    tile = ctx.tile()
+    name = _name(ctx, encounter_id)
+    current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[tile.id])
+    refs = [f"Encounter/{encounter_id}", tile.ref]
+    stale = _stale(ctx, current, refs)
+    problem = _encounter_problem(str((current.encounter or {}).get("status")),
+                                 ("arrived", "triaged", "in-progress", "onleave"), name)
+    if problem is None and (tile.patient is None or tile.patient.encounter_id != encounter_id):
+        problem = f"{name} is no longer in bed {tile.name}."
+    if problem:
+        raise _refuse(problem, stale)
+    _check_stale(ctx, current, refs, f"{name}'s record or bed {tile.name}")
+    change = mv.discharge(current, tile.ref, disposition, ctx.now, ctx.task_system, ctx.staff_ref)
+    label = codes.DISCHARGE_DISPOSITIONS[disposition].lower()
+    return change, ActionDone(f"{name} is discharged ({label}). Bed {tile.name} now needs cleaning.",
+                              f"Encounter/{encounter_id}", _patient_of(current, ctx), [], tile.id)
+
+
+def _bed_only(ctx: ActionContext, allowed: tuple[BedState, ...], problem_text: Callable[[BedTile], str],
+              cleaning: bool = False, flags_of: str | None = None) -> tuple[BedTile, mv.Current]:
+    """Shared checks of the actions that change one bed (and its cleaning job or isolation flags)."""
+    tile = ctx.tile()
+    current = mv.read_current(ctx.gw, location_ids=[tile.id], cleaning_for=[tile.id] if cleaning else [],
+                              isolation_flags_of=flags_of, alert_system=ctx.alert_system)
+    refs = [tile.ref] + ([f"Task/{tile.cleaning_task.id}"] if tile.cleaning_task else [])
+    stale = _stale(ctx, current, refs)
+    if tile.state not in allowed:
+        raise _refuse(problem_text(tile), stale)
+    _check_stale(ctx, current, refs, f"Bed {tile.name}")
+    return tile, current
+
+
+def _state_words(tile: BedTile) -> str:
+    return tile.state_word.lower()
+
+
+def _cleaning_started(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    def problem(tile: BedTile) -> str:
+        if tile.state is BedState.CLEANING:
+            return f"Cleaning of bed {tile.name} has already started."
+        return f"Bed {tile.name} is {_state_words(tile)}; only a dirty bed can be cleaned."
+
+    tile, current = _bed_only(ctx, (BedState.HOUSEKEEPING, BedState.CONTAMINATED), problem, cleaning=True)
+    change = mv.start_cleaning(current, tile.ref, ctx.now, ctx.task_system, ctx.staff_ref)
+    return change, ActionDone(f"Cleaning of bed {tile.name} has started.", tile.ref, None, [], tile.id)
+
+
+def _bed_clean(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    def problem(tile: BedTile) -> str:
+        if tile.patient is not None:
+            return f"Bed {tile.name} is occupied by {tile.patient.name}."
+        return f"Bed {tile.name} is {_state_words(tile)}; only a dirty bed can be marked clean."
+
+    allowed = (BedState.HOUSEKEEPING, BedState.CLEANING, BedState.CONTAMINATED, BedState.UNKNOWN)
+    tile, current = _bed_only(ctx, allowed, problem, cleaning=True)
+    if tile.patient is not None:
+        raise Refused(problem(tile) + " Nothing was changed.")
+    change = mv.bed_clean(current, tile.ref, ctx.now)
+    return change, ActionDone(f"Bed {tile.name} is clean and available.", tile.ref, None, [], tile.id)
+
+
+def _isolate(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    tile = ctx.tile()
+    occupant = tile.patient
+    if occupant is not None and ctx.request.kind not in mv.ISOLATION_KINDS:
+        raise Refused("Choose the kind of isolation.")
+
+    def problem(t: BedTile) -> str:
+        return f"Bed {t.name} is {_state_words(t)}; only an available or occupied bed can be isolated."
+
+    patient_ref = f"Patient/{occupant.patient_id}" if occupant and occupant.patient_id else None
+    tile, current = _bed_only(ctx, (BedState.AVAILABLE, BedState.OCCUPIED), problem, flags_of=patient_ref)
+    change = mv.isolate(current, tile.ref, patient_ref, ctx.request.kind if occupant else None, ctx.now,
+                        ctx.alert_system)
+    kind = mv.ISOLATION_KINDS.get(ctx.request.kind or "", "Isolation")
+    text = f"Bed {tile.name} is isolated" + (f" ({kind.lower()})." if occupant else ".")
+    return change, ActionDone(text, tile.ref, patient_ref, [], tile.id)
+
+
+def _end_isolation(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    tile = ctx.tile()
+    occupant = tile.patient
+    patient_ref = f"Patient/{occupant.patient_id}" if occupant and occupant.patient_id else None
+
+    def problem(t: BedTile) -> str:
+        return f"Bed {t.name} is {_state_words(t)}, not isolated."
+
+    tile, current = _bed_only(ctx, (BedState.ISOLATED,), problem, cleaning=occupant is None, flags_of=patient_ref)
+    change = mv.end_isolation(current, tile.ref, occupant is not None, ctx.now, ctx.task_system)
+    text = f"Isolation of bed {tile.name} has ended." + ("" if occupant else " The bed now needs a terminal clean.")
+    return change, ActionDone(text, tile.ref, patient_ref, [], tile.id)
+
+
+def _block(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    reason = (ctx.request.reason or "").strip()
+    if not reason:
+        raise Refused("Say why the bed is blocked.")
+
+    def problem(t: BedTile) -> str:
+        if t.patient is not None:
+            return f"Bed {t.name} is occupied by {t.patient.name}; it cannot be blocked."
+        if t.reserved_for:
+            return f"Bed {t.name} is reserved for {t.reserved_for[0].name}; give them another bed first."
+        return f"Bed {t.name} is {_state_words(t)}; it cannot be blocked now."
+
+    allowed = (BedState.AVAILABLE, BedState.HOUSEKEEPING, BedState.CLEANING, BedState.CONTAMINATED,
+               BedState.UNKNOWN, BedState.ISOLATED)
+    tile = ctx.tile()
+    if tile.patient is not None or tile.reserved_for:
+        raise Refused(problem(tile) + " Nothing was changed.")
+    tile, current = _bed_only(ctx, allowed, problem)
+    change = mv.block(current, tile.ref, reason)
+    return change, ActionDone(f"Bed {tile.name} is blocked: {reason}.", tile.ref, None, [], tile.id)
+
+
+def _unblock(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    def problem(t: BedTile) -> str:
+        return f"Bed {t.name} is {_state_words(t)}, not blocked."
+
+    tile, current = _bed_only(ctx, (BedState.CLOSED,), problem, cleaning=True)
+    if read_location(current.location(tile.ref)).status != "active":
+        raise Refused(f"Bed {tile.name} is out of service on the FHIR server itself; it is managed there. "
+                      "Nothing was changed.")
+    change = mv.unblock(current, tile.ref, ctx.request.ready, ctx.now, ctx.task_system)
+    after = "available" if ctx.request.ready else "waiting for cleaning"
+    return change, ActionDone(f"Bed {tile.name} is unblocked and {after}.", tile.ref, None, [], tile.id)
+
+
+HANDLERS: dict[str, Handler] = {
+    "reserve": _reserve,
+    "admit": _admit,
+    "transfer": _transfer,
+    "discharge": _discharge,
+    "cleaning-started": _cleaning_started,
+    "bed-clean": _bed_clean,
+    "isolate": _isolate,
+    "end-isolation": _end_isolation,
+    "block": _block,
+    "unblock": _unblock,
+}

@@ -1,0 +1,437 @@
+"""The bed board as view objects: tiles grouped by room, header counts and the side lists, built
+from a census (plain data in, plain data out, so every rule here is unit-tested without a server).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from kiosk.config import BedSettings
+from kiosk.fhir import codes
+from kiosk.fhir.census import Census, _natural
+from kiosk.fhir.movements import blocked_reason
+from kiosk.fhir.records import EncounterRecord, LocationRecord, PatientRecord, PersonName, TaskRecord
+
+from .occupancy import (
+    BedOccupancy,
+    BedState,
+    PlannedMove,
+    UnitCounts,
+    bed_occupancy,
+    expected_discharges,
+    local_today,
+    pending_admissions,
+    transfers_in,
+    transfers_out,
+    unit_counts,
+)
+
+#: A symbol shown with each state's word, so the state never rests on colour alone.
+STATE_ICONS = {
+    BedState.OCCUPIED: "●",
+    BedState.AVAILABLE: "✓",
+    BedState.RESERVED: "➜",
+    BedState.HOUSEKEEPING: "✗",
+    BedState.CLEANING: "↻",
+    BedState.ISOLATED: "◆",
+    BedState.CONTAMINATED: "☣",
+    BedState.CLOSED: "⊘",
+    BedState.UNKNOWN: "?",
+}
+
+ENCOUNTER_WORDS = {"planned": "to be admitted", "arrived": "arrived", "triaged": "triaged", "in-progress": "admitted",
+                   "onleave": "on leave", "finished": "discharged", "cancelled": "cancelled"}
+
+SEX_LETTER = {"female": "F", "male": "M", "other": "X", "unknown": "U"}
+
+FLAG_KINDS = {codes.FLAG_ISOLATION: "isolation", codes.FLAG_ALLERGY: "allergy", codes.FLAG_FALL_RISK: "fall"}
+
+
+@dataclass(frozen=True)
+class FlagChip:
+    kind: str  # isolation | allergy | fall | other
+    label: str  # short, on the tile
+    text: str  # full, in the panel
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """What the board shows of a patient (and, with mrn and birth date, the detail panel)."""
+
+    encounter_id: str
+    encounter_version: str | None
+    encounter_status: str
+    encounter_number: str | None
+    patient_id: str | None
+    name: str  # 'LAST, First Middle'
+    initials: str
+    age: str
+    sex: str
+    birth_date: date | None
+    mrn: str | None
+    attending: str | None
+    length_of_stay: str | None
+    admitted_at: datetime | None
+    expected_discharge: date | None
+    expected_label: str | None  # 'Today', 'Tomorrow', 'Fri 28 Nov', 'Overdue (Mon 24 Nov)'
+    expected_short: str | None  # on the tile: 'today', 'tomorrow', '28 Nov', 'overdue'
+    expected_due: bool  # today or overdue
+    flags: tuple[FlagChip, ...]
+
+    @property
+    def status_word(self) -> str:
+        return ENCOUNTER_WORDS.get(self.encounter_status, self.encounter_status)
+
+    @property
+    def isolation(self) -> FlagChip | None:
+        return next((f for f in self.flags if f.kind == "isolation"), None)
+
+
+@dataclass(frozen=True)
+class HousekeepingTimer:
+    minutes: int
+    level: str  # ok | amber | red
+    since: datetime
+    cleaning: bool
+
+    @property
+    def label(self) -> str:
+        return duration_text(self.minutes)
+
+
+@dataclass
+class BedTile:
+    id: str
+    ref: str
+    version: str | None
+    name: str
+    label: str  # short name on the tile: '405A' for bed 4W-405A in room 405
+    letter: str  # the bed within its room: 'A', 'B', or '' in a one-bed room
+    room: str | None
+    state: BedState
+    icon: str
+    patient: PatientSummary | None = None
+    reserved_for: list[PatientSummary] = field(default_factory=list)
+    timer: HousekeepingTimer | None = None
+    cleaning_task: TaskRecord | None = None
+    blocked_reason: str | None = None
+    transfer_to: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def state_word(self) -> str:
+        return self.state.label
+
+    @property
+    def css(self) -> str:
+        return f"bed-{self.state.value}"
+
+
+@dataclass
+class RoomGroup:
+    name: str
+    beds: list[BedTile]
+
+
+@dataclass(frozen=True)
+class SideItem:
+    """A row of a side list: who, and what is planned or expected."""
+
+    patient: PatientSummary
+    detail: str
+    bed_id: str | None  # open this bed's panel; None opens the encounter's panel
+    urgent: bool = False
+
+
+@dataclass
+class Board:
+    unit_id: str
+    unit_name: str
+    counts: UnitCounts
+    rooms: list[RoomGroup]
+    tiles: dict[str, BedTile]
+    pending_admissions: list[SideItem]
+    transfers_in: list[SideItem]
+    transfers_out: list[SideItem]
+    expected_discharges: list[SideItem]
+    fetched_at: datetime
+    unreadable: list[str] = field(default_factory=list)
+
+    def tile(self, bed_id: str) -> BedTile | None:
+        return self.tiles.get(bed_id)
+
+
+def duration_text(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def age_text(birth: date | None, today: date) -> str:
+    if birth is None:
+        return "age ?"
+    years = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    if years >= 2:
+        return str(years)
+    months = (today.year - birth.year) * 12 + today.month - birth.month - (today.day < birth.day)
+    return f"{max(months, 0)} mo"
+
+
+def stay_text(start: datetime | None, now: datetime) -> str | None:
+    """Length of stay: hours on the first day, then days."""
+    if start is None:
+        return None
+    elapsed = now - start
+    if elapsed < timedelta(0):
+        return None
+    if elapsed < timedelta(days=1):
+        return f"{int(elapsed.total_seconds() // 3600)} h"
+    return f"{elapsed.days} d"
+
+
+def expected_text(day: date | None, today: date) -> str | None:
+    if day is None:
+        return None
+    if day == today:
+        return "Today"
+    if day == today + timedelta(days=1):
+        return "Tomorrow"
+    text = f"{day:%a} {day.day} {day:%b}"
+    return f"Overdue ({text})" if day < today else text
+
+
+def expected_short(day: date | None, today: date) -> str | None:
+    if day is None:
+        return None
+    if day < today:
+        return "overdue"
+    if day <= today + timedelta(days=1):
+        return "today" if day == today else "tomorrow"
+    return f"{day.day} {day:%b}"
+
+
+def short_flag(text: str, kind: str) -> str:
+    """'Contact isolation (MRSA)' -> 'Contact'; 'Allergy: latex' -> 'Allergy'; 'Fall risk' stays."""
+    if kind == "isolation":
+        return text.split(" ", 1)[0] if text else "Isolation"
+    if kind == "allergy":
+        return "Allergy"
+    if kind == "fall":
+        return "Fall risk"
+    return text[:16] or "Alert"
+
+
+@dataclass
+class BoardBuilder:
+    """Turns a census into a Board for one moment (`now`) and one unit's settings."""
+
+    census: Census
+    settings: BedSettings
+    now: datetime
+    place_names: dict[str, str] = field(default_factory=dict)  # names of places on other units
+
+    def __post_init__(self) -> None:
+        self.today = local_today(self.now)
+
+    # ------------------------------------------------------------ people
+
+    def patient(self, enc: EncounterRecord) -> PatientSummary:
+        c = self.census
+        patient: PatientRecord | None = c.patients.get(enc.patient or "")
+        attending_ref = enc.participant(codes.ATTENDING)
+        attending = c.practitioners.get(attending_ref or "")
+        flags = tuple(
+            FlagChip(kind=FLAG_KINDS.get(f.category or "", "other"),
+                     label=short_flag(f.text, FLAG_KINDS.get(f.category or "", "other")), text=f.text)
+            for f in sorted(c.flags.get(enc.patient or "", []),
+                            key=lambda f: list(FLAG_KINDS).index(f.category) if f.category in FLAG_KINDS else 9)
+        )
+        admitted = next((loc.start for loc in enc.locations_with("active") if loc.start), None) or enc.start
+        name = board_name(patient.name) if patient else "Unreadable patient record"
+        return PatientSummary(
+            encounter_id=enc.id,
+            encounter_version=enc.version,
+            encounter_status=enc.status,
+            encounter_number=enc.number,
+            patient_id=patient.id if patient else None,
+            name=name,
+            initials=patient.name.initials if patient else "?",
+            age=age_text(patient.birth_date if patient else None, self.today),
+            sex=SEX_LETTER.get(patient.gender or "unknown", "U") if patient else "U",
+            birth_date=patient.birth_date if patient else None,
+            mrn=patient.mrn if patient else None,
+            attending=_short_name(attending.name.family, attending.name.given) if attending else None,
+            length_of_stay=stay_text(enc.start, self.now) if enc.status != "planned" else None,
+            admitted_at=admitted if enc.status != "planned" else None,
+            expected_discharge=enc.planned_end,
+            expected_label=expected_text(enc.planned_end, self.today),
+            expected_short=expected_short(enc.planned_end, self.today),
+            expected_due=enc.planned_end is not None and enc.planned_end <= self.today,
+            flags=flags,
+        )
+
+    def place(self, ref: str | None) -> str:
+        if ref is None:
+            return "no bed recorded"
+        for loc in (self.census.unit, *self.census.rooms, *self.census.beds):
+            if loc.reference == ref:
+                return loc.name
+        return self.place_names.get(ref, "another unit")
+
+    # ------------------------------------------------------------ beds
+
+    def timer(self, occ: BedOccupancy) -> HousekeepingTimer | None:
+        task = occ.cleaning
+        if occ.state not in (BedState.HOUSEKEEPING, BedState.CLEANING, BedState.CONTAMINATED) or task is None:
+            return None
+        cleaning = task.status == "in-progress"
+        since = (task.last_modified if cleaning else task.authored_on) or task.authored_on
+        if since is None:
+            return None
+        minutes = max(0, int((self.now - since).total_seconds() // 60))
+        level = "ok"
+        if minutes >= self.settings.housekeeping_red_minutes:
+            level = "red"
+        elif minutes >= self.settings.housekeeping_amber_minutes:
+            level = "amber"
+        return HousekeepingTimer(minutes=minutes, level=level, since=since, cleaning=cleaning)
+
+    def tile(self, occ: BedOccupancy, moves_out: dict[str, PlannedMove]) -> BedTile:
+        bed: LocationRecord = occ.bed
+        room = occ.room
+        label, letter = _short_label(bed.name, room.name if room else None)
+        tile = BedTile(
+            id=bed.id, ref=bed.reference, version=bed.version, name=bed.name, label=label, letter=letter,
+            room=room.name if room else None, state=occ.state, icon=STATE_ICONS[occ.state],
+            patient=self.patient(occ.occupant) if occ.occupant else None,
+            reserved_for=[self.patient(e) for e in occ.reserved_for],
+            timer=self.timer(occ),
+            cleaning_task=occ.cleaning,
+            blocked_reason=(blocked_reason(bed.description) or bed.description or None)
+            if occ.state is BedState.CLOSED else None,
+            warnings=list(occ.warnings),
+        )
+        if occ.occupant and occ.occupant.reference in moves_out:
+            tile.transfer_to = self.place(moves_out[occ.occupant.reference].to_location)
+        if occ.state in (BedState.HOUSEKEEPING, BedState.CLEANING) and occ.cleaning is None:
+            tile.warnings.append("Marked for housekeeping, but no cleaning job is recorded for this bed.")
+        return tile
+
+    def build(self) -> Board:
+        c = self.census
+        occupancy = bed_occupancy(c)
+        outs = transfers_out(c)
+        moves_out = {m.encounter.reference: m for m in outs}
+        tiles = [self.tile(occ, moves_out) for occ in occupancy]
+        by_room: dict[str, RoomGroup] = {}
+        rooms: list[RoomGroup] = []
+        for tile in tiles:
+            key = tile.room or tile.name
+            if key not in by_room:
+                by_room[key] = RoomGroup(name=_room_number(tile.room) if tile.room else tile.name, beds=[])
+                rooms.append(by_room[key])
+            by_room[key].beds.append(tile)
+        bed_ids = {t.ref: t.id for t in tiles}
+
+        pending = []
+        for enc in pending_admissions(c):
+            reserved = next((loc.location for loc in enc.locations_with("reserved", "planned")
+                             if loc.location in bed_ids), None)
+            detail = f"Bed {self.place(reserved)} reserved" if reserved else "No bed yet"
+            pending.append(SideItem(self.patient(enc), detail, None))
+        incoming = [SideItem(self.patient(m.encounter), f"From {self.place(m.from_location)} to "
+                             f"{self.place(m.to_location)}", bed_ids.get(m.to_location)) for m in transfers_in(c)]
+        outgoing = [SideItem(self.patient(m.encounter), f"{self.place(m.from_location)} to "
+                             f"{self.place(m.to_location)}", bed_ids.get(m.from_location or "")) for m in outs]
+        discharges = []
+        soonest = sorted(expected_discharges(c), key=lambda pair: (pair[0].planned_end, _natural(self.place(pair[1]))))
+        for enc, bed in soonest:
+            summary = self.patient(enc)
+            discharges.append(SideItem(summary, f"{self.place(bed)} · {summary.expected_label}", bed_ids.get(bed),
+                                       urgent=summary.expected_due))
+        return Board(
+            unit_id=c.unit.id,
+            unit_name=c.unit.name,
+            counts=unit_counts(c, occupancy, self.today),
+            rooms=rooms,
+            tiles={t.id: t for t in tiles},
+            pending_admissions=pending,
+            transfers_in=incoming,
+            transfers_out=outgoing,
+            expected_discharges=discharges,
+            fetched_at=c.fetched_at,
+            unreadable=list(c.unreadable),
+        )
+
+
+def board_name(name: PersonName) -> str:
+    """'GARCÍA-LÓPEZ, María José': the family name in capitals, as unit boards and armbands write it."""
+    given = " ".join(name.given)
+    family = name.family.upper()
+    return f"{family}, {given}" if family and given else family or given
+
+
+def _short_name(family: str, given: tuple[str, ...]) -> str:
+    initial = given[0][:1] if given else ""
+    return f"{family}, {initial}." if family and initial else family or " ".join(given)
+
+
+def _room_number(room_name: str) -> str:
+    return room_name.removeprefix("Room ").strip() or room_name
+
+
+def _short_label(bed_name: str, room_name: str | None) -> tuple[str, str]:
+    """('405A', 'A') for bed '4W-405A' in 'Room 405'; names that do not follow the pattern stay whole."""
+    number = _room_number(room_name) if room_name else ""
+    if number and number in bed_name:
+        label = bed_name[bed_name.index(number):]
+        return label, label[len(number):].strip(" -")
+    return bed_name, ""
+
+
+def other_places(census: Census) -> list[str]:
+    """Locations on other units that the census's encounters point to (their names are read once)."""
+    here = {census.unit.reference, *(r.reference for r in census.rooms), *(b.reference for b in census.beds)}
+    wanted: set[str] = set()
+    for enc in census.encounters:
+        for loc in enc.locations:
+            if loc.status in ("active", "planned", "reserved") and loc.location not in here:
+                wanted.add(loc.location)
+    return sorted(wanted)
+
+
+def fingerprint(html: str) -> str:
+    """What the polling board compares to decide whether anything visible changed."""
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()[:32]
+
+
+# ---------------------------------------------------------------- public view
+
+
+@dataclass(frozen=True)
+class PublicBed:
+    label: str
+    initials: str | None
+
+
+@dataclass(frozen=True)
+class PublicRoom:
+    name: str
+    beds: tuple[PublicBed, ...]
+
+
+def public_rooms(board: Board) -> list[PublicRoom]:
+    """Room numbers and the occupants' initials, nothing else (a screen facing the corridor)."""
+    return [
+        PublicRoom(name=room.name, beds=tuple(
+            PublicBed(label=tile.letter,
+                      initials=tile.patient.initials if tile.patient else None)
+            for tile in room.beds))
+        for room in board.rooms
+    ]

@@ -1,0 +1,206 @@
+"""The bed board in real Chromium with touch, at 1280x800, on units built for each test (the demo
+4 West unit is only looked at, for the screenshots)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+
+from kiosk.auth import Role
+from kiosk.beds.occupancy import BedState
+from kiosk.fhir import codes
+from kiosk.fhir.gateway import FhirGateway, UnitRef
+from tests.e2e.conftest import new_touch_context
+from tests.support.auth import sign_in
+from tests.support.beds import BedUnit, unit_env, unit_gateway
+from tests.support.browser import LiveServer, save_screenshot
+
+
+@pytest.fixture
+def served_unit(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
+                make_app: Callable[..., Flask]) -> Iterator[tuple[BedUnit, LiveServer]]:
+    ref = make_unit(20)
+    app = make_app(**unit_env(ref))
+    server = LiveServer(app).start()
+    yield BedUnit(ref=ref, gw=unit_gateway(gateway, ref), app=app), server
+    server.stop()
+
+
+def open_board(page: Page, server: LiveServer, role: Role = Role.UNIT_SECRETARY) -> None:
+    sign_in(page, server.url, role)
+    page.goto(server.url + "/beds/")
+    expect(page.locator(".bed").first).to_be_visible()
+
+
+def tile(page: Page, bed_id: str):  # type: ignore[no-untyped-def]
+    return page.locator(f".bed[data-bed-id='{bed_id}']")
+
+
+def panel(page: Page):  # type: ignore[no-untyped-def]
+    return page.locator("#panel")
+
+
+def test_admit_a_planned_patient_into_a_clean_bed(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    waiting = next(i.patient for i in unit.board().pending_admissions if i.detail == "No bed yet")
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    open_board(page, server)
+    page.locator(".side-admissions .side-item", has_text=waiting.name).tap()
+    expect(panel(page).locator(".panel-title")).to_have_text(waiting.name)
+    panel(page).get_by_role("button", name="Admit", exact=True).tap()
+    panel(page).locator("label.choice", has_text=bed.name).tap()
+    panel(page).locator("button[type=submit]", has_text="Admit").tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text(f"{waiting.name} is admitted to bed {bed.name}")
+    expect(tile(page, bed.id)).to_contain_text(waiting.name)  # the board redrew itself
+    expect(tile(page, bed.id)).to_contain_text("Occupied")
+    expect(page.locator(".side-admissions")).not_to_contain_text(waiting.name)
+    assert unit.read("Encounter", waiting.encounter_id)["status"] == "in-progress"
+    assert unit.read("Location", bed.id)["operationalStatus"]["code"] == codes.BED_OCCUPIED
+
+
+def test_transfer_to_another_bed(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    source = unit.beds(BedState.OCCUPIED)[0]
+    target = unit.beds(BedState.AVAILABLE, free=True)[0]
+    open_board(page, server)
+    tile(page, source.id).tap()
+    expect(panel(page).locator(".panel-title")).to_have_text(source.patient.name)
+    panel(page).get_by_role("button", name="Transfer", exact=True).tap()
+    panel(page).locator("label.choice", has_text=target.name).tap()
+    save_screenshot(page, "beds-transfer-form")
+    panel(page).locator("button[type=submit]", has_text="Transfer").tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text(f"is transferred to bed {target.name}")
+    expect(tile(page, target.id)).to_contain_text(source.patient.name)
+    expect(tile(page, source.id)).to_contain_text("Dirty")
+    assert unit.read("Location", source.id)["operationalStatus"]["code"] == codes.BED_HOUSEKEEPING
+    assert unit.read("Location", target.id)["operationalStatus"]["code"] == codes.BED_OCCUPIED
+
+
+def test_discharge_then_clean_the_bed(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    patient = bed.patient
+    open_board(page, server)
+    tile(page, bed.id).tap()
+    panel(page).get_by_role("button", name="Discharge", exact=True).tap()
+    panel(page).locator("label.choice", has_text="Skilled nursing facility").tap()
+    panel(page).locator("button[type=submit]", has_text="Discharge").tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text(f"{patient.name} is discharged")
+    expect(tile(page, bed.id)).to_contain_text("Dirty")
+    panel(page).get_by_role("button", name="Cleaning started").tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text("Cleaning of bed")
+    expect(tile(page, bed.id)).to_contain_text("Cleaning")
+    panel(page).get_by_role("button", name="Bed is clean").tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text("is clean and available")
+    expect(tile(page, bed.id)).to_contain_text("Available")
+    enc = unit.read("Encounter", patient.encounter_id)
+    assert enc["status"] == "finished"
+    assert enc["hospitalization"]["dischargeDisposition"]["coding"][0]["code"] == "snf"
+    assert unit.read("Location", bed.id)["operationalStatus"]["code"] == codes.BED_UNOCCUPIED
+
+
+def test_two_stations_edit_the_same_bed_and_the_second_is_told(browser: Browser,
+                                                               served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    patient = bed.patient
+    first_ctx, second_ctx = new_touch_context(browser), new_touch_context(browser)
+    try:
+        first, second = first_ctx.new_page(), second_ctx.new_page()
+        open_board(first, server, Role.CHARGE_NURSE)
+        open_board(second, server, Role.UNIT_SECRETARY)
+        # The second station starts a discharge and picks a destination ...
+        tile(second, bed.id).tap()
+        panel(second).get_by_role("button", name="Discharge", exact=True).tap()
+        panel(second).locator("label.choice", has_text="Rehabilitation").tap()
+        # ... while the first station isolates the same bed.
+        tile(first, bed.id).tap()
+        panel(first).get_by_role("button", name="Isolate bed").tap()
+        panel(first).locator("label.choice", has_text="Droplet isolation").tap()
+        panel(first).locator("button[type=submit]", has_text="Isolate bed").tap()
+        expect(panel(first).locator(".notice-ok")).to_contain_text("is isolated")
+
+        panel(second).locator("button[type=submit]", has_text="Discharge").tap()
+        notice = panel(second).locator(".notice-conflict")
+        expect(notice).to_contain_text("Changed at another station")
+        expect(notice).to_contain_text("Nothing was written")
+        expect(panel(second).locator(".panel-state")).to_contain_text("Isolated")  # the current state
+        expect(panel(second).locator("input[name=disposition][value=rehab]")).to_be_checked()  # nothing lost
+        save_screenshot(second, "beds-conflict")
+        assert unit.read("Encounter", patient.encounter_id)["status"] == "in-progress"
+        assert unit.read("Location", bed.id)["operationalStatus"]["code"] == codes.BED_ISOLATED
+    finally:
+        first_ctx.close()
+        second_ctx.close()
+
+
+def test_an_armband_scan_anywhere_opens_the_patient(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    bed = unit.beds(BedState.OCCUPIED)[1]
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    open_board(page, server)
+    page.locator(".unit-title").tap()  # focus on the board, not in a field
+    page.keyboard.type(bed.patient.mrn, delay=5)  # a keyboard-wedge scanner: fast, then Enter
+    page.keyboard.press("Enter")
+    expect(panel(page).locator(".panel-title")).to_have_text(bed.patient.name)
+    expect(tile(page, bed.id)).to_have_class(re.compile(r"\bis-open\b"))
+    assert posted and all(bed.patient.mrn not in url for url in posted)
+    assert bed.patient.mrn not in page.url
+
+
+def test_screenshots_of_the_demo_board_panel_and_public_view(page: Page, live_server: LiveServer,
+                                                             gateway: FhirGateway) -> None:
+    """The demo 4 West unit, only looked at: the board, a patient's panel and the corridor view."""
+    from kiosk.beds.services import load_board
+    from kiosk.config import BedSettings
+
+    board = load_board(gateway, BedSettings())
+    sign_in(page, live_server.url)
+    page.goto(live_server.url + "/beds/")
+    expect(page.locator(".bed")).to_have_count(32)
+    # Everything fits on the 1280x800 screen: no bed is below the fold.
+    last = page.locator(".bed").last.bounding_box()
+    assert last is not None and last["y"] + last["height"] <= 800
+    sizes = page.locator(".bed").evaluate_all("els => els.map(e => [e.offsetWidth, e.offsetHeight])")
+    assert min(w for w, _ in sizes) >= 120 and min(h for _, h in sizes) >= 48
+    assert float(page.locator(".bc-n").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 28
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    save_screenshot(page, "beds-board")
+
+    occupied = next(t for t in board.tiles.values() if t.patient and t.patient.flags and t.patient.expected_label)
+    tile(page, occupied.id).tap()
+    expect(panel(page).locator(".panel-title")).to_have_text(occupied.patient.name)
+    save_screenshot(page, "beds-panel")
+    panel(page).get_by_role("button", name="Discharge", exact=True).tap()
+    expect(panel(page).locator("label.choice")).to_have_count(len(codes.DISCHARGE_DISPOSITIONS))
+    save_screenshot(page, "beds-discharge-form")
+    panel(page).get_by_role("button", name="Cancel").tap()
+    expect(panel(page).locator(".action-form")).to_have_count(0)
+    panel(page).get_by_role("button", name="Close").tap()
+    expect(panel(page)).to_be_empty()
+
+    dirty = next(t for t in board.tiles.values() if t.timer and t.timer.level == "red")
+    tile(page, dirty.id).tap()
+    expect(panel(page).locator(".panel-state")).to_contain_text("dirty for")
+    save_screenshot(page, "beds-panel-housekeeping")
+
+    page.goto(live_server.url + "/beds/public")
+    expect(page.locator(".public-room")).to_have_count(len(board.rooms))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert float(page.locator(".public-initials").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)")) >= 28  # readable from across the corridor
+    save_screenshot(page, "beds-public")
+    text = page.locator("body").inner_text().upper()
+    html = page.content().upper()
+    people = [t.patient for t in board.tiles.values() if t.patient]
+    people += [p for t in board.tiles.values() for p in t.reserved_for]
+    for person in people:
+        family, given = person.name.split(", ", 1)
+        assert family.upper() not in text and family.upper() not in html
+        assert all(part.upper() not in text for part in given.split() if len(part) > 2)
+    assert people[0].initials in page.locator("body").inner_text()

@@ -1,0 +1,110 @@
+"""Helpers for the bed board's tests: a kiosk app serving a freshly built unit, the unit's board as
+the service sees it, one action done through the service, and the CSRF token of a test client."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kiosk.audit.services import AuditQuery, AuditRow, search
+from kiosk.auth import Role
+from kiosk.beds.actions import ActionContext, ActionDone, ActionRequest, perform
+from kiosk.beds.board import BedTile, Board
+from kiosk.beds.occupancy import BedState
+from kiosk.beds.services import load_board, utc_now
+from kiosk.config import BedSettings
+from kiosk.extensions import database, services
+from kiosk.fhir.gateway import FhirGateway, UnitRef
+from tests.support.auth import sign_in_client
+
+CAPABILITY_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "capability"
+BEDS = BedSettings()
+
+
+def vendor_statement(name: str) -> dict[str, Any]:
+    """'epic' or 'oracle': a production EHR's published CapabilityStatement."""
+    files = {"epic": "epic-r4-2026-05.json", "oracle": "oracle-health-millennium-r4.json"}
+    return json.loads((CAPABILITY_FIXTURES / files[name]).read_text())
+
+
+@dataclass
+class BedUnit:
+    """A unit built for one test, a gateway on it, and (when asked) a kiosk app serving it."""
+
+    ref: UnitRef
+    gw: FhirGateway
+    app: Flask | None = None
+
+    def board(self) -> Board:
+        return load_board(self.gw, BEDS)
+
+    def beds(self, *states: BedState, free: bool = False) -> list[BedTile]:
+        tiles = list(self.board().tiles.values())
+        out = [t for t in tiles if not states or t.state in states]
+        if free:
+            out = [t for t in out if t.patient is None and not t.reserved_for and not t.warnings]
+        return out
+
+    def act(self, action: str, **fields: Any) -> ActionDone:
+        board = self.board()
+        return perform(ActionContext(gw=self.gw, settings=BEDS, board=board, request=ActionRequest(action, **fields),
+                                     now=utc_now()))
+
+    def read(self, resource_type: str, resource_id: str) -> dict[str, Any]:
+        return self.gw.client.read(resource_type, resource_id)
+
+
+def unit_gateway(session_gateway: FhirGateway, ref: UnitRef) -> FhirGateway:
+    """A gateway on the session's server and client whose own unit is `ref`."""
+    return FhirGateway(session_gateway.client, session_gateway.identifiers, ref)
+
+
+def unit_env(ref: UnitRef) -> dict[str, str]:
+    """Settings overrides that make the kiosk serve the unit `ref`."""
+    return {"KIOSK_UNIT_LOCATION": f"{ref.system}|{ref.value}"}
+
+
+def signed_in(app: Flask, role: Role = Role.UNIT_SECRETARY) -> FlaskClient:
+    return sign_in_client(app.test_client(), role)
+
+
+def audit_rows(app: Flask, action: str | None = None) -> list[AuditRow]:
+    with app.app_context(), database().session() as db:
+        return search(db, AuditQuery(action=action, limit=1000))
+
+
+def app_gateway(app: Flask) -> FhirGateway:
+    with app.app_context():
+        return services().gateway()
+
+
+def csrf_token(client: FlaskClient, page: str = "/beds/") -> str:
+    html = client.get(page).get_data(as_text=True)
+    found = re.search(r'"X-CSRFToken": "([^"]+)"', html)
+    if not found:
+        raise AssertionError("no CSRF token on the page")
+    return found.group(1)
+
+
+def page_text(html: str) -> str:
+    """What a person reads: tags removed, whitespace collapsed, entities decoded."""
+    import html as html_lib
+
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def seen_of(html: str) -> str:
+    found = re.search(r'name="seen" value="([^"]*)"', html)
+    if not found:
+        raise AssertionError("the panel has no versions")
+    return found.group(1)
+
+
+BedUnitFactory = Callable[..., BedUnit]

@@ -1,0 +1,197 @@
+"""The board's view objects from plain census records: tiles, timers, side lists, the public view,
+and which actions each panel offers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from kiosk.beds.board import (
+    BoardBuilder,
+    age_text,
+    board_name,
+    expected_text,
+    public_rooms,
+    stay_text,
+)
+from kiosk.beds.occupancy import BedState
+from kiosk.beds.panel import bed_panel, encounter_panel, parse_seen
+from kiosk.config import BedSettings
+from kiosk.fhir import codes
+from kiosk.fhir.capability import Capabilities
+from kiosk.fhir.census import Census
+from kiosk.fhir.records import (
+    EncounterLocation,
+    EncounterRecord,
+    FlagRecord,
+    LocationRecord,
+    Participant,
+    PatientRecord,
+    PersonName,
+    PractitionerRecord,
+    TaskRecord,
+)
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+TODAY = NOW.astimezone().date()
+SETTINGS = BedSettings(refresh_seconds=15, housekeeping_amber_minutes=45, housekeeping_red_minutes=90)
+ALL_ALLOWED = Capabilities.from_statement({"software": {"name": "Test"}, "rest": [{
+    "mode": "server", "interaction": [{"code": "transaction"}],
+    "resource": [{"type": t, "interaction": [{"code": i} for i in ("read", "update", "create")]}
+                 for t in ("Encounter", "Location", "Task", "Flag")]}]})
+
+
+def loc(id_: str, kind: str, part_of: str | None, status: str | None = None, description: str = "") -> LocationRecord:
+    return LocationRecord(id=id_, version="7", name=id_, physical_type=kind, part_of=part_of, status="active",
+                          operational_status=status, mode="instance", identifier=None, description=description)
+
+
+def enc(id_: str, status: str, *locations: tuple[str, str], start: datetime | None = None,
+        planned_end: date | None = None) -> EncounterRecord:
+    return EncounterRecord(id=id_, version="3", status=status, class_code="IMP", patient=f"Patient/{id_}",
+                           number=f"N-{id_}", start=start or NOW - timedelta(days=3), end=None,
+                           planned_end=planned_end,
+                           locations=tuple(EncounterLocation(f"Location/{b}", s, NOW - timedelta(days=3), None)
+                                           for b, s in locations),
+                           participants=(Participant("Practitioner/d1", codes.ATTENDING),),
+                           discharge_disposition=None)
+
+
+def patient(id_: str, family: str, given: str, birth: date = date(1950, 6, 6), gender: str = "female") -> PatientRecord:
+    return PatientRecord(id=id_, name=PersonName(family, (given,)), birth_date=birth, gender=gender, mrn=f"M-{id_}")
+
+
+def task(bed: str, status: str, minutes: int) -> TaskRecord:
+    moment = NOW - timedelta(minutes=minutes)
+    return TaskRecord(id=f"t-{bed}", version="2", status=status, code="bed-cleaning", focus=f"Location/{bed}",
+                      authored_on=moment, last_modified=moment, business_status=None, owner=None)
+
+
+def unit() -> Census:
+    """Room 401: one bed; room 402: A and B; room 403: A and B; 404 blocked; plus a bed elsewhere."""
+    rooms = [loc(f"R{n}", "ro", "Location/W", None) for n in (401, 402, 403, 404)]
+    rooms = [LocationRecord(**{**r.__dict__, "name": f"Room {r.id[1:]}"}) for r in rooms]
+    beds = [loc("4W-401", "bd", "Location/R401", "O"), loc("4W-402A", "bd", "Location/R402", "U"),
+            loc("4W-402B", "bd", "Location/R402", "H"), loc("4W-403A", "bd", "Location/R403", "H"),
+            loc("4W-403B", "bd", "Location/R403", "H"), loc("4W-404", "bd", "Location/R404", "C",
+                                                              "Blocked: Bed motor broken")]
+    encounters = [
+        enc("e1", "in-progress", ("4W-401", "active"), ("3E-301", "planned"), planned_end=TODAY),
+        enc("e2", "planned", ("W", "planned"), ("4W-402A", "reserved")),
+        enc("e3", "planned", ("W", "planned")),
+        enc("e4", "in-progress", ("3E-305", "active"), ("4W-402A", "planned")),
+    ]
+    patients = {p.reference: p for p in [patient("e1", "García-López", "María"), patient("e2", "Okafor", "Chinedu",
+                                                                                         gender="male"),
+                                         patient("e3", "Nguyễn", "Mai", birth=date(2025, 1, 15)),
+                                         patient("e4", "O'Brien", "Siobhan")]}
+    return Census(
+        unit=LocationRecord(id="W", version="1", name="4 West", physical_type="wa", part_of=None, status="active",
+                            operational_status=None, mode="instance", identifier=None, description=""),
+        rooms=rooms, beds=beds, encounters=encounters, patients=patients,
+        practitioners={"Practitioner/d1": PractitionerRecord("d1", PersonName("Adeyemi", ("Tolu",)))},
+        flags={"Patient/e1": [FlagRecord("f1", "Patient/e1", codes.FLAG_ALLERGY, "allergy", "Allergy: latex"),
+                              FlagRecord("f2", "Patient/e1", codes.FLAG_ISOLATION, "isolation-contact",
+                                         "Contact isolation (MRSA)")]},
+        tasks=[task("4W-402B", "requested", 30), task("4W-403A", "requested", 50), task("4W-403B", "in-progress", 95)],
+        fetched_at=NOW,
+    )
+
+
+def build() -> object:
+    return BoardBuilder(unit(), SETTINGS, NOW, {"Location/3E-301": "3E-301", "Location/3E-305": "3E-305"}).build()
+
+
+def test_tiles_grouped_by_room_with_short_labels_and_the_patient() -> None:
+    board = build()
+    assert [(r.name, [t.label for t in r.beds]) for r in board.rooms] == [
+        ("401", ["401"]), ("402", ["402A", "402B"]), ("403", ["403A", "403B"]), ("404", ["404"])]
+    tile = board.tile("4W-401")
+    p = tile.patient
+    assert p.name == "GARCÍA-LÓPEZ, María" and p.age == "76" and p.sex == "F"
+    assert p.attending == "Adeyemi, T." and p.length_of_stay == "3 d"
+    assert [f.kind for f in p.flags] == ["isolation", "allergy"] and p.flags[0].label == "Contact"
+    assert p.expected_label == "Today" and p.expected_due and p.expected_short == "today"
+    assert tile.transfer_to == "3E-301"
+    assert board.tile("4W-404").blocked_reason == "Bed motor broken"
+
+
+def test_housekeeping_time_turns_amber_then_red() -> None:
+    board = build()
+    levels = {bid: (board.tile(bid).timer.level, board.tile(bid).timer.label)
+              for bid in ("4W-402B", "4W-403A", "4W-403B")}
+    assert levels == {"4W-402B": ("ok", "30 min"), "4W-403A": ("amber", "50 min"), "4W-403B": ("red", "1 h 35")}
+    assert board.tile("4W-403B").state is BedState.CLEANING and board.tile("4W-403B").timer.cleaning
+
+
+def test_side_lists_and_counts() -> None:
+    board = build()
+    assert [(i.patient.name, i.detail) for i in board.pending_admissions] == [
+        ("OKAFOR, Chinedu", "Bed 4W-402A reserved"), ("NGUYỄN, Mai", "No bed yet")]
+    assert [(i.patient.name, i.detail) for i in board.transfers_out] == [("GARCÍA-LÓPEZ, María", "4W-401 to 3E-301")]
+    assert [(i.patient.name, i.detail) for i in board.transfers_in] == [("O'BRIEN, Siobhan", "From 3E-305 to 4W-402A")]
+    assert [(i.patient.name, i.detail, i.urgent) for i in board.expected_discharges] == [
+        ("GARCÍA-LÓPEZ, María", "4W-401 · Today", True)]
+    c = board.counts
+    assert (c.occupied, c.available, c.housekeeping, c.blocked, c.pending_admissions, c.expected_discharges_today) \
+        == (1, 0, 3, 1, 2, 1)
+
+
+def test_the_public_view_has_rooms_and_initials_only() -> None:
+    rooms = public_rooms(build())
+    assert [(r.name, [(b.label, b.initials) for b in r.beds]) for r in rooms] == [
+        ("401", [("", "M.G.")]), ("402", [("A", None), ("B", None)]), ("403", [("A", None), ("B", None)]),
+        ("404", [("", None)])]
+
+
+def test_texts() -> None:
+    assert age_text(date(2025, 1, 15), date(2026, 11, 26)) == "22 mo"
+    assert age_text(None, TODAY) == "age ?"
+    assert stay_text(NOW - timedelta(hours=5), NOW) == "5 h" and stay_text(None, NOW) is None
+    assert expected_text(date(2026, 11, 24), date(2026, 11, 26)) == "Overdue (Tue 24 Nov)"
+    assert expected_text(date(2026, 11, 28), date(2026, 11, 26)) == "Sat 28 Nov"
+    assert board_name(PersonName("Ó Súilleabháin", ("Pádraig",))) == "Ó SÚILLEABHÁIN, Pádraig"
+
+
+def test_each_bed_state_offers_the_actions_that_make_sense() -> None:
+    board = build()
+
+    def actions(bed: str) -> list[str]:
+        return [a.action for a in bed_panel(board, bed, ALL_ALLOWED).actions]
+
+    assert actions("4W-401") == ["transfer", "discharge", "isolate"]
+    assert actions("4W-402A") == ["admit"]
+    assert actions("4W-402B") == ["cleaning-started", "bed-clean", "block"]
+    assert actions("4W-403B") == ["bed-clean", "block"]
+    assert actions("4W-404") == ["unblock"]
+    panel = bed_panel(board, "4W-402A", ALL_ALLOWED)
+    assert [c.name for c in panel.candidates] == ["OKAFOR, Chinedu"]  # only the patient it is reserved for
+    pending = encounter_panel(board, "e3", ALL_ALLOWED)
+    assert [a.action for a in pending.actions] == ["admit", "reserve"] and pending.beds_here == []
+    incoming = encounter_panel(board, "e4", ALL_ALLOWED)
+    assert [a.action for a in incoming.actions] == ["transfer"] and [t.id for t in incoming.beds_here] == []
+
+
+def test_the_panel_carries_the_versions_it_showed() -> None:
+    panel = bed_panel(build(), "4W-401", ALL_ALLOWED)
+    seen = parse_seen(panel.seen)
+    assert seen == {"Location/4W-401": "7", "Encounter/e1": "3"}
+    assert parse_seen("Location/1@2 junk @3 Task/x@") == {"Location/1": "2"}
+
+
+def test_a_bed_marked_for_housekeeping_without_a_job_says_so() -> None:
+    census = unit()
+    census.tasks = []
+    board = BoardBuilder(census, SETTINGS, NOW).build()
+    assert board.tile("4W-402B").timer is None
+    assert "no cleaning job is recorded" in board.tile("4W-402B").warnings[0]
+
+
+def test_no_labels_button_where_the_labels_workflow_is_not_installed() -> None:
+    from flask import Flask
+
+    from kiosk.beds.views import _finish
+
+    panel = bed_panel(build(), "4W-401", ALL_ALLOWED)
+    with Flask(__name__).test_request_context():
+        _finish(panel)
+    assert panel.patient is not None and panel.labels_url is None
