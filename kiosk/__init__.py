@@ -98,7 +98,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import audit, auth, beds, health, home, labels, staff
+    from kiosk import audit, auth, beds, health, home, labels, staff, supplies
 
     auth.register(app)
     health.register(app)
@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     staff.register(app)
     beds.register(app)
     labels.register(app)
+    supplies.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

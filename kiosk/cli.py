@@ -47,6 +47,9 @@ def serve(kiosk: KioskContext, host: str | None, port: int | None, workers: int 
 
     settings = kiosk.settings
     configure_logging()
+    # Built once before forking so that a wrong feature file (par levels ...) stops start-up with its one
+    # sentence here, instead of a traceback in every gunicorn worker; each worker builds its own app.
+    create_app(settings).extensions["kiosk"].database.dispose()
     Database(settings.database_url).upgrade()
     bind = f"{host or settings.web.host}:{port or settings.web.port}"
 
@@ -124,9 +127,11 @@ def register_feature_commands() -> None:
     """Commands that workflows add to `kiosk` (imported here so the CLI stays one entry point)."""
     from kiosk.audit.cli import audit
     from kiosk.auth.cli import user
+    from kiosk.scheduler.cli import scheduler
 
     cli.add_command(user)
     cli.add_command(audit)
+    cli.add_command(scheduler)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,4 +4,6 @@
 import kiosk.audit.models
 import kiosk.auth.models
 import kiosk.labels.models
+import kiosk.scheduler.models
+import kiosk.supplies.models
 from kiosk.db import Base

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: a local sekmet-fhir server with the demo hospital, and the kiosk. Ctrl-C stops both.
+# `make run`: a local sekmet-fhir server with the demo hospital, the kiosk and its scheduler. Ctrl-C stops all.
 #   KIOSK_WEB_PORT (default 8000)  the kiosk: http://127.0.0.1:$KIOSK_WEB_PORT
 #   FHIR_PORT      (default 8090)  the FHIR server: http://127.0.0.1:$FHIR_PORT/fhir
 set -euo pipefail
@@ -15,7 +15,7 @@ cleanup() {
   trap - EXIT INT TERM
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  echo "Stopped the kiosk and the FHIR server."
+  echo "Stopped the kiosk, its scheduler and the FHIR server."
 }
 trap cleanup EXIT INT TERM
 
@@ -49,6 +49,9 @@ export KIOSK_WEB_PORT="${kiosk_port}"
 
 .venv/bin/kiosk serve --port "${kiosk_port}" &
 pids+=($!)
+echo "Starting the scheduler (supply checks, audit events, print retries; log: var/scheduler.log) ..."
+.venv/bin/kiosk scheduler >var/scheduler.log 2>&1 &
+pids+=($!)
 for _ in $(seq 1 60); do
   if curl -fsS "http://127.0.0.1:${kiosk_port}/healthz" >/dev/null 2>&1; then break; fi
   sleep 0.5
@@ -58,7 +61,8 @@ cat <<MSG
   Unit Coordinator Kiosk is running:  http://127.0.0.1:${kiosk_port}
   FHIR server (sekmet-fhir):          ${fhir_url}
 $(cat var/demo-sign-in.txt 2>/dev/null || true)
-  Press Ctrl-C to stop both.
+  Scheduler log:                      var/scheduler.log
+  Press Ctrl-C to stop them all.
 
 MSG
 wait -n "${pids[@]}"

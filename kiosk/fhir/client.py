@@ -207,6 +207,16 @@ class Transaction:
             }
         )
 
+    def create_with_id(self, resource: Any) -> None:
+        """Add an update-as-create (PUT to an id the kiosk chose, no If-Match) for servers that declare
+        updateCreate. The caller must have checked that the id is free: a PUT to an existing id replaces it."""
+        body = resource_json(resource)
+        check_for_write(body)
+        if not body.get("id"):
+            raise ValueError("an update-as-create needs the id the kiosk chose")
+        self.entries.append({"fullUrl": f"{body['resourceType']}/{body['id']}", "resource": body,
+                             "request": {"method": "PUT", "url": f"{body['resourceType']}/{body['id']}"}})
+
     def bundle(self) -> dict[str, Any]:
         return {"resourceType": "Bundle", "type": "transaction", "entry": self.entries}
 
@@ -484,6 +494,23 @@ class FhirClient:
                               body=body)
         if response.status_code in (409, 412) and is_version_conflict(self._json(response)):
             raise self._conflict(rtype, rid, response)
+        return self._put_result(rtype, rid, response)
+
+    def create_with_id(self, resource: Any) -> WriteResult:
+        """Update-as-create: PUT to an id the kiosk chose, without If-Match (nothing was read). Only for
+        servers that declare updateCreate, after checking the id is free; `created` is False when the
+        server says the id was already taken (it then replaced that resource)."""
+        body = resource_json(resource)
+        check_for_write(body)
+        rtype, rid = body["resourceType"], body.get("id")
+        if not rid:
+            raise ValueError("an update-as-create needs the id the kiosk chose")
+        response = self._send("PUT", self._url(f"{rtype}/{rid}"), kind=f"update {rtype}", idempotent=False,
+                              headers={"Prefer": "return=representation"}, body=body)
+        return self._put_result(rtype, rid, response)
+
+    def _put_result(self, rtype: str, rid: str, response: httpx.Response) -> WriteResult:
+        """The resource a PUT wrote (read back if the server sent none); `created` on 201."""
         self._raise_for(response, f"{rtype}/{rid}")
         result = self._json(response)
         if not isinstance(result, dict) or result.get("resourceType") != rtype:

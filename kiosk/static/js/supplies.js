@@ -1,0 +1,133 @@
+/* The count screen: steppers, the number pad, Enter to move on, and a scanned bin label jumping to
+ * its item. kiosk.js recognises a scanner (fast keys ending in Enter) and announces "kiosk:scan";
+ * here the characters the scanner typed into a count field are taken back out, and the item whose
+ * bin was scanned is brought into view and selected. Without script the form still works: type
+ * the counts and save; the server checks every value.
+ */
+(function () {
+  "use strict";
+  var form = document.getElementById("count-form");
+  if (!form) { return; }
+  var list = form.querySelector(".count-list");
+  var rows = Array.prototype.slice.call(form.querySelectorAll(".count-row"));
+  var label = form.querySelector("[data-numpad-label]");
+  var message = form.querySelector(".scan-message");
+  var otherBins = {};
+  try { otherBins = JSON.parse(list.getAttribute("data-other-bins") || "{}"); } catch (e) { otherBins = {}; }
+  var selected = null;
+  var MAX_DIGITS = 5;
+  var SCAN_GAP_MS = 35;
+
+  function inputOf(row) { return row.querySelector(".count-input"); }
+
+  function select(row, focus) {
+    if (!row) { return; }
+    if (selected) { selected.classList.remove("is-selected"); }
+    selected = row;
+    row.classList.add("is-selected");
+    if (label) { label.textContent = row.querySelector(".count-desc").textContent; }
+    if (focus) { inputOf(row).focus({ preventScroll: true }); }
+  }
+
+  function next(row) {
+    var i = rows.indexOf(row);
+    var target = rows[i + 1] || rows[i];
+    select(target, true);
+    target.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
+
+  function setValue(row, value) {
+    var input = inputOf(row);
+    input.value = value;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  rows.forEach(function (row) {
+    row.addEventListener("pointerdown", function () { select(row, false); });
+    inputOf(row).addEventListener("focus", function () { select(row, false); });
+    row.querySelectorAll("[data-step]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var current = parseInt(inputOf(row).value, 10);
+        if (isNaN(current)) { current = 0; }
+        var value = Math.max(0, current + parseInt(button.getAttribute("data-step"), 10));
+        setValue(row, String(value));
+        select(row, false);
+      });
+    });
+  });
+  select(rows.filter(function (r) { return r.classList.contains("has-error"); })[0] || rows[0], false);
+
+  form.querySelectorAll(".numpad [data-key]").forEach(function (key) {
+    key.addEventListener("click", function () {
+      if (!selected) { return; }
+      var input = inputOf(selected);
+      var k = key.getAttribute("data-key");
+      if (k === "next") { next(selected); return; }
+      if (k === "clear") { setValue(selected, ""); return; }
+      if (k === "back") { setValue(selected, input.value.slice(0, -1)); return; }
+      var digits = /^\d*$/.test(input.value) ? input.value : "";
+      if (digits === "0") { digits = ""; }
+      if (digits.length < MAX_DIGITS) { setValue(selected, digits + k); }
+    });
+  });
+
+  /* Where a burst of keys began, so a scan's characters can be taken back out of a count field. */
+  var lastKey = 0;
+  var burst = null;
+  var scanned = false;  /* set by the scan handler, which kiosk.js calls during the scan's Enter keydown */
+  function isCountInput(element) { return !!(element && element.classList && element.classList.contains("count-input")); }
+  document.addEventListener("keydown", function (event) {
+    var now = Date.now();
+    var active = document.activeElement;
+    if (now - lastKey > SCAN_GAP_MS) {
+      burst = { input: isCountInput(active) ? active : null, value: isCountInput(active) ? active.value : "" };
+    }
+    lastKey = now;
+    if (event.key !== "Enter") { return; }
+    if (scanned) {
+      scanned = false;
+      event.preventDefault();
+      return;
+    }
+    if (isCountInput(active)) {
+      /* Enter never sends the form from a count field: it moves to the next item. */
+      event.preventDefault();
+      next(active.closest(".count-row"));
+    }
+  }, true);
+
+  function say(text, html) {
+    message.hidden = false;
+    if (html) { message.innerHTML = ""; message.appendChild(html); } else { message.textContent = text; }
+  }
+
+  document.addEventListener("kiosk:scan", function (event) {
+    var code = String(event.detail.code || "").trim();
+    if (burst && burst.input) { burst.input.value = burst.value; }
+    var row = rows.filter(function (r) {
+      return (r.getAttribute("data-bin") || "").toUpperCase() === code.toUpperCase();
+    })[0];
+    scanned = true;
+    if (row) {
+      select(row, true);
+      row.scrollIntoView({ block: "center", behavior: "smooth" });
+      row.classList.remove("is-scanned");
+      void row.offsetWidth;
+      row.classList.add("is-scanned");
+      say("Bin " + code + ": " + row.querySelector(".count-desc").textContent);
+      return;
+    }
+    var other = otherBins[code] || otherBins[code.toUpperCase()];
+    if (other) {
+      var span = document.createElement("span");
+      span.appendChild(document.createTextNode("Bin " + code + " belongs to " + other[1] + ". "));
+      var link = document.createElement("a");
+      link.href = list.getAttribute("data-count-url").replace("CODE", encodeURIComponent(other[0]));
+      link.textContent = "Count " + other[1] + " instead";
+      span.appendChild(link);
+      say(null, span);
+      return;
+    }
+    say("Bin " + code + " is not on this location's list.");
+  });
+}());

@@ -1,0 +1,229 @@
+"""The supply check against a real sekmet-fhir server: the right SupplyRequests with the right
+quantities, nothing more on a rerun, nothing for an item back at par, stale counts reported, and a
+server that does not take SupplyRequests (Epic, Oracle Health) or is down."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kiosk.audit.models import AuditRecord
+from kiosk.fhir.client import FhirClient, count_requests
+from kiosk.fhir.errors import FhirError
+from kiosk.supplies.models import CheckOutcome, SupplyCheck, SupplyReorder
+from kiosk.supplies.reorders import reorder_id, reorder_identifier
+from tests.support.sekmet import free_port
+from tests.support.supplies import EPIC, ORACLE, SupplyUnit, inject_capabilities
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def count_the_unit(s: SupplyUnit, at: datetime = NOW) -> None:
+    """IV kits below reorder point, defib pads at zero, gloves just above the point, gowns at par,
+    flushes counted two days ago at zero (stale), the bag-valve-mask never counted."""
+    s.count("SUPPLY", {"100112": 5, "100802": 9, "100910": 150}, at=at)
+    s.count("SUPPLY", {"100410": 0}, at=at - timedelta(days=2))
+    s.count("CRASH", {"300110": 0}, at=at)
+
+
+def unit_requests(s: SupplyUnit, since: datetime) -> list[dict]:
+    """Every SupplyRequest this unit has on the server (checked by its identifiers, whatever the ids)."""
+    found = s.gateway.client.search("SupplyRequest", [("_lastUpdated", f"ge{since.isoformat()}")])
+    prefix = f"{s.config.unit_code}/"
+    return [r for r in found.matches
+            if any(i.get("value", "").startswith(prefix) for i in r.get("identifier", []))]
+
+
+def test_a_check_reorders_what_is_at_or_below_its_reorder_point_back_to_par(supply_unit: SupplyUnit) -> None:
+    s = supply_unit
+    count_the_unit(s)
+    report = s.check(NOW)
+
+    assert report.outcome == CheckOutcome.SENT
+    assert [(p.stock.item.code, p.quantity, p.priority) for p in report.plans] == [
+        ("100112", 25, "routine"), ("300110", 2, "stat")]
+    assert [x.result for x in report.sent] == ["created", "created"]
+    on_server = s.supply_requests(report)
+    kit = on_server[reorder_id(s.config.settings.reorder_system,
+                               reorder_identifier(s.unit.value, "SUPPLY", "100112", NOW.astimezone().date()))]
+    day = NOW.astimezone().date().isoformat()
+    assert kit["identifier"] == [{"system": "urn:oid:2.16.840.1.113883.3.9999.9",
+                                  "value": f"{s.unit.value}/SUPPLY/100112/{day}"}]
+    assert kit["status"] == "active" and kit["priority"] == "routine"
+    assert kit["quantity"] == {"value": 25, "unit": "each"}
+    assert kit["itemCodeableConcept"]["coding"] == [
+        {"system": "urn:oid:2.16.840.1.113883.3.9999.8", "code": "100112", "display": "IV start kit"}]
+    assert kit["category"]["coding"][0] == {"system": "http://terminology.hl7.org/CodeSystem/supply-kind",
+                                            "code": "central", "display": "Central Supply"}
+    # Supply locations are not registered on the server: a logical reference by identifier.
+    assert kit["deliverTo"]["identifier"] == {"system": s.settings.identifiers.location,
+                                              "value": f"{s.unit.value}-SUPPLY"}
+    assert kit["deliverTo"]["display"].startswith("Supply room, Test Unit")
+    # Requested on the unit's behalf by the Organization managing its hospital site.
+    assert kit["requester"]["reference"].startswith("Organization/")
+    assert kit["requester"]["display"] == "Riverside General Hospital"
+    assert kit["authoredOn"] == NOW.isoformat().replace("+00:00", "Z")
+    assert kit["occurrenceDateTime"] == (NOW + timedelta(hours=8)).isoformat().replace("+00:00", "Z")
+    pads = next(r for r in on_server.values() if r["itemCodeableConcept"]["coding"][0]["code"] == "300110")
+    assert pads["priority"] == "stat" and pads["quantity"] == {"value": 2, "unit": "pair"}
+    assert pads["occurrenceDateTime"] == pads["authoredOn"]
+    assert pads["deliverTo"]["identifier"]["value"] == f"{s.unit.value}-CRASH"
+
+    assert report.summary == ("Checked 6 items: 2 at or below reorder point; 2 reorders sent; "
+                              "not reordered: 1 with a stale count, 1 never counted.")
+
+
+def test_a_stale_count_is_reported_not_guessed(supply_unit: SupplyUnit) -> None:
+    s = supply_unit
+    count_the_unit(s)
+    report = s.check(NOW)
+    assert "100410" not in [p.stock.item.code for p in report.plans]
+    with s.database.session() as session:
+        detail = json.loads(session.get(SupplyCheck, report.check_id).detail)
+    flushes = next(d for d in detail if d["item"] == "100410")
+    assert flushes == {"location": "SUPPLY", "item": "100410", "count": 0, "state": "stale", "action": "reported"}
+    never = next(d for d in detail if d["item"] == "300120")
+    assert never["state"] == "never-counted" and never["action"] == "reported"
+
+
+def test_running_the_check_again_the_same_day_creates_nothing_more(supply_unit: SupplyUnit) -> None:
+    s = supply_unit
+    count_the_unit(s)
+    first = s.check(NOW)
+    versions = {i: r["meta"]["versionId"] for i, r in s.supply_requests(first).items()}
+    # A count later in the day: the kits are lower still; the check is run again (a retry, a second shift).
+    s.count("SUPPLY", {"100112": 2}, at=NOW + timedelta(hours=1))
+    with count_requests() as counter:
+        second = s.check(NOW + timedelta(hours=1))
+    assert counter.by_kind == {"search SupplyRequest": 1}  # one _id read finds both; nothing is written
+    assert [x.result for x in second.sent] == ["existing", "existing"]
+    assert second.summary.startswith("Checked 6 items: 2 at or below reorder point; 0 reorders sent, 2 already")
+    # Nothing was overwritten and nothing new was made.
+    assert {i: r["meta"]["versionId"] for i, r in s.supply_requests(second).items()} == versions
+    assert len(unit_requests(s, NOW - timedelta(minutes=5))) == 2
+
+
+def test_an_item_back_at_par_is_not_reordered(supply_unit: SupplyUnit) -> None:
+    s = supply_unit
+    count_the_unit(s)
+    s.check(NOW)
+    tomorrow = NOW + timedelta(days=1)
+    # Restocked: the kits are back at par; the pads are still out.
+    s.count("SUPPLY", {"100112": 30, "100802": 20, "100910": 140, "100410": 190}, at=tomorrow)
+    s.count("CRASH", {"300110": 0, "300120": 2}, at=tomorrow)
+    report = s.check(tomorrow)
+    assert [(p.stock.item.code, p.quantity) for p in report.plans] == [("300110", 2)]
+    assert [x.result for x in report.sent] == ["created"]
+    assert report.summary == "Checked 6 items: 1 at or below reorder point; 1 reorder sent."
+    requests = unit_requests(s, NOW - timedelta(minutes=5))
+    assert sorted(r["identifier"][0]["value"].split("/", 1)[1] for r in requests) == sorted([
+        f"SUPPLY/100112/{NOW.astimezone().date()}", f"CRASH/300110/{NOW.astimezone().date()}",
+        f"CRASH/300110/{tomorrow.astimezone().date()}"])
+
+
+def test_nothing_due_sends_nothing_and_asks_the_server_nothing(supply_unit: SupplyUnit) -> None:
+    s = supply_unit
+    s.count("CRASH", {"300110": 2, "300120": 2})
+    with count_requests() as counter:
+        report = s.check()
+    assert report.outcome == CheckOutcome.NOTHING_DUE and counter.total == 0
+    assert report.summary == "Checked 6 items: none at or below reorder point; not reordered: 4 never counted."
+
+
+def test_a_check_costs_the_same_requests_for_one_item_or_all(supply_unit: SupplyUnit) -> None:
+    s = supply_unit
+    s.gateway.capabilities  # noqa: B018  (read once, as a running scheduler has)
+    s.gateway.unit_location_id()
+    s.count("CRASH", {"300110": 0})
+    with count_requests() as one:
+        s.check()
+    s.count("SUPPLY", {"100112": 0, "100410": 0, "100802": 0, "100910": 0})
+    s.count("CRASH", {"300120": 0})
+    with count_requests() as six:
+        report = s.check()
+    assert len(report.plans) == 6
+    assert one.total == six.total == 4
+    assert six.by_kind == {"search Location": 2, "search SupplyRequest": 1, "transaction": 1}
+
+
+def test_a_supply_location_the_hospital_registered_is_referenced_literally(supply_unit: SupplyUnit) -> None:
+    s = supply_unit
+    unit_id = s.gateway.unit_location_id()
+    cart = s.gateway.client.create({
+        "resourceType": "Location", "status": "active", "mode": "instance", "name": "Crash cart",
+        "identifier": [{"system": s.settings.identifiers.location, "value": f"{s.unit.value}-CRASH"}],
+        "physicalType": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type",
+                                     "code": "ca"}]},
+        "partOf": {"reference": f"Location/{unit_id}"},
+    })
+    s.count("CRASH", {"300110": 0})
+    report = s.check()
+    pads = next(iter(s.supply_requests(report).values()))
+    assert pads["deliverTo"]["reference"] == f"Location/{cart.id}"
+
+
+@pytest.mark.parametrize(("statement", "reason"), [
+    (EPIC, "Epic May 2026 does not offer SupplyRequest resources."),
+    (ORACLE, "Oracle Health does not offer SupplyRequest resources."),
+])
+def test_a_server_that_does_not_take_supply_requests_gets_a_report_instead(supply_unit: SupplyUnit, statement,
+                                                                          reason: str) -> None:
+    s = supply_unit
+    inject_capabilities(s.gateway, statement)
+    count_the_unit(s)
+    with count_requests() as counter:
+        report = s.check(NOW)
+    assert counter.total == 0  # the kiosk did not try
+    assert report.outcome == CheckOutcome.NOT_SENT and report.problem == reason
+    assert report.summary == (f"Checked 6 items: 2 at or below reorder point; reorders not sent: {reason[:-1]}; "
+                              "not reordered: 1 with a stale count, 1 never counted.")
+    with s.database.session() as session:
+        rows = session.query(SupplyReorder).filter_by(check_id=report.check_id).all()
+        assert sorted((r.item_code, r.quantity, r.result, r.fhir_id) for r in rows) == [
+            ("100112", 25, "not-sent", None), ("300110", 2, "not-sent", None)]
+
+
+def test_a_server_that_is_down_fails_the_check_and_the_next_one_sends(supply_unit: SupplyUnit) -> None:
+    s = supply_unit
+    s.gateway.capabilities  # noqa: B018
+    s.gateway.unit_location_id()
+    live = s.gateway.client
+    s.gateway.client = FhirClient(f"http://127.0.0.1:{free_port()}/fhir", read_retries=0)
+    count_the_unit(s)
+    down = s.check(NOW)
+    assert down.outcome == CheckOutcome.FAILED and "cannot be reached" in (down.problem or "")
+    assert "reorders not sent: The FHIR server at 127.0.0.1" in down.summary
+    s.gateway.client.close()
+    s.gateway.client = live
+    again = s.check(NOW)
+    assert again.outcome == CheckOutcome.SENT and [x.result for x in again.sent] == ["created", "created"]
+
+
+def test_if_none_exist_on_supply_request_identifier_is_refused_by_sekmet(supply_unit: SupplyUnit) -> None:
+    """The evidence for docs/decisions.md: DESIGN.md's conditional create does not work on this server."""
+    s = supply_unit
+    resource = {"resourceType": "SupplyRequest", "status": "active", "quantity": {"value": 1},
+                "itemCodeableConcept": {"text": "probe"},
+                "identifier": [{"system": s.config.settings.reorder_system, "value": "probe"}]}
+    with pytest.raises(FhirError) as refused:
+        s.gateway.client.create(resource, if_none_exist=f"identifier={s.config.settings.reorder_system}|probe")
+    assert refused.value.status == 400
+    assert "Unknown search parameter 'identifier' for SupplyRequest" in refused.value.message
+    assert "SupplyRequest" not in s.gateway.capabilities.resources
+
+
+def test_a_check_and_each_reorder_it_writes_leave_audit_rows(supply_unit: SupplyUnit) -> None:
+    s = supply_unit
+    count_the_unit(s)
+    report = s.check(NOW)
+    s.check(NOW)  # the rerun writes nothing, so it audits only the check
+    with s.database.session() as session:
+        rows = [(r.action, r.actor_name, r.entity, r.detail)
+                for r in session.query(AuditRecord).order_by(AuditRecord.id)]
+    writes = [r for r in rows if r[0] == "fhir-write"]
+    assert sorted(w[2] for w in writes) == sorted(f"SupplyRequest/{x.fhir_id}" for x in report.sent)
+    assert all(w[1] == "kiosk system" and w[3].startswith(f"reorder {s.unit.value}/") for w in writes)
+    checks = [r for r in rows if r[0] == "supply-check"]
+    assert len(checks) == 2 and checks[0][3] == f"check #{report.check_id} (schedule): {report.summary}"
