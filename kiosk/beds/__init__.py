@@ -10,5 +10,5 @@ from .views import bp
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    add_nav(app, NavItem(endpoint="beds.board", label="Bed board", icon="▦", order=10,
+    add_nav(app, NavItem(endpoint="beds.board", label="Bed board", icon="bed", order=10,
                          description="Beds, admissions, transfers, discharges and housekeeping"))

@@ -20,7 +20,7 @@ def register(app: Flask) -> None:
     with app.app_context():
         app.extensions[EXTENSION_KEY] = load_supplies(services().settings)
     app.register_blueprint(bp)
-    add_nav(app, NavItem("supplies.index", "Supplies", "Count the supply room, see reorders", "box", order=60))
+    add_nav(app, NavItem("supplies.index", "Supplies", "Count the supply room, see reorders", "box", order=70))
 
     def supply_zero_alert():  # type: ignore[no-untyped-def]
         """For templates (the home screen): evaluated only where the alert partial is included."""

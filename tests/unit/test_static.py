@@ -28,3 +28,14 @@ def test_no_template_loads_scripts_from_elsewhere_or_inline() -> None:
         for chunk in text.split("<script")[1:]:
             assert "src=" in chunk.split(">", 1)[0], template
         assert " on" + "click=" not in text, template
+
+
+def test_every_workflow_has_a_drawn_icon() -> None:
+    from kiosk import create_app
+    from kiosk.config import load_settings
+    from kiosk.nav import nav_items
+
+    icons = (TEMPLATES / "_icons.html").read_text()
+    app = create_app(load_settings(env={"KIOSK_WEB_SECRET_KEY": "x" * 32}))
+    for item in nav_items(app):
+        assert f'name == "{item.icon}"' in icons, item
