@@ -14,6 +14,7 @@ from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from kiosk import timeutil
 from kiosk.config import Settings, load_settings
 from kiosk.extensions import init_services
 from kiosk.fhir.client import RequestCounter, _counter
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def register_config(app: Flask, settings: Settings) -> None:
+    timeutil.configure(settings.station.timezone)
     app.config.update(
         SECRET_KEY=settings.web.secret_key or _local_secret_key(settings.var_dir),
         SESSION_COOKIE_HTTPONLY=True,
@@ -194,4 +196,4 @@ HTMX_ASSET = "vendor/htmx-2.0.11.min.js"
 def _localtime(value: datetime | None, fmt: str = "%H:%M") -> str:
     if value is None:
         return ""
-    return value.astimezone().strftime(fmt)
+    return timeutil.local(value).strftime(fmt)

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
+from kiosk.timeutil import zone_named
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "kiosk.toml"
 
@@ -26,6 +28,8 @@ class ConfigError(Exception):
 class StationSettings:
     name: str = "Nurses' station"
     id: str = "STATION-1"
+    #: IANA time zone of the unit (e.g. America/New_York); empty means this machine's.
+    timezone: str = ""
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,11 @@ def validate(s: Settings) -> None:
     """Check every setting; raise ConfigError naming the first wrong one."""
     _require(bool(s.station.name.strip()), "Setting station.name must not be empty (KIOSK_STATION_NAME).")
     _require(bool(s.station.id.strip()), "Setting station.id must not be empty (KIOSK_STATION_ID).")
+    try:
+        zone_named(s.station.timezone)
+    except ValueError:
+        raise ConfigError(f"Setting station.timezone must be an IANA time zone name such as America/New_York "
+                          f"(KIOSK_STATION_TIMEZONE), not {s.station.timezone!r}.") from None
     _require(
         s.unit.location.startswith("Location/") or "|" in s.unit.location,
         "Setting unit.location must be 'Location/<id>' or '<identifier system>|<value>' "

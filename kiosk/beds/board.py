@@ -70,6 +70,7 @@ class PatientSummary:
     age: str
     sex: str
     birth_date: date | None
+    birth_date_text: str | None
     mrn: str | None
     attending: str | None
     length_of_stay: str | None
@@ -265,6 +266,7 @@ class BoardBuilder:
             age=age_text(patient.birth_date if patient else None, self.today),
             sex=SEX_LETTER.get(patient.gender or "unknown", "U") if patient else "U",
             birth_date=patient.birth_date if patient else None,
+            birth_date_text=patient.birth_date_text if patient else None,
             mrn=patient.mrn if patient else None,
             attending=_short_name(attending.name.family, attending.name.given) if attending else None,
             length_of_stay=stay_text(enc.start, self.now) if enc.status != "planned" else None,

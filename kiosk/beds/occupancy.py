@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 
+from kiosk import timeutil
 from kiosk.fhir import codes
 from kiosk.fhir.census import Census
 from kiosk.fhir.records import EncounterRecord, LocationRecord, TaskRecord
@@ -222,7 +223,7 @@ def expected_discharges(census: Census) -> list[tuple[EncounterRecord, str]]:
 
 
 def local_today(now: datetime | None = None) -> date:
-    return (now or datetime.now().astimezone()).astimezone().date()
+    return timeutil.today(now)
 
 
 def unit_counts(census: Census, beds: list[BedOccupancy] | None = None, today: date | None = None) -> UnitCounts:

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
 
-from kiosk import audit
+from kiosk import audit, timeutil
 from kiosk.auth import Role, current_staff, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
 from kiosk.config import BedSettings
@@ -49,7 +49,7 @@ def _not_allowed() -> str | None:
 
 
 def _stamp(moment: datetime) -> str:
-    return moment.astimezone().strftime("%H:%M:%S")
+    return timeutil.local(moment).strftime("%H:%M:%S")
 
 
 # ---------------------------------------------------------------- the board

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from kiosk import timeutil
 from kiosk.config import IdentifierSettings
 from kiosk.fhir import builders as b
 from kiosk.fhir import codes
@@ -113,7 +114,7 @@ class DemoBuilder:
         units of their own) never share a patient."""
         self.ids = identifiers
         self.now = (now or datetime.now(UTC)).replace(microsecond=0)
-        self.today = self.now.date()
+        self.today = timeutil.today(self.now)
         self.patient_index = first_number
         self.encounter_index = first_number
         self.alert_system = codes.local_system(identifiers.code_systems, codes.ALERT_CONCEPT)

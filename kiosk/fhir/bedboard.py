@@ -121,8 +121,8 @@ def find_open_encounters(gw: FhirGateway, scanned: str) -> list[ScanMatch]:
         ("_include", "Encounter:subject"),
         ("_include", "Encounter:location"),
     ]
-    by_number = gw.client.search("Encounter", [("identifier", f"{ids.encounter}|{scanned}"), *common])
-    by_mrn = gw.client.search("Encounter", [("patient.identifier", f"{ids.mrn}|{scanned}"), *common])
+    by_number = gw.client.search("Encounter", [("identifier", f"{ids.encounter}|{scanned}"), *common], post=True)
+    by_mrn = gw.client.search("Encounter", [("patient.identifier", f"{ids.mrn}|{scanned}"), *common], post=True)
     matches: list[ScanMatch] = []
     seen: set[str] = set()
     for result in (by_number, by_mrn):

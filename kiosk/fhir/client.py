@@ -30,6 +30,7 @@ from .errors import (
     FhirConflict,
     FhirError,
     FhirNotFound,
+    FhirOutcomeUnknown,
     FhirUnavailable,
     outcome_text,
 )
@@ -289,21 +290,31 @@ class FhirClient:
             started = time.perf_counter()
             try:
                 response = self.http.request(method, url, headers=req_headers, content=content)
-            except httpx.TimeoutException as e:
-                if isinstance(e, httpx.ConnectTimeout) and attempt < attempts:
-                    self._pause(attempt)
-                    continue
-                raise FhirUnavailable(
-                    f"The FHIR server did not answer in time ({self._timeout_text(e)}); nothing was changed "
-                    "by this request if it was a read. Try again in a moment."
-                ) from None
-            except httpx.TransportError as e:
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
+                # Never sent: safe to retry a read, and a write changed nothing.
                 if attempt < attempts:
                     self._pause(attempt)
                     continue
+                if isinstance(e, httpx.ConnectError):
+                    reason = f"cannot be reached ({type(e).__name__})"
+                else:
+                    reason = f"did not accept a connection within {self.timeout.connect:g} s"
                 raise FhirUnavailable(
-                    f"The FHIR server at {self._host} cannot be reached ({type(e).__name__}). "
+                    f"The FHIR server at {self._host} {reason}; nothing was changed. "
                     "Check that it is running and the network is up."
+                ) from None
+            except httpx.TransportError as e:
+                # Sent, but no (complete) answer: a read is simply not known; a write may have been saved.
+                if not idempotent:
+                    raise FhirOutcomeUnknown(
+                        f"The FHIR server did not confirm this change ({self._lost_text(e)}); it may or may not "
+                        "have been saved. Look at the current state before trying again."
+                    ) from None
+                if attempt < attempts and not isinstance(e, httpx.ReadTimeout):
+                    self._pause(attempt)
+                    continue
+                raise FhirUnavailable(
+                    f"The FHIR server did not answer ({self._lost_text(e)}). Try again in a moment."
                 ) from None
             log.debug("FHIR %s %s -> %s in %.1f ms", method, kind, response.status_code,
                       (time.perf_counter() - started) * 1000)
@@ -316,10 +327,10 @@ class FhirClient:
                 continue
             return response
 
-    def _timeout_text(self, e: httpx.TimeoutException) -> str:
-        if isinstance(e, httpx.ConnectTimeout):
-            return f"no connection within {self.timeout.connect:g} s"
-        return f"no answer within {self.timeout.read:g} s"
+    def _lost_text(self, e: httpx.TransportError) -> str:
+        if isinstance(e, httpx.TimeoutException):
+            return f"no answer within {self.timeout.read:g} s"
+        return f"the connection was lost: {type(e).__name__}"
 
     def _pause(self, attempt: int) -> None:
         time.sleep(self.backoff * (2 ** (attempt - 1)))
@@ -397,15 +408,20 @@ class FhirClient:
         if etag and not version_of(body):
             body.setdefault("meta", {})["versionId"] = etag.removeprefix("W/").strip('"')
 
-    def search(self, resource_type: str, params: SearchParams, *, max_pages: int = 100) -> SearchResult:
-        """All matches of a search (following `next` links) plus the resources it _included."""
+    def search(self, resource_type: str, params: SearchParams, *, max_pages: int = 100,
+               post: bool = False) -> SearchResult:
+        """All matches of a search (following `next` links) plus the resources it _included.
+
+        `post=True` sends the parameters in the body of POST [type]/_search, never in a URL: for
+        searches by MRN or other identifiers, which would otherwise reach the server's access logs.
+        """
         items = list(params.items()) if isinstance(params, Mapping) else list(params)
         if not any(k == "_count" for k, _ in items):
             items.append(("_count", str(self.page_size)))
         query = urlencode(items)
         headers = {"Prefer": "handling=strict"}
         kind = f"search {resource_type}"
-        if len(query) > MAX_GET_QUERY:
+        if post or len(query) > MAX_GET_QUERY:
             response = self._send("POST", self._url(f"{resource_type}/_search"), kind=kind, idempotent=True,
                                   headers=headers, form=query)
         else:
@@ -440,8 +456,11 @@ class FhirClient:
                     matches.append(resource)
             next_url = next((link.get("url") for link in bundle.get("link") or []
                              if link.get("relation") == "next"), None)
-            if not next_url or pages >= max_pages:
+            if not next_url:
                 break
+            if pages >= max_pages:
+                raise FhirError(f"The {resource_type} search has more than {max_pages} pages; the kiosk stopped "
+                                "rather than show part of it.")
             if urlsplit(next_url).netloc not in ("", self._host):
                 raise FhirError("The FHIR server's next page link points to another server; the kiosk "
                                 "did not follow it.")

@@ -1,11 +1,33 @@
 """Errors raised by the FHIR gateway. Every message is a sentence a unit secretary can read.
 
-Messages never carry patient data: they name resource types, ids and HTTP statuses only.
+Messages name resource types, ids and HTTP statuses. Text from a server's OperationOutcome is added
+only after `scrub()` (servers echo what they were sent: identifiers, names, dates), and the raw
+outcome stays in `.issues`, which is never shown or logged.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_QUOTED = re.compile(r"(['\"])(.*?)\1")
+_SAFE_QUOTED = re.compile(r"^[a-z_][a-z0-9_:.\-]*$")
+_SYSTEM_VALUE = re.compile(r"\S*\|\S*")
+_DIGITS = re.compile(r"\d{4,}")
+_EMAIL = re.compile(r"\S+@\S+")
+MAX_OUTCOME_TEXT = 240
+
+
+def scrub(text: str) -> str:
+    """Server text made safe to show and log: quoted values that are not plain parameter or element
+    names, system|value pairs, runs of four or more digits (MRNs, dates, phone numbers) and e-mail
+    addresses are replaced by an ellipsis; the length is capped."""
+    text = _QUOTED.sub(lambda m: m.group(0) if _SAFE_QUOTED.match(m.group(2)) else f"{m.group(1)}…{m.group(1)}", text)
+    text = _SYSTEM_VALUE.sub("…", text)
+    text = _EMAIL.sub("…", text)
+    text = _DIGITS.sub("…", text)
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_OUTCOME_TEXT else text[: MAX_OUTCOME_TEXT - 1] + "…"
 
 
 class FhirError(Exception):
@@ -23,6 +45,11 @@ class FhirError(Exception):
 
 class FhirUnavailable(FhirError):
     """The server could not be reached, did not answer in time, or is temporarily unavailable."""
+
+
+class FhirOutcomeUnknown(FhirUnavailable):
+    """A write was sent but its answer was lost (timeout, dropped connection): it may have been saved.
+    Show the current state; never repeat the write blindly."""
 
 
 class FhirAuthError(FhirError):
@@ -74,7 +101,8 @@ class UnreadableResource(FhirError):
 
 
 def outcome_text(outcome: dict[str, Any] | None) -> str:
-    """Human-readable text of an OperationOutcome: its issues' details.text or diagnostics, joined."""
+    """Human-readable text of an OperationOutcome: its issues' details.text or diagnostics, scrubbed
+    of anything that may be patient data, joined."""
     if not isinstance(outcome, dict) or outcome.get("resourceType") != "OperationOutcome":
         return ""
     parts: list[str] = []
@@ -82,7 +110,7 @@ def outcome_text(outcome: dict[str, Any] | None) -> str:
         text = (issue.get("details") or {}).get("text") or issue.get("diagnostics") or ""
         if not text:
             text = issue.get("code", "")
-        text = str(text).strip()
+        text = scrub(str(text))
         if text and text not in parts:
             parts.append(text)
     return "; ".join(parts)

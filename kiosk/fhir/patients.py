@@ -11,5 +11,5 @@ def patients_by_mrn(gw: FhirGateway, mrn: str) -> list[PatientRecord]:
     value = mrn.strip()
     if not value:
         return []
-    result = gw.client.search("Patient", [("identifier", f"{gw.identifiers.mrn}|{value}")])
+    result = gw.client.search("Patient", [("identifier", f"{gw.identifiers.mrn}|{value}")], post=True)
     return read_all(result.matches, lambda r: read_patient(r, gw.identifiers.mrn)).records

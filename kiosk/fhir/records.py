@@ -88,6 +88,12 @@ def parse_date(value: Any) -> date | None:
     return date.fromisoformat(value[:10])
 
 
+def _full_date(value: Any) -> date | None:
+    """A complete FHIR date, or None for a missing or partial one ("1985", "1985-07")."""
+    parsed = parse_date(value)
+    return parsed if parsed is not None and len(str(value)) >= 10 else None
+
+
 def version(resource: dict[str, Any]) -> str | None:
     return (resource.get("meta") or {}).get("versionId")
 
@@ -212,9 +218,16 @@ def read_name(names: Any) -> PersonName:
 class PatientRecord:
     id: str
     name: PersonName
+    #: Only a complete date (YYYY-MM-DD): a partial birth date ("1985") is never turned into a day.
     birth_date: date | None
     gender: str | None
     mrn: str | None
+    #: The birth date as the server sent it (also when partial), for showing it as it is.
+    birth_date_text: str | None = None
+
+    @property
+    def birth_date_partial(self) -> bool:
+        return self.birth_date is None and bool(self.birth_date_text)
 
     @property
     def reference(self) -> str:
@@ -235,9 +248,10 @@ def read_patient(resource: dict[str, Any], mrn_system: str) -> PatientRecord:
         return PatientRecord(
             id=str(resource["id"]),
             name=read_name(resource.get("name")),
-            birth_date=parse_date(resource.get("birthDate")),
+            birth_date=_full_date(resource.get("birthDate")),
             gender=gender,
             mrn=identifier_value(resource, mrn_system),
+            birth_date_text=str(resource["birthDate"]) if resource.get("birthDate") else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise _fail(resource, type(e).__name__) from None

@@ -99,6 +99,10 @@ def last_first(name: PersonName | None) -> str:
 
 def identity(ctx: EncounterContext) -> PatientIdentity:
     p = ctx.patient
+    if p.birth_date_partial:
+        raise LabelRefused("This patient's date of birth on record is incomplete (no day), and every label needs "
+                           "the full date as the second identifier. Nothing was printed; ask registration to "
+                           "complete the record.")
     if p.birth_date is None:
         raise LabelRefused("This patient has no date of birth on record, and every label needs it as the second "
                            "identifier. Nothing was printed; ask registration to complete the record.")

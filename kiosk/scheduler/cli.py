@@ -26,7 +26,7 @@ def scheduler(click_ctx: click.Context, config_file: Path | None) -> None:
     click_ctx.meta["scheduler_config"] = config_file
     if click_ctx.invoked_subcommand is not None:
         return
-    from kiosk import configure_logging
+    from kiosk import configure_logging, timeutil
 
     from .config import load_scheduler_config
     from .lease import LeaseHeld
@@ -35,6 +35,7 @@ def scheduler(click_ctx: click.Context, config_file: Path | None) -> None:
     kiosk = click_ctx.find_object(KioskContext)
     configure_logging()
     _quiet_apscheduler()
+    timeutil.configure(kiosk.settings.station.timezone)
     config = load_scheduler_config(_config_path(click_ctx, kiosk))
     try:
         code = run_scheduler(kiosk.settings, config)

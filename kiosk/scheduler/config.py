@@ -30,6 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from tzlocal import get_localzone
 
 from kiosk.config import Settings
+from kiosk.timeutil import station_zone
 from kiosk.tomlfile import TomlFile, read_toml
 
 from .registry import job_names
@@ -128,10 +129,11 @@ def _number(file: TomlFile, path: tuple[str, ...], value: Any, low: float, high:
 
 
 def _zone(file: TomlFile, name: Any) -> tzinfo:
+    """The cron lines' zone; empty means the station's (station.timezone), else this machine's."""
     if not isinstance(name, str):
         raise file.error(("scheduler", "timezone"), f"scheduler.timezone must be a time zone name, not {name!r}.")
     if not name:
-        return get_localzone()
+        return station_zone() or get_localzone()
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

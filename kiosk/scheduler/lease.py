@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
+from kiosk import timeutil
 from kiosk.db import Database
 
 from .models import LEASE_NAME, SchedulerLease
@@ -46,7 +47,7 @@ class LeaseHolder:
     def describe(self, now: datetime) -> str:
         ago = max(0, int((now - self.heartbeat_at).total_seconds()))
         return (f"pid {self.pid} on {self.host}, running since "
-                f"{self.started_at.astimezone().strftime('%Y-%m-%d %H:%M:%S')}, last heartbeat {ago} s ago")
+                f"{timeutil.local(self.started_at).strftime('%Y-%m-%d %H:%M:%S')}, last heartbeat {ago} s ago")
 
 
 def _now() -> datetime:

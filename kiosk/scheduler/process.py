@@ -24,6 +24,7 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from kiosk import timeutil
 from kiosk.config import ConfigError, Settings
 from kiosk.db import Database
 from kiosk.fhir.errors import FhirError
@@ -64,6 +65,7 @@ class SchedulerProcess:
     def __init__(self, settings: Settings, config: SchedulerConfig):
         self.settings = settings
         self.config = config
+        timeutil.configure(settings.station.timezone)
         self.database = Database(settings.database_url)
         self.lease = Lease(self.database, config.lease_seconds)
         self.gateway = FhirGateway.from_settings(settings)
@@ -111,7 +113,7 @@ class SchedulerProcess:
         self.scheduler = scheduler
         for job in JOBS:
             entry = scheduler.get_job(job.name)
-            when = entry.next_run_time.astimezone().strftime("%Y-%m-%d %H:%M:%S") if entry else "when asked"
+            when = timeutil.local(entry.next_run_time).strftime("%Y-%m-%d %H:%M:%S") if entry else "when asked"
             log.info("job %s: %s; next run %s", job.name, self.config.schedule_of(job.name).describe(), when)
 
     def stop(self, reason: str, exit_code: int = EXIT_OK) -> None:

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from kiosk import timeutil
 from kiosk.audit.services import SYSTEM_ACTOR, append
 from kiosk.db import Database
 from kiosk.fhir.errors import FhirError
@@ -73,7 +74,7 @@ def run_check(config: SuppliesConfig, *, database: Database, gateway: FhirGatewa
     started = now or datetime.now(UTC)
     stock = current_stock(database, config, started)
     due = [s for s in stock if s.reorder_due]
-    day = started.astimezone().date()
+    day = timeutil.local_date(started)
     plans = plan_reorders(config, due, day)
     sent: list[SentReorder] = []
     problem: str | None = None

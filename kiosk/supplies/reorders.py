@@ -28,6 +28,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from kiosk import timeutil
 from kiosk.fhir import builders as b
 from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.client import Transaction, identifier_query
@@ -177,7 +178,7 @@ def supply_request(plan: ReorderPlan, config: SuppliesConfig, targets: Targets, 
     stock, item = plan.stock, plan.stock.item
     settings = config.settings
     occurrence = authored if plan.priority == "stat" else authored + settings.routine_within
-    counted = stock.last.counted_at.astimezone().strftime("%Y-%m-%d %H:%M") if stock.last else "?"
+    counted = timeutil.local(stock.last.counted_at).strftime("%Y-%m-%d %H:%M") if stock.last else "?"
     resource: dict[str, Any] = {
         "resourceType": "SupplyRequest",
         "identifier": [b.identifier(settings.reorder_system, plan.identifier)],

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from kiosk import timeutil
 from kiosk.db import Database
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
@@ -193,7 +194,7 @@ def open_reorders(config: SuppliesConfig, database: Database, gateway: FhirGatew
                   now: datetime | None = None) -> ReordersView:
     """The reorders of the last days with their status read from the server in one search."""
     now = now or _now()
-    since = now.astimezone().date() - timedelta(days=config.settings.open_reorder_days - 1)
+    since = timeutil.local_date(now) - timedelta(days=config.settings.open_reorder_days - 1)
     with database.session() as session:
         rows = session.scalars(
             select(SupplyReorder).where(SupplyReorder.day >= since, SupplyReorder.fhir_id.is_not(None),

@@ -87,3 +87,10 @@ def test_location_with_an_unknown_bed_status_is_still_read() -> None:
                                                        "location-physical-type", "code": "bd"}]},
                          "operationalStatus": {"code": "Z"}, "partOf": {"reference": "Location/r"}})
     assert loc.is_bed and loc.operational_status == "Z" and loc.part_of == "Location/r"
+
+
+@pytest.mark.parametrize("partial", ["1985", "1985-07"])
+def test_a_partial_birth_date_is_never_made_into_a_day(partial: str) -> None:
+    p = read_patient({"resourceType": "Patient", "id": "p", "birthDate": partial}, MRN)
+    assert p.birth_date is None and p.birth_date_partial and p.birth_date_text == partial
+    assert p.age_on(date(2026, 1, 1)) is None

@@ -40,3 +40,17 @@ def test_transactions_validate_each_entry_and_always_carry_if_match() -> None:
         tx.update({"resourceType": "Task", "id": "t", "status": "requested", "intent": "order"}, version=None)
     tx.update({"resourceType": "Task", "id": "t", "status": "requested", "intent": "order"}, version="3")
     assert tx.bundle()["entry"][0]["request"] == {"method": "PUT", "url": "Task/t", "ifMatch": 'W/"3"'}
+
+
+def test_server_text_is_scrubbed_of_what_may_be_patient_data() -> None:
+    from kiosk.fhir.errors import outcome_text
+
+    outcome = {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "processing",
+         "diagnostics": "Invalid identifier=urn:oid:1.2.3|20000074 for patient 'García-López' born 1971-07-30"},
+        {"severity": "error", "code": "not-supported",
+         "diagnostics": "Unknown search parameter 'shoe-size' for Patient"},
+    ]}
+    text = outcome_text(outcome)
+    assert "20000074" not in text and "García" not in text and "1971" not in text
+    assert "Unknown search parameter 'shoe-size' for Patient" in text
