@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from kiosk.config import BedSettings
 from kiosk.fhir import codes
-from kiosk.fhir.census import Census, _natural
+from kiosk.fhir.census import Census, natural_key
 from kiosk.fhir.movements import blocked_reason
 from kiosk.fhir.records import EncounterRecord, LocationRecord, PatientRecord, PersonName, TaskRecord
 
@@ -352,7 +352,7 @@ class BoardBuilder:
         outgoing = [SideItem(self.patient(m.encounter), f"{self.place(m.from_location)} to "
                              f"{self.place(m.to_location)}", bed_ids.get(m.from_location or "")) for m in outs]
         discharges = []
-        soonest = sorted(expected_discharges(c), key=lambda pair: (pair[0].planned_end, _natural(self.place(pair[1]))))
+        soonest = sorted(expected_discharges(c), key=lambda pair: (pair[0].planned_end, natural_key(self.place(pair[1]))))
         for enc, bed in soonest:
             summary = self.patient(enc)
             discharges.append(SideItem(summary, f"{self.place(bed)} · {summary.expected_label}", bed_ids.get(bed),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import codes
-from .census import OPEN_ENCOUNTER_STATUSES, _natural
+from .census import OPEN_ENCOUNTER_STATUSES, natural_key
 from .gateway import FhirGateway
 from .records import (
     EncounterRecord,
@@ -75,7 +75,7 @@ def available_beds_elsewhere(gw: FhirGateway, exclude_unit_id: str,
         return []
     taken = beds_taken(gw, [o.bed.id for o in options], for_encounter)
     options = [o for o in options if o.bed.reference not in taken]
-    options.sort(key=lambda o: (_natural(o.unit_name), _natural(o.bed.name)))
+    options.sort(key=lambda o: (natural_key(o.unit_name), natural_key(o.bed.name)))
     return options
 
 
