@@ -4,6 +4,7 @@ from a census (plain data in, plain data out, so every rule here is unit-tested 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from collections import Counter
@@ -358,6 +359,8 @@ class BoardBuilder:
     def __post_init__(self) -> None:
         self.today = local_today(self.now)
         self.same_names: set[tuple[str, str]] = set()
+        c = self.census
+        self.place_names = {loc.reference: loc.name for loc in (c.unit, *c.rooms, *c.beds)}
 
     # ------------------------------------------------------------ people
 
@@ -404,9 +407,9 @@ class BoardBuilder:
     def place(self, ref: str | None) -> str:
         if ref is None:
             return "no bed recorded"
-        for loc in (self.census.unit, *self.census.rooms, *self.census.beds):
-            if loc.reference == ref:
-                return loc.name
+        here = self.place_names.get(ref)
+        if here is not None:
+            return here
         elsewhere = self.places_elsewhere.get(ref)
         return elsewhere.name if elsewhere else "another unit"
 
@@ -511,6 +514,7 @@ def board_name(name: PersonName) -> str:
     return f"{family}, {given}" if family and given else family or given
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: PersonName) -> tuple[str, str]:
     """Family name and first given initial, without case, accents or punctuation: 'Nguyễn, Mai' and
     'NGUYEN, M.' are the same name to a person reading a board."""
