@@ -164,6 +164,13 @@ def lock() -> Response:
     return response
 
 
+@bp.get("/session/alive")
+def alive() -> Response:
+    """The page's heartbeat while someone is working on it without requests (typing a count, filling
+    a form): enforce_sign_in has already recorded the reported touch, or answered with the lock."""
+    return Response(status=204)
+
+
 @bp.post("/sign-out")
 def sign_out() -> Response:
     with database().session() as db:

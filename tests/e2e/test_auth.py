@@ -84,6 +84,18 @@ def test_idle_lock_hides_everything_in_every_tab_and_the_same_pin_resumes(browse
     context.close()
 
 
+def test_someone_working_without_requests_is_not_locked(browser: Browser, quick_lock_server: LiveServer) -> None:
+    context = new_touch_context(browser)
+    page = context.new_page()
+    sign_in(page, quick_lock_server.url)
+    for _ in range(16):  # 16 s of touches on a page that makes no request of its own; the limit is 10 s
+        page.locator(".unit-name").tap()
+        page.wait_for_timeout(1000)
+    page.goto(quick_lock_server.url + "/")
+    expect(page.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
+    context.close()
+
+
 def test_lock_now_and_another_badge_gets_a_fresh_session(page: Page, live_server: LiveServer) -> None:
     sign_in(page, live_server.url, Role.UNIT_SECRETARY)
     page.locator("[data-lock-now]").tap()

@@ -145,3 +145,20 @@ def test_secure_cookies_when_configured(make_app: Callable[..., Flask]) -> None:
     assert app.config["SESSION_COOKIE_SECURE"] is True
     with app.test_request_context():
         assert url_for("auth.sign_in") == "/sign-in"
+
+
+def test_the_heartbeat_keeps_a_busy_page_unlocked_and_a_save_lands(app: Flask, client: FlaskClient) -> None:
+    """Typing a count for minutes makes no requests; the page's heartbeat reports the touches."""
+    client.get("/")
+    for _ in range(3):
+        age_sessions(app, 100)  # 100 s since the last request, but the person kept touching the screen
+        beat = client.get("/session/alive", headers={"HX-Request": "true", "X-Kiosk-Idle": "2"})
+        assert beat.status_code == 204
+    assert client.get("/").status_code == 200  # still signed in and unlocked
+
+
+def test_a_heartbeat_from_an_idle_screen_locks(app: Flask, client: FlaskClient) -> None:
+    client.get("/")
+    age_sessions(app, 200)
+    beat = client.get("/session/alive", headers={"HX-Request": "true", "X-Kiosk-Idle": "200"})
+    assert beat.headers["HX-Redirect"] == "/locked"
