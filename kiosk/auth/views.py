@@ -99,8 +99,10 @@ def pin() -> str | Response:
 
 
 def _record_failure(just_locked: bool, who: StaffMember | None, badge: str) -> None:
+    """A badge that matches no account is not written down: it may be anything scanned, an armband too."""
+    entity = f"Badge/{badge}" if who else "Badge/unknown"
     detail = None if who else "badge matches no account"
-    audit.record("badge-locked" if just_locked else "pin-failed", entity=f"Badge/{badge}", detail=detail,
+    audit.record("badge-locked" if just_locked else "pin-failed", entity=entity, detail=detail,
                  outcome="failure", actor=who)
 
 
