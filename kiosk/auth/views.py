@@ -30,7 +30,7 @@ PENDING_BADGE = "pending_badge"
 
 def _safe_path(path: str | None) -> str:
     """Only same-site paths are followed after sign-in (never another host)."""
-    if path and path.startswith("/") and not path.startswith("//"):
+    if path and path.startswith("/") and not path.startswith(("//", "/\\")) and "\\" not in path:
         return path
     return url_for("home.index")
 
