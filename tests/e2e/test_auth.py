@@ -31,6 +31,11 @@ def test_badge_and_keypad_sign_in(page: Page, live_server: LiveServer) -> None:
     page.locator(".sign-in-button").tap()
     expect(page.locator(".who")).to_contain_text(name)
     expect(page.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
+    page.locator("[data-lock-now]").tap()
+    page.wait_for_url("**/locked")
+    save_screenshot(page, "auth-lock-screen-with-badge-keypad")
+    page.goto(page.url.replace("/locked", "/sign-in"))
+    save_screenshot(page, "auth-sign-in")
 
 
 def test_five_wrong_pins_lock_the_badge(page: Page, live_server: LiveServer) -> None:
@@ -78,7 +83,7 @@ def test_idle_lock_hides_everything_in_every_tab_and_the_same_pin_resumes(browse
     save_screenshot(first, "auth-lock-screen")
     _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
     for digit in pin:
-        first.locator(f".keypad [data-key='{digit}']").tap()
+        first.locator(f".lock-main .keypad [data-key='{digit}']").tap()
     first.locator(".sign-in-button").tap()
     expect(first.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
     context.close()
