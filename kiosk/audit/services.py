@@ -129,6 +129,21 @@ def export_csv(db: Session, query: AuditQuery) -> Iterator[str]:
     yield buffer.getvalue()
 
 
+#: What each action means, in the words of the people who read the trail.
+ACTION_WORDS = {
+    "sign-in": "Signed in", "sign-out": "Signed out", "lock": "Locked the screen", "unlock": "Unlocked",
+    "pin-failed": "Wrong PIN", "badge-locked": "Badge locked (too many wrong PINs)",
+    "refused": "Refused (not allowed)", "view-patient": "Opened patient", "print": "Printed",
+    "reprint": "Reprinted", "fhir-write": "Changed a record", "staff-add": "Added a staff account",
+    "staff-disable": "Disabled a staff account", "staff-reset-pin": "Set a new PIN",
+    "supply-count": "Counted supplies", "supply-check": "Supply check",
+}
+
+
+def action_words(action: str) -> str:
+    return ACTION_WORDS.get(action, action.replace("-", " ").capitalize())
+
+
 def action_names(db: Session) -> list[str]:
     return sorted(db.scalars(select(AuditRecord.action).distinct()))
 
