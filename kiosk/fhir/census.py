@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import codes
 from .gateway import FhirGateway, UnitRef
 from .records import (
     EncounterRecord,
@@ -58,9 +57,6 @@ class Census:
     unreadable: list[str] = field(default_factory=list)
     #: 'Location/<id>' -> the unreadable records that name that place (shown on its bed).
     unreadable_at: dict[str, list[str]] = field(default_factory=dict)
-
-    def location_ids(self) -> list[str]:
-        return [self.unit.id, *(r.id for r in self.rooms), *(b.id for b in self.beds)]
 
     def room_of(self, bed: LocationRecord) -> LocationRecord | None:
         return next((r for r in self.rooms if r.reference == bed.part_of), None)
@@ -172,7 +168,3 @@ def _natural(text: str) -> tuple:
     if number:
         parts.append((0, int(number)))
     return tuple(parts)
-
-
-def is_bed_status(code: str | None) -> bool:
-    return code in codes.BED_STATUS_DISPLAY
