@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,56 @@ class RawPrinter:
     def jobs(self) -> list[bytes]:
         with self._lock:
             return list(self.received)
+
+
+class StallingPrinter:
+    """A printer that takes the connection, reads the first few bytes, then stops reading (paused, out
+    of labels, buffer full) while keeping the connection open: the sender's send times out part-way."""
+
+    def __init__(self, port: int, read_first: int = 64):
+        self.port = port
+        self.read_first = read_first
+        self.connections = 0
+        self.received = b""
+        self._sock: socket.socket | None = None
+        self._open: list[socket.socket] = []
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def start(self) -> StallingPrinter:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # inherited by accepted connections
+        sock.bind(("127.0.0.1", self.port))
+        sock.listen(8)
+        sock.settimeout(0.2)
+        self._sock = sock
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        assert self._sock is not None
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            conn.settimeout(5)
+            self.received += conn.recv(self.read_first)
+            self._open.append(conn)  # never read again
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        for conn in self._open:
+            conn.close()
+        if self._sock:
+            self._sock.close()
 
 
 @dataclass
@@ -165,6 +216,26 @@ class DemoStay:
     encounter_id: str
     encounter_number: str
     mrn: str
+
+
+def new_inpatient(gw: FhirGateway, family: str, given: list[str], birth_date: str = "1977-12-05",
+                  start: str = "2026-11-20T09:00:00Z") -> DemoStay:
+    """A patient with an in-progress encounter (no bed), made for one test: any name, any birth date."""
+    suffix = uuid.uuid4().int % 10**7
+    mrn, number = f"3{suffix:07d}", f"07{suffix:07d}"
+    patient = gw.client.create({
+        "resourceType": "Patient", "birthDate": birth_date, "gender": "female",
+        "name": [{"use": "official", "family": family, "given": given}],
+        "identifier": [{"system": gw.identifiers.mrn, "value": mrn}],
+    })
+    encounter = gw.client.create({
+        "resourceType": "Encounter", "status": "in-progress",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
+        "subject": {"reference": f"Patient/{patient.id}"},
+        "identifier": [{"system": gw.identifiers.encounter, "value": number}],
+        "period": {"start": start},
+    })
+    return DemoStay(patient.id, encounter.id, number, mrn)
 
 
 def demo_inpatient(gw: FhirGateway, index: int = 0, with_allergy: bool = False) -> DemoStay:
