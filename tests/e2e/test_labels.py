@@ -21,6 +21,14 @@ zebra_port = printing.zebra_port
 printer_files = printing.printer_files
 
 
+def _fill_specimen(page: Page) -> None:
+    page.fill("#accession", "S26-007731")
+    page.fill("#test", "Complete blood count")
+    page.fill("#container", "Lavender top (EDTA)")
+    page.locator("#container").dispatch_event("change")
+    expect(page.locator(".checked")).to_contain_text("S26-007731")
+
+
 def _min_size(page: Page, selector: str) -> float:
     box = page.locator(selector).first.bounding_box()
     assert box is not None
@@ -65,11 +73,7 @@ def test_printer_down_the_page_says_so_and_the_retry_prints_it(page: Page, live_
     sign_in(page, live_server.url, Role.UNIT_SECRETARY)
     page.goto(f"{live_server.url}/labels/patients/{stay.patient_id}/encounters/{stay.encounter_id}?type=specimen")
     expect(page.locator(".preview-empty")).to_be_visible()
-    page.fill("#accession", "S26-007731")
-    page.fill("#test", "Complete blood count")
-    page.fill("#container", "Lavender top (EDTA)")
-    page.locator("#container").dispatch_event("change")
-    expect(page.locator(".checked")).to_contain_text("S26-007731")
+    _fill_specimen(page)
     save_screenshot(page, "labels-specimen-preview")
     page.locator(".confirm-box").tap()
     page.locator(".print-button").tap()
@@ -130,11 +134,7 @@ def test_print_is_on_screen_for_a_reprint_a_specimen_and_the_longest_name(page: 
         _fully_visible_and_on_top(page, ".print-button")
         _fully_visible_and_on_top(page, ".confirm-box")
         save_screenshot(page, f"labels-longest-name-{label_type}")
-    page.fill("#accession", "S26-007731")
-    page.fill("#test", "Complete blood count")
-    page.fill("#container", "Lavender top (EDTA)")
-    page.locator("#container").dispatch_event("change")
-    expect(page.locator(".checked")).to_contain_text("S26-007731")
+    _fill_specimen(page)
     _fully_visible_and_on_top(page, ".print-button")
     save_screenshot(page, "labels-longest-name-specimen-filled")
     zebra = RawPrinter(zebra_port).start()

@@ -9,6 +9,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import pytest
 from flask import Flask
@@ -24,17 +25,23 @@ from tests.support.sekmet import free_port
 class RawPrinter:
     """Listens like a Zebra's port 9100 and keeps every connection's bytes, in order."""
 
+    #: The listening socket's receive buffer (inherited by accepted connections); None: the system's.
+    receive_buffer: int | None = None
+
     def __init__(self, port: int):
         self.port = port
         self.received: list[bytes] = []
+        self.connections = 0
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
-    def start(self) -> RawPrinter:
+    def start(self) -> Self:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if self.receive_buffer:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer)
         sock.bind(("127.0.0.1", self.port))
         sock.listen(8)
         sock.settimeout(0.2)
@@ -53,16 +60,21 @@ class RawPrinter:
                 continue
             except OSError:
                 return
-            with conn:
-                conn.settimeout(5)
-                chunks = []
-                while True:
-                    data = conn.recv(65536)
-                    if not data:
-                        break
-                    chunks.append(data)
-            with self._lock:
-                self.received.append(b"".join(chunks))
+            self.connections += 1
+            conn.settimeout(5)
+            self._take(conn)
+
+    def _take(self, conn: socket.socket) -> None:
+        """Read the connection to its end, as a printer that prints everything it is sent."""
+        with conn:
+            chunks = []
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                chunks.append(data)
+        with self._lock:
+            self.received.append(b"".join(chunks))
 
     def stop(self) -> None:
         self._stop.set()
@@ -76,54 +88,26 @@ class RawPrinter:
             return list(self.received)
 
 
-class StallingPrinter:
+class StallingPrinter(RawPrinter):
     """A printer that takes the connection, reads the first few bytes, then stops reading (paused, out
     of labels, buffer full) while keeping the connection open: the sender's send times out part-way."""
 
+    receive_buffer = 4096
+
     def __init__(self, port: int, read_first: int = 64):
-        self.port = port
+        super().__init__(port)
         self.read_first = read_first
-        self.connections = 0
-        self.received = b""
-        self._sock: socket.socket | None = None
         self._open: list[socket.socket] = []
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
 
-    def start(self) -> StallingPrinter:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # inherited by accepted connections
-        sock.bind(("127.0.0.1", self.port))
-        sock.listen(8)
-        sock.settimeout(0.2)
-        self._sock = sock
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-        return self
-
-    def _serve(self) -> None:
-        assert self._sock is not None
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            conn.settimeout(5)
-            self.received += conn.recv(self.read_first)
-            self._open.append(conn)  # never read again
+    def _take(self, conn: socket.socket) -> None:
+        with self._lock:
+            self.received.append(conn.recv(self.read_first))
+        self._open.append(conn)  # never read again
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
+        super().stop()
         for conn in self._open:
             conn.close()
-        if self._sock:
-            self._sock.close()
 
 
 @dataclass

@@ -42,7 +42,7 @@ def test_a_send_cut_off_after_the_printer_took_the_connection_is_interrupted_not
     finally:
         printer.stop()
     assert not isinstance(cut.value, PrinterUnreachable)
-    assert printer.connections == 1 and printer.received == data[:64]
+    assert printer.connections == 1 and printer.jobs() == [data[:64]]
 
 
 def test_the_folder_printer_writes_whole_files(tmp_path: Path) -> None:
