@@ -2,9 +2,9 @@
 
 The preview the user sees is rendered from the very bytes that are printed: `prepare` renders the
 label in the chosen printer's language, decodes every symbol (refusing a label that does not read back
-exactly), and returns the bytes with their preview and their SHA-256. `decide_print` renders again from
-the current record at print time and prints only when the bytes are the ones previewed, once per print
-form (its one-time token).
+exactly), and returns the bytes with their preview and their SHA-256. At print time the page renders
+again from the current record; `check_previewed` lets it print only the bytes that were previewed, and
+`print_prepared` submits them once per print form (its one-time token).
 """
 
 from __future__ import annotations
