@@ -136,7 +136,7 @@ ACTION_WORDS = {
     "refused": "Refused (not allowed)", "view-patient": "Opened patient", "print": "Printed",
     "reprint": "Reprinted", "fhir-write": "Changed a record", "staff-add": "Added a staff account",
     "staff-disable": "Disabled a staff account", "staff-reset-pin": "Set a new PIN",
-    "supply-count": "Counted supplies", "supply-check": "Supply check",
+    "supply-count": "Counted supplies", "supply-check": "Supply check", "cancel-print": "Cancelled a print",
 }
 
 
