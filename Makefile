@@ -24,20 +24,20 @@ system-deps:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt $(wildcard /usr/include/cups/cups.h)
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	@extras="test"; \
 	if [ -f /usr/include/cups/cups.h ]; then extras="test,cups"; \
 	else echo "note: libcups2-dev is not installed, so CUPS printing is off (apt-get install libcups2-dev)"; fi; \
-	$(VENV)/bin/python -m pip install --quiet -e ".[$$extras]"
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[$$extras]"
 	@touch $@
 
 fhir-venv: $(FHIR_VENV)/.installed
 
-$(FHIR_VENV)/.installed:
+$(FHIR_VENV)/.installed: constraints-fhir.txt
 	@test -x $(FHIR_VENV)/bin/python || $(PYTHON) -m venv $(FHIR_VENV)
-	$(FHIR_VENV)/bin/python -m pip install --quiet "sekmet-fhir==$(SEKMET_VERSION)"
+	$(FHIR_VENV)/bin/python -m pip install --quiet -c constraints-fhir.txt "sekmet-fhir==$(SEKMET_VERSION)"
 	@touch $@
 
 clean:

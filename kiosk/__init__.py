@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Flask, g, render_template, request
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from kiosk import timeutil
 from kiosk.config import Settings, load_settings
@@ -162,6 +162,9 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):  # type: ignore[no-untyped-def]
+        if isinstance(e, NotFound) and e.description == NotFound.description:
+            return _error_page("This page does not exist",
+                               "The address is not a page of the kiosk. Nothing was changed.", 404)
         return _error_page(e.name, e.description or "", e.code or 500)
 
     @app.errorhandler(Exception)

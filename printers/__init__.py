@@ -12,8 +12,10 @@ from .errors import (
     PrinterConfigError,
     PrinterError,
     PrinterRefused,
+    PrinterSendInterrupted,
     PrinterUnreachable,
     SymbolMismatch,
+    UnprintableText,
 )
 from .model import (
     ArmbandLabel,
@@ -53,6 +55,7 @@ __all__ = [
     "PrinterConfigError",
     "PrinterError",
     "PrinterRefused",
+    "PrinterSendInterrupted",
     "PrinterSettings",
     "PrinterUnreachable",
     "PrintersConfig",
@@ -62,6 +65,7 @@ __all__ = [
     "SpecimenLabel",
     "Symbol",
     "SymbolMismatch",
+    "UnprintableText",
     "Verified",
     "load_printers_config",
     "parse_printers_config",

@@ -62,6 +62,13 @@ class RetrySettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    #: The label bytes of a finished job (they carry the patient's name, birth date and MRN) are emptied
+    #: this many days after it ended; the job's record stays.
+    label_bytes_days: int = 7
+
+
+@dataclass(frozen=True)
 class PrintersConfig:
     printers: dict[str, PrinterSettings]
     media: dict[LabelType, Media]
@@ -69,6 +76,7 @@ class PrintersConfig:
     scan: ScanIdentifier = ScanIdentifier.ENCOUNTER
     retry: RetrySettings = field(default_factory=RetrySettings)
     source: str = ""
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     def printers_for(self, label_type: LabelType) -> list[PrinterSettings]:
         return [p for p in self.printers.values() if label_type in p.labels]
@@ -187,7 +195,7 @@ def _printer(r: _Reader, printer_id: str, raw: Any, root: Path) -> PrinterSettin
 
 def parse_printers_config(data: dict[str, Any], origin: str, root: Path) -> PrintersConfig:
     r = _Reader(origin)
-    r.only(data, "printers.toml", {"scan", "retry", "media", "printers", "stations"})
+    r.only(data, "printers.toml", {"scan", "retry", "retention", "media", "printers", "stations"})
     scan_raw = data.get("scan", {"armband_barcode": "encounter"})
     scan_table = r.table(scan_raw, "scan")
     r.only(scan_table, "scan", {"armband_barcode"})
@@ -203,6 +211,10 @@ def parse_printers_config(data: dict[str, Any], origin: str, root: Path) -> Prin
         max_attempts=int(r.number(retry_table, "max_attempts", "retry", 100, 1, 10000)),
         stale_claim_s=r.number(retry_table, "stale_claim_s", "retry", 300, 10, 86400),
     )
+    retention_table = r.table(data.get("retention", {}), "retention")
+    r.only(retention_table, "retention", {"label_bytes_days"})
+    retention = RetentionSettings(
+        label_bytes_days=int(r.number(retention_table, "label_bytes_days", "retention", 7, 1, 3650)))
     media = _media(r, data.get("media", {}))
     printers_table = r.table(data.get("printers", {}), "printers")
     if not printers_table:
@@ -221,7 +233,7 @@ def parse_printers_config(data: dict[str, Any], origin: str, root: Path) -> Prin
                                       "labels (its labels list)")
             defaults[label_type] = printer_id
         stations[station] = defaults
-    return PrintersConfig(printers, media, stations, scan, retry, origin)
+    return PrintersConfig(printers, media, stations, scan, retry, origin, retention)
 
 
 def load_printers_config(path: Path, root: Path) -> PrintersConfig:

@@ -22,6 +22,10 @@ class DoesNotFit(LabelError):
     """An identifier (name, birth date, MRN, encounter or accession number) does not fit in full."""
 
 
+class UnprintableText(LabelError):
+    """Text has a character the label font cannot draw: it would print as an empty box."""
+
+
 class SymbolMismatch(LabelError):
     """A barcode on the rendered label did not read back exactly as intended."""
 
@@ -32,6 +36,11 @@ class PrinterError(ReadableError):
 
 class PrinterUnreachable(PrinterError):
     """The printer (or its print server) could not be reached; the job can be sent again later."""
+
+
+class PrinterSendInterrupted(PrinterError):
+    """The printer took the connection, then the send failed part-way: some of the label may have printed.
+    Never sent again by itself (a duplicate armband is the worse error); a person checks the printer."""
 
 
 class PrinterRefused(PrinterError):

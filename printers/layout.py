@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .model import (
     ArmbandLabel,
     ChartLabel,
+    EncounterDetails,
     Label,
     Media,
     ScanIdentifier,
@@ -34,6 +35,12 @@ class TextBox:
     identifier: str | None = None  # what it is ("patient name") when it must never be shortened
     max_lines: int = 1
     inverse: bool = False  # white on black (alerts)
+    what: str = ""  # what other text is, for messages ("alert text")
+    instead: str | None = None  # printed in place of the text when it does not fit (never shortened)
+
+    @property
+    def subject(self) -> str:
+        return self.identifier or self.what or "text"
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class Layout:
 MIN_MODULE_MM = 0.19
 #: A Data Matrix cell of at least 0.25 mm.
 MIN_CELL_MM = 0.25
+#: The smallest em size of an armband's alert text (about 5 pt capitals).
+MIN_ALERT_MM = 1.8
 
 
 def scan_value(label: ArmbandLabel | ChartLabel) -> tuple[str, str]:
@@ -69,6 +78,21 @@ def scan_value(label: ArmbandLabel | ChartLabel) -> tuple[str, str]:
 def datamatrix_content(mrn: str, encounter: str) -> str:
     """The armband's 2D symbol: MRN and encounter number, labelled so a reader cannot mix them up."""
     return f"MRN:{mrn}|ENC:{encounter}"
+
+
+def alerts_instead(details: EncounterDetails) -> str:
+    """What an armband says when its alerts do not fit in full: never a partial list of allergies."""
+    count = len([a for a in details.alerts if a.strip()])
+    return f"{'ALLERGIES' if details.allergies else 'ALERTS'}: SEE CHART ({count})"
+
+
+def _details_line(details: EncounterDetails, gap: str) -> str:
+    parts = []
+    if details.admitted:
+        parts.append(f"Adm {label_date(details.admitted)}")
+    if details.attending:
+        parts.append(f"Att {details.attending}")
+    return gap.join(parts)
 
 
 def _id_line(label: Label) -> str:
@@ -89,24 +113,23 @@ def armband_layout(label: ArmbandLabel, media: Media) -> Layout:
     code_x = W - m - dm_size - 2.5 - code_w
     text_w = code_x - m - 1.5
     alerts = " · ".join(a.strip() for a in e.alerts if a.strip())
-    details = []
-    if e.admitted:
-        details.append(f"Adm {label_date(e.admitted)}")
-    if e.attending:
-        details.append(f"Att {e.attending}")
     y1 = m + u * 1.35
     texts = [
-        TextBox(m, m, W - 2 * m, u * 1.3, p.name_last_first, size=u * 1.25, min_size=min(2.2, u),
+        TextBox(m, m, W - 2 * m, u * 1.35, p.name_last_first, size=u * 1.25, min_size=min(2.2, u),
                 identifier="patient name"),
         TextBox(m, y1, text_w, u, _id_line(label), size=u * 0.95, min_size=min(1.8, u * 0.8),
                 identifier="date of birth"),
         TextBox(m, y1 + u, text_w, u, f"MRN {p.mrn}   Enc {e.number}", size=u * 0.95, min_size=min(1.8, u * 0.8),
                 identifier="MRN and encounter number"),
-        TextBox(m, y1 + 2 * u, text_w, u, "   ".join(details), size=u * 0.85, min_size=u * 0.6),
+        TextBox(m, y1 + 2 * u, text_w, u, _details_line(e, "   "), size=u * 0.85, min_size=u * 0.6,
+                what="admission and attending line"),
     ]
     if alerts:
-        texts.append(TextBox(m, y1 + 3 * u + 0.3, text_w, u * 1.1, alerts, size=u * 0.85, min_size=u * 0.6,
-                             inverse=True))
+        # Two lines at most, shrinking to a size still read at arm's length; past that "SEE CHART", never a
+        # list cut short.
+        texts.append(TextBox(m, y1 + 3 * u + 0.3, text_w, u * 1.55, alerts, size=u * 0.85,
+                             min_size=max(u * 0.6, MIN_ALERT_MM),
+                             max_lines=2, inverse=True, what="alert text", instead=alerts_instead(e)))
     code_h = H - 2 * m - u * 2.6
     symbols = [
         SymbolBox(code_x, y1, code_w, code_h, Symbol("Code128", scan, scan_what), module=0.25,
@@ -127,11 +150,6 @@ def chart_layout(label: ChartLabel, media: Media) -> Layout:
     m = max(1.2, H * 0.05)
     u = (H - 2 * m) / 6.6
     scan, scan_what = scan_value(label)
-    details = []
-    if e.admitted:
-        details.append(f"Adm {label_date(e.admitted)}")
-    if e.attending:
-        details.append(f"Att {e.attending}")
     texts = [
         TextBox(m, m, W - 2 * m, u * 2.3, p.name_last_first, size=u * 1.15, min_size=min(2.0, u), max_lines=2,
                 identifier="patient name"),
@@ -139,7 +157,8 @@ def chart_layout(label: ChartLabel, media: Media) -> Layout:
                 identifier="date of birth"),
         TextBox(m, m + u * 3.35, W - 2 * m, u, f"MRN {p.mrn}  Enc {e.number}", size=u * 0.95,
                 min_size=min(1.8, u * 0.8), identifier="MRN and encounter number"),
-        TextBox(m, m + u * 4.35, W - 2 * m, u * 0.9, "  ".join(details), size=u * 0.8, min_size=u * 0.6),
+        TextBox(m, m + u * 4.35, W - 2 * m, u * 0.9, _details_line(e, "  "), size=u * 0.8, min_size=u * 0.6,
+                what="admission and attending line"),
     ]
     symbols = [SymbolBox(m, m + u * 5.3, W - 2 * m, H - m - (m + u * 5.3), Symbol("Code128", scan, scan_what),
                          module=0.25, min_module=MIN_MODULE_MM)]
@@ -156,7 +175,7 @@ def specimen_layout(label: SpecimenLabel, media: Media) -> Layout:
     code_y = m + u * 3.2
     code_h = u * 2.3
     texts = [
-        TextBox(m, m, W - 2 * m, u * 2.1, p.name_last_first, size=u * 1.05, min_size=min(1.9, u), max_lines=3,
+        TextBox(m, m, W - 2 * m, u * 2.1, p.name_last_first, size=u * 1.05, min_size=min(1.8, u), max_lines=3,
                 identifier="patient name"),
         TextBox(m, m + u * 2.15, W - 2 * m, u, f"DOB {label_date(p.birth_date)} {p.sex_letter}  MRN {p.mrn}",
                 size=u * 0.95, min_size=min(1.7, u * 0.8), identifier="date of birth and MRN"),
@@ -164,9 +183,9 @@ def specimen_layout(label: SpecimenLabel, media: Media) -> Layout:
                 min_size=min(1.7, u * 0.8), identifier="accession number"),
         TextBox(W * 0.45, code_y + code_h + 0.2, W * 0.55 - m, u,
                 label_datetime(label.collected) if label.collected else "Collected ____ ____",
-                size=u * 0.8, min_size=u * 0.6),
+                size=u * 0.8, min_size=u * 0.6, what="collection time"),
         TextBox(m, code_y + code_h + u * 1.15, W - 2 * m, u, f"{label.test} · {label.container}", size=u * 0.9,
-                min_size=u * 0.6),
+                min_size=u * 0.6, what="test and container"),
     ]
     symbols = [SymbolBox(m, code_y, W - 2 * m, code_h, Symbol("Code128", label.accession, "accession number"),
                          module=0.25, min_module=MIN_MODULE_MM)]

@@ -5,6 +5,8 @@ printers/ knows nothing of FHIR or Flask; the kiosk builds these objects from it
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -51,6 +53,15 @@ def label_datetime(moment: datetime) -> str:
     return f"{label_date(moment.date())} {moment:%H:%M}"
 
 
+def last_first(family: str, given: Sequence[str]) -> str:
+    """'GARCÍA-LÓPEZ, María José': family name in capitals, given names after a comma, runs of spaces as one,
+    composed (NFC). The one form of a name that labels print and that the user confirms on the screen."""
+    family_text = " ".join(family.split()).upper()
+    given_text = " ".join(word for g in given for word in g.split())
+    text = f"{family_text}, {given_text}" if family_text and given_text else family_text or given_text
+    return unicodedata.normalize("NFC", text)
+
+
 @dataclass(frozen=True)
 class PatientIdentity:
     """The patient identifiers a label carries. Name and birth date are the two identifiers the user
@@ -70,12 +81,7 @@ class PatientIdentity:
 
     @property
     def name_last_first(self) -> str:
-        """'GARCÍA-LÓPEZ, María José': family name in capitals, as armbands print it."""
-        given = " ".join(g.strip() for g in self.given if g.strip())
-        family = self.family.strip().upper()
-        if family and given:
-            return f"{family}, {given}"
-        return family or given
+        return last_first(self.family, self.given)
 
     @property
     def sex_letter(self) -> str:
@@ -88,6 +94,9 @@ class EncounterDetails:
     admitted: date | None = None
     attending: str = ""
     alerts: tuple[str, ...] = ()
+    #: How many of the alerts are allergies (they come first): an armband whose alerts do not fit says
+    #: "ALLERGIES: SEE CHART" rather than printing part of the list.
+    allergies: int = 0
 
     def __post_init__(self) -> None:
         if not self.number.strip():

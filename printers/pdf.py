@@ -1,7 +1,8 @@
 """PDF labels at the exact media size, for ordinary CUPS printers (reportlab).
 
-Text is DejaVu Sans (any script the font covers); symbols are drawn module by module from the matrices
-zxing-cpp encodes, so bar and cell sizes are exact at any printer resolution.
+Text is the label typeface (printers.fonts), fitted with the same rules as the ZPL labels; symbols are
+drawn module by module from the matrices zxing-cpp encodes, so bar and cell sizes are exact at any
+printer resolution.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from .errors import DoesNotFit, LabelError
-from .fit import LINE_PITCH, fit_text
-from .fonts import BOLD, font_path
+from .fit import INVERSE_PAD, fit_text
+from .fonts import REFERENCE_EM, ascent, font_path, ink_extent
 from .layout import Layout, SymbolBox, TextBox, layout_for
 from .model import Label, Media, RenderedLabel
 from .zpl import QUIET_MODULES, label_name
@@ -27,7 +28,7 @@ PDF_FONT = "KioskLabelSans-Bold"
 
 @functools.cache
 def _register_font() -> str:
-    pdfmetrics.registerFont(TTFont(PDF_FONT, str(font_path(BOLD))))
+    pdfmetrics.registerFont(TTFont(PDF_FONT, str(font_path())))
     return PDF_FONT
 
 
@@ -35,8 +36,29 @@ def _pt(size_mm: float) -> float:
     return size_mm * mm
 
 
-def measure(text: str, size_mm: float) -> float:
-    return pdfmetrics.stringWidth(text, _register_font(), _pt(size_mm)) / mm
+class PdfMetrics:
+    """Vector text: widths from the embedded font's metrics, ink from its glyph boxes (measured once at a
+    large em size and scaled), in mm."""
+
+    def width(self, text: str, size: float) -> float:
+        return pdfmetrics.stringWidth(text, _register_font(), _pt(size)) / mm
+
+    def ink(self, text: str, size: float) -> tuple[float, float]:
+        top, bottom = _ink(text)
+        return top * size, bottom * size
+
+    def ascent(self, size: float) -> float:
+        return ascent(REFERENCE_EM) / REFERENCE_EM * size
+
+
+@functools.lru_cache(maxsize=1024)
+def _ink(text: str) -> tuple[float, float]:
+    top, bottom = ink_extent(text, REFERENCE_EM)
+    # One pixel of the reference size more each way: glyph boxes are rounded to whole pixels.
+    return (top - 1) / REFERENCE_EM, (bottom + 1) / REFERENCE_EM
+
+
+METRICS = PdfMetrics()
 
 
 @functools.lru_cache(maxsize=512)
@@ -71,18 +93,16 @@ class PdfWriter:
         return _pt(self.media.height_mm - top_mm - height_mm)
 
     def text(self, box: TextBox) -> None:
-        fitted = fit_text(box, measure, label_name=label_name(self.media))
+        fitted = fit_text(box, METRICS, label_name=label_name(self.media))
         c = self.canvas
         if box.inverse and fitted.lines:
             c.setFillGray(0)
             c.rect(_pt(box.x), self._y(box.y, box.h), _pt(box.w), _pt(box.h), stroke=0, fill=1)
         c.setFillGray(1 if box.inverse else 0)
         c.setFont(self.font, _pt(fitted.size))
-        ascent = pdfmetrics.getAscent(self.font, _pt(fitted.size)) / mm
+        x = box.x + (INVERSE_PAD if box.inverse else 0)
         for i, line in enumerate(fitted.lines):
-            top = box.y + (box.h - fitted.size) / 2 if box.inverse else box.y + i * fitted.size * LINE_PITCH
-            x = box.x + (0.6 if box.inverse else 0)
-            c.drawString(_pt(x), _pt(self.media.height_mm - top - ascent), line)
+            c.drawString(_pt(x), _pt(self.media.height_mm - box.y - fitted.baseline_of(i)), line)
         c.setFillGray(0)
 
     def symbol(self, box: SymbolBox) -> None:

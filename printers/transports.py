@@ -2,7 +2,9 @@
 raw ZPL to a Zebra queue), and a folder for demos.
 
 `send` returns a short receipt for the print queue ("CUPS job 12", "1,024 bytes to 10.0.4.21:9100").
-It raises PrinterUnreachable when sending again later may work, PrinterRefused when it will not.
+It raises PrinterUnreachable when nothing reached the printer and sending again later may work,
+PrinterSendInterrupted when the send broke off after the printer took the connection (part of the label
+may have printed: never resent by itself), and PrinterRefused when sending again will not help.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .errors import PrinterRefused, PrinterUnreachable
+from .errors import PrinterRefused, PrinterSendInterrupted, PrinterUnreachable
 
 
 class Transport(Protocol):
@@ -39,16 +41,25 @@ class TcpTransport:
 
     def send(self, data: bytes, *, title: str, content_type: str) -> str:
         try:
-            with socket.create_connection((self.host, self.port), timeout=self.connect_timeout) as sock:
-                sock.settimeout(self.send_timeout)
-                sock.sendall(data)
-                sock.shutdown(socket.SHUT_WR)
+            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
         except TimeoutError:
             raise PrinterUnreachable(f"The printer at {self.host}:{self.port} did not answer in time.") from None
         except OSError as e:
             raise PrinterUnreachable(
                 f"The printer at {self.host}:{self.port} cannot be reached ({type(e).__name__}); check that it is "
                 "on, has labels, and is on the network."
+            ) from None
+        # From here on the printer has the connection: whatever it already took may print.
+        try:
+            with sock:
+                sock.settimeout(self.send_timeout)
+                sock.sendall(data)
+                sock.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            reason = "stopped taking data" if isinstance(e, TimeoutError) else f"dropped the connection " \
+                                                                                  f"({type(e).__name__})"
+            raise PrinterSendInterrupted(
+                f"The printer at {self.host}:{self.port} {reason} part-way through the label."
             ) from None
         return f"{len(data):,} bytes to {self.host}:{self.port}"
 

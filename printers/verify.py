@@ -88,18 +88,20 @@ def decode(image: Image.Image) -> list[Decoded]:
 def verify(label: RenderedLabel, *, all_copies: bool = False) -> Verified:
     """Decode the rendered label; raise SymbolMismatch unless it carries exactly the intended symbols.
 
-    Copies are identical by construction (^PQ or repeated pages of the same drawing); `all_copies`
-    decodes every one (tests), otherwise the first is checked.
+    Every page of a PDF is decoded (its pages are not compared otherwise). ZPL copies are repeated
+    formats that `first_format` proves byte-identical, so the first is decoded; `all_copies` renders the
+    whole stream and decodes every copy (tests). `labels` is how many were decoded.
     """
     if label.language == "zpl":
-        images = rasterize_zpl(first_format(label.data), label.dpi)
+        first = first_format(label.data)
+        images = rasterize_zpl(label.data if all_copies else first, label.dpi)
     else:
         images = rasterize_pdf(label.data)
     if not images:
         raise SymbolMismatch("The label rendered as an empty page; nothing was printed.")
     expected = Counter((s.kind, s.data) for s in label.symbols)
-    decoded: list[Decoded] = []
-    for image in images if all_copies else images[:1]:
+    decoded: tuple[Decoded, ...] = ()
+    for image in images:
         found = decode(image)
         got = Counter((d.kind, d.text) for d in found)
         if got != expected:
@@ -110,10 +112,10 @@ def verify(label: RenderedLabel, *, all_copies: bool = False) -> Verified:
                 f"The rendered label's barcodes did not read back exactly as intended ({what}); the kiosk "
                 "refused to print it. Try another printer or label size, and call the help desk if it repeats."
             )
-        decoded = found
-    first = images[0]
+        decoded = decoded or tuple(found)
+    first_image = images[0]
     if label.language == "zpl" and label.media.rotated:
-        first = first.transpose(Image.Transpose.ROTATE_90)
+        first_image = first_image.transpose(Image.Transpose.ROTATE_90)
     buffer = io.BytesIO()
-    first.save(buffer, format="PNG", optimize=False, compress_level=3)
-    return Verified(buffer.getvalue(), tuple(decoded), len(images), first.width, first.height)
+    first_image.save(buffer, format="PNG", optimize=False, compress_level=3)
+    return Verified(buffer.getvalue(), decoded, len(images), first_image.width, first_image.height)

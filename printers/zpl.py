@@ -1,12 +1,13 @@
 """ZPL II for Zebra printers at any resolution (203, 300, 600 dpi).
 
-- every label starts with ^CI28 (field data is UTF-8) and every ^FD is preceded by ^FH_: bytes outside
-  printable ASCII and the characters ^ ~ _ are written as _XX hex escapes, so no name can end a field
+- every line of text is a ^GFA bitmap drawn in the label typeface at the printer's resolution
+  (printers.fonts; docs/decisions.md): the printer prints exactly the dots the preview shows, whatever
+  fonts it has, and every line is sized from its real ink, so no mark is ever clipped;
+- every label starts with ^CI28 and every ^FD (barcode data) is preceded by ^FH_: bytes outside
+  printable ASCII and the characters ^ ~ _ are written as _XX hex escapes, so no data can end a field
   or start a command, and the stream itself is plain ASCII;
-- positions, character heights, bar module widths and Data Matrix cells are computed from millimetres
-  at the printer's resolution; a symbol that cannot keep a readable module size is refused;
-- text in printable ASCII uses resident font 0; other text is drawn (DejaVu Sans) into a ^GFA graphic,
-  so accented and non-Latin names print the same on every printer, fonts or not (docs/decisions.md);
+- positions, bar module widths and Data Matrix cells are computed from millimetres at the printer's
+  resolution; a symbol that cannot keep a readable module size is refused;
 - rotated media (wristbands fed lengthwise) get every field turned 90 degrees (orientation R).
 """
 
@@ -17,20 +18,20 @@ import math
 from dataclasses import dataclass
 
 import zxingcpp
-from PIL import Image, ImageDraw
-from zplkit import Options, render
+from PIL import Image
 
 from .errors import DoesNotFit, LabelError
-from .fit import LINE_PITCH, FittedText, fit_text
-from .fonts import BOLD, is_printable_ascii, truetype, truetype_width
+from .fit import INVERSE_PAD, FittedText, fit_text
+from .fonts import advance, ascent, ink_extent, text_bitmap
 from .layout import Layout, SymbolBox, TextBox, layout_for
-from .model import Label, Media, RenderedLabel
+from .model import Label, Media, RenderedLabel, Symbol
 
 SUPPORTED_DPI = (152, 203, 300, 600)
 FORMAT_END = "^XZ\n"
 #: Quiet zone on each side of a Code 128 symbol, in modules.
 QUIET_MODULES = 10
-ASCII_ELLIPSIS = "..."
+#: The smallest em size text is drawn at, in dots.
+MIN_TEXT_DOTS = 8
 #: Candidate escape characters for ^BX (its default, ~, would turn data into control sequences).
 DATAMATRIX_ESCAPES = "`{}|"
 
@@ -69,18 +70,6 @@ def datamatrix_size(data: str) -> int:
     return memoryview(barcode.to_image(scale=1, add_quiet_zones=False)).shape[0]
 
 
-@functools.lru_cache(maxsize=4096)
-def font0_width(text: str, height: int) -> int:
-    """Width in dots of `text` in resident font 0 at `height` dots, measured with zplkit."""
-    if not text:
-        return 0
-    zpl = f"^XA^CI28^PW{height * len(text) + 40}^LL{height + 8}^FO0,0^A0N,{height},0^FH_^FD{fh_escape(text)}^FS^XZ"
-    raster = render(zpl.encode("ascii"), Options(profile="specification", dpi=203)).labels[0].rasterize()
-    ink = Image.frombytes("L", (raster.width, raster.height), raster.pixels).point(lambda v: 255 - v)
-    box = ink.getbbox()  # of the non-zero (inked) pixels
-    return box[2] if box else 0
-
-
 @dataclass(frozen=True)
 class Placement:
     """A field's box in reading orientation, in dots."""
@@ -89,6 +78,37 @@ class Placement:
     y: int
     w: int
     h: int
+
+
+@dataclass(frozen=True)
+class PlacedText:
+    """A line of text as placed on the label: its box, and its bitmap's place in reading orientation."""
+
+    box: TextBox
+    line: str
+    pixels: int  # em size in dots
+    at: Placement
+
+
+class ZplMetrics:
+    """Text measured in dots at the printer's resolution (what will print), given and returned in mm."""
+
+    def __init__(self, per_mm: float):
+        self.per_mm = per_mm
+
+    def pixels(self, size: float) -> int:
+        return max(MIN_TEXT_DOTS, round(size * self.per_mm))
+
+    def width(self, text: str, size: float) -> float:
+        return advance(text, self.pixels(size)) / self.per_mm
+
+    def ink(self, text: str, size: float) -> tuple[float, float]:
+        # One dot more each way: the baseline is rounded to a whole dot.
+        top, bottom = ink_extent(text, self.pixels(size))
+        return (top - 1) / self.per_mm, (bottom + 1) / self.per_mm
+
+    def ascent(self, size: float) -> float:
+        return ascent(self.pixels(size)) / self.per_mm
 
 
 class ZplWriter:
@@ -100,7 +120,10 @@ class ZplWriter:
         self.per_mm = dpi / 25.4
         self.width = self.dots(media.width_mm)
         self.height = self.dots(media.height_mm)
+        self.metrics = ZplMetrics(self.per_mm)
         self.fields: list[str] = []
+        self.placed: list[PlacedText] = []
+        self.symbols: tuple[Symbol, ...] = ()
 
     def dots(self, mm: float) -> int:
         return round(mm * self.per_mm)
@@ -115,47 +138,28 @@ class ZplWriter:
 
     # ---------------------------------------------------------------- text
 
-    def measure(self, text: str, size_mm: float) -> float:
-        h = max(8, self.dots(size_mm))
-        if is_printable_ascii(text):
-            return font0_width(text, h) / self.per_mm
-        return truetype_width(text, h) / self.per_mm
-
     def text(self, box: TextBox, label_name: str) -> FittedText:
-        fitted = fit_text(box, self.measure, ellipsis=ASCII_ELLIPSIS, label_name=label_name)
-        h = max(8, self.dots(fitted.size))
+        fitted = fit_text(box, self.metrics, label_name=label_name)
         if box.inverse and fitted.lines:
             ox, oy, _ = self._origin(Placement(self.dots(box.x), self.dots(box.y), self.dots(box.w),
                                                self.dots(box.h)))
             bw, bh = (self.dots(box.h), self.dots(box.w)) if self.media.rotated else (self.dots(box.w),
                                                                                        self.dots(box.h))
             self.fields.append(f"^FO{ox},{oy}^GB{bw},{bh},{min(bw, bh)}^FS")
+        pixels = self.metrics.pixels(fitted.size)
+        x = self.dots(box.x + (INVERSE_PAD if box.inverse else 0))
         for i, line in enumerate(fitted.lines):
-            y = self.dots(box.y + (box.h - h / self.per_mm) / 2) if box.inverse else \
-                self.dots(box.y + i * fitted.size * LINE_PITCH)
-            x = self.dots(box.x) + (self.dots(0.6) if box.inverse else 0)
-            if is_printable_ascii(line):
-                w = font0_width(line, h)
-                ox, oy, o = self._origin(Placement(x, y, w, h))
-                reverse = "^FR" if box.inverse else ""
-                self.fields.append(f"^FO{ox},{oy}^A0{o},{h},0{reverse}^FH_^FD{fh_escape(line)}^FS")
-            else:
-                self._graphic_text(line, x, y, h, box.inverse)
+            self._graphic_text(box, line, x, self.dots(box.y + fitted.baseline_of(i)), pixels)
         return fitted
 
-    def _graphic_text(self, line: str, x: int, y: int, h: int, inverse: bool) -> None:
-        font = truetype(BOLD, h)
-        right = font.getbbox(line, anchor="ls")[2]
-        ascent, descent = font.getmetrics()
-        w = max(1, math.ceil(right) + 1)
-        height = max(1, ascent + descent)
-        image = Image.new("L", (w, height), 255)
-        ImageDraw.Draw(image).text((0, ascent), line, font=font, fill=0, anchor="ls")
-        bits = image.point(lambda v: 255 if v < 128 else 0, mode="1")  # 1 = ink
-        if self.media.rotated:
-            bits = bits.transpose(Image.Transpose.ROTATE_270)
-        ox, oy, _ = self._origin(Placement(x, y, w, height))
-        reverse = "^FR" if inverse else ""
+    def _graphic_text(self, box: TextBox, line: str, x: int, baseline: int, pixels: int) -> None:
+        """The line as a bitmap whose origin sits at (x, baseline), in reading orientation."""
+        bitmap = text_bitmap(line, pixels)
+        at = Placement(max(0, x + bitmap.left), max(0, baseline + bitmap.top), bitmap.width, bitmap.height)
+        self.placed.append(PlacedText(box, line, pixels, at))
+        bits = bitmap.bits.transpose(Image.Transpose.ROTATE_270) if self.media.rotated else bitmap.bits
+        ox, oy, _ = self._origin(at)
+        reverse = "^FR" if box.inverse else ""
         self.fields.append(f"^FO{ox},{oy}{reverse}{graphic_field(bits)}^FS")
 
     # ---------------------------------------------------------------- symbols
@@ -204,30 +208,78 @@ class ZplWriter:
         return f"{head}\n{body}\n{FORMAT_END}".encode("ascii") * copies
 
 
+#: ZPL's ASCII compression: repeat counts 1-19 are G-Y, multiples of 20 up to 400 are g-z.
+_REPEAT_LOW = "GHIJKLMNOPQRSTUVWXY"
+_REPEAT_HIGH = "ghijklmnopqrstuvwxyz"
+
+
+def _repeat(count: int) -> str:
+    out = "z" * (count // 400)
+    count %= 400
+    if count >= 20:
+        out += _REPEAT_HIGH[count // 20 - 1]
+        count %= 20
+    if count:
+        out += _REPEAT_LOW[count - 1]
+    return out
+
+
+def compress_row(row: str, previous: str | None) -> str:
+    """One row of hex digits in ZPL's ASCII compression: ':' repeats the previous row, ',' fills the
+    rest of the row with 0, and a run of one digit is a repeat count followed by the digit."""
+    if row == previous:
+        return ":"
+    body = row.rstrip("0")
+    out = []
+    i = 0
+    while i < len(body):
+        j = i
+        while j < len(body) and body[j] == body[i]:
+            j += 1
+        out.append((_repeat(j - i) if j - i > 1 else "") + body[i])
+        i = j
+    if len(body) < len(row):
+        out.append(",")
+    return "".join(out)
+
+
 def graphic_field(bits: Image.Image) -> str:
-    """A 1-bit image (1 = ink) as ^GFA with uncompressed hex rows."""
+    """A 1-bit image (1 = ink) as ^GFA, rows in ZPL's ASCII compression (text bitmaps are mostly blank,
+    so this is about a third of the plain hex)."""
     w, h = bits.size
     row_bytes = (w + 7) // 8
     packed = bits.tobytes()  # mode "1": rows padded to whole bytes, 1 bits first
     if len(packed) != row_bytes * h:
         raise LabelError("Could not encode a text graphic.")
+    rows = []
+    previous = None
+    for r in range(h):
+        row = packed[r * row_bytes:(r + 1) * row_bytes].hex().upper()
+        rows.append(compress_row(row, previous))
+        previous = row
     total = row_bytes * h
-    return f"^GFA,{total},{total},{row_bytes},{packed.hex().upper()}"
+    return f"^GFA,{total},{total},{row_bytes},{''.join(rows)}"
 
 
 def label_name(media: Media) -> str:
     return f"a {media.name} ({media.size_text}) label"
 
 
-def render_zpl(label: Label, media: Media, dpi: int, copies: int = 1, layout: Layout | None = None) -> RenderedLabel:
-    """The ZPL for `copies` of the label on `media` at `dpi`. Raises DoesNotFit / LabelError."""
-    if not 1 <= copies <= 50:
-        raise LabelError("Copies must be between 1 and 50.")
+def lay_out(label: Label, media: Media, dpi: int, layout: Layout | None = None) -> ZplWriter:
+    """Every field of the label placed at `dpi` (ZplWriter.placed says where each line of text went)."""
     layout = layout or layout_for(label, media)
     writer = ZplWriter(media, dpi)
     for box in layout.texts:
         writer.text(box, label_name(media))
     for sbox in layout.symbols:
         writer.symbol(sbox)
-    return RenderedLabel("zpl", writer.document(copies), dpi, media, copies,
-                         tuple(s.symbol for s in layout.symbols))
+    writer.symbols = tuple(s.symbol for s in layout.symbols)
+    return writer
+
+
+def render_zpl(label: Label, media: Media, dpi: int, copies: int = 1, layout: Layout | None = None) -> RenderedLabel:
+    """The ZPL for `copies` of the label on `media` at `dpi`. Raises DoesNotFit / LabelError."""
+    if not 1 <= copies <= 50:
+        raise LabelError("Copies must be between 1 and 50.")
+    writer = lay_out(label, media, dpi, layout)
+    return RenderedLabel("zpl", writer.document(copies), dpi, media, copies, writer.symbols)

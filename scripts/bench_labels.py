@@ -1,4 +1,5 @@
-"""Benchmark: ZPL and PDF generation and preview rendering (render + decode every symbol) per label.
+"""Benchmark: ZPL and PDF generation and preview rendering (render + decode every symbol) per label, and
+the check of a run of 50 chart labels (every PDF page decoded).
 
 Run: .venv/bin/python scripts/bench_labels.py [--repeat N]
 Prints a Markdown table (the figures in docs/benchmarks.md, "Armbands and labels").
@@ -31,19 +32,19 @@ from printers import (  # noqa: E402
     render_zpl,
     verify,
 )
-from printers.fonts import is_printable_ascii  # noqa: E402
-from printers.zpl import font0_width  # noqa: E402
+from printers.pdf import _ink  # noqa: E402
 
 NAMES = {
     "ASCII name": ("O'Brien-Smith", ("Siobhan",)),
     "accented name": ("García-López", ("María", "José")),
+    "stacked marks": ("Nguyễn", ("Thị", "Ấu")),
 }
 
 
 def make(label_type: LabelType, family: str, given: tuple[str, ...]) -> Label:
     patient = PatientIdentity(family, given, date(1971, 7, 30), "20000037", "female")
     encounter = EncounterDetails("610000026", date(2026, 11, 20), "ADEYEMI, Folake",
-                                 ("Allergy: penicillin", "Fall risk"))
+                                 ("Allergy: penicillin", "Fall risk"), allergies=1)
     if label_type is LabelType.SPECIMEN:
         return SpecimenLabel(patient, "S26-000123", "CBC with differential", "Lavender top (EDTA)",
                              datetime(2026, 11, 26, 8, 30))
@@ -53,11 +54,11 @@ def make(label_type: LabelType, family: str, given: tuple[str, ...]) -> Label:
 
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """(median, max) in milliseconds; the caches of text widths are cleared before each run, so the
-    figures are for a name never printed before."""
+    """(median, max) in milliseconds; the cache of PDF ink measurements is cleared before each run, so the
+    figures are for a name never printed before (nothing else about text is cached)."""
     samples = []
     for _ in range(repeat):
-        font0_width.cache_clear()
+        _ink.cache_clear()
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
@@ -78,7 +79,6 @@ def main() -> None:
         media = config.media[label_type]
         for what, (family, given) in NAMES.items():
             label = make(label_type, family, given)
-            assert is_printable_ascii(label.patient.name_last_first) == (what == "ASCII name")
             cells = []
             size = 0
             for dpi in (203, 300):
@@ -92,6 +92,12 @@ def main() -> None:
             check = timed(lambda pdf=pdf: verify(pdf), args.repeat)
             cells += [f"{gen[0]:.1f} ({gen[1]:.1f})", f"{check[0]:.1f} ({check[1]:.1f})", f"{size:,}"]
             print(f"| {label_type.title} | {what} | " + " | ".join(cells) + " |")
+    media = config.media[LabelType.CHART]
+    run = make(LabelType.CHART, *NAMES["accented name"])
+    zpl, pdf = render_zpl(run, media, 300, copies=50), render_pdf(run, media, copies=50)
+    print(f"\nA run of 50 chart labels (accented name): ZPL 300 dpi {len(zpl.data):,} bytes, check (first copy, the "
+          f"others proven byte-identical) {timed(lambda: verify(zpl), args.repeat)[0]:.1f} ms; PDF "
+          f"{len(pdf.data):,} bytes, check of every page {timed(lambda: verify(pdf), args.repeat)[0]:.1f} ms.")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # System packages the tests need: Chromium (browser tests), CUPS with a PDF queue (printing tests),
-# libcups2-dev (to build pycups). Installed when missing and running as root; otherwise this says
-# exactly what to install.
+# libcups2-dev (to build pycups), the DejaVu fonts labels are set in. Installed when missing and running as root;
+# otherwise this says exactly what to install.
 set -euo pipefail
-packages=(chromium cups cups-bsd printer-driver-cups-pdf libcups2-dev fonts-dejavu-core)
+packages=(chromium cups cups-bsd printer-driver-cups-pdf libcups2-dev fonts-dejavu-core fonts-dejavu-extra)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

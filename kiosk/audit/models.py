@@ -33,7 +33,8 @@ class AuditDelivery(Base):
     __tablename__ = "audit_delivery"
 
     record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    state: Mapped[str] = mapped_column(String(16), index=True)  # pending | sending | sent | unsupported
+    #: pending | sending | sent | unsupported (the server offers no AuditEvent) | rejected (it refused this one)
+    state: Mapped[str] = mapped_column(String(16), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from kiosk.fhir.builders import fhir_instant
 from kiosk.fhir.client import Transaction
-from kiosk.fhir.errors import FhirError
+from kiosk.fhir.errors import FhirError, FhirUnavailable, InvalidResource
 from kiosk.fhir.gateway import FhirGateway
+from kiosk.fhir.validation import check_for_write
 
 from .models import AuditDelivery, AuditRecord
 
@@ -126,6 +127,21 @@ def export_csv(db: Session, query: AuditQuery) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+#: What each action means, in the words of the people who read the trail.
+ACTION_WORDS = {
+    "sign-in": "Signed in", "sign-out": "Signed out", "lock": "Locked the screen", "unlock": "Unlocked",
+    "pin-failed": "Wrong PIN", "badge-locked": "Badge locked (too many wrong PINs)",
+    "refused": "Refused (not allowed)", "view-patient": "Opened patient", "print": "Printed",
+    "reprint": "Reprinted", "fhir-write": "Changed a record", "staff-add": "Added a staff account",
+    "staff-disable": "Disabled a staff account", "staff-reset-pin": "Set a new PIN",
+    "supply-count": "Counted supplies", "supply-check": "Supply check", "cancel-print": "Cancelled a print",
+}
+
+
+def action_words(action: str) -> str:
+    return ACTION_WORDS.get(action, action.replace("-", " ").capitalize())
 
 
 def action_names(db: Session) -> list[str]:
@@ -258,7 +274,13 @@ def _finish(sessions: SessionFactory, record_ids: list[int], state: str, *, erro
 
 
 def send_pending(sessions: SessionFactory, gw: FhirGateway, station_name: str, *, limit: int = 200) -> DeliveryReport:
-    """Send pending audit rows as AuditEvents (one transaction when the server takes transactions)."""
+    """Send pending audit rows as AuditEvents (one transaction when the server takes transactions).
+
+    A batch the server refuses is sent again row by row, so that one event it will never take is set
+    aside ("rejected", with the reason) instead of holding back every later row. When the server is
+    away the rows stay pending for the next run; an event whose answer was lost may then arrive twice
+    (R4 AuditEvent has no identifier to make its create conditional), which is better than losing it.
+    """
     report = DeliveryReport()
     caps = gw.capabilities
     rows = _claim(sessions, limit)
@@ -270,20 +292,45 @@ def send_pending(sessions: SessionFactory, gw: FhirGateway, station_name: str, *
         report.unsupported, report.reason = len(rows), reason
         return report
     staff_system = f"{gw.identifiers.code_systems.rsplit('/CodeSystem', 1)[0]}/sid/staff-badge"
-    events = [(r.id, audit_event(r, station_name, staff_system)) for r in rows]
+    events: list[tuple[int, dict[str, Any]]] = []
+    for r in rows:
+        event = audit_event(r, station_name, staff_system)
+        try:
+            check_for_write(event)
+        except InvalidResource as e:
+            _finish(sessions, [r.id], "rejected", error=e.message)
+            report.failed += 1
+            continue
+        events.append((r.id, event))
+    if not events:
+        return report
     try:
-        if caps.allows_transaction():
+        if caps.allows_transaction() and len(events) > 1:
             tx = Transaction()
             for _, event in events:
                 tx.create(event)
             results = gw.client.transaction(tx)
             ids = {rid: (res.reference or "").split("/")[-1] for (rid, _), res in zip(events, results, strict=True)}
-        else:
-            ids = {rid: gw.client.create(event).id for rid, event in events}
-    except FhirError as e:
-        _finish(sessions, [r.id for r in rows], "pending", error=e.message)
-        report.failed, report.reason = len(rows), e.message
+            _finish(sessions, list(ids), "sent", fhir_ids=ids)
+            report.sent += len(ids)
+            return report
+    except FhirUnavailable as e:
+        _finish(sessions, [rid for rid, _ in events], "pending", error=e.message)
+        report.failed, report.reason = report.failed + len(events), e.message
         return report
-    _finish(sessions, list(ids), "sent", fhir_ids=ids)
-    report.sent = len(ids)
+    except FhirError:
+        pass  # refused as a whole: find the row(s) it will not take, one by one
+    for rid, event in events:
+        try:
+            created = gw.client.create(event)
+        except FhirUnavailable as e:
+            _finish(sessions, [rid], "pending", error=e.message)
+            report.failed, report.reason = report.failed + 1, e.message
+            continue
+        except FhirError as e:
+            _finish(sessions, [rid], "rejected", error=e.message)
+            report.failed, report.reason = report.failed + 1, e.message
+            continue
+        _finish(sessions, [rid], "sent", fhir_ids={rid: created.id})
+        report.sent += 1
     return report

@@ -7,9 +7,11 @@ from wtforms.fields.choices import SelectChoice
 
 from kiosk.auth import Role, roles_required
 from kiosk.extensions import database, gateway
+from kiosk.fhir.errors import FhirError
+from kiosk.fhir.patients import patients_by_reference
 
 from .forms import AuditSearchForm
-from .services import AuditQuery, action_names, export_csv, search
+from .services import AuditQuery, AuditRow, action_names, action_words, export_csv, search
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -19,8 +21,20 @@ REVIEWERS = (Role.CHARGE_NURSE, Role.ADMINISTRATOR)
 def _form() -> AuditSearchForm:
     form = AuditSearchForm()
     with database().session() as db:
-        form.action.choices = [SelectChoice("", "Any action"), *(SelectChoice(a, a) for a in action_names(db))]
+        form.action.choices = [SelectChoice("", "Any action"),
+                               *(SelectChoice(a, action_words(a)) for a in action_names(db))]
     return form
+
+
+def _render(template: str, rows: list[AuditRow], **context: object) -> str:
+    """The rows with patients shown by name and MRN (one FHIR request per page; ids if it fails)."""
+    try:
+        patients = patients_by_reference(gateway(), [r.patient for r in rows if r.patient])
+    except FhirError:
+        patients = {}
+    single_station = len({r.station for r in rows}) <= 1
+    return render_template(template, rows=rows, patients=patients, words=action_words,
+                           single_station=single_station, **context)
 
 
 def _query(form: AuditSearchForm) -> tuple[AuditQuery | None, str | None]:
@@ -43,7 +57,7 @@ def index() -> str:
     form = _form()
     with database().session() as db:
         rows = search(db, AuditQuery(limit=100))
-    return render_template("audit/page.html", form=form, rows=rows, message=None)
+    return _render("audit/page.html", rows, form=form, message=None)
 
 
 @bp.post("/search")
@@ -57,7 +71,7 @@ def results() -> str | tuple[str, int]:
     if query is not None:
         with database().session() as db:
             rows = search(db, query)
-    return render_template("audit/_results.html", rows=rows, form=form, message=message)
+    return _render("audit/_results.html", rows, form=form, message=message)
 
 
 @bp.post("/export")

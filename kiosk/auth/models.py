@@ -30,9 +30,11 @@ class BadgeLockout(Base):
 
     __tablename__ = "badge_lockout"
 
-    badge: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: lockout_key(badge): a hash, never the typed text itself.
+    badge: Mapped[str] = mapped_column(String(80), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_failure: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class StaffSession(Base):

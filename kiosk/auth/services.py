@@ -4,6 +4,7 @@ when the kiosk is left alone.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,8 @@ from enum import Enum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk.config import AuthSettings
@@ -113,9 +115,9 @@ def reset_pin(db: Session, badge: str, pin: str, min_pin_length: int = 4) -> Sta
     validate_pin(pin, min_pin_length)
     account.pin_hash = _hasher.hash(pin)
     account.pin_changed_at = utcnow()
-    lockout = db.get(BadgeLockout, account.badge)
+    lockout = db.get(BadgeLockout, lockout_key(account.badge))
     if lockout:
-        lockout.failures, lockout.locked_until = 0, None
+        lockout.failures, lockout.locked_until, lockout.last_failure = 0, None, None
     return account
 
 
@@ -150,34 +152,65 @@ class SignInResult:
         return "Badge or PIN not accepted. Try again."
 
 
+def lockout_key(badge: str) -> str:
+    """Attempts are counted under a hash of what was typed or scanned: an armband scanned at the
+    sign-in screen must not leave an MRN in the kiosk's tables."""
+    return "sha256:" + hashlib.sha256(normalise_badge(badge).encode()).hexdigest()
+
+
+def _count_attempt(db: Session, key: str, now: datetime, window: timedelta) -> tuple[int, datetime | None]:
+    """Count one attempt for a badge atomically in the database (parallel attempts cannot share a
+    count) and return (attempts in the current window, locked_until). Attempts older than the window
+    are forgotten, so an occasional typo does not add up to a lockout over a week."""
+    if db.get(BadgeLockout, key) is None:
+        try:
+            with db.begin_nested():
+                db.add(BadgeLockout(badge=key, failures=0, locked_until=None, last_failure=None))
+        except IntegrityError:
+            pass  # another request created it first
+    row = db.execute(
+        update(BadgeLockout)
+        .where(BadgeLockout.badge == key)
+        .values(failures=case((BadgeLockout.last_failure < now - window, 1),
+                              (BadgeLockout.last_failure.is_(None), 1),
+                              else_=BadgeLockout.failures + 1),
+                last_failure=now)
+        .returning(BadgeLockout.failures, BadgeLockout.locked_until)
+    ).one()
+    return int(row[0]), _aware(row[1])
+
+
 def check_pin(db: Session, badge: str, pin: str, rules: AuthSettings, now: datetime | None = None) -> SignInResult:
-    """Verify a badge and PIN. Wrong PINs are counted per badge; past the limit the badge is locked
-    for a while. The result never says whether the badge or the PIN was wrong."""
+    """Verify a badge and PIN. Every attempt is counted per badge before the PIN is checked; past the
+    limit the badge is locked for a while. The result never says whether the badge or the PIN was
+    wrong."""
     now = now or utcnow()
-    badge = normalise_badge(badge)
-    lockout = db.get(BadgeLockout, badge) or BadgeLockout(badge=badge, failures=0, locked_until=None)
-    locked_until = _aware(lockout.locked_until)
+    key = lockout_key(badge)
+    current = db.get(BadgeLockout, key)
+    locked_until = _aware(current.locked_until) if current else None
     if locked_until and locked_until > now:
         return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until)
+    window = timedelta(seconds=max(rules.badge_lockout_seconds, 900))
+    attempts, locked_until = _count_attempt(db, key, now, window)
+    if (locked_until and locked_until > now) or attempts > rules.max_pin_failures:
+        # Parallel attempts past the limit are refused without spending a PIN check.
+        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until)
     account = find_account(db, badge)
-    ok = False
     try:
         ok = _hasher.verify(account.pin_hash if account else _DUMMY_HASH, pin) and account is not None
     except (VerificationError, InvalidHashError):
         ok = False
     if ok and account is not None and account.active:
-        if lockout in db:
-            lockout.failures, lockout.locked_until = 0, None
+        db.execute(update(BadgeLockout).where(BadgeLockout.badge == key)
+                   .values(failures=0, locked_until=None, last_failure=None))
         if _hasher.check_needs_rehash(account.pin_hash):
             account.pin_hash = _hasher.hash(pin)
         return SignInResult(SignInOutcome.OK, staff=StaffMember.of(account))
-    if lockout not in db:
-        db.add(lockout)
-    lockout.failures += 1
-    if lockout.failures >= rules.max_pin_failures:
-        lockout.failures = 0
-        lockout.locked_until = now + timedelta(seconds=rules.badge_lockout_seconds)
-        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=lockout.locked_until, just_locked=True)
+    if attempts >= rules.max_pin_failures:
+        until = now + timedelta(seconds=rules.badge_lockout_seconds)
+        db.execute(update(BadgeLockout).where(BadgeLockout.badge == key)
+                   .values(failures=0, locked_until=until, last_failure=None))
+        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=until, just_locked=True)
     return SignInResult(SignInOutcome.REFUSED)
 
 

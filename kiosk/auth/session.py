@@ -12,6 +12,7 @@ from flask import Response, current_app, g, redirect, render_template, request, 
 from kiosk import audit
 from kiosk.extensions import database, settings
 
+from .models import StaffAccount, StaffSession
 from .roles import Role, roles_phrase
 from .services import StaffMember, load_session
 
@@ -88,6 +89,9 @@ def _return_path() -> str | None:
 
 def enforce_sign_in() -> Response | None:
     """before_request: everything but the public endpoints needs a live, unlocked session."""
+    if request.endpoint is None:
+        _recognise_for_error_page()
+        return None
     if _is_public(request.endpoint):
         return None
     rules = settings().auth
@@ -106,6 +110,21 @@ def enforce_sign_in() -> Response | None:
         if request.method == "GET" and not _is_htmx():
             state.session.return_to = request.path
     return None
+
+
+def _recognise_for_error_page() -> None:
+    """An address that matches no page still shows who is signed in (a 404 must not look like a
+    sign-out); nothing is recorded and nothing is unlocked."""
+    sid = session.get(SESSION_KEY)
+    if not sid:
+        return
+    with database().session() as db:
+        found = db.get(StaffSession, sid)
+        if found is None or found.ended_at is not None or found.locked:
+            return
+        account = db.get(StaffAccount, found.staff_id)
+        if account is not None and account.active:
+            g.staff = StaffMember.of(account)
 
 
 def refusal(roles: tuple[Role, ...], what: str | None = None) -> tuple[str, int]:

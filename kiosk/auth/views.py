@@ -30,7 +30,7 @@ PENDING_BADGE = "pending_badge"
 
 def _safe_path(path: str | None) -> str:
     """Only same-site paths are followed after sign-in (never another host)."""
-    if path and path.startswith("/") and not path.startswith("//"):
+    if path and path.startswith("/") and not path.startswith(("//", "/\\")) and "\\" not in path:
         return path
     return url_for("home.index")
 
@@ -99,8 +99,10 @@ def pin() -> str | Response:
 
 
 def _record_failure(just_locked: bool, who: StaffMember | None, badge: str) -> None:
+    """A badge that matches no account is not written down: it may be anything scanned, an armband too."""
+    entity = f"Badge/{badge}" if who else "Badge/unknown"
     detail = None if who else "badge matches no account"
-    audit.record("badge-locked" if just_locked else "pin-failed", entity=f"Badge/{badge}", detail=detail,
+    audit.record("badge-locked" if just_locked else "pin-failed", entity=entity, detail=detail,
                  outcome="failure", actor=who)
 
 
@@ -162,6 +164,13 @@ def lock() -> Response:
         response = Response(status=200)
         response.headers["HX-Redirect"] = url_for("auth.locked")
     return response
+
+
+@bp.get("/session/alive")
+def alive() -> Response:
+    """The page's heartbeat while someone is working on it without requests (typing a count, filling
+    a form): enforce_sign_in has already recorded the reported touch, or answered with the lock."""
+    return Response(status=204)
 
 
 @bp.post("/sign-out")

@@ -160,6 +160,8 @@ class SmartBackendAuthenticator(Authenticator):
             body = response.json()
         except ValueError:
             body = {}
+        if not isinstance(body, dict):
+            body = {}
         if response.status_code != 200 or "access_token" not in body:
             reason = body.get("error_description") or body.get("error") or f"HTTP {response.status_code}"
             raise FhirAuthError(f"The token endpoint refused the kiosk's credentials: {reason}.",

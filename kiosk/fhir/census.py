@@ -84,9 +84,6 @@ class Census:
     #: 'Location/<id>' -> the unreadable records that name that place (shown on its bed).
     unreadable_at: dict[str, list[str]] = field(default_factory=dict)
 
-    def location_ids(self) -> list[str]:
-        return [self.unit.id, *(r.id for r in self.rooms), *(b.id for b in self.beds)]
-
     def room_of(self, bed: LocationRecord) -> LocationRecord | None:
         return next((r for r in self.rooms if r.reference == bed.part_of), None)
 

@@ -71,10 +71,6 @@ def count_requests() -> Iterator[RequestCounter]:
         _counter.reset(token)
 
 
-def current_counter() -> RequestCounter | None:
-    return _counter.get()
-
-
 def resource_json(resource: Any) -> dict[str, Any]:
     """A resource as plain JSON, from an R4B model or a dict."""
     if isinstance(resource, dict):

@@ -1,15 +1,17 @@
-"""The print form: label type, printer, copies, specimen details, the identifier check and a reprint reason."""
+"""The print form (label type, printer, copies, specimen details, the identifier check, a reprint reason,
+and its one-time print token) and the scan form that starts a print from an armband or a typed MRN."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from kiosk.beds.services import SCAN_PATTERN
 from printers import LabelType, PrintersConfig
 
-from .services import REPRINT_REASONS
+from .services import ARMBAND_2D, REPRINT_REASONS
 
 MAX_COPIES = {LabelType.ADULT_ARMBAND: 3, LabelType.INFANT_ARMBAND: 3, LabelType.CHART: 50, LabelType.SPECIMEN: 10}
 
@@ -18,8 +20,8 @@ CONTAINERS = ("Lavender top (EDTA)", "Light blue top (citrate)", "Gold top (SST)
 
 
 def printer_choices(config: PrintersConfig, label_type: LabelType) -> list[SelectChoice]:
-    """The printers loaded with this label stock."""
-    return [SelectChoice(p.id, f"{p.name} · {p.description}") for p in config.printers_for(label_type)]
+    """The printers loaded with this label stock, by their names (which say where they are)."""
+    return [SelectChoice(p.id, p.name) for p in config.printers_for(label_type)]
 
 
 class PrintForm(FlaskForm):
@@ -35,6 +37,7 @@ class PrintForm(FlaskForm):
                                  choices=[SelectChoice("", "Choose a reason"),
                                           *(SelectChoice(k, v) for k, v in REPRINT_REASONS.items())])
     preview_sha256 = HiddenField()
+    print_token = HiddenField()
 
     def chosen_type(self) -> LabelType | None:
         try:
@@ -57,3 +60,17 @@ class PrintForm(FlaskForm):
                 field.errors = [*field.errors, f"Enter the {name}."]
                 ok = False
         return ok
+
+
+def _scan(form: FlaskForm, field: StringField) -> None:
+    value = (field.data or "").strip()
+    if not (SCAN_PATTERN.match(value) or ARMBAND_2D.match(value)):
+        raise ValidationError("That is not an MRN or an encounter number. Scan the armband again, or type the MRN.")
+
+
+class FindPatientForm(FlaskForm):
+    """An armband scan (the scanner types the number, then Enter) or an MRN typed by hand: always sent in
+    the POST body, never in a URL."""
+
+    code = StringField("Scan armband or type MRN", validators=[
+        DataRequired(message="Scan the patient's armband, or type their MRN or encounter number."), _scan])

@@ -1,4 +1,5 @@
-"""Scheduled job: send the print jobs that are due again (printer was unreachable), with backoff.
+"""Scheduled job: send the print jobs that are due again (printer was unreachable), with backoff, and
+remove the label bytes of finished jobs after their retention period.
 
 Registered in kiosk/scheduler/registry.py and triggered per config/scheduler.toml (see README).
 """
@@ -24,9 +25,10 @@ class JobContext(Protocol):
 
 
 def retry_print_queue(ctx: JobContext) -> str:
-    """Mark jobs cut off mid-send for a person to check, then send each due job once (claimed first)."""
+    """Mark jobs cut off mid-send for a person to check, send each due job once (claimed first), and empty
+    the label bytes of jobs finished longer ago than printers.toml's retention.label_bytes_days."""
     queue = PrintQueue(ctx.database, printers_config(ctx.settings))
     summary = queue.retry_due()
-    if summary.due or summary.abandoned_claims:
+    if summary.due or summary.abandoned_claims or summary.purged:
         ctx.log.info(summary.line())
     return summary.line()

@@ -40,6 +40,19 @@ class JobStatus(StrEnum):
         }[self]
 
 
+class JobProblem(StrEnum):
+    UNREACHABLE = "unreachable"  # nothing reached the printer (it is retried)
+    GAVE_UP = "gave-up"  # unreachable on every retry
+    REFUSED = "refused"  # the printer or print server refused the job
+    NO_PRINTER = "no-printer"  # the printer was removed from the settings
+    INTERRUPTED = "interrupted"  # the send broke off part-way: may have printed
+    CUT_OFF = "cut-off"  # the sender stopped mid-send (the kiosk was restarted): may have printed
+
+
+#: Jobs that are over: their label bytes may be removed after the retention period.
+FINISHED = (JobStatus.PRINTED, JobStatus.CANCELLED, JobStatus.FAILED, JobStatus.UNKNOWN)
+
+
 class PrintJob(Base):
     __tablename__ = "labels_print_jobs"
 
@@ -68,10 +81,18 @@ class PrintJob(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     reprint_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     test_label: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: One per print form: a second POST of the same form (a double tap) finds this job instead of printing.
+    print_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: What went wrong, for the plain-language status (JobProblem); `last_error` has the details for IT.
+    problem: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: When `payload` (the label, with the patient's name, birth date and MRN) was emptied after the job ended.
+    payload_removed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_labels_print_jobs_due", "status", "next_attempt_at"),
         Index("ix_labels_print_jobs_patient", "patient_id", "encounter_id", "label_type"),
+        Index("ux_labels_print_jobs_token", "print_token", unique=True),
+        Index("ix_labels_print_jobs_retention", "payload_removed_at", "updated_at"),
     )
 
     @property

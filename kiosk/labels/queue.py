@@ -4,8 +4,13 @@
 - `send` claims the job atomically (one UPDATE ... WHERE status = 'queued' AND due) before any byte
   leaves, so the web request and the scheduler's retry cannot both send it; the outcome is recorded
   against the claim token;
-- a claim older than retry.stale_claim_s means the sender was cut off mid-send: the job becomes
-  "check the printer" (it may have printed) and is never sent again by itself.
+- a claim older than retry.stale_claim_s means the sender was cut off mid-send, and a send that broke
+  off after the printer took the connection may have printed part of the label: either way the job
+  becomes "check the printer" and is never sent again by itself;
+- a print form carries a one-time token stored under a UNIQUE constraint: a second POST of the same
+  form (a double tap) finds the first job and never submits another;
+- the label bytes (which carry the patient's identifiers) of a finished job are emptied after
+  retention.label_bytes_days.
 """
 
 from __future__ import annotations
@@ -18,11 +23,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from kiosk.db import Database
-from printers import PrinterError, PrinterRefused, PrintersConfig, PrinterUnreachable, RenderedLabel
+from printers import (
+    PrinterError,
+    PrinterRefused,
+    PrintersConfig,
+    PrinterSendInterrupted,
+    PrinterUnreachable,
+    RenderedLabel,
+)
 
-from .models import JobStatus, PrintJob, utcnow
+from .models import FINISHED, JobProblem, JobStatus, PrintJob, utcnow
 
 log = logging.getLogger("kiosk.labels")
 
@@ -37,6 +50,15 @@ class JobRequest:
     printer_id: str
     reprint_reason: str | None = None
     test_label: bool = False
+    print_token: str | None = None
+
+
+class DuplicatePrint(Exception):
+    """A job with this print token exists already: the same print form was sent twice."""
+
+    def __init__(self, job_id: int):
+        super().__init__(f"print job {job_id} has this print token")
+        self.job_id = job_id
 
 
 @dataclass(frozen=True)
@@ -55,11 +77,12 @@ class RetrySummary:
     failed: int = 0
     skipped: int = 0
     abandoned_claims: int = 0
+    purged: int = 0
 
     def line(self) -> str:
         return (f"print queue: {self.due} due, {self.printed} printed, {self.still_queued} still queued, "
                 f"{self.failed} failed, {self.skipped} taken by another sender, "
-                f"{self.abandoned_claims} cut off mid-send")
+                f"{self.abandoned_claims} cut off mid-send, {self.purged} finished labels' bytes removed")
 
 
 class PrintQueue:
@@ -71,7 +94,8 @@ class PrintQueue:
     # ------------------------------------------------------------------ submit and send
 
     def submit(self, request: JobRequest, rendered: RenderedLabel) -> int:
-        """Store the job (queued, due now) and return its id."""
+        """Store the job (queued, due now) and return its id. Raises DuplicatePrint when a job with the
+        request's print token exists (also when another request stores it at the same moment)."""
         now = self.clock()
         job = PrintJob(
             created_at=now, updated_at=now, station_id=request.station_id, requested_by=request.requested_by,
@@ -80,11 +104,22 @@ class PrintQueue:
             media_rotated=rendered.media.rotated, payload=rendered.data,
             payload_sha256=hashlib.sha256(rendered.data).hexdigest(), status=JobStatus.QUEUED.value, attempts=0,
             next_attempt_at=now, reprint_reason=request.reprint_reason, test_label=request.test_label,
+            print_token=request.print_token,
         )
+        try:
+            with self.database.session() as session:
+                session.add(job)
+                session.flush()
+                return job.id
+        except IntegrityError:
+            existing = self.job_for_token(request.print_token) if request.print_token else None
+            if existing is None:
+                raise
+            raise DuplicatePrint(existing) from None
+
+    def job_for_token(self, token: str) -> int | None:
         with self.database.session() as session:
-            session.add(job)
-            session.flush()
-            return job.id
+            return session.scalar(select(PrintJob.id).where(PrintJob.print_token == token))
 
     def _claim(self, job_id: int, now: datetime) -> str | None:
         token = uuid.uuid4().hex
@@ -124,7 +159,8 @@ class PrintQueue:
         printer = self.config.printers.get(printer_id)
         if printer is None:
             message = f"Printer {printer_id} is no longer in the printer settings; choose another printer."
-            self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=message)
+            self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=message,
+                         problem=JobProblem.NO_PRINTER.value)
             return SendOutcome(job_id, JobStatus.FAILED, message)
         content_type = "application/pdf" if language == "pdf" else "application/vnd.zebra-zpl"
         try:
@@ -133,21 +169,30 @@ class PrintQueue:
         except PrinterUnreachable as e:
             if attempts >= self.config.retry.max_attempts:
                 message = f"{e.message} Gave up after {attempts} attempts."
-                self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=message)
+                self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=message,
+                             problem=JobProblem.GAVE_UP.value)
                 log.warning("print job %s failed after %s attempts", job_id, attempts)
                 return SendOutcome(job_id, JobStatus.FAILED, message)
             delay = self.config.retry.delay_after(attempts)
             self._finish(job_id, token, status=JobStatus.QUEUED.value, last_error=e.message,
-                         next_attempt_at=self.clock() + timedelta(seconds=delay))
+                         problem=JobProblem.UNREACHABLE.value, next_attempt_at=self.clock() + timedelta(seconds=delay))
             log.info("print job %s queued: printer %s unreachable (attempt %s)", job_id, printer_id, attempts)
             return SendOutcome(job_id, JobStatus.QUEUED, f"{e.message} The label is kept in the print queue and "
                                                          f"will be sent again in {delay:.0f} seconds.")
+        except PrinterSendInterrupted as e:
+            # Part of the label may have printed: a person checks the printer; never resent by itself.
+            self._finish(job_id, token, status=JobStatus.UNKNOWN.value, last_error=e.message,
+                         problem=JobProblem.INTERRUPTED.value)
+            log.warning("print job %s cut off mid-send on printer %s", job_id, printer_id)
+            return SendOutcome(job_id, JobStatus.UNKNOWN, f"{e.message} It may or may not have printed: check the "
+                                                          "printer, and reprint (with a reason) if it is missing.")
         except (PrinterRefused, PrinterError) as e:
-            self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=e.message)
+            self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=e.message,
+                         problem=JobProblem.REFUSED.value)
             log.warning("print job %s refused by printer %s", job_id, printer_id)
             return SendOutcome(job_id, JobStatus.FAILED, e.message)
         self._finish(job_id, token, status=JobStatus.PRINTED.value, printed_at=self.clock(), receipt=receipt,
-                     last_error=None)
+                     last_error=None, problem=None)
         log.info("print job %s printed on %s", job_id, printer_id)
         return SendOutcome(job_id, JobStatus.PRINTED, f"Sent to {printer.name}.", sent=True)
 
@@ -161,6 +206,7 @@ class PrintQueue:
                 update(PrintJob)
                 .where(PrintJob.status == JobStatus.SENDING.value, PrintJob.claimed_at < cutoff)
                 .values(status=JobStatus.UNKNOWN.value, claim_token=None, updated_at=self.clock(),
+                        problem=JobProblem.CUT_OFF.value,
                         last_error="Sending was cut off; the label may or may not have printed. Check the printer "
                                    "and reprint if it is missing.")
                 .execution_options(synchronize_session=False)
@@ -174,6 +220,20 @@ class PrintQueue:
                 .where(PrintJob.status == JobStatus.QUEUED.value, PrintJob.next_attempt_at <= self.clock())
                 .order_by(PrintJob.next_attempt_at, PrintJob.id).limit(limit)
             ))
+
+    def purge_label_bytes(self) -> int:
+        """Empty the label bytes of jobs that ended more than retention.label_bytes_days ago: the job stays
+        (who, when, which printer, the bytes' SHA-256), the patient's identifiers in the label go."""
+        cutoff = self.clock() - timedelta(days=self.config.retention.label_bytes_days)
+        with self.database.session() as session:
+            result = session.execute(
+                update(PrintJob)
+                .where(PrintJob.payload_removed_at.is_(None), PrintJob.updated_at < cutoff,
+                       PrintJob.status.in_([s.value for s in FINISHED]))
+                .values(payload=b"", payload_removed_at=self.clock())
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount
 
     def retry_due(self, limit: int = 50) -> RetrySummary:
         abandoned = self.abandon_stale_claims()
@@ -190,7 +250,7 @@ class PrintQueue:
             else:
                 counts["skipped"] += 1
         return RetrySummary(len(due), counts["printed"], counts["queued"], counts["failed"], counts["skipped"],
-                            abandoned)
+                            abandoned, self.purge_label_bytes())
 
     def cancel(self, job_id: int) -> bool:
         """Cancel a job that is still waiting; False when it is already being sent, printed or closed."""

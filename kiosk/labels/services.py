@@ -2,20 +2,26 @@
 
 The preview the user sees is rendered from the very bytes that are printed: `prepare` renders the
 label in the chosen printer's language, decodes every symbol (refusing a label that does not read back
-exactly), and returns the bytes with their preview and their SHA-256. `print_label` renders again from
-the current record and prints only when the bytes are the ones previewed.
+exactly), and returns the bytes with their preview and their SHA-256. At print time the page renders
+again from the current record; `check_previewed` lets it print only the bytes that were previewed, and
+`print_prepared` submits them once per print form (its one-time token).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from kiosk import timeutil
+from kiosk.beds.board import FLAG_KINDS
+from kiosk.fhir import codes
+from kiosk.fhir.bedboard import find_open_encounters
 from kiosk.fhir.gateway import FhirGateway
-from kiosk.fhir.patient_context import EncounterContext, encounter_context
-from kiosk.fhir.records import PersonName
+from kiosk.fhir.patient_context import ARMBAND_ALERT_CATEGORIES, EncounterContext, encounter_context
+from kiosk.fhir.records import EncounterRecord, PersonName
 from printers import (
     ArmbandLabel,
     ChartLabel,
@@ -31,15 +37,19 @@ from printers import (
     render_label,
     verify,
 )
-from printers.model import label_date
+from printers.model import label_date, last_first
 
-from .queue import JobRequest, PrintQueue, SendOutcome
+from .queue import DuplicatePrint, JobRequest, PrintQueue, SendOutcome
 
 REPRINT_REASONS = {
     "lost": "Lost",
     "damaged": "Damaged or unreadable",
     "details-changed": "Details changed",
 }
+
+#: Encounter statuses whose start is an admission: the patient is here (or on leave). A planned
+#: encounter's start is when they are expected, which is not printed.
+ADMITTED_STATUSES = ("arrived", "in-progress", "onleave")
 
 
 class LabelRefused(Exception):
@@ -59,6 +69,12 @@ class SpecimenDetails:
 
 
 @dataclass(frozen=True)
+class BannerAlert:
+    kind: str  # the bed board's chip kinds: allergy | fall | isolation | other
+    text: str
+
+
+@dataclass(frozen=True)
 class PatientBanner:
     """What the page shows about the patient: the two identifiers to confirm, and the rest of the label."""
 
@@ -71,8 +87,13 @@ class PatientBanner:
     encounter_number: str
     admitted: str
     attending: str
-    alerts: tuple[str, ...]
+    alerts: tuple[BannerAlert, ...]
     unreadable: int
+
+    @property
+    def long_name(self) -> bool:
+        """A name that would wrap at the banner's full size (it is set smaller)."""
+        return len(self.name) > 34
 
 
 @dataclass(frozen=True)
@@ -89,12 +110,18 @@ class PreparedLabel:
         return "data:image/png;base64," + base64.b64encode(self.preview_png).decode("ascii")
 
 
-def last_first(name: PersonName | None) -> str:
-    """'ADEYEMI, Folake', as labels print names."""
-    if name is None:
-        return ""
-    given = " ".join(name.given)
-    return f"{name.family.upper()}, {given}" if name.family and given else (name.family.upper() or given)
+def person_last_first(name: PersonName | None) -> str:
+    """A person's name as labels print it and as the user confirms it ('ADEYEMI, Folake')."""
+    return last_first(name.family, name.given) if name is not None else ""
+
+
+def admission_date(encounter: EncounterRecord) -> date | None:
+    """The day the stay began, on the station's calendar; None unless the patient has arrived."""
+    if encounter.status not in ADMITTED_STATUSES:
+        return None
+    starts = [loc.start for loc in encounter.locations if loc.start and loc.status in ("active", "completed")]
+    start = encounter.start or (min(starts) if starts else None)
+    return timeutil.local_date(start) if start else None
 
 
 def identity(ctx: EncounterContext) -> PatientIdentity:
@@ -116,13 +143,17 @@ def identity(ctx: EncounterContext) -> PatientIdentity:
                            "complete the record.") from None
 
 
+def allergy_count(ctx: EncounterContext) -> int:
+    return sum(1 for f in ctx.flags if f.category == codes.FLAG_ALLERGY and f.text.strip())
+
+
 def encounter_details(ctx: EncounterContext) -> EncounterDetails:
     if not ctx.encounter.number:
         raise LabelRefused("This encounter has no encounter number on record, and armbands carry it. Nothing "
                            "was printed; ask registration to complete the record.")
-    admitted: date | None = ctx.encounter.start.date() if ctx.encounter.start else None
-    attending = last_first(ctx.attending.name) if ctx.attending else ""
-    return EncounterDetails(ctx.encounter.number, admitted, attending, ctx.armband_alerts)
+    attending = person_last_first(ctx.attending.name) if ctx.attending else ""
+    return EncounterDetails(ctx.encounter.number, admission_date(ctx.encounter), attending, ctx.armband_alerts,
+                            allergy_count(ctx))
 
 
 def build_label(ctx: EncounterContext, label_type: LabelType, config: PrintersConfig,
@@ -139,18 +170,32 @@ def build_label(ctx: EncounterContext, label_type: LabelType, config: PrintersCo
     return ArmbandLabel(patient, details, infant=label_type is LabelType.INFANT_ARMBAND, scan=config.scan)
 
 
+def _birth_date_text(ctx: EncounterContext) -> str:
+    p = ctx.patient
+    if p.birth_date is not None:
+        return label_date(p.birth_date)
+    if p.birth_date_partial:
+        return f"{p.birth_date_text} (incomplete)"
+    return "not on record"
+
+
 def banner(ctx: EncounterContext) -> PatientBanner:
     p, e = ctx.patient, ctx.encounter
+    admitted = admission_date(e)
+    order = {text: i for i, text in enumerate(ctx.armband_alerts)}
+    printed = [f for f in ctx.flags if f.category in ARMBAND_ALERT_CATEGORIES and f.text.strip() in order]
+    alerts = tuple(BannerAlert(FLAG_KINDS.get(f.category or "", "other"), f.text.strip())
+                   for f in sorted(printed, key=lambda f: order[f.text.strip()]))
     return PatientBanner(
         patient_id=p.id, encounter_id=e.id,
-        name=last_first(p.name),
-        birth_date=label_date(p.birth_date) if p.birth_date else "not on record",
+        name=person_last_first(p.name),
+        birth_date=_birth_date_text(ctx),
         sex={"male": "Male", "female": "Female", "other": "Other"}.get(p.gender or "", "Unknown"),
         mrn=p.mrn or "not on record",
         encounter_number=e.number or "not on record",
-        admitted=label_date(e.start.date()) if e.start else "",
-        attending=last_first(ctx.attending.name) if ctx.attending else "",
-        alerts=ctx.armband_alerts,
+        admitted=label_date(admitted) if admitted else "",
+        attending=person_last_first(ctx.attending.name) if ctx.attending else "",
+        alerts=alerts,
         unreadable=len(ctx.unreadable),
     )
 
@@ -174,16 +219,93 @@ def load_context(gw: FhirGateway, patient_id: str, encounter_id: str) -> Encount
     return encounter_context(gw, encounter_id, patient_id)
 
 
+# ---------------------------------------------------------------- printing
+
+
+#: A print form's one-time token: 32 hex digits (uuid4().hex).
+PRINT_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
 @dataclass(frozen=True)
 class PrintResult:
     job_id: int
-    outcome: SendOutcome
+    outcome: SendOutcome | None  # None: the form was sent before, and this is its job
+    repeated: bool = False
 
 
 def print_prepared(queue: PrintQueue, prepared: PreparedLabel, request: JobRequest) -> PrintResult:
-    """Queue the exact bytes, then send them at once (a printer that is down leaves the job queued)."""
-    job_id = queue.submit(request, prepared.rendered)
+    """Queue the exact bytes, then send them at once (a printer that is down leaves the job queued). A
+    second request with the same print token gets the first one's job and sends nothing."""
+    try:
+        job_id = queue.submit(request, prepared.rendered)
+    except DuplicatePrint as repeated:
+        return PrintResult(repeated.job_id, None, repeated=True)
     return PrintResult(job_id, queue.send(job_id))
+
+
+@dataclass(frozen=True)
+class PrintCheck:
+    """Whether the posted form may print: `notice` says why not (shown above the new preview)."""
+
+    ok: bool
+    notice: str | None = None
+
+
+def check_previewed(prepared: PreparedLabel | None, previewed: str | None, token: str | None) -> PrintCheck:
+    """Print only the bytes the user saw: the form's SHA-256 must be the new rendering's, and a form
+    without one (or without its print token) never prints unverified."""
+    if prepared is None:
+        return PrintCheck(False)
+    if not token or not PRINT_TOKEN.match(token):
+        return PrintCheck(False, "This print form is out of date. Check the preview below and print again.")
+    if not previewed or previewed != prepared.sha256:
+        return PrintCheck(False, "The record or the label changed since the preview you saw (or the preview did "
+                                 "not reach this screen). Check the new preview and print again.")
+    return PrintCheck(True)
+
+
+# ---------------------------------------------------------------- starting from a scan
+
+
+#: The armband's own Data Matrix ("MRN:20000074|ENC:610000013"): the encounter number is what it names.
+ARMBAND_2D = re.compile(r"^MRN:[^|]+\|ENC:(?P<encounter>[A-Za-z0-9.\-]+)$")
+
+
+@dataclass(frozen=True)
+class ScanChoice:
+    """An open encounter found for a scanned or typed number."""
+
+    patient_id: str
+    encounter_id: str
+    name: str
+    mrn: str
+    encounter_number: str
+    status: str
+    where: str
+
+
+def scanned_number(scanned: str) -> str:
+    """The number to look up: the text itself, or the encounter number of the armband's 2D symbol."""
+    text = scanned.strip()
+    match = ARMBAND_2D.match(text)
+    return match.group("encounter") if match else text
+
+
+def find_patient(gw: FhirGateway, scanned: str) -> list[ScanChoice]:
+    """Open encounters whose number or whose patient's MRN is `scanned` (two searches, sent by POST)."""
+    words = {"planned": "expected", "arrived": "arrived", "triaged": "triaged", "in-progress": "admitted",
+             "onleave": "on leave"}
+    choices = []
+    for match in find_open_encounters(gw, scanned_number(scanned)):
+        if match.patient is None:
+            continue
+        choices.append(ScanChoice(match.patient.id, match.encounter.id, person_last_first(match.patient.name),
+                                  match.patient.mrn or "", match.encounter.number or "",
+                                  words.get(match.encounter.status, match.encounter.status), match.where()))
+    return choices
+
+
+# ---------------------------------------------------------------- test labels
 
 
 TEST_PATIENT = PatientIdentity("Test", ("Label",), date(2000, 1, 1), "TEST0001", "unknown")
@@ -192,28 +314,9 @@ TEST_PATIENT = PatientIdentity("Test", ("Label",), date(2000, 1, 1), "TEST0001",
 def test_label(printer: PrinterSettings) -> Label:
     """A label with a made-up patient, for checking a printer and its stock."""
     label_type = printer.labels[0]
-    details = EncounterDetails("TEST0002", date.today(), "TEST, Attending", ("Test label: not a patient",))
+    details = EncounterDetails("TEST0002", timeutil.today(), "TEST, Attending", ("Test label: not a patient",))
     if label_type is LabelType.SPECIMEN:
         return SpecimenLabel(TEST_PATIENT, "TEST-0003", "Test label", "No specimen")
     if label_type is LabelType.CHART:
         return ChartLabel(TEST_PATIENT, details)
     return ArmbandLabel(TEST_PATIENT, details, infant=label_type is LabelType.INFANT_ARMBAND)
-
-
-def job_preview_png(payload: bytes, language: str, dpi: int, rotated: bool) -> bytes:
-    """The first label of a stored job, rendered from its stored bytes, in reading orientation."""
-    import io
-
-    from PIL import Image
-
-    from printers.verify import first_format, rasterize_pdf, rasterize_zpl
-
-    if language == "pdf":
-        image = rasterize_pdf(payload)[0]
-    else:
-        image = rasterize_zpl(first_format(payload), dpi)[0]
-        if rotated:
-            image = image.transpose(Image.Transpose.ROTATE_90)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=3)
-    return buffer.getvalue()

@@ -260,7 +260,7 @@ class ZeroAlert:
     @property
     def headline(self) -> str:
         n = len(self.items)
-        return f"{n} supply item{'s' if n != 1 else ''} at zero"
+        return f"{n} supply item{'s' if n != 1 else ''} with none left"
 
 
 def zero_alert(config: SuppliesConfig, database: Database, now: datetime | None = None) -> ZeroAlert | None:

@@ -31,6 +31,11 @@ def test_badge_and_keypad_sign_in(page: Page, live_server: LiveServer) -> None:
     page.locator(".sign-in-button").tap()
     expect(page.locator(".who")).to_contain_text(name)
     expect(page.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
+    page.locator("[data-lock-now]").tap()
+    page.wait_for_url("**/locked")
+    save_screenshot(page, "auth-lock-screen-with-badge-keypad")
+    page.goto(page.url.replace("/locked", "/sign-in"))
+    save_screenshot(page, "auth-sign-in")
 
 
 def test_five_wrong_pins_lock_the_badge(page: Page, live_server: LiveServer) -> None:
@@ -78,9 +83,21 @@ def test_idle_lock_hides_everything_in_every_tab_and_the_same_pin_resumes(browse
     save_screenshot(first, "auth-lock-screen")
     _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
     for digit in pin:
-        first.locator(f".keypad [data-key='{digit}']").tap()
+        first.locator(f".lock-main .keypad [data-key='{digit}']").tap()
     first.locator(".sign-in-button").tap()
     expect(first.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
+    context.close()
+
+
+def test_someone_working_without_requests_is_not_locked(browser: Browser, quick_lock_server: LiveServer) -> None:
+    context = new_touch_context(browser)
+    page = context.new_page()
+    sign_in(page, quick_lock_server.url)
+    for _ in range(16):  # 16 s of touches on a page that makes no request of its own; the limit is 10 s
+        page.locator(".unit-name").tap()
+        page.wait_for_timeout(1000)
+    page.goto(quick_lock_server.url + "/")
+    expect(page.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
     context.close()
 
 

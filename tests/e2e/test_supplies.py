@@ -166,7 +166,7 @@ def test_count_the_crash_cart_run_the_check_and_see_the_reorders(page: Page, sit
     # While the pads are at zero the home screen says so.
     page.locator(".brand").tap()
     alert = page.locator(".supply-alert")
-    expect(alert).to_contain_text("1 supply item at zero")
+    expect(alert).to_contain_text("1 supply item with none left")
     expect(alert).to_contain_text("Defibrillator pads, adult (Crash cart)")
     save_screenshot(page, "home-supply-alert")
 
@@ -218,6 +218,8 @@ def test_a_count_that_is_not_a_whole_number_is_refused_and_what_was_typed_is_kep
 def test_a_provider_sees_supplies_but_cannot_count_or_ask_for_a_check(page: Page, site: SuppliesSite) -> None:
     sign_in(page, site.url, Role.PROVIDER)
     page.goto(site.url + "/supplies/")
-    expect(page.locator(".run-check-button")).to_be_disabled()
+    expect(page.locator(".run-check-button")).to_have_count(0)
+    expect(page.locator(".role-note")).to_contain_text("asked for by the unit secretary")
     page.locator(".location-tile", has_text="Supply room").tap()
-    expect(page.locator(".save-count")).to_be_disabled()
+    expect(page.locator(".save-count")).to_have_count(0)
+    expect(page.locator(".role-note")).to_contain_text("saved by the unit secretary")

@@ -42,7 +42,8 @@ def sign_in(page, base_url: str, role: Role = Role.UNIT_SECRETARY) -> None:  # t
     """Sign a Playwright page in the way a person does: badge, then the PIN on the keypad (taps)."""
     badge, pin, _ = CREDENTIALS[role]
     page.goto(base_url + "/sign-in")
-    page.fill("#badge", badge)
+    for digit in badge:
+        page.locator(f".keypad [data-key='{digit}']").tap()
     page.locator("button[type=submit]").tap()
     page.wait_for_url("**/sign-in/pin")
     for digit in pin:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import pytest
 from flask import Flask
@@ -23,17 +25,23 @@ from tests.support.sekmet import free_port
 class RawPrinter:
     """Listens like a Zebra's port 9100 and keeps every connection's bytes, in order."""
 
+    #: The listening socket's receive buffer (inherited by accepted connections); None: the system's.
+    receive_buffer: int | None = None
+
     def __init__(self, port: int):
         self.port = port
         self.received: list[bytes] = []
+        self.connections = 0
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
-    def start(self) -> RawPrinter:
+    def start(self) -> Self:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if self.receive_buffer:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer)
         sock.bind(("127.0.0.1", self.port))
         sock.listen(8)
         sock.settimeout(0.2)
@@ -52,16 +60,21 @@ class RawPrinter:
                 continue
             except OSError:
                 return
-            with conn:
-                conn.settimeout(5)
-                chunks = []
-                while True:
-                    data = conn.recv(65536)
-                    if not data:
-                        break
-                    chunks.append(data)
-            with self._lock:
-                self.received.append(b"".join(chunks))
+            self.connections += 1
+            conn.settimeout(5)
+            self._take(conn)
+
+    def _take(self, conn: socket.socket) -> None:
+        """Read the connection to its end, as a printer that prints everything it is sent."""
+        with conn:
+            chunks = []
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                chunks.append(data)
+        with self._lock:
+            self.received.append(b"".join(chunks))
 
     def stop(self) -> None:
         self._stop.set()
@@ -73,6 +86,28 @@ class RawPrinter:
     def jobs(self) -> list[bytes]:
         with self._lock:
             return list(self.received)
+
+
+class StallingPrinter(RawPrinter):
+    """A printer that takes the connection, reads the first few bytes, then stops reading (paused, out
+    of labels, buffer full) while keeping the connection open: the sender's send times out part-way."""
+
+    receive_buffer = 4096
+
+    def __init__(self, port: int, read_first: int = 64):
+        super().__init__(port)
+        self.read_first = read_first
+        self._open: list[socket.socket] = []
+
+    def _take(self, conn: socket.socket) -> None:
+        with self._lock:
+            self.received.append(conn.recv(self.read_first))
+        self._open.append(conn)  # never read again
+
+    def stop(self) -> None:
+        super().stop()
+        for conn in self._open:
+            conn.close()
 
 
 @dataclass
@@ -165,6 +200,26 @@ class DemoStay:
     encounter_id: str
     encounter_number: str
     mrn: str
+
+
+def new_inpatient(gw: FhirGateway, family: str, given: list[str], birth_date: str = "1977-12-05",
+                  start: str = "2026-11-20T09:00:00Z") -> DemoStay:
+    """A patient with an in-progress encounter (no bed), made for one test: any name, any birth date."""
+    suffix = uuid.uuid4().int % 10**7
+    mrn, number = f"3{suffix:07d}", f"07{suffix:07d}"
+    patient = gw.client.create({
+        "resourceType": "Patient", "birthDate": birth_date, "gender": "female",
+        "name": [{"use": "official", "family": family, "given": given}],
+        "identifier": [{"system": gw.identifiers.mrn, "value": mrn}],
+    })
+    encounter = gw.client.create({
+        "resourceType": "Encounter", "status": "in-progress",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
+        "subject": {"reference": f"Patient/{patient.id}"},
+        "identifier": [{"system": gw.identifiers.encounter, "value": number}],
+        "period": {"start": start},
+    })
+    return DemoStay(patient.id, encounter.id, number, mrn)
 
 
 def demo_inpatient(gw: FhirGateway, index: int = 0, with_allergy: bool = False) -> DemoStay:

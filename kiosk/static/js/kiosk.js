@@ -51,6 +51,21 @@
         }
       };
     }
+    /* Tell the server the screen is in use while nothing else does (a page with no background
+     * requests would otherwise look idle to it and lock on the next save). */
+    var lastBeat = Date.now();
+    var beatEvery = Math.max(2000, Math.min(30000, limit / 3));
+    window.setInterval(function () {
+      if (locking || lastTouch <= lastBeat) { return; }
+      lastBeat = Date.now();
+      window.fetch(body.getAttribute("data-alive-url"), {
+        credentials: "same-origin",
+        headers: { "HX-Request": "true", "X-Kiosk-Idle": ((Date.now() - lastTouch) / 1000).toFixed(1) }
+      }).then(function (response) {
+        var go = response.headers.get("HX-Redirect");
+        if (go) { locking = true; veil(); window.location.assign(go); }
+      }).catch(function () { /* the server is away: the next beat or request tries again */ });
+    }, beatEvery);
     var lockButton = document.querySelector("[data-lock-now]");
     if (lockButton) {
       lockButton.addEventListener("click", function (event) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,24 +22,25 @@ from tests.support.auth import page_token
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "capability"
 
 
-def a_demo_patient(gw: FhirGateway) -> tuple[str, str]:
+def a_demo_patient(gw: FhirGateway) -> tuple[str, str, str]:
     census = unit_census(gw)
     patient = next(iter(census.patients.values()))
     assert patient.mrn
-    return patient.reference, patient.mrn
+    return patient.reference, patient.mrn, patient.name.last_first
 
 
 def test_search_by_patient_mrn_and_export(app: Flask, signed_in_client: Callable[[Role], FlaskClient]) -> None:
     nurse = signed_in_client(Role.CHARGE_NURSE)
     with app.app_context():
-        reference, mrn = a_demo_patient(gateway())
+        reference, mrn, name = a_demo_patient(gateway())
         with app.test_request_context():
             audit.record("view-patient", patient=reference, detail="bed board panel")
             audit.record("view-patient", patient="Patient/someone-else")
     token = page_token(nurse, "/audit/")
     found = nurse.post("/audit/search", data={"mrn": mrn, "csrf_token": token}, headers={"HX-Request": "true"})
     page = found.get_data(as_text=True)
-    assert found.status_code == 200 and reference in page and "Patient/someone-else" not in page
+    assert found.status_code == 200 and "Patient/someone-else" not in page
+    assert html.unescape(page).count(name) == 1 and f"MRN {mrn}" in page and "Opened patient" in page
     assert mrn not in found.request.url  # searched by POST: the MRN is not in a URL
     exported = nurse.post("/audit/export", data={"mrn": mrn, "csrf_token": token})
     assert exported.mimetype == "text/csv"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -145,3 +146,50 @@ def test_secure_cookies_when_configured(make_app: Callable[..., Flask]) -> None:
     assert app.config["SESSION_COOKIE_SECURE"] is True
     with app.test_request_context():
         assert url_for("auth.sign_in") == "/sign-in"
+
+
+def test_the_heartbeat_keeps_a_busy_page_unlocked_and_a_save_lands(app: Flask, client: FlaskClient) -> None:
+    """Typing a count for minutes makes no requests; the page's heartbeat reports the touches."""
+    client.get("/")
+    for _ in range(3):
+        age_sessions(app, 100)  # 100 s since the last request, but the person kept touching the screen
+        beat = client.get("/session/alive", headers={"HX-Request": "true", "X-Kiosk-Idle": "2"})
+        assert beat.status_code == 204
+    assert client.get("/").status_code == 200  # still signed in and unlocked
+
+
+def test_a_heartbeat_from_an_idle_screen_locks(app: Flask, client: FlaskClient) -> None:
+    client.get("/")
+    age_sessions(app, 200)
+    beat = client.get("/session/alive", headers={"HX-Request": "true", "X-Kiosk-Idle": "200"})
+    assert beat.headers["HX-Redirect"] == "/locked"
+
+
+def test_every_page_but_the_public_ones_needs_a_sign_in(app: Flask, anonymous_client: FlaskClient) -> None:
+    from kiosk.auth.session import _is_public
+
+    checked = 0
+    with app.test_request_context():
+        rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+    for rule in rules:
+        with app.test_request_context():
+            if _is_public(rule.endpoint):
+                continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<{arg}>", "x").replace(f"<int:{arg}>", "1")
+        url = re.sub(r"<[^>]+>", "x", url)
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = anonymous_client.open(url, method=method)
+        assert response.status_code in (302, 400), (rule.endpoint, response.status_code)
+        if response.status_code == 302:
+            assert response.headers["Location"].endswith("/sign-in"), rule.endpoint
+        checked += 1
+    assert checked > 20
+
+
+def test_a_missing_page_keeps_the_signed_in_header(client: FlaskClient) -> None:
+    page = client.get("/no-such-page")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404 and "This page does not exist" in html and "Dana Reyes" in html
+    assert "Try again" not in html

@@ -73,3 +73,19 @@ def test_security_headers(client: FlaskClient) -> None:
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_healthz_probes_the_server_at_most_every_few_seconds_and_says_little(
+        app, anonymous_client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.extensions import services
+    from kiosk.health import services as health
+
+    health._fhir_probe._result = None
+    with app.app_context():
+        client = services().gateway().client
+    before = client.total_requests
+    for _ in range(5):
+        body = anonymous_client.get("/healthz").get_json()
+    assert body["checks"]["fhir"] == {"ok": True, "detail": "reachable", "ms": body["checks"]["fhir"]["ms"]}
+    assert "SEKMET" not in str(body) and "127.0.0.1" not in str(body)
+    assert client.total_requests - before == 1

@@ -33,7 +33,9 @@ def test_a_specimen_label_printed_through_cups_comes_out_as_a_pdf_whose_barcode_
     url = f"/labels/patients/{stay.patient_id}/encounters/{stay.encounter_id}"
     html = client.get(url + "?type=specimen").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-    form = {"csrf_token": token, "label_type": "specimen", "printer_id": "TEST-CUPS-PDF", "copies": "1",
+    print_token = re.search(r'name="print_token" type="hidden" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": token, "print_token": print_token, "label_type": "specimen", "printer_id": "TEST-CUPS-PDF",
+            "copies": "1",
             "accession": "S26-CUPS-0042", "test": "Lipid panel", "container": "Gold top (SST)"}
     panel = client.post(url + "/preview", data=form).get_data(as_text=True)
     sha = re.search(r'name="preview_sha256"[^>]*value="([^"]+)"', panel).group(1)  # type: ignore[union-attr]

@@ -59,3 +59,49 @@ def test_audit_events_are_valid_r4(tmp_path: Path, action: str) -> None:
     assert event["entity"][0]["what"] == {"reference": "Patient/1"}
     assert event["entity"][1]["what"] == {"display": "PrintJob/3"}
     assert event["agent"][0]["who"]["identifier"]["value"] == "100001"
+
+
+class RefusingClient:
+    """A FHIR client that refuses the batch and one event in it (the logic under test is the kiosk's)."""
+
+    def __init__(self) -> None:
+        self.created: list[dict] = []
+
+    def transaction(self, tx):  # type: ignore[no-untyped-def]
+        from kiosk.fhir.errors import FhirError
+
+        raise FhirError("refused", status=422)
+
+    def create(self, event):  # type: ignore[no-untyped-def]
+        from kiosk.fhir.client import WriteResult
+        from kiosk.fhir.errors import FhirError
+
+        if event["outcomeDesc"].startswith("print"):
+            raise FhirError("this server does not take print events", status=422)
+        self.created.append(event)
+        return WriteResult({"resourceType": "AuditEvent", "id": f"ae{len(self.created)}"}, True)
+
+
+def test_one_refused_event_does_not_hold_back_the_others(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from kiosk.audit.services import send_pending
+    from kiosk.config import IdentifierSettings
+    from kiosk.fhir.capability import Capabilities
+
+    db = migrated_database(tmp_path / "a.db")
+    with db.session() as s:
+        for action in ("sign-in", "print", "view-patient"):
+            append(s, station="4W-NS-1", actor=DANA, action=action, patient="Patient/1")
+    caps = Capabilities.from_statement({"rest": [{"mode": "server", "interaction": [{"code": "transaction"}],
+                                                 "resource": [{"type": "AuditEvent",
+                                                               "interaction": [{"code": "create"}]}]}]})
+    gw = SimpleNamespace(capabilities=caps, client=RefusingClient(),
+                         identifiers=IdentifierSettings(code_systems="https://k.example/fhir/CodeSystem"))
+    report = send_pending(db.session, gw, "4 West")  # type: ignore[arg-type]
+    assert (report.sent, report.failed) == (2, 1)
+    with db.engine.connect() as conn:
+        states = dict(conn.exec_driver_sql(
+            "SELECT r.action, d.state FROM audit_delivery d JOIN audit_record r ON r.id = d.record_id").all())
+    assert states == {"sign-in": "sent", "print": "rejected", "view-patient": "sent"}
+    assert send_pending(db.session, gw, "4 West").sent == 0  # nothing is stuck pending

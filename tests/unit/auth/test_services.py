@@ -143,3 +143,46 @@ def test_roles_read_as_words() -> None:
     assert roles_phrase((Role.PROVIDER,)) == "a provider"
     assert roles_phrase((Role.CHARGE_NURSE, Role.ADMINISTRATOR)) == "a charge nurse or an administrator"
     assert roles_phrase((Role.UNIT_SECRETARY,)) == "a unit secretary"
+
+
+def test_parallel_wrong_pins_cannot_share_a_count(db: Database) -> None:
+    """Eight wrong PINs sent at the same moment: at most the limit of them get a PIN check."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_: int) -> SignInOutcome:
+        with db.session() as s:
+            return check_pin(s, "555001", "0000", RULES, T0).outcome
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(attempt, range(8)))
+    assert outcomes.count(SignInOutcome.REFUSED) == RULES.max_pin_failures - 1
+    assert outcomes.count(SignInOutcome.BADGE_LOCKED) == 8 - (RULES.max_pin_failures - 1)
+
+
+def test_old_failures_are_forgotten(db: Database) -> None:
+    with db.session() as s:
+        for day in range(4):
+            check_pin(s, "555001", "0000", RULES, T0 + timedelta(days=day))
+        assert check_pin(s, "555001", "0000", RULES, T0 + timedelta(days=4)).outcome is SignInOutcome.REFUSED
+
+
+def test_what_was_scanned_is_not_stored(db: Database) -> None:
+    with db.session() as s:
+        check_pin(s, "20000074", "0000", RULES, T0)  # an armband scanned at the sign-in screen
+    with db.engine.connect() as conn:
+        keys = conn.exec_driver_sql("SELECT badge FROM badge_lockout").scalars().all()
+    assert keys and all(k.startswith("sha256:") and "20000074" not in k for k in keys)
+
+
+@pytest.mark.parametrize(("path", "followed"), [("/beds/", True), ("//evil.example/x", False),
+                                              ("/\\evil.example", False), ("https://evil.example", False),
+                                              ("/beds/\\x", False), (None, False)])
+def test_only_same_site_paths_are_followed_after_unlock(path: str | None, followed: bool) -> None:
+    from flask import Flask
+
+    from kiosk.auth.views import _safe_path
+
+    app = Flask(__name__)
+    app.add_url_rule("/", "home.index", lambda: "")
+    with app.test_request_context():
+        assert (_safe_path(path) == path) is followed

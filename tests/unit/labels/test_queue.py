@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.db import Database
-from kiosk.labels.models import JobStatus, PrintJob
-from kiosk.labels.queue import JobRequest, PrintQueue
+from kiosk.labels.models import JobProblem, JobStatus, PrintJob
+from kiosk.labels.queue import DuplicatePrint, JobRequest, PrintQueue
 from printers import Media, RenderedLabel, parse_printers_config
 from printers.config import RetrySettings
+from tests.support.labels import StallingPrinter
+from tests.support.sekmet import free_port
 
 
 class Clock:
@@ -39,12 +41,13 @@ def config(folder: Path, port: int = 9):  # type: ignore[no-untyped-def]
                                                                        "specimen")}
     return parse_printers_config({
         "retry": {"first_delay_s": 10, "max_delay_s": 40, "max_attempts": 4, "stale_claim_s": 60},
+        "retention": {"label_bytes_days": 7},
         "media": media,
         "printers": {
             "FOLDER": {"name": "Folder", "transport": "folder", "language": "zpl", "path": str(folder),
                        "labels": ["chart"]},
             "DOWN": {"name": "Down", "transport": "tcp", "language": "zpl", "host": "127.0.0.1", "port": port,
-                     "connect_timeout": 0.3, "labels": ["chart"]},
+                     "connect_timeout": 0.3, "send_timeout": 0.5, "labels": ["chart"]},
         },
     }, "test", folder)
 
@@ -52,8 +55,8 @@ def config(folder: Path, port: int = 9):  # type: ignore[no-untyped-def]
 LABEL = RenderedLabel("zpl", b"^XA^FO10,10^A0N,30,0^FH_^FDTEST^FS^XZ\n", 203, Media("chart", 50, 25), 1)
 
 
-def request(printer: str) -> JobRequest:
-    return JobRequest("4W-NS-1", "S1001", "p1", "e1", "chart", printer)
+def request(printer: str, token: str | None = None) -> JobRequest:
+    return JobRequest("4W-NS-1", "S1001", "p1", "e1", "chart", printer, print_token=token)
 
 
 def test_two_senders_racing_for_one_job_send_it_once(db: Database, tmp_path: Path) -> None:
@@ -91,8 +94,87 @@ def test_unreachable_printers_back_off_then_give_up(db: Database, tmp_path: Path
         assert queue.retry_due().due == 0  # not due before its time
         clock.advance(waits[-1])
     assert waits == [10, 20, 40]
+    assert queue.get(job_id).problem == JobProblem.UNREACHABLE  # type: ignore[union-attr]
     outcome = queue.send(job_id)
     assert outcome.status is JobStatus.FAILED and "Gave up after 4 attempts" in outcome.message
+    assert queue.get(job_id).problem == JobProblem.GAVE_UP  # type: ignore[union-attr]
+
+
+def test_a_send_the_printer_stopped_taking_part_way_is_never_retried(db: Database, tmp_path: Path) -> None:
+    """The printer took the connection and some bytes, then stalled: part of the label may have printed,
+    so the job is "check the printer", and the scheduler's retry never sends it again."""
+    port = free_port()
+    clock = Clock()
+    queue = PrintQueue(db, config(tmp_path, port=port), clock)
+    big = RenderedLabel("zpl", b"^XA^FO10,10^GB100,100,100^FS^XZ\n" * 400_000, 203, Media("chart", 50, 25), 1)
+    job_id = queue.submit(request("DOWN"), big)
+    printer = StallingPrinter(port).start()
+    try:
+        outcome = queue.send(job_id)
+        assert outcome.status is JobStatus.UNKNOWN and not outcome.sent
+        assert "may or may not have printed" in outcome.message
+        job = queue.get(job_id)
+        assert job.status == JobStatus.UNKNOWN and job.problem == JobProblem.INTERRUPTED  # type: ignore[union-attr]
+        assert "stopped taking data part-way" in job.last_error  # type: ignore[union-attr, operator]
+        for _ in range(3):
+            clock.advance(3600)
+            summary = queue.retry_due()
+            assert summary.due == 0 and summary.printed == 0
+    finally:
+        printer.stop()
+    assert printer.connections == 1
+    assert queue.get(job_id).attempts == 1  # type: ignore[union-attr]
+
+
+def test_a_print_token_makes_one_job_however_often_the_form_is_sent(db: Database, tmp_path: Path) -> None:
+    token = "0123456789abcdef0123456789abcdef"
+    queue = PrintQueue(db, config(tmp_path / "out"))
+    first = queue.submit(request("FOLDER", token), LABEL)
+    with pytest.raises(DuplicatePrint) as again:
+        queue.submit(request("FOLDER", token), LABEL)
+    assert again.value.job_id == first == queue.job_for_token(token)
+    outcomes: list[int] = []
+    barrier = threading.Barrier(4)
+    other = "fedcba9876543210fedcba9876543210"
+
+    def submit() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(PrintQueue(db, config(tmp_path / "out")).submit(request("FOLDER", other), LABEL))
+        except DuplicatePrint as d:
+            outcomes.append(-d.job_id)
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    made = [o for o in outcomes if o > 0]
+    assert len(made) == 1 and sorted(-o for o in outcomes if o < 0) == made * 3
+    assert queue.submit(request("FOLDER"), LABEL) != queue.submit(request("FOLDER"), LABEL)  # no token: no limit
+
+
+def test_finished_jobs_lose_their_label_bytes_after_the_retention_period(db: Database, tmp_path: Path) -> None:
+    clock = Clock()
+    queue = PrintQueue(db, config(tmp_path / "out"), clock)
+    printed = queue.submit(request("FOLDER"), LABEL)
+    assert queue.send(printed).sent
+    cancelled = queue.submit(request("FOLDER"), LABEL)
+    assert queue.cancel(cancelled)
+    clock.advance(7 * 86400 - 60)
+    waiting = queue.submit(request("FOLDER"), LABEL)
+    with db.session() as session:  # a job that waits does not lose its label however old it is
+        session.get(PrintJob, waiting).next_attempt_at = clock.now + timedelta(days=30)  # type: ignore[union-attr]
+    assert queue.purge_label_bytes() == 0  # not yet 7 days
+    clock.advance(120)
+    assert queue.retry_due().purged == 2
+    for job_id in (printed, cancelled):
+        job = queue.get(job_id)
+        assert job.payload == b"" and job.payload_removed_at == clock.now  # type: ignore[union-attr]
+        assert job.payload_sha256 and job.status in (JobStatus.PRINTED, JobStatus.CANCELLED)  # type: ignore[union-attr]
+    assert queue.get(waiting).payload == LABEL.data  # type: ignore[union-attr]
+    clock.advance(30 * 86400)
+    assert queue.purge_label_bytes() == 0  # the waiting job is not finished
 
 
 def test_a_job_cut_off_mid_send_is_never_sent_again_by_itself(db: Database, tmp_path: Path) -> None:

@@ -21,15 +21,25 @@ from printers import (
 
 ROOT = Path(__file__).resolve().parents[3]
 
-#: (family, given): the ZPL specials, markup characters, apostrophes and hyphens, accents and other
-#: scripts, and a name of exactly 80 characters as printed (LAST, First).
+#: (family, given): the ZPL specials, markup characters, apostrophes and hyphens, accents (stacked
+#: Vietnamese marks above capitals and below the line), Greek and Cyrillic, scripts the label font does not
+#: have (Chinese, Korean, Thai), and a name of exactly 80 characters as printed (LAST, First).
 NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
     "specials": ("O'Brien-^Smith~Jones", ("<Mary>", "&", "Ann_Lee")),
     "accents": ("García-López", ("María", "José")),
     "vietnamese": ("Nguyễn", ("Thị", "Mai")),
+    "vietnamese-stacked": ("Trần", ("Ấu", "Ầm", "Ệ", "Ộ")),
     "irish": ("Ó Súilleabháin", ("Pádraig",)),
+    "greek-cyrillic": ("Παπαδόπουλος", ("Ёлка", "Йорг")),
+    "chinese": ("王", ("小明",)),
+    "korean": ("김", ("민준",)),
+    "thai": ("ศรีสวัสดิ์", ("สมชาย",)),
     "eighty": ("Hernández-Villanueva de los Santos-O'Brien", ("María", "Guadalupe", "Concepción", "Ximena", "Jo")),
 }
+#: Names the label font cannot draw: every label for them is refused (UnprintableText), never printed
+#: with empty boxes.
+UNPRINTABLE = frozenset({"chinese", "korean", "thai"})
+PRINTABLE = sorted(set(NAMES) - UNPRINTABLE)
 
 
 @pytest.fixture(scope="session")

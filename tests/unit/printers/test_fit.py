@@ -1,5 +1,5 @@
-"""Text fitting: identifiers never shortened (refused instead), other text shortened with a visible
-ellipsis; both in ZPL and PDF."""
+"""Text fitting: identifiers never shortened (refused instead), alerts never cut short ("SEE CHART"),
+other text shortened with a visible ellipsis; lines sized from their real ink; both in ZPL and PDF."""
 
 from __future__ import annotations
 
@@ -16,31 +16,50 @@ from printers import (
     PatientIdentity,
     PrintersConfig,
     SpecimenLabel,
+    UnprintableText,
     render_pdf,
     render_zpl,
 )
-from printers.fit import fit_text
+from printers.fit import LINE_PITCH, fit_text
 from printers.layout import TextBox
 from printers.model import label_date
+from printers.zpl import lay_out
+
+
+class Metrics:
+    """Half an em per character; capitals reach 0.8 em above the baseline, a '^' marks a letter whose
+    stacked accent reaches 1.3 em, and a ',' or 'g' reaches 0.25 em below it."""
+
+    def width(self, text: str, size: float) -> float:
+        return len(text) * size * 0.5
+
+    def ink(self, text: str, size: float) -> tuple[float, float]:
+        return (-1.3 if "^" in text else -0.8) * size, (0.25 if ("," in text or "g" in text) else 0.0) * size
+
+    def ascent(self, size: float) -> float:
+        return 0.9 * size
+
+
+METRICS = Metrics()
 
 
 def width(text: str, size: float) -> float:
-    return len(text) * size * 0.5
+    return METRICS.width(text, size)
 
 
 def test_an_identifier_wraps_and_shrinks_but_is_never_shortened() -> None:
     box = TextBox(0, 0, 20, 9, "GARCIA-LOPEZ, Maria Jose", size=3, min_size=2, identifier="patient name",
                   max_lines=2)
-    fitted = fit_text(box, width)
+    fitted = fit_text(box, METRICS)
     assert " ".join(fitted.lines) == box.text and not fitted.shortened
     with pytest.raises(DoesNotFit, match="patient name is too long to print in full"):
         fit_text(TextBox(0, 0, 10, 3, "GARCIA-LOPEZ, Maria Jose", size=3, min_size=2, identifier="patient name"),
-                 width)
+                 METRICS)
 
 
 def test_other_text_is_shortened_with_an_ellipsis() -> None:
     box = TextBox(0, 0, 20, 3, "Att HERNANDEZ-VILLANUEVA, Maria Guadalupe", size=2, min_size=1.5)
-    fitted = fit_text(box, width)
+    fitted = fit_text(box, METRICS)
     assert fitted.shortened and fitted.lines[0].endswith("…")
     assert box.text.startswith(fitted.lines[0][:-1].rstrip())
     assert width(fitted.lines[0], fitted.size) <= 20
@@ -58,14 +77,73 @@ def test_a_label_that_cannot_hold_the_name_is_refused_with_a_clear_message(confi
         assert "Wolfe" not in refused.value.message  # no patient data in the message
 
 
+def test_lines_whose_ink_is_taller_than_the_pitch_are_spaced_apart_and_stay_in_their_box() -> None:
+    box = TextBox(0, 0, 30, 10, "NGU^YEN, Thi Mai Anh Long Name", size=3, min_size=2, identifier="patient name",
+                  max_lines=2)
+    fitted = fit_text(box, METRICS)
+    assert len(fitted.lines) == 2 and fitted.lines[0].startswith("NGU^YEN")
+    inks = [METRICS.ink(line, fitted.size) for line in fitted.lines]
+    assert fitted.pitch >= inks[0][1] - inks[1][0] and fitted.pitch >= fitted.size * LINE_PITCH
+    assert fitted.baseline_of(0) + inks[0][0] >= 0  # the stacked accent is inside the box
+    assert fitted.baseline_of(1) + inks[1][1] <= box.h  # and so is the last line's descent
+
+
+def test_a_line_whose_ink_is_taller_than_its_box_shrinks_and_is_refused_at_its_smallest() -> None:
+    tall = TextBox(0, 0, 50, 3.2, "NGU^YEN, Thi", size=3, min_size=1.5, identifier="patient name")
+    fitted = fit_text(tall, METRICS)
+    top, bottom = METRICS.ink(fitted.lines[0], fitted.size)
+    assert fitted.size < 3 and bottom - top <= tall.h
+    assert fitted.baseline + top >= 0 and fitted.baseline + bottom <= tall.h
+    with pytest.raises(DoesNotFit, match="patient name is too long to print in full"):
+        fit_text(TextBox(0, 0, 50, 2.0, "NGU^YEN, Thi", size=3, min_size=1.5, identifier="patient name"), METRICS)
+
+
+def test_text_the_label_font_cannot_draw_is_refused_naming_the_field_only() -> None:
+    with pytest.raises(UnprintableText, match="The test and container contains characters") as refused:
+        fit_text(TextBox(0, 0, 50, 5, "Kreatinin · 血液", size=3, min_size=2, what="test and container"), METRICS)
+    assert "血" not in refused.value.message
+    decomposed = "Nguye\u0302\u0303n"  # combining marks are composed into the letter the font has
+    assert fit_text(TextBox(0, 0, 50, 5, decomposed, size=3, min_size=2), METRICS).lines == ("Nguyễn",)
+
+
+def _alert_lines(config: PrintersConfig, label_type: LabelType, alerts: tuple[str, ...], allergies: int) -> list[str]:
+    p = PatientIdentity("Okafor", ("Chinedu",), date(1948, 3, 12), "20000000", "male")
+    e = EncounterDetails("610000013", date(2026, 11, 20), "ADEYEMI, Folake", alerts, allergies)
+    writer = lay_out(ArmbandLabel(p, e, infant=label_type is LabelType.INFANT_ARMBAND), config.media[label_type], 203)
+    return [t.line for t in writer.placed if t.box.what == "alert text"]
+
+
+@pytest.mark.parametrize("label_type", [LabelType.ADULT_ARMBAND, LabelType.INFANT_ARMBAND])
+def test_alerts_wrap_to_two_lines_and_are_never_cut_short(label_type: LabelType, config: PrintersConfig) -> None:
+    short = _alert_lines(config, label_type, ("Allergy: penicillin", "Fall risk"), 1)
+    assert short == ["Allergy: penicillin · Fall risk"]
+    two = ("Allergy: penicillin, amoxicillin, latex", "Allergy: shellfish, iodine contrast", "Fall risk")
+    wrapped = _alert_lines(config, label_type, two, 2)
+    if label_type is LabelType.ADULT_ARMBAND:
+        assert len(wrapped) == 2 and " ".join(wrapped) == " · ".join(two)
+    else:  # two lines would be smaller than alert text may be on the narrow infant band
+        assert wrapped == ["ALLERGIES: SEE CHART (3)"]
+    many = ("Allergy: penicillin, amoxicillin, cephalexin, sulfamethoxazole, trimethoprim",
+            "Allergy: latex, shellfish, iodine contrast, peanuts, tree nuts, eggs",
+            "Allergy: morphine, codeine, hydromorphone", "Fall risk")
+    assert _alert_lines(config, label_type, many, 3) == ["ALLERGIES: SEE CHART (4)"]
+    assert _alert_lines(config, label_type, ("Fall risk: " + "x" * 400,), 0) == ["ALERTS: SEE CHART (1)"]
+    for lines in (short, wrapped):
+        assert not any(line.endswith("…") for line in lines)
+
+
 def test_long_attending_names_are_shortened_visibly_on_the_armband(config: PrintersConfig) -> None:
     p = PatientIdentity("Okafor", ("Chinedu",), date(1948, 3, 12), "20000000", "male")
     e = EncounterDetails("610000013", date(2026, 11, 20),
                          "HERNANDEZ-VILLANUEVA DE LOS SANTOS-WOLFESCHLEGELSTEIN, Maria Guadalupe Concepcion Ximena",
-                         ("Allergy: penicillin, amoxicillin, cephalexin, sulfamethoxazole, latex, shellfish",))
-    zpl = render_zpl(ArmbandLabel(p, e), config.media[LabelType.INFANT_ARMBAND], 203).data.decode()
-    assert "..._FS" not in zpl and "...^FS" in zpl  # shortened, with a visible ellipsis
-    assert "OKAFOR, Chinedu" in zpl and "MRN 20000000" in zpl and "DOB 12 Mar 1948" in zpl
+                         ("Allergy: penicillin",), 1)
+    writer = lay_out(ArmbandLabel(p, e), config.media[LabelType.INFANT_ARMBAND], 203)
+    lines = {t.box.subject: t.line for t in writer.placed}
+    assert lines["admission and attending line"].endswith("…")  # shortened, with a visible ellipsis
+    assert lines["admission and attending line"].startswith("Adm 20 Nov 2026   Att HERNANDEZ")
+    assert lines["patient name"] == "OKAFOR, Chinedu"
+    assert lines["MRN and encounter number"] == "MRN 20000000   Enc 610000013"
+    assert lines["date of birth"] == "DOB 12 Mar 1948   Sex M"
 
 
 def test_dates_are_unambiguous() -> None:

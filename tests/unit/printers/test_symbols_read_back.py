@@ -1,14 +1,17 @@
 """Every label type, at 203 and 300 dpi and as PDF, with hard names: rendered from the exact bytes
-(zplkit for ZPL, pypdfium2 for PDF) and every symbol decoded with zxing-cpp equals the intended value."""
+(zplkit for ZPL, pypdfium2 for PDF) and every symbol decoded with zxing-cpp equals the intended value.
+A name the label font cannot draw is refused, never printed as empty boxes."""
 
 from __future__ import annotations
 
 import pytest
 
-from printers import LabelType, PrintersConfig, render_pdf, render_zpl
-from printers.layout import datamatrix_content
+from printers import LabelType, PrintersConfig, SymbolMismatch, UnprintableText, render_pdf, render_zpl
+from printers.layout import datamatrix_content, layout_for
+from printers.model import RenderedLabel
+from printers.pdf import PdfWriter
 from printers.verify import decode, first_format, rasterize_pdf, rasterize_zpl, verify
-from tests.unit.printers.conftest import NAMES, make_label, patient
+from tests.unit.printers.conftest import NAMES, PRINTABLE, UNPRINTABLE, make_label, patient
 
 
 def expected(label_type: LabelType) -> set[tuple[str, str]]:
@@ -28,7 +31,14 @@ def test_the_long_name_is_eighty_characters_as_printed() -> None:
 @pytest.mark.parametrize("label_type", list(LabelType))
 def test_zpl_symbols_decode_to_the_exact_identifiers(label_type: LabelType, dpi: int, name: str,
                                                      config: PrintersConfig) -> None:
-    rendered = render_zpl(make_label(label_type, name), config.media[label_type], dpi)
+    label = make_label(label_type, name)
+    if name in UNPRINTABLE:
+        with pytest.raises(UnprintableText, match="patient name contains characters that the label font cannot "
+                                                  "print") as refused:
+            render_zpl(label, config.media[label_type], dpi)
+        assert not set(refused.value.message) & set("".join(NAMES[name][1]) + NAMES[name][0])
+        return
+    rendered = render_zpl(label, config.media[label_type], dpi)
     images = rasterize_zpl(first_format(rendered.data), dpi)
     assert len(images) == 1
     found = {(d.kind, d.text) for d in decode(images[0])}
@@ -40,19 +50,39 @@ def test_zpl_symbols_decode_to_the_exact_identifiers(label_type: LabelType, dpi:
 @pytest.mark.parametrize("label_type", list(LabelType))
 def test_pdf_symbols_decode_to_the_exact_identifiers(label_type: LabelType, name: str,
                                                      config: PrintersConfig) -> None:
-    rendered = render_pdf(make_label(label_type, name), config.media[label_type], copies=2)
+    label = make_label(label_type, name)
+    if name in UNPRINTABLE:
+        with pytest.raises(UnprintableText):
+            render_pdf(label, config.media[label_type])
+        return
+    rendered = render_pdf(label, config.media[label_type], copies=2)
     pages = rasterize_pdf(rendered.data)
     assert len(pages) == 2
     for page in pages:
         assert {(d.kind, d.text) for d in decode(page)} == expected(label_type)
+    assert verify(rendered).labels == 2  # the kiosk's check decodes every page
 
 
 @pytest.mark.parametrize("label_type", list(LabelType))
-def test_copies_repeat_the_whole_verified_format(label_type: LabelType, config: PrintersConfig) -> None:
+def test_every_copy_is_decoded_when_asked(label_type: LabelType, config: PrintersConfig) -> None:
     rendered = render_zpl(make_label(label_type, "accents"), config.media[label_type], 203, copies=4)
     assert rendered.data.count(b"^XA") == 4 and rendered.data.count(b"^XZ") == 4
     assert rendered.data == first_format(rendered.data) * 4
-    assert verify(rendered, all_copies=True).labels == 1
+    checked = verify(rendered, all_copies=True)
+    assert checked.labels == 4
+    assert {(d.kind, d.text) for d in checked.decoded} == expected(label_type)
+    assert verify(rendered).labels == 1  # copies are proven identical, so the print checks the first
+
+
+def test_a_pdf_whose_later_page_carries_another_symbol_is_refused(config: PrintersConfig) -> None:
+    media = config.media[LabelType.CHART]
+    good = render_pdf(make_label(LabelType.CHART, "accents"), media, copies=2)
+    writer = PdfWriter(media)
+    writer.page(layout_for(make_label(LabelType.CHART, "accents"), media))
+    writer.page(layout_for(make_label(LabelType.SPECIMEN, "accents"), media))  # page 2: the accession
+    mixed = RenderedLabel("pdf", writer.document(), 0, media, 2, good.symbols)
+    with pytest.raises(SymbolMismatch, match="refused to print"):
+        verify(mixed)
 
 
 @pytest.mark.parametrize("label_type", list(LabelType))
@@ -62,3 +92,10 @@ def test_the_same_label_gives_the_same_bytes(label_type: LabelType, config: Prin
     media = config.media[label_type]
     assert render_pdf(label, media).data == render_pdf(label, media).data
     assert render_zpl(label, media, 300).data == render_zpl(label, media, 300).data
+
+
+def test_every_printable_test_name_is_in_the_label_font() -> None:
+    from printers.fonts import can_draw
+
+    assert all(can_draw(patient(name).name_last_first) for name in PRINTABLE)
+    assert not any(can_draw(patient(name).name_last_first) for name in UNPRINTABLE)

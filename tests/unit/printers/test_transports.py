@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from printers import PrinterUnreachable
+from printers import PrinterSendInterrupted, PrinterUnreachable
 from printers.transports import FolderTransport, TcpTransport
-from tests.support.labels import RawPrinter
+from tests.support.labels import RawPrinter, StallingPrinter
 from tests.support.sekmet import free_port
 
 
@@ -28,6 +28,21 @@ def test_a_closed_port_is_unreachable_with_a_readable_message() -> None:
     port = free_port()
     with pytest.raises(PrinterUnreachable, match=f"127.0.0.1:{port} cannot be reached"):
         TcpTransport("127.0.0.1", port, connect_timeout=0.5).send(b"^XA^XZ", title="t", content_type="x")
+
+
+def test_a_send_cut_off_after_the_printer_took_the_connection_is_interrupted_not_unreachable() -> None:
+    """Some of the label reached the printer: the kiosk must not treat it as never sent."""
+    port = free_port()
+    printer = StallingPrinter(port).start()
+    try:
+        data = b"^XA^FO10,10^GB100,100,100^FS^XZ\n" * 400_000  # far more than the socket buffers hold
+        with pytest.raises(PrinterSendInterrupted, match=f"127.0.0.1:{port} stopped taking data part-way") as cut:
+            TcpTransport("127.0.0.1", port, connect_timeout=1, send_timeout=0.5).send(
+                data, title="t", content_type="application/vnd.zebra-zpl")
+    finally:
+        printer.stop()
+    assert not isinstance(cut.value, PrinterUnreachable)
+    assert printer.connections == 1 and printer.jobs() == [data[:64]]
 
 
 def test_the_folder_printer_writes_whole_files(tmp_path: Path) -> None:
