@@ -136,9 +136,11 @@ class ScanMatch:
         return "no bed recorded"
 
 
-def find_open_encounters(gw: FhirGateway, *, number: str, mrn: str) -> list[ScanMatch]:
-    """Open encounters whose number is `number`, or whose patient's MRN is `mrn` (a plain scan passes
-    the same text as both); encounter-number matches first. Sent in POST bodies, never in a URL."""
+def find_open_encounters(gw: FhirGateway, number: str, mrn: str | None = None) -> list[ScanMatch]:
+    """Open encounters whose number is `number`, or whose patient's MRN is `mrn` (by default the same
+    text: a plain scan may be either); encounter-number matches first. Sent in POST bodies, never in a
+    URL."""
+    mrn = number if mrn is None else mrn
     _check(gw, SCAN, "Finding a scanned patient on other units")
     ids = gw.identifiers
     common = [
