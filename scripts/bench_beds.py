@@ -109,7 +109,12 @@ def main() -> None:
                 requests = ""
                 for i in range(RUNS):
                     action = "block" if i % 2 == 0 else "unblock"
-                    data = {"panel": f"bed:{free.id}", "bed": free.id, "reason": "Benchmark", "ready": "yes"}
+                    # The action carries the versions its open form showed (its If-Match), as in the browser.
+                    panel = client.get(f"/beds/bed/{free.id}?open={action}", headers=HTMX).get_data(as_text=True)
+                    seen = re.search(r'name="seen" value="([^"]*)"', panel)
+                    assert seen is not None
+                    data = {"panel": f"bed:{free.id}", "bed": free.id, "reason": "Benchmark", "ready": "yes",
+                            "seen": seen.group(1)}
                     started = time.perf_counter()
                     response = client.post(f"/beds/act/{action}", headers=headers, data=data)
                     samples.append((time.perf_counter() - started) * 1000)

@@ -1,5 +1,6 @@
 """The bed board's actions: check that the action makes sense against the current state, check that
-nothing the user saw changed at another station, then send one FHIR change (kiosk.fhir.movements).
+nothing the user saw changed at another station, then send one FHIR change (kiosk.fhir.movements)
+with the versions the user saw as its If-Match.
 
 Each action costs a fixed number of requests: the census (4, plus 1 when other units are named),
 the resources it touches (at most 4), at most one check of a bed elsewhere, and one write.
@@ -7,6 +8,7 @@ the resources it touches (at most 4), at most one check of a bed elsewhere, and 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +17,7 @@ from kiosk.config import BedSettings
 from kiosk.fhir import codes
 from kiosk.fhir import movements as mv
 from kiosk.fhir.bedboard import beds_taken
-from kiosk.fhir.errors import FhirConflict
+from kiosk.fhir.errors import FhirConflict, FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.records import read_encounter, read_location
 
@@ -24,12 +26,14 @@ from .occupancy import BedState
 
 
 class Refused(Exception):
-    """The action makes no sense in the current state (or the server does not allow it)."""
+    """The action makes no sense in the current state (or the server does not allow it). `field` names
+    the form field the message is about (shown next to it), when it is about one."""
 
-    def __init__(self, message: str, *, changed_elsewhere: bool = False):
+    def __init__(self, message: str, *, changed_elsewhere: bool = False, field: str | None = None):
         super().__init__(message)
         self.message = message
         self.changed_elsewhere = changed_elsewhere
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class ActionRequest:
     kind: str | None = None
     ready: bool = False
     seen: dict[str, str] = field(default_factory=dict)
+    #: The panel's token (one per form shown): identifies a cleaning Task the action creates.
+    token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,13 @@ class ActionContext:
     def alert_system(self) -> str:
         return codes.local_system(self.gw.identifiers.code_systems, codes.ALERT_CONCEPT)
 
+    @property
+    def new_task(self) -> mv.NewTask:
+        base = self.gw.identifiers.code_systems
+        return mv.NewTask(kind_system=self.task_system,
+                          identifier_system=codes.local_system(base, codes.TASK_IDENTIFIER_CONCEPT),
+                          key=self.request.token or uuid.uuid4().hex)
+
     def tile(self, bed_id: str | None = None) -> BedTile:
         bed_id = bed_id or self.request.bed_id
         tile = self.board.tile(bed_id or "")
@@ -82,19 +95,23 @@ class ActionContext:
 
 
 def perform(ctx: ActionContext) -> ActionDone:
-    """Do one action; raises Refused (nothing written) or FhirConflict (412: nothing written)."""
+    """Do one action; raises Refused (nothing written) or FhirConflict (412: nothing written).
+
+    What the server must allow is checked once, from movements.ACTION_NEEDS, the same table the panel
+    offered the button from; the change cannot need more (a Change refuses anything undeclared)."""
     req = ctx.request
     handler = HANDLERS.get(req.action)
     if handler is None:
         raise Refused("The kiosk does not know that action.")
-    caps = ctx.gw.capabilities
-    reason = mv.refused_action(caps, req.action)
+    reason = mv.refused_action(ctx.gw.capabilities, req.action)
     if reason:
         raise Refused(f"{reason} Nothing was changed.")
     change, done = handler(ctx)
-    reason = change.refused_by(caps)
-    if reason:
-        raise Refused(f"{reason} Nothing was changed.")
+    try:
+        change.if_match_seen(req.seen)
+    except mv.NotSeen:
+        raise Refused("The kiosk cannot tell which version of this record you were shown, so nothing was "
+                      "changed. Close the panel and open it again.") from None
     written = mv.apply(ctx.gw, change)
     return ActionDone(done.message, done.entity, done.patient, written, done.show_bed)
 
@@ -170,9 +187,9 @@ def _name(ctx: ActionContext, encounter_id: str) -> str:
     return who.name if who else "This patient"
 
 
-def _need(value: str | None, message: str) -> str:
+def _need(value: str | None, message: str, field_name: str | None = None) -> str:
     if not value:
-        raise Refused(message)
+        raise Refused(message, field=field_name)
     return value
 
 
@@ -192,8 +209,8 @@ def _planned_into_bed(ctx: ActionContext, extra_problem: Callable[[BedTile, str,
     """Shared checks of reserve and admit: a patient still to be admitted, and a bed that can take them.
     Returns the bed, the current resources, the encounter id and the patient's name."""
     req = ctx.request
-    encounter_id = _need(req.encounter_id, "Choose the patient.")
-    tile = ctx.tile(_need(req.bed_id or req.target_id, "Choose the bed."))
+    encounter_id = _need(req.encounter_id, "Choose the patient.", "encounter")
+    tile = ctx.tile(_need(req.bed_id or req.target_id, "Choose the bed.", "target"))
     current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[tile.id])
     refs = [f"Encounter/{encounter_id}", tile.ref]
     name = _name(ctx, encounter_id)
@@ -227,56 +244,43 @@ def _admit(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
 
 
 def _transfer(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+    """The patient leaves the bed the encounter is active in now; a posted "from" bed that is not it
+    (moved at another station, or a bed id that is no bed of theirs) is refused."""
     req = ctx.request
-    encounter_id = _need(req.encounter_id, "Choose the patient to transfer.")
-    target_id = _need(req.target_id, "Choose the bed to transfer the patient to.")
+    encounter_id = _need(req.encounter_id, "Choose the patient to transfer.", "encounter")
+    target_id = _need(req.target_id, "Choose the bed to transfer the patient to.", "target")
     name = _name(ctx, encounter_id)
-    from_id = req.bed_id
-    if from_id is None:  # an incoming transfer: the patient's bed is on another unit
-        from_id = _current_bed_elsewhere(ctx, encounter_id)
-    if target_id == from_id:
-        raise Refused(f"{name} is already in that bed. Choose another bed. Nothing was changed.")
-    from_tile = ctx.board.tile(from_id)
+    current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[target_id], encounter_places=True)
+    active = current.active_beds()
+    from_ref = f"Location/{req.bed_id}" if req.bed_id else (active[-1] if len(active) == 1 else None)
+    target_ref = f"Location/{target_id}"
+    if from_ref == target_ref:
+        raise Refused(f"{name} is already in that bed. Choose another bed. Nothing was changed.", field="target")
+    from_tile = ctx.board.tile(from_ref.split("/", 1)[1]) if from_ref else None
     target_tile = ctx.board.tile(target_id)
-    current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[from_id, target_id])
-    from_ref, target_ref = f"Location/{from_id}", f"Location/{target_id}"
-    refs = [f"Encounter/{encounter_id}", from_ref, target_ref]
+    refs = [f"Encounter/{encounter_id}", target_ref, *([from_ref] if from_ref else [])]
     stale = _stale(ctx, current, refs)
     problem = _encounter_problem(str((current.encounter or {}).get("status")),
                                  ("arrived", "triaged", "in-progress", "onleave"), name)
-    if problem is None and from_tile is not None and (from_tile.patient is None
-                                                      or from_tile.patient.encounter_id != encounter_id):
-        problem = f"{name} is no longer in bed {from_tile.name}."
+    if problem is None and from_ref is None:
+        problem = (f"{name} is not recorded in one bed now, so the kiosk cannot tell which bed to free."
+                   if active else f"{name} is not recorded in any bed now.")
+    if problem is None and from_ref not in active:
+        where = f"bed {from_tile.name}" if from_tile else "that bed"
+        problem = f"{name} is no longer in {where}."
     if problem is None:
         if target_tile is not None:
             problem = _bed_problem(target_tile, encounter_id)
         else:
             problem = _bed_elsewhere_problem(ctx, current, target_ref, encounter_id)
-    if problem:
-        raise _refuse(problem, stale)
+    if problem or from_ref is None:
+        raise _refuse(problem or "The patient's bed could not be found.", stale)
     _check_stale(ctx, current, refs, f"{name}'s record or one of the two beds")
-    change = mv.transfer(current, from_ref, target_ref, ctx.now, ctx.task_system, ctx.staff_ref)
+    change = mv.transfer(current, from_ref, target_ref, ctx.now, ctx.new_task, ctx.staff_ref)
     target_name = read_location(current.location(target_ref)).name
-    show = target_id if target_tile is not None else from_id if from_tile is not None else None
+    show = target_id if target_tile is not None else from_tile.id if from_tile is not None else None
     return change, ActionDone(f"{name} is transferred to bed {target_name}.", f"Encounter/{encounter_id}",
                               _patient_of(current, ctx), [], show)
-
-
-def _current_bed_elsewhere(ctx: ActionContext, encounter_id: str) -> str:
-    for item in ctx.board.transfers_in:
-        if item.patient.encounter_id == encounter_id:
-            current = mv.read_current(ctx.gw, encounter_id=encounter_id)
-            record = read_encounter(_need_resource(current.encounter), ctx.gw.identifiers.encounter)
-            active = record.locations_with("active")
-            if active:
-                return active[-1].location.split("/", 1)[1]
-    raise Refused("The patient's current bed could not be found. Nothing was changed.")
-
-
-def _need_resource(resource: dict | None) -> dict:  # type: ignore[type-arg]
-    if resource is None:
-        raise Refused("The encounter could not be read. Nothing was changed.")
-    return resource
 
 
 def _bed_elsewhere_problem(ctx: ActionContext, current: mv.Current, target_ref: str,
@@ -284,24 +288,28 @@ def _bed_elsewhere_problem(ctx: ActionContext, current: mv.Current, target_ref: 
     """Checks on a bed of another unit (not in this board's census)."""
     resource = current.locations.get(target_ref)
     if resource is None:
-        return "That bed is not on the FHIR server any more."
+        return "That bed is not on the FHIR server (any more)."
     bed = read_location(resource)
     if not bed.is_bed or bed.status != "active":
         return f"{bed.name} is not a bed in service."
     if bed.operational_status != codes.BED_UNOCCUPIED:
         status = codes.BED_STATUS_DISPLAY.get(bed.operational_status or "", "without a bed status").lower()
         return f"Bed {bed.name} is {status}; only a clean, empty bed can take a patient."
-    if target_ref in beds_taken(ctx.gw, [bed.id], for_encounter=f"Encounter/{encounter_id}"):
+    try:
+        taken = beds_taken(ctx.gw, [bed.id], for_encounter=f"Encounter/{encounter_id}")
+    except FhirNotAllowed as e:
+        return e.message
+    if target_ref in taken:
         return f"Bed {bed.name} is taken or reserved for another patient."
     return None
 
 
 def _discharge(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     req = ctx.request
-    encounter_id = _need(req.encounter_id, "Choose the patient to discharge.")
+    encounter_id = _need(req.encounter_id, "Choose the patient to discharge.", "encounter")
     disposition = req.disposition or ""
     if disposition not in codes.DISCHARGE_DISPOSITIONS:
-        raise Refused("Choose where the patient is going (discharge disposition).")
+        raise Refused("Choose where the patient is going.", field="disposition")
     tile = ctx.tile()
     name = _name(ctx, encounter_id)
     current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[tile.id])
@@ -314,7 +322,7 @@ def _discharge(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     if problem:
         raise _refuse(problem, stale)
     _check_stale(ctx, current, refs, f"{name}'s record or bed {tile.name}")
-    change = mv.discharge(current, tile.ref, disposition, ctx.now, ctx.task_system, ctx.staff_ref)
+    change = mv.discharge(current, tile.ref, disposition, ctx.now, ctx.new_task, ctx.staff_ref)
     label = codes.DISCHARGE_DISPOSITIONS[disposition].lower()
     return change, ActionDone(f"{name} is discharged ({label}). Bed {tile.name} now needs cleaning.",
                               f"Encounter/{encounter_id}", _patient_of(current, ctx), [], tile.id)
@@ -326,7 +334,7 @@ def _bed_only(ctx: ActionContext, allowed: tuple[BedState, ...], problem_text: C
     tile = ctx.tile()
     current = mv.read_current(ctx.gw, location_ids=[tile.id], cleaning_for=[tile.id] if cleaning else [],
                               isolation_flags_of=flags_of, alert_system=ctx.alert_system)
-    refs = [tile.ref] + ([f"Task/{tile.cleaning_task.id}"] if tile.cleaning_task else [])
+    refs = [tile.ref, *(f"Task/{task.id}" for task in tile.cleaning_tasks)]
     stale = _stale(ctx, current, refs)
     if tile.state not in allowed:
         raise _refuse(problem_text(tile), stale)
@@ -345,7 +353,10 @@ def _cleaning_started(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
         return f"Bed {tile.name} is {_state_words(tile)}; only a dirty bed can be cleaned."
 
     tile, current = _bed_only(ctx, (BedState.HOUSEKEEPING, BedState.CONTAMINATED), problem, cleaning=True)
-    change = mv.start_cleaning(current, tile.ref, ctx.now, ctx.task_system, ctx.staff_ref)
+    if mv.cleaning_in_progress(current, tile.ref):  # started at another station since the board was read
+        raise Refused(f"Cleaning of bed {tile.name} has already started. Nothing was changed.",
+                      changed_elsewhere=True)
+    change = mv.start_cleaning(current, tile.ref, ctx.now, ctx.new_task, ctx.staff_ref)
     return change, ActionDone(f"Cleaning of bed {tile.name} has started.", tile.ref, None, [], tile.id)
 
 
@@ -367,7 +378,7 @@ def _isolate(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     tile = ctx.tile()
     occupant = tile.patient
     if occupant is not None and ctx.request.kind not in mv.ISOLATION_KINDS:
-        raise Refused("Choose the kind of isolation.")
+        raise Refused("Choose the kind of isolation.", field="kind")
 
     def problem(t: BedTile) -> str:
         return f"Bed {t.name} is {_state_words(t)}; only an available or occupied bed can be isolated."
@@ -390,7 +401,7 @@ def _end_isolation(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
         return f"Bed {t.name} is {_state_words(t)}, not isolated."
 
     tile, current = _bed_only(ctx, (BedState.ISOLATED,), problem, cleaning=occupant is None, flags_of=patient_ref)
-    change = mv.end_isolation(current, tile.ref, occupant is not None, ctx.now, ctx.task_system)
+    change = mv.end_isolation(current, tile.ref, occupant is not None, ctx.now, ctx.new_task)
     text = f"Isolation of bed {tile.name} has ended." + ("" if occupant else " The bed now needs a terminal clean.")
     return change, ActionDone(text, tile.ref, patient_ref, [], tile.id)
 
@@ -398,7 +409,7 @@ def _end_isolation(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
 def _block(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     reason = (ctx.request.reason or "").strip()
     if not reason:
-        raise Refused("Say why the bed is blocked.")
+        raise Refused("Choose or type why the bed is blocked.", field="reason")
 
     def problem(t: BedTile) -> str:
         if t.patient is not None:
@@ -425,7 +436,7 @@ def _unblock(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     if read_location(current.location(tile.ref)).status != "active":
         raise Refused(f"Bed {tile.name} is out of service on the FHIR server itself; it is managed there. "
                       "Nothing was changed.")
-    change = mv.unblock(current, tile.ref, ctx.request.ready, ctx.now, ctx.task_system)
+    change = mv.unblock(current, tile.ref, ctx.request.ready, ctx.now, ctx.new_task)
     after = "available" if ctx.request.ready else "waiting for cleaning"
     return change, ActionDone(f"Bed {tile.name} is unblocked and {after}.", tile.ref, None, [], tile.id)
 

@@ -4,13 +4,16 @@ from a census (plain data in, plain data out, so every rule here is unit-tested 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kiosk.config import BedSettings
 from kiosk.fhir import codes
-from kiosk.fhir.census import Census, _natural
+from kiosk.fhir.census import Census, natural_key
 from kiosk.fhir.movements import blocked_reason
 from kiosk.fhir.records import EncounterRecord, LocationRecord, PatientRecord, PersonName, TaskRecord
 
@@ -23,9 +26,11 @@ from .occupancy import (
     expected_discharges,
     local_today,
     pending_admissions,
+    present_here,
     transfers_in,
     transfers_out,
     unit_counts,
+    unit_places,
 )
 
 #: A symbol shown with each state's word, so the state never rests on colour alone.
@@ -48,12 +53,24 @@ SEX_LETTER = {"female": "F", "male": "M", "other": "X", "unknown": "U"}
 
 FLAG_KINDS = {codes.FLAG_ISOLATION: "isolation", codes.FLAG_ALLERGY: "allergy", codes.FLAG_FALL_RISK: "fall"}
 
+#: A tile shows this many chips, then "+n" (the panel shows them all).
+TILE_CHIPS = 2
+#: Pixels the side lists share on a 1280x800 screen (the side column less the scan field, the unit's
+#: name on two lines, the counts and the public view's link; measured in Chromium). A list longer than
+#: its share shows "+n" in its head, which opens the whole list in the panel.
+SIDE_LISTS_PX = 382
+SIDE_ROW_PX = 51  # a patient row (48) and the gap under it
+SAME_NAME_TEXT = "Same name as another patient on this unit: check name and date of birth"
+
 
 @dataclass(frozen=True)
 class FlagChip:
-    kind: str  # isolation | allergy | fall | other
+    kind: str  # name-alert | isolation | allergy | fall | other | edd | move
     label: str  # short, on the tile
     text: str  # full, in the panel
+    ref: str | None = None  # 'Flag/<id>' for an alert recorded as a Flag
+    version: str | None = None
+    due: bool = False  # an expected discharge today or overdue
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,7 @@ class PatientSummary:
     encounter_number: str | None
     patient_id: str | None
     name: str  # 'LAST, First Middle'
+    short_name: str  # 'LAST, F.' on the tiles
     initials: str
     age: str
     sex: str
@@ -89,6 +107,18 @@ class PatientSummary:
     def isolation(self) -> FlagChip | None:
         return next((f for f in self.flags if f.kind == "isolation"), None)
 
+    @property
+    def same_name(self) -> bool:
+        return any(f.kind == "name-alert" for f in self.flags)
+
+    @property
+    def name_size(self) -> str:
+        """A smaller type for a longer name on a tile, so that it takes one line where it can, two at
+        most for any usual name, and the family name is never cut."""
+        if len(self.short_name) > 26:
+            return "name-xlong"
+        return "name-long" if len(self.short_name) > 11 else ""
+
 
 @dataclass(frozen=True)
 class HousekeepingTimer:
@@ -100,6 +130,11 @@ class HousekeepingTimer:
     @property
     def label(self) -> str:
         return duration_text(self.minutes)
+
+    @property
+    def phrase(self) -> str:
+        """'dirty for 18 min' or 'dirty just now', without the state word."""
+        return f"for {self.label}" if self.minutes >= 1 else self.label
 
 
 @dataclass
@@ -117,6 +152,7 @@ class BedTile:
     reserved_for: list[PatientSummary] = field(default_factory=list)
     timer: HousekeepingTimer | None = None
     cleaning_task: TaskRecord | None = None
+    cleaning_tasks: list[TaskRecord] = field(default_factory=list)
     blocked_reason: str | None = None
     transfer_to: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -128,6 +164,26 @@ class BedTile:
     @property
     def css(self) -> str:
         return f"bed-{self.state.value}"
+
+    @property
+    def chips(self) -> list[FlagChip]:
+        """The occupant's chips in order of importance: alerts, then the expected discharge and a
+        planned transfer."""
+        p = self.patient
+        if p is None:
+            return []
+        out = list(p.flags)
+        if p.expected_short:
+            out.append(FlagChip("edd", f"D/C {p.expected_short}", p.expected_label or "", due=p.expected_due))
+        if self.transfer_to:
+            out.append(FlagChip("move", f"➜ {self.transfer_to}", f"Transfer planned to {self.transfer_to}"))
+        return out
+
+    @property
+    def tile_chips(self) -> tuple[list[FlagChip], int]:
+        """The chips a tile has room for, and how many more there are."""
+        chips = self.chips
+        return chips[:TILE_CHIPS], max(0, len(chips) - TILE_CHIPS)
 
 
 @dataclass
@@ -144,6 +200,33 @@ class SideItem:
     detail: str
     bed_id: str | None  # open this bed's panel; None opens the encounter's panel
     urgent: bool = False
+    #: A pending admission's reserved bed on this unit (its name), if any.
+    reserved_bed: str | None = None
+    #: An incoming transfer's bed on the other unit and the version of it the board read.
+    from_ref: str | None = None
+    from_version: str | None = None
+
+
+#: The side lists: key, title, what an empty list says.
+SIDE_LISTS = (
+    ("admissions", "Pending admissions", "None planned"),
+    ("in", "Transfers in", "None"),
+    ("out", "Transfers out", "None planned"),
+    ("discharges", "Expected discharges", "None expected"),
+)
+
+
+@dataclass(frozen=True)
+class SideList:
+    key: str
+    title: str
+    empty: str
+    items: list[SideItem]
+    shown: list[SideItem]
+
+    @property
+    def more(self) -> int:
+        return len(self.items) - len(self.shown)
 
 
 @dataclass
@@ -163,8 +246,44 @@ class Board:
     def tile(self, bed_id: str) -> BedTile | None:
         return self.tiles.get(bed_id)
 
+    def side_list(self, key: str) -> list[SideItem]:
+        return {"admissions": self.pending_admissions, "in": self.transfers_in, "out": self.transfers_out,
+                "discharges": self.expected_discharges}[key]
+
+    @property
+    def side_lists(self) -> list[SideList]:
+        """The four lists, sharing SIDE_LISTS_PX: every list that has patients shows one, then they
+        take a row each in turn while the column still fits on screen; the rest is behind "+n"."""
+        lists = [(key, title, empty, self.side_list(key)) for key, title, empty in SIDE_LISTS]
+        room = [min(1, len(items)) for *_, items in lists]
+        grew = True
+        while grew:
+            grew = False
+            for i, (*_, items) in enumerate(lists):
+                if room[i] < len(items):
+                    tried = [*room[:i], room[i] + 1, *room[i + 1:]]
+                    if _side_height(lists, tried) <= SIDE_LISTS_PX:
+                        room, grew = tried, True
+        return [SideList(key, title, empty, items, items[:n])
+                for (key, title, empty, items), n in zip(lists, room, strict=True)]
+
+
+def _side_height(lists: list[tuple[str, str, str, list[SideItem]]], room: list[int]) -> int:
+    """The side lists' height in pixels with `room` rows each (list padding and gap 10, a head of 20,
+    36 with a sub-line, 48 with its "+n" button)."""
+    total = 0
+    for (key, _title, _empty, items), n in zip(lists, room, strict=True):
+        if not items:
+            total += 30
+            continue
+        head = 48 if n < len(items) else 36 if key == "discharges" else 20
+        total += 10 + head + n * SIDE_ROW_PX - 3
+    return total
+
 
 def duration_text(minutes: int) -> str:
+    if minutes < 1:
+        return "just now"
     if minutes < 60:
         return f"{minutes} min"
     hours, rest = divmod(minutes, 60)
@@ -235,10 +354,13 @@ class BoardBuilder:
     census: Census
     settings: BedSettings
     now: datetime
-    place_names: dict[str, str] = field(default_factory=dict)  # names of places on other units
+    places_elsewhere: dict[str, LocationRecord] = field(default_factory=dict)  # places on other units
 
     def __post_init__(self) -> None:
         self.today = local_today(self.now)
+        self.same_names: set[tuple[str, str]] = set()
+        c = self.census
+        self.place_names = {loc.reference: loc.name for loc in (c.unit, *c.rooms, *c.beds)}
 
     # ------------------------------------------------------------ people
 
@@ -249,10 +371,13 @@ class BoardBuilder:
         attending = c.practitioners.get(attending_ref or "")
         flags = tuple(
             FlagChip(kind=FLAG_KINDS.get(f.category or "", "other"),
-                     label=short_flag(f.text, FLAG_KINDS.get(f.category or "", "other")), text=f.text)
+                     label=short_flag(f.text, FLAG_KINDS.get(f.category or "", "other")), text=f.text,
+                     ref=f.reference, version=f.version)
             for f in sorted(c.flags.get(enc.patient or "", []),
                             key=lambda f: list(FLAG_KINDS).index(f.category) if f.category in FLAG_KINDS else 9)
         )
+        if patient is not None and name_key(patient.name) in self.same_names:
+            flags = (FlagChip("name-alert", "Same name", SAME_NAME_TEXT), *flags)
         admitted = next((loc.start for loc in enc.locations_with("active") if loc.start), None) or enc.start
         name = board_name(patient.name) if patient else "Unreadable patient record"
         return PatientSummary(
@@ -262,6 +387,7 @@ class BoardBuilder:
             encounter_number=enc.number,
             patient_id=patient.id if patient else None,
             name=name,
+            short_name=_short_name(patient.name.family.upper(), patient.name.given) if patient else name,
             initials=patient.name.initials if patient else "?",
             age=age_text(patient.birth_date if patient else None, self.today),
             sex=SEX_LETTER.get(patient.gender or "unknown", "U") if patient else "U",
@@ -281,10 +407,11 @@ class BoardBuilder:
     def place(self, ref: str | None) -> str:
         if ref is None:
             return "no bed recorded"
-        for loc in (self.census.unit, *self.census.rooms, *self.census.beds):
-            if loc.reference == ref:
-                return loc.name
-        return self.place_names.get(ref, "another unit")
+        here = self.place_names.get(ref)
+        if here is not None:
+            return here
+        elsewhere = self.places_elsewhere.get(ref)
+        return elsewhere.name if elsewhere else "another unit"
 
     # ------------------------------------------------------------ beds
 
@@ -315,6 +442,7 @@ class BoardBuilder:
             reserved_for=[self.patient(e) for e in occ.reserved_for],
             timer=self.timer(occ),
             cleaning_task=occ.cleaning,
+            cleaning_tasks=list(occ.cleaning_jobs),
             blocked_reason=(blocked_reason(bed.description) or bed.description or None)
             if occ.state is BedState.CLOSED else None,
             warnings=list(occ.warnings),
@@ -328,6 +456,7 @@ class BoardBuilder:
     def build(self) -> Board:
         c = self.census
         occupancy = bed_occupancy(c)
+        self.same_names = same_name_keys(c, occupancy)
         outs = transfers_out(c)
         moves_out = {m.encounter.reference: m for m in outs}
         tiles = [self.tile(occ, moves_out) for occ in occupancy]
@@ -346,13 +475,19 @@ class BoardBuilder:
             reserved = next((loc.location for loc in enc.locations_with("reserved", "planned")
                              if loc.location in bed_ids), None)
             detail = f"Bed {self.place(reserved)} reserved" if reserved else "No bed yet"
-            pending.append(SideItem(self.patient(enc), detail, None))
-        incoming = [SideItem(self.patient(m.encounter), f"From {self.place(m.from_location)} to "
-                             f"{self.place(m.to_location)}", bed_ids.get(m.to_location)) for m in transfers_in(c)]
+            pending.append(SideItem(self.patient(enc), detail, None,
+                                    reserved_bed=self.place(reserved) if reserved else None))
+        incoming = []
+        for m in transfers_in(c):
+            origin = self.places_elsewhere.get(m.from_location or "")
+            incoming.append(SideItem(self.patient(m.encounter), f"From {self.place(m.from_location)} to "
+                                     f"{self.place(m.to_location)}", bed_ids.get(m.to_location),
+                                     from_ref=m.from_location, from_version=origin.version if origin else None))
         outgoing = [SideItem(self.patient(m.encounter), f"{self.place(m.from_location)} to "
                              f"{self.place(m.to_location)}", bed_ids.get(m.from_location or "")) for m in outs]
         discharges = []
-        soonest = sorted(expected_discharges(c), key=lambda pair: (pair[0].planned_end, _natural(self.place(pair[1]))))
+        soonest = sorted(expected_discharges(c),
+                         key=lambda pair: (pair[0].planned_end, natural_key(self.place(pair[1]))))
         for enc, bed in soonest:
             summary = self.patient(enc)
             discharges.append(SideItem(summary, f"{self.place(bed)} · {summary.expected_label}", bed_ids.get(bed),
@@ -379,6 +514,29 @@ def board_name(name: PersonName) -> str:
     return f"{family}, {given}" if family and given else family or given
 
 
+@functools.lru_cache(maxsize=4096)
+def name_key(name: PersonName) -> tuple[str, str]:
+    """Family name and first given initial, without case, accents or punctuation: 'Nguyễn, Mai' and
+    'NGUYEN, M.' are the same name to a person reading a board."""
+    def plain(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(ch for ch in decomposed if ch.isalnum())
+
+    return plain(name.family), plain(name.given[0])[:1] if name.given else ""
+
+
+def same_name_keys(census: Census, occupancy: list[BedOccupancy]) -> set[tuple[str, str]]:
+    """The names that two or more patients the board shows share (occupants, reserved and pending
+    patients, transfers in)."""
+    shown = {enc.patient for enc, _ in present_here(census)}
+    shown |= {enc.patient for enc in pending_admissions(census)}
+    shown |= {m.encounter.patient for m in transfers_in(census)}
+    for occ in occupancy:
+        shown |= {enc.patient for enc in occ.reserved_for}
+    keys = Counter(name_key(census.patients[ref].name) for ref in shown if ref in census.patients)
+    return {key for key, n in keys.items() if n > 1 and key[0]}
+
+
 def _short_name(family: str, given: tuple[str, ...]) -> str:
     initial = given[0][:1] if given else ""
     return f"{family}, {initial}." if family and initial else family or " ".join(given)
@@ -399,7 +557,7 @@ def _short_label(bed_name: str, room_name: str | None) -> tuple[str, str]:
 
 def other_places(census: Census) -> list[str]:
     """Locations on other units that the census's encounters point to (their names are read once)."""
-    here = {census.unit.reference, *(r.reference for r in census.rooms), *(b.reference for b in census.beds)}
+    here = unit_places(census)
     wanted: set[str] = set()
     for enc in census.encounters:
         for loc in enc.locations:

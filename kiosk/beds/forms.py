@@ -5,15 +5,17 @@ sense for the action is checked by the service against the current state, not he
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
+from wtforms import Field, HiddenField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from .actions import ActionRequest
-from .panel import parse_seen
-from .services import SCAN_PATTERN
+from .panel import OTHER_REASON, parse_seen
+from .services import ScanCode, parse_scan
 
 #: FHIR resource ids: letters, digits, '-' and '.', up to 64.
 FHIR_ID = Regexp(r"^[A-Za-z0-9\-.]{1,64}$", message="That is not a record id.")
+#: Form fields whose message is shown next to another field.
+SHOWN_WITH = {"reason_other": "reason"}
 PANEL_KEY = Regexp(r"^(bed|encounter):[A-Za-z0-9\-.]{1,64}$", message="That is not a panel.")
 
 
@@ -27,30 +29,39 @@ class ActionForm(FlaskForm):
     disposition = StringField(validators=[Optional(), Length(max=20)])
     reason = StringField("Reason", validators=[Optional(), Length(max=120, message="Keep the reason under 120 "
                                                                                    "characters.")])
+    #: The reason typed when "Other" is chosen.
+    reason_other = StringField("Other reason", validators=[
+        Optional(), Length(max=120, message="Keep the reason under 120 characters.")])
     kind = StringField(validators=[Optional(), Length(max=40)])
     ready = StringField(validators=[Optional(), Length(max=5)])
     seen = HiddenField(validators=[Optional(), Length(max=4000)])
+    token = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message="That form is not from the kiosk.")])
+
 
     def to_request(self, action: str) -> ActionRequest:
         def value(field: StringField | HiddenField) -> str | None:
             text = (field.data or "").strip()
             return text or None
 
+        reason = value(self.reason)
+        if reason == OTHER_REASON:
+            reason = value(self.reason_other)
         return ActionRequest(
             action=action,
             bed_id=value(self.bed),
             encounter_id=value(self.encounter),
             target_id=value(self.target),
             disposition=value(self.disposition),
-            reason=value(self.reason),
+            reason=reason,
             kind=value(self.kind),
             ready=self.ready.data == "yes",
             seen=parse_seen(self.seen.data or ""),
+            token=value(self.token),
         )
 
     def chosen(self) -> dict[str, str]:
         """What the user picked, to show again when the form comes back."""
-        names = ("encounter", "target", "disposition", "reason", "kind", "ready")
+        names = ("encounter", "target", "disposition", "reason", "reason_other", "kind", "ready")
         return {n: str(self[n].data) for n in names if self[n].data}
 
     def first_error(self) -> str | None:
@@ -59,12 +70,34 @@ class ActionForm(FlaskForm):
                 return str(errors[0])
         return None
 
+    def field_errors(self) -> dict[str, str]:
+        """The first message of each field, keyed by the field it is shown with."""
+        out: dict[str, str] = {}
+        for name, errors in self.errors.items():
+            if errors and name not in ("csrf_token", "panel", "seen", "token"):
+                out.setdefault(SHOWN_WITH.get(name, name), str(errors[0]))
+        return out
+
+
+def _is_scan(_form: FlaskForm, field: Field) -> None:
+    if parse_scan(field.data or "") is None:
+        raise ValidationError("That scan is not an MRN, an encounter number or a kiosk armband. Scan the "
+                              "armband again.")
+
 
 class ScanForm(FlaskForm):
-    """An armband scan (a keyboard-wedge scanner types the MRN or encounter number, then Enter), or
-    the same number typed by hand. Sent in the POST body, never in a URL."""
+    """An armband scan (a keyboard-wedge scanner types the MRN or encounter number, or the armband's
+    Data Matrix 'MRN:<mrn>|ENC:<number>', then Enter), or the same number typed by hand. Sent in the
+    POST body, never in a URL."""
 
     code = StringField("MRN or encounter number", validators=[
         DataRequired(message="Scan an armband or type a number."),
-        Regexp(SCAN_PATTERN, message="That scan is not an MRN or an encounter number. Scan the armband again."),
+        Length(max=100, message="That scan is too long to be an armband. Scan it again."),
+        _is_scan,
     ])
+
+    def scanned(self) -> ScanCode:
+        code = parse_scan(self.code.data or "")
+        if code is None:
+            raise ValueError("scan form used before it was validated")
+        return code

@@ -6,12 +6,13 @@ nothing is "fixed" here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 
 from kiosk import timeutil
 from kiosk.fhir import codes
 from kiosk.fhir.census import Census
+from kiosk.fhir.movements import cleaning_jobs, current_job
 from kiosk.fhir.records import EncounterRecord, LocationRecord, TaskRecord
 
 #: Encounter statuses in which the patient is physically on the unit.
@@ -53,8 +54,6 @@ STATE_BY_CODE = {
     codes.BED_CLOSED: BedState.CLOSED,
 }
 
-CLEANING_TASK_KIND = "bed-cleaning"
-
 
 @dataclass
 class BedOccupancy:
@@ -63,7 +62,9 @@ class BedOccupancy:
     state: BedState
     occupants: list[EncounterRecord] = field(default_factory=list)
     reserved_for: list[EncounterRecord] = field(default_factory=list)
+    #: The cleaning job the bed shows (in progress, else the newest) and all its open ones.
     cleaning: TaskRecord | None = None
+    cleaning_jobs: list[TaskRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -85,13 +86,7 @@ def bed_occupancy(census: Census) -> list[BedOccupancy]:
                 occupants.setdefault(loc.location, []).append(enc)
             elif loc.status in ("reserved", "planned"):
                 reserved.setdefault(loc.location, []).append(enc)
-    cleaning: dict[str, TaskRecord] = {}
-    for task in census.tasks:
-        if task.focus and task.code == CLEANING_TASK_KIND:
-            current = cleaning.get(task.focus)
-            if current is None or (task.authored_on and current.authored_on
-                                   and task.authored_on > current.authored_on):
-                cleaning[task.focus] = task
+    jobs = cleaning_jobs(census.tasks)
 
     result = []
     for bed in census.beds:
@@ -101,10 +96,13 @@ def bed_occupancy(census: Census) -> list[BedOccupancy]:
         if bed.status != "active":
             state = BedState.CLOSED
         occ = BedOccupancy(bed=bed, room=census.room_of(bed), state=state, occupants=here,
-                           reserved_for=reserved.get(ref, []), cleaning=cleaning.get(ref))
+                           reserved_for=reserved.get(ref, []), cleaning=current_job(jobs.get(ref, [])),
+                           cleaning_jobs=jobs.get(ref, []))
         if state is BedState.AVAILABLE and occ.reserved_for:
             occ.state = BedState.RESERVED
-        if state is BedState.HOUSEKEEPING and occ.cleaning and occ.cleaning.status == "in-progress":
+        # Dirty or contaminated, with housekeeping at work: cleaning (and not offered to start again).
+        if state in (BedState.HOUSEKEEPING, BedState.CONTAMINATED) and occ.cleaning \
+                and occ.cleaning.status == "in-progress":
             occ.state = BedState.CLEANING
         for record in census.unreadable_at.get(ref, []):
             occ.warnings.append(f"A record about this bed ({record}) could not be read from the FHIR server; "
@@ -133,23 +131,101 @@ def _warn(occ: BedOccupancy) -> None:
         occ.warnings.append(f"{len(occ.reserved_for)} patients have this bed reserved or planned.")
 
 
+class BedCount(Enum):
+    """The five counts that share out every bed of the unit, in the words home and board both use."""
+
+    OCCUPIED = "Occupied"
+    AVAILABLE = "Available"
+    RESERVED = "Reserved"
+    DIRTY = "Dirty / cleaning"
+    BLOCKED = "Blocked"
+
+    @property
+    def key(self) -> str:
+        """The CSS name of the count ('housekeeping' for dirty / cleaning, as the bed colours say)."""
+        return "housekeeping" if self is BedCount.DIRTY else self.name.lower()
+
+
+@dataclass(frozen=True)
+class CountTile:
+    key: str
+    label: str
+    number: int
+    sub: str | None
+
+
+def counted_as(occ: BedOccupancy) -> BedCount:
+    """Which count a bed is in: a bed with a patient is occupied whatever its status says; an empty
+    isolated bed, or one without a valid status, cannot take a patient and counts as blocked."""
+    if occ.occupants or occ.state is BedState.OCCUPIED:
+        return BedCount.OCCUPIED
+    return {
+        BedState.AVAILABLE: BedCount.AVAILABLE,
+        BedState.RESERVED: BedCount.RESERVED,
+        BedState.HOUSEKEEPING: BedCount.DIRTY,
+        BedState.CLEANING: BedCount.DIRTY,
+        BedState.CONTAMINATED: BedCount.DIRTY,
+    }.get(occ.state, BedCount.BLOCKED)
+
+
 @dataclass(frozen=True)
 class UnitCounts:
+    """Every bed in exactly one of occupied, available, reserved, housekeeping (dirty / cleaning) and
+    blocked; the isolation and discharge figures are sub-counts, pending admissions are patients."""
+
     occupied: int
     available: int
     housekeeping: int
     blocked: int
-    isolated: int
     reserved: int
     pending_admissions: int
     total_beds: int
+    #: Occupied beds in isolation (a sub-line of occupied) and empty isolated beds (counted as blocked).
+    isolated_occupied: int = 0
+    isolated_empty: int = 0
+    #: Beds without a valid bed status (counted as blocked).
+    status_unknown: int = 0
     expected_discharges_today: int = 0
+    expected_discharges_tomorrow: int = 0
+    expected_discharges_later: int = 0
+
+    @property
+    def isolated(self) -> int:
+        return self.isolated_occupied + self.isolated_empty
+
+    def of(self, count: BedCount) -> int:
+        return {BedCount.OCCUPIED: self.occupied, BedCount.AVAILABLE: self.available,
+                BedCount.RESERVED: self.reserved, BedCount.DIRTY: self.housekeeping,
+                BedCount.BLOCKED: self.blocked}[count]
+
+    def sub_line(self, count: BedCount) -> str | None:
+        """The small print under a count: how many of the occupied are isolated, what is blocked."""
+        if count is BedCount.OCCUPIED and self.isolated_occupied:
+            return f"{self.isolated_occupied} isolated"
+        if count is BedCount.BLOCKED:
+            parts = [f"{self.isolated_empty} isolated, empty"] if self.isolated_empty else []
+            parts += [f"{self.status_unknown} no status"] if self.status_unknown else []
+            return "; ".join(parts) or None
+        return None
+
+    @property
+    def partition(self) -> list[CountTile]:
+        """The five counts, in order, for home and board alike."""
+        return [CountTile(c.key, c.value, self.of(c), self.sub_line(c)) for c in BedCount]
+
+    @property
+    def discharges_line(self) -> str:
+        """'6 today, 2 tomorrow' (today includes overdue ones)."""
+        parts = [f"{self.expected_discharges_today} today", f"{self.expected_discharges_tomorrow} tomorrow"]
+        if self.expected_discharges_later:
+            parts.append(f"{self.expected_discharges_later} later")
+        return ", ".join(parts)
 
 
 def pending_admissions(census: Census) -> list[EncounterRecord]:
     """Encounters planned for this unit (a planned entry on the unit, or a reserved/planned bed) that
     are not yet present here."""
-    here = {census.unit.reference, *(r.reference for r in census.rooms), *(b.reference for b in census.beds)}
+    here = unit_places(census)
     out = []
     for enc in census.encounters:
         if enc.status != "planned":
@@ -229,19 +305,26 @@ def local_today(now: datetime | None = None) -> date:
 def unit_counts(census: Census, beds: list[BedOccupancy] | None = None, today: date | None = None) -> UnitCounts:
     beds = bed_occupancy(census) if beds is None else beds
     today = today or local_today()
+    counted = [counted_as(b) for b in beds]
 
-    def count(*states: BedState) -> int:
-        return sum(1 for b in beds if b.state in states)
+    def count(which: BedCount) -> int:
+        return counted.count(which)
 
+    expected = [enc.planned_end for enc, _ in expected_discharges(census) if enc.planned_end is not None]
+    isolated = [b for b in beds if b.state is BedState.ISOLATED]
     return UnitCounts(
-        occupied=sum(1 for b in beds if b.occupants or b.state is BedState.OCCUPIED),
-        available=sum(1 for b in beds if b.state is BedState.AVAILABLE and not b.occupants),
-        housekeeping=count(BedState.HOUSEKEEPING, BedState.CLEANING),
-        blocked=count(BedState.CLOSED),
-        isolated=count(BedState.ISOLATED),
-        reserved=count(BedState.RESERVED),
+        occupied=count(BedCount.OCCUPIED),
+        available=count(BedCount.AVAILABLE),
+        housekeeping=count(BedCount.DIRTY),
+        blocked=count(BedCount.BLOCKED),
+        reserved=count(BedCount.RESERVED),
         pending_admissions=len(pending_admissions(census)),
         total_beds=len(beds),
-        expected_discharges_today=sum(1 for enc, _ in expected_discharges(census)
-                                      if enc.planned_end is not None and enc.planned_end <= today),
+        isolated_occupied=sum(1 for b in isolated if counted_as(b) is BedCount.OCCUPIED),
+        isolated_empty=sum(1 for b in isolated if counted_as(b) is not BedCount.OCCUPIED),
+        status_unknown=sum(1 for b, c in zip(beds, counted, strict=True)
+                           if b.state is BedState.UNKNOWN and c is BedCount.BLOCKED),
+        expected_discharges_today=sum(1 for day in expected if day <= today),
+        expected_discharges_tomorrow=sum(1 for day in expected if day == today + timedelta(days=1)),
+        expected_discharges_later=sum(1 for day in expected if day > today + timedelta(days=1)),
     )

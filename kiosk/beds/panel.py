@@ -1,10 +1,12 @@
 """The detail panel as a view object: one bed (and its patient) or one pending patient, the actions
 that make sense for it, each with the reason when the FHIR server does not allow it, and the choices
-the open action form offers.
+the open action form offers. A person whose role may not change beds gets one notice instead of the
+actions. A side list too long for the board opens whole in the panel.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from kiosk.fhir import codes
@@ -12,7 +14,7 @@ from kiosk.fhir.bedboard import BedOption
 from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.movements import ISOLATION_KINDS, refused_action
 
-from .board import BedTile, Board, PatientSummary, SideItem
+from .board import SIDE_LISTS, BedTile, Board, PatientSummary, SideItem
 from .occupancy import BedState
 
 ACTION_LABELS = {
@@ -30,6 +32,10 @@ ACTION_LABELS = {
 
 #: Actions that need a choice first (they open a form); the others are one tap.
 FORM_ACTIONS = frozenset({"reserve", "admit", "transfer", "discharge", "block", "unblock", "isolate"})
+
+#: The usual reasons to block a bed, offered as choices (with "Other" and a text field).
+BLOCK_REASONS = ("Bed broken, biomed called", "Awaiting maintenance", "Room out of service", "Not staffed")
+OTHER_REASON = "other"
 
 ACTIONS_BY_STATE: dict[BedState, tuple[str, ...]] = {
     BedState.AVAILABLE: ("admit", "reserve", "isolate", "block"),
@@ -62,7 +68,8 @@ class Notice:
 
 @dataclass
 class Panel:
-    """What the panel shows. `chosen` keeps what the user picked when a form comes back."""
+    """What the panel shows. `chosen` keeps what the user picked when a form comes back; `errors`
+    holds the server's message for a field (the forms are novalidate: no browser bubbles)."""
 
     key: str  # 'bed:<id>' or 'encounter:<id>': which panel to draw again after an action
     unit_name: str
@@ -72,34 +79,68 @@ class Panel:
     actions: list[ActionButton]
     open: str | None = None
     chosen: dict[str, str] = field(default_factory=dict)
-    candidates: list[PatientSummary] = field(default_factory=list)
+    #: Pending admissions a bed can take, those with no bed yet first.
+    candidates: list[SideItem] = field(default_factory=list)
     beds_here: list[BedTile] = field(default_factory=list)
     beds_elsewhere: list[BedOption] = field(default_factory=list)
+    #: Why beds on other units are not listed (the server does not offer the search), if so.
+    elsewhere_note: str | None = None
     notice: Notice | None = None
     errors: dict[str, str] = field(default_factory=dict)
     labels_url: str | None = None
+    #: Why this person may not change beds (their role): the panel then offers no action.
+    role_notice: str | None = None
+    #: Versions of what the panel shows besides its tiles and people (an incoming patient's bed elsewhere).
+    extra_seen: dict[str, str] = field(default_factory=dict)
+    #: One per panel drawn, sent back with an action: a Task it creates is identified by it, so a double
+    #: tap of the same form creates it once.
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def seen(self) -> str:
-        """The versions of everything this panel shows, sent back with each action: a resource that
-        moved on since is 'changed at another station'."""
-        found: dict[str, str] = {}
+        """The versions of everything this panel shows, sent back with each action and used as the
+        If-Match of what the action writes: a resource that moved on since is 'changed at another
+        station', and one the panel did not show is not written."""
+        found: dict[str, str] = dict(self.extra_seen)
         tiles = [t for t in [self.tile, *self.beds_here] if t is not None]
         for tile in tiles:
             if tile.version:
                 found[tile.ref] = tile.version
-            if tile.cleaning_task and tile.cleaning_task.version:
-                found[f"Task/{tile.cleaning_task.id}"] = tile.cleaning_task.version
-        people = [p for p in [self.patient, *self.candidates] if p is not None]
+            for task in tile.cleaning_tasks:
+                if task.version:
+                    found[f"Task/{task.id}"] = task.version
+        people = [p for p in [self.patient, *(c.patient for c in self.candidates)] if p is not None]
         if self.tile is not None:
             people += [p for p in [self.tile.patient, *self.tile.reserved_for] if p is not None]
         for person in people:
             if person.encounter_version:
                 found[f"Encounter/{person.encounter_id}"] = person.encounter_version
+            for flag in person.flags:
+                if flag.ref and flag.version:
+                    found[flag.ref] = flag.version
         for option in self.beds_elsewhere:
             if option.bed.version:
                 found[option.bed.reference] = option.bed.version
         return " ".join(f"{ref}@{version}" for ref, version in sorted(found.items()))
+
+    @property
+    def title(self) -> str:
+        """The patient, or for an empty bed the bed itself (its state is on the line below)."""
+        if self.patient is not None:
+            return self.patient.name
+        return f"Bed {self.tile.name}" if self.tile is not None else self.unit_name
+
+    @property
+    def kicker(self) -> str:
+        if self.tile is None:
+            return self.unit_name
+        if self.patient is None:
+            return self.tile.room or self.unit_name
+        return f"Bed {self.tile.name}" + (f" · {self.tile.room}" if self.tile.room else "")
+
+    @property
+    def block_reasons(self) -> tuple[str, ...]:
+        return BLOCK_REASONS
 
     @property
     def dispositions(self) -> list[tuple[str, str]]:
@@ -123,10 +164,32 @@ def parse_seen(text: str) -> dict[str, str]:
     return seen
 
 
-def _buttons(names: tuple[str, ...], caps: Capabilities, not_allowed: str | None) -> list[ActionButton]:
-    return [ActionButton(action=n, label=ACTION_LABELS[n], refused=refused_action(caps, n) or not_allowed,
+@dataclass(frozen=True)
+class ListPanel:
+    """A side list in full (the board shows what fits, then "+n more")."""
+
+    key: str
+    title: str
+    empty: str
+    items: list[SideItem]
+    detail: str | None = None
+
+
+def _buttons(names: tuple[str, ...], caps: Capabilities) -> list[ActionButton]:
+    """The actions, each with the reason when the server's statement does not allow it."""
+    return [ActionButton(action=n, label=ACTION_LABELS[n], refused=refused_action(caps, n),
                          opens_form=n in FORM_ACTIONS, danger=n in ("discharge", "block"))
             for n in names]
+
+
+def _offer(panel: Panel, names: tuple[str, ...], caps: Capabilities, not_allowed: str | None) -> Panel:
+    """A person whose role may not change beds gets one calm notice and no buttons at all."""
+    if not_allowed:
+        panel.role_notice = not_allowed if names else None
+        panel.actions = []
+    else:
+        panel.actions = _buttons(names, caps)
+    return panel
 
 
 def available_here(board: Board, for_encounter: str | None = None) -> list[BedTile]:
@@ -153,13 +216,14 @@ def bed_panel(board: Board, bed_id: str, caps: Capabilities, not_allowed: str | 
         names = ()  # the record disagrees with itself: the warning says so, nothing is offered
     if tile.state is BedState.AVAILABLE and not board.pending_admissions:
         names = tuple(n for n in names if n not in ("admit", "reserve"))
-    panel = Panel(key=f"bed:{tile.id}", unit_name=board.unit_name, tile=tile, patient=tile.patient,
-                  where=tile.name, actions=_buttons(names, caps, not_allowed))
+    panel = _offer(Panel(key=f"bed:{tile.id}", unit_name=board.unit_name, tile=tile, patient=tile.patient,
+                         where=tile.name, actions=[]), names, caps, not_allowed)
     if tile.state in (BedState.AVAILABLE, BedState.RESERVED):
         reserved_ids = {p.encounter_id for p in tile.reserved_for}
-        pending = [item.patient for item in board.pending_admissions]
-        panel.candidates = [p for p in pending if p.encounter_id in reserved_ids] or \
-            ([] if reserved_ids else pending)
+        pending = board.pending_admissions
+        mine = [item for item in pending if item.patient.encounter_id in reserved_ids]
+        # Patients with no bed yet first; those with a bed elsewhere say which.
+        panel.candidates = mine or ([] if reserved_ids else sorted(pending, key=lambda i: i.reserved_bed is not None))
     return panel
 
 
@@ -171,18 +235,29 @@ def encounter_panel(board: Board, encounter_id: str, caps: Capabilities,
             return bed_panel(board, tile.id, caps, not_allowed)
     item = _find(board.pending_admissions, encounter_id)
     if item is not None:
-        panel = Panel(key=f"encounter:{encounter_id}", unit_name=board.unit_name, tile=None,
-                      patient=item.patient, where=item.detail,
-                      actions=_buttons(("admit", "reserve"), caps, not_allowed))
+        panel = _offer(Panel(key=f"encounter:{encounter_id}", unit_name=board.unit_name, tile=None,
+                             patient=item.patient, where=item.detail, actions=[]), ("admit", "reserve"), caps,
+                       not_allowed)
         panel.beds_here = available_here(board, encounter_id)
         return panel
     item = _find(board.transfers_in, encounter_id)
     if item is not None:
-        panel = Panel(key=f"encounter:{encounter_id}", unit_name=board.unit_name, tile=None,
-                      patient=item.patient, where=item.detail, actions=_buttons(("transfer",), caps, not_allowed))
+        panel = _offer(Panel(key=f"encounter:{encounter_id}", unit_name=board.unit_name, tile=None,
+                             patient=item.patient, where=item.detail, actions=[]), ("transfer",), caps, not_allowed)
         panel.beds_here = available_here(board, encounter_id)
+        if item.from_ref and item.from_version:
+            panel.extra_seen[item.from_ref] = item.from_version
         return panel
     return None
+
+
+def side_list_panel(board: Board, key: str) -> ListPanel | None:
+    """One side list in full, or None for a list that does not exist."""
+    found = next(((title, empty) for k, title, empty in SIDE_LISTS if k == key), None)
+    if found is None:
+        return None
+    detail = board.counts.discharges_line if key == "discharges" else None
+    return ListPanel(key=f"list:{key}", title=found[0], empty=found[1], items=board.side_list(key), detail=detail)
 
 
 def _find(items: list[SideItem], encounter_id: str) -> SideItem | None:

@@ -11,15 +11,48 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kiosk.config import BedSettings
-from kiosk.fhir.bedboard import ScanMatch, available_beds_elsewhere, find_open_encounters, location_names
+from kiosk.fhir.bedboard import ScanMatch, available_beds_elsewhere, find_open_encounters, places_by_reference
 from kiosk.fhir.census import unit_census
+from kiosk.fhir.errors import FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
 
 from .board import Board, BoardBuilder, PatientSummary, other_places
-from .panel import Panel, available_here, bed_panel, encounter_panel
+from .panel import Panel, available_here, bed_panel, encounter_panel, side_list_panel
 
 #: What an armband scan or a typed number may look like: letters, digits, dashes, dots (no spaces).
 SCAN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{2,39}$")
+#: The kiosk's own armband Data Matrix (printers.layout.datamatrix_content): MRN and encounter number.
+ARMBAND_2D = re.compile(r"^MRN:(?P<mrn>[^|]+)\|ENC:(?P<encounter>[^|]+)$")
+
+
+@dataclass(frozen=True)
+class ScanCode:
+    """What a scan says: an MRN or encounter number (a 1D barcode or typed, `mrn` and `encounter`
+    unknown), or both, labelled (the armband's Data Matrix)."""
+
+    text: str
+    mrn: str | None = None
+    encounter: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """How the scan is repeated back to the person (their own screen only, never a URL or log)."""
+        if self.mrn and self.encounter:
+            return f"MRN {self.mrn}, encounter {self.encounter}"
+        return self.text
+
+
+def parse_scan(scanned: str) -> ScanCode | None:
+    """A scan or a typed number, or None when it is neither an MRN, an encounter number nor the
+    armband's Data Matrix."""
+    text = scanned.strip()
+    labelled = ARMBAND_2D.match(text)
+    if labelled:
+        mrn, encounter = labelled.group("mrn").strip(), labelled.group("encounter").strip()
+        if SCAN_PATTERN.match(mrn) and SCAN_PATTERN.match(encounter):
+            return ScanCode(text, mrn, encounter)
+        return None
+    return ScanCode(text) if SCAN_PATTERN.match(text) else None
 
 
 def utc_now() -> datetime:
@@ -29,20 +62,23 @@ def utc_now() -> datetime:
 def load_board(gw: FhirGateway, settings: BedSettings, now: datetime | None = None) -> Board:
     census = unit_census(gw)
     elsewhere = other_places(census)
-    names = location_names(gw, elsewhere) if elsewhere else {}
-    return BoardBuilder(census, settings, now or utc_now(), names).build()
+    places = places_by_reference(gw, elsewhere) if elsewhere else {}
+    return BoardBuilder(census, settings, now or utc_now(), places).build()
 
 
 def open_panel(gw: FhirGateway, board: Board, key: str, open_form: str | None = None,
                not_allowed: str | None = None) -> Panel | None:
-    """The panel 'bed:<id>' or 'encounter:<id>', with one action's form open. `not_allowed` says why
-    the signed-in person may not change beds (their role), shown on every action."""
+    """The panel 'bed:<id>', 'encounter:<id>' or 'list:<side list>', with one action's form open.
+    `not_allowed` says why the signed-in person may not change beds (their role): such a panel
+    offers no action."""
     kind, _, ident = key.partition(":")
     caps = gw.capabilities
     if kind == "bed":
         panel = bed_panel(board, ident, caps, not_allowed)
     elif kind == "encounter":
         panel = encounter_panel(board, ident, caps, not_allowed)
+    elif kind == "list":
+        return side_list_panel(board, ident)
     else:
         return None
     if panel is None:
@@ -53,29 +89,47 @@ def open_panel(gw: FhirGateway, board: Board, key: str, open_form: str | None = 
         if button.action == "transfer":
             who = panel.patient.encounter_id if panel.patient else None
             panel.beds_here = [t for t in available_here(board, who) if panel.tile is None or t.id != panel.tile.id]
-            panel.beds_elsewhere = available_beds_elsewhere(gw, board.unit_id,
-                                                            for_encounter=f"Encounter/{who}" if who else None)
+            try:
+                panel.beds_elsewhere = available_beds_elsewhere(gw, board.unit_id,
+                                                                for_encounter=f"Encounter/{who}" if who else None)
+            except FhirNotAllowed as e:
+                panel.elsewhere_note = e.message
     return panel
 
 
 @dataclass(frozen=True)
 class ScanResult:
-    """Where a scan leads: a panel on this unit, or a sentence saying where the patient is."""
+    """Where a scan leads: a panel on this unit, or a sentence saying where the patient is (with the
+    records it names, for the audit trail: reading where a patient is is a read of their record)."""
 
     panel_key: str | None
     message: str | None
+    patient: str | None = None
+    encounter: str | None = None
 
 
-def resolve_scan(gw: FhirGateway, board: Board, scanned: str) -> ScanResult:
-    """Match a scanned MRN or encounter number against the board first (no request), then the server."""
-    value = scanned.strip()
-    for person in board_people(board):
-        if value in (person.mrn, person.encounter_number):
-            return ScanResult(f"encounter:{person.encounter_id}", None)
-    matches = find_open_encounters(gw, value)
+def resolve_scan(gw: FhirGateway, board: Board, code: ScanCode) -> ScanResult:
+    """Match a scan against the board first (no request), then the server. The armband's Data Matrix
+    is matched by its encounter number, then by its MRN."""
+    people = list(board_people(board))
+    if code.encounter:
+        wanted = [("encounter", code.encounter), ("mrn", code.mrn)]
+    else:
+        wanted = [("encounter", code.text), ("mrn", code.text)]
+    for what, value in wanted:
+        for person in people:
+            if value and value == (person.encounter_number if what == "encounter" else person.mrn):
+                return ScanResult(f"encounter:{person.encounter_id}", None)
+    try:
+        matches = find_open_encounters(gw, number=code.encounter or code.text, mrn=code.mrn or code.text)
+    except FhirNotAllowed as e:
+        return ScanResult(None, f"{code.shown}: not on {board.unit_name}. {e.message}")
     if not matches:
-        return ScanResult(None, "No patient with an open encounter has that MRN or encounter number.")
-    return ScanResult(None, _elsewhere(matches, board.unit_name))
+        return ScanResult(None, f"No patient with an open encounter has the MRN or encounter number {code.shown}.")
+    first = matches[0]
+    return ScanResult(None, _elsewhere(matches, board.unit_name),
+                      patient=first.patient.reference if first.patient else first.encounter.patient,
+                      encounter=first.encounter.reference)
 
 
 def _elsewhere(matches: list[ScanMatch], unit_name: str) -> str:

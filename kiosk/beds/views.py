@@ -6,8 +6,12 @@
 - GET  /beds/display/<token>     the same for a corridor screen, without a sign-in (token from settings)
 - GET  /beds/bed/<id>            a bed's panel (htmx), or the board with the panel open
 - GET  /beds/encounter/<id>      a pending patient's panel
+- GET  /beds/list/<name>         a side list in full (the board shows what fits)
 - POST /beds/scan                an armband scan (the number is in the body, never in the URL)
 - POST /beds/act/<action>        one action; answers with the panel as it is afterwards
+
+A poll that fails for any reason (the FHIR server, the kiosk's own database, a bug) answers 503 with
+HX-Reswap: none, so the board stays on screen, keeps polling, and says it is not up to date.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ from kiosk.auth import Role, current_staff, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
 from kiosk.config import BedSettings
 from kiosk.extensions import gateway, settings
-from kiosk.fhir.errors import FhirConflict, FhirError
+from kiosk.fhir.errors import FhirConflict, FhirError, FhirOutcomeUnknown
 
 from .actions import HANDLERS, ActionContext, ActionRequest, Refused, perform
 from .board import Board, fingerprint, public_rooms
 from .forms import ActionForm, ScanForm
-from .panel import Notice, Panel
+from .panel import ListPanel, Notice, Panel
 from .services import load_board, open_panel, resolve_scan, utc_now
 
 bp = Blueprint("beds", __name__, url_prefix="/beds")
@@ -44,8 +48,8 @@ def _bed_settings() -> BedSettings:
 
 
 def _not_allowed() -> str | None:
-    """Why the signed-in person may not change beds, shown on each action instead of failing on click."""
-    return None if has_role(*BED_ROLES) else f"Only {roles_phrase(BED_ROLES)} may change beds."
+    """Why the signed-in person may not change beds: their panels say it once and offer no action."""
+    return None if has_role(*BED_ROLES) else f"You can look here; only {roles_phrase(BED_ROLES)} changes beds."
 
 
 def _stamp(moment: datetime) -> str:
@@ -73,9 +77,11 @@ class Region:
                                poll_url=poll_url, refresh_seconds=_bed_settings().refresh_seconds)
 
 
-def _region(board: Board, template: str) -> Region:
+def _region(board: Board, template: str, corridor: bool = False) -> Region:
+    """`corridor`: the public view on the screen facing the corridor (no way back into the board)."""
     public = template == PUBLIC_TEMPLATE
-    inner = render_template(template, refreshed=STAMP, board=board, rooms=public_rooms(board) if public else None)
+    inner = render_template(template, refreshed=STAMP, board=board, rooms=public_rooms(board) if public else None,
+                            corridor=corridor)
     return Region(inner, fingerprint(inner))
 
 
@@ -84,30 +90,47 @@ def board() -> str:
     return _page(panel_key=None, open_form=None)
 
 
-def _page(panel_key: str | None, open_form: str | None) -> str:
+def _page(panel_key: str | None, open_form: str | None) -> Response | str:
     try:
         current = load_board(gateway(), _bed_settings())
     except FhirError as e:
-        return render_template("beds/page.html", board=None, error=e.message, panel=None, board_html="")
-    panel = None
+        return render_template("beds/page.html", board=None, error=e.message, panel_html="", board_html="")
+    panel_html, status = "", 200
     if panel_key:
-        panel = open_panel(gateway(), current, panel_key, open_form, _not_allowed())
-        _finish(panel)
-        _audit_view(panel)
+        panel_html, status = _panel_fragment(current, panel_key, open_form)
     region = _region(current, BOARD_TEMPLATE).html(current, url_for("beds.board_fragment"))
-    return render_template("beds/page.html", board=current, error=None, panel=panel, board_html=region)
+    return make_response(render_template("beds/page.html", board=current, error=None, panel_html=panel_html,
+                                         board_html=region), status)
 
 
-def _poll(template: str, poll_url: str) -> Response:
+#: The polled fragments: whatever goes wrong while answering one, the board stays on screen.
+POLL_ENDPOINTS = frozenset({"beds.board_fragment", "beds.public_fragment", "beds.display_fragment"})
+
+
+def _not_refreshed(problem: str) -> Response:
+    """A poll that could not be answered: nothing is swapped, the page says it is not up to date."""
+    response = make_response("", 503)
+    response.headers["HX-Reswap"] = "none"
+    response.headers["X-Board-Problem"] = problem.encode("ascii", "replace").decode("ascii")[:300]
+    return response
+
+
+@bp.after_request
+def _keep_the_board_on_a_failed_poll(response: Response) -> Response:
+    """Any error answer to a poll (an error page from the app's handlers: a database that is locked,
+    a bug ...) would replace the board, and with it the element that polls. Answer 503 without a swap
+    instead; sign-in redirects (HX-Redirect) are left alone."""
+    if request.endpoint not in POLL_ENDPOINTS or response.status_code < 400 or "HX-Reswap" in response.headers:
+        return response
+    return _not_refreshed(f"The kiosk could not refresh the board (error {response.status_code}).")
+
+
+def _poll(template: str, poll_url: str, corridor: bool = False) -> Response:
     try:
         current = load_board(gateway(), _bed_settings())
     except FhirError as e:
-        # Keep the board on screen: nothing is swapped, the page says it is not up to date.
-        response = make_response("", 503)
-        response.headers["HX-Reswap"] = "none"
-        response.headers["X-Board-Problem"] = e.message.encode("ascii", "replace").decode("ascii")[:300]
-        return response
-    region = _region(current, template)
+        return _not_refreshed(e.message)
+    region = _region(current, template, corridor)
     if request.headers.get("X-Board-Fingerprint") == region.fingerprint:
         response = make_response("", 204)
     else:
@@ -121,18 +144,19 @@ def board_fragment() -> Response:
     return _poll(BOARD_TEMPLATE, url_for("beds.board_fragment"))
 
 
-def _public_page(poll_url: str) -> str:
+def _public_page(poll_url: str, corridor: bool) -> str:
+    """The public view; `corridor` for the screen facing the corridor (no way into the board)."""
     try:
         current = load_board(gateway(), _bed_settings())
     except FhirError as e:
-        return render_template("beds/public.html", board=None, error=e.message, board_html="")
-    region = _region(current, PUBLIC_TEMPLATE).html(current, poll_url)
-    return render_template("beds/public.html", board=current, error=None, board_html=region)
+        return render_template("beds/public.html", board=None, error=e.message, board_html="", corridor=corridor)
+    region = _region(current, PUBLIC_TEMPLATE, corridor).html(current, poll_url)
+    return render_template("beds/public.html", board=current, error=None, board_html=region, corridor=corridor)
 
 
 @bp.get("/public")
 def public_view() -> str:
-    return _public_page(url_for("beds.public_fragment"))
+    return _public_page(url_for("beds.public_fragment"), corridor=False)
 
 
 @bp.get("/public/board")
@@ -152,14 +176,14 @@ def _check_display_token(token: str) -> None:
 def display(token: str) -> str:
     """The corridor screen: the public view without a sign-in and without the idle lock."""
     _check_display_token(token)
-    return _public_page(url_for("beds.display_fragment", token=token))
+    return _public_page(url_for("beds.display_fragment", token=token), corridor=True)
 
 
 @bp.get("/display/<token>/board")
 @public
 def display_fragment(token: str) -> Response:
     _check_display_token(token)
-    return _poll(PUBLIC_TEMPLATE, url_for("beds.display_fragment", token=token))
+    return _poll(PUBLIC_TEMPLATE, url_for("beds.display_fragment", token=token), corridor=True)
 
 
 # ---------------------------------------------------------------- panels
@@ -188,18 +212,39 @@ def _finish(panel: Panel | None) -> None:
                                    encounter_id=panel.patient.encounter_id)
 
 
-def _render_panel(current: Board, key: str, open_form: str | None = None, notice: Notice | None = None,
-                  chosen: dict[str, str] | None = None, status: int = 200) -> Response:
+def _missing(current: Board, key: str) -> Notice:
+    kind = key.partition(":")[0]
+    what = {"bed": "There is no bed with that id", "encounter": "That patient is not",
+            "list": "There is no such list"}.get(kind, "That is not")
+    if kind == "encounter":
+        return Notice("error", "Not on this unit", f"{what} on {current.unit_name} (any more).")
+    return Notice("error", "Not on this unit", f"{what} on {current.unit_name}.")
+
+
+def _panel_fragment(current: Board, key: str, open_form: str | None = None, notice: Notice | None = None,
+                    chosen: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                    status: int = 200) -> tuple[str, int]:
+    """The panel's HTML for a key, and the status to answer with (404 for a bed or patient that is not
+    on this unit: the panel says so, the board stays)."""
     panel = open_panel(gateway(), current, key, open_form, _not_allowed())
     if panel is None:
-        notice = notice or Notice("error", "Not on this unit",
-                                  f"That bed or patient is not on {current.unit_name} any more.")
-        return make_response(render_template("beds/_panel_message.html", notice=notice), status)
+        message = notice or _missing(current, key)
+        return render_template("beds/_panel_message.html", notice=message), 404 if notice is None else status
+    if isinstance(panel, ListPanel):
+        return render_template("beds/_list_panel.html", panel=panel), status
     panel.notice = notice
     panel.chosen = chosen or {}
+    panel.errors = errors or {}
     _finish(panel)
     _audit_view(panel)
-    return make_response(render_template("beds/_panel.html", panel=panel), status)
+    return render_template("beds/_panel.html", panel=panel), status
+
+
+def _render_panel(current: Board, key: str, open_form: str | None = None, notice: Notice | None = None,
+                  chosen: dict[str, str] | None = None, status: int = 200,
+                  errors: dict[str, str] | None = None) -> Response:
+    html, code = _panel_fragment(current, key, open_form, notice, chosen, errors, status)
+    return make_response(html, code)
 
 
 def _panel_get(key: str) -> Response | str:
@@ -221,6 +266,11 @@ def encounter(encounter_id: str) -> Response | str:
     return _panel_get(f"encounter:{encounter_id}")
 
 
+@bp.get("/list/<name>")
+def side_list(name: str) -> Response | str:
+    return _panel_get(f"list:{name}")
+
+
 @bp.post("/scan")
 def scan() -> Response:
     form = ScanForm()
@@ -229,9 +279,13 @@ def scan() -> Response:
         return make_response(render_template("beds/_panel_message.html",
                                              notice=Notice("error", "Scan not read", message)), 422)
     current = load_board(gateway(), _bed_settings())
-    result = resolve_scan(gateway(), current, form.code.data or "")
+    result = resolve_scan(gateway(), current, form.scanned())
     if result.panel_key:
         return _render_panel(current, result.panel_key)
+    if result.patient or result.encounter:
+        # Where a patient of another unit is, is read from their record.
+        audit.record("view-patient", patient=result.patient, entity=result.encounter,
+                     detail="bed board scan, patient on another unit")
     return make_response(render_template("beds/_panel_message.html",
                                          notice=Notice("error", "Patient not on this board", result.message or "")))
 
@@ -252,7 +306,7 @@ def act(action: str) -> Response:
         notice = Notice("error", "Check the form", form.first_error() or "Something in the form is not right.")
         if key is None:
             return make_response(render_template("beds/_panel_message.html", notice=notice), 422)
-        return _render_panel(current, key, action, notice, form.chosen(), 422)
+        return _render_panel(current, key, action, notice, form.chosen(), 422, form.field_errors())
     req = form.to_request(action)
     practitioner = current_staff().practitioner_ref
     ctx = ActionContext(gw=gw, settings=_bed_settings(), board=current, request=req, now=utc_now(),
@@ -261,6 +315,8 @@ def act(action: str) -> Response:
         done = perform(ctx)
     except Refused as e:
         _audit_write(req, "failure", "refused, nothing written")
+        if e.field:  # a choice is missing: say so next to it, keep the form
+            return _render_panel(current, key, action, None, form.chosen(), 422, {e.field: e.message})
         kind, title = ("conflict", "Changed at another station") if e.changed_elsewhere else ("error", "Not done")
         return _render_panel(current, key, action, Notice(kind, title, e.message), form.chosen(), 409)
     except FhirConflict as e:
@@ -269,6 +325,9 @@ def act(action: str) -> Response:
         fresh = load_board(gw, _bed_settings())
         return _render_panel(fresh, key, action, Notice("conflict", "Changed at another station", e.message),
                              form.chosen(), 409)
+    except FhirOutcomeUnknown:
+        _audit_write(req, "failure", "no answer from the FHIR server: may have been saved")
+        return _outcome_unknown(key)
     except FhirError as e:
         _audit_write(req, "failure", f"FHIR server error {e.status or ''}".strip())
         return _render_panel(current, key, action, Notice("error", "The FHIR server did not accept it", e.message),
@@ -277,5 +336,24 @@ def act(action: str) -> Response:
     fresh = load_board(gw, _bed_settings())
     next_key = f"bed:{done.show_bed}" if done.show_bed else key
     response = _render_panel(fresh, next_key, None, Notice("ok", "Done", done.message))
+    response.headers["HX-Trigger"] = "board-changed"
+    return response
+
+
+MAY_BE_SAVED = "The FHIR server did not confirm this change, so it may or may not have been saved."
+
+
+def _outcome_unknown(key: str) -> Response:
+    """The change was sent but its answer was lost: it may have been saved. Show the state as it is
+    now, with no form open and nothing kept to send again: the person looks before doing anything."""
+    title = "This may have been saved"
+    try:
+        fresh = load_board(gateway(), _bed_settings())
+    except FhirError as e:
+        notice = Notice("warning", title, f"{MAY_BE_SAVED} The current state cannot be shown now: {e.message}")
+        return make_response(render_template("beds/_panel_message.html", notice=notice), 503)
+    notice = Notice("warning", title, f"{MAY_BE_SAVED} Here is the current state: check it before doing anything "
+                    "again.")
+    response = _render_panel(fresh, key, None, notice, status=200)
     response.headers["HX-Trigger"] = "board-changed"
     return response

@@ -116,7 +116,7 @@ def cleaning_task(*, bed: str, task_kind_system: str, authored: datetime, status
         "status": status,
         "intent": "order",
         "priority": "routine",
-        "code": concept(task_kind_system, "bed-cleaning", "Bed cleaning", "Clean and make up the bed"),
+        "code": concept(task_kind_system, codes.TASK_BED_CLEANING, "Bed cleaning", "Clean and make up the bed"),
         "focus": reference(bed),
         "authoredOn": fhir_instant(authored),
         "lastModified": fhir_instant(authored),

@@ -39,6 +39,22 @@ class ResourceCapability:
     conditional_update: bool
     versioning: str
     update_create: bool
+    #: searchInclude / searchRevInclude: the _include and _revinclude values offered ('*': any).
+    search_includes: frozenset[str] = frozenset()
+    search_revincludes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SearchNeed:
+    """One search a workflow makes: its parameters, chained parameters as (parameter, target type,
+    target parameter), and its _include and _revinclude values. Checked against the statement before
+    the search is sent (DESIGN.md: use only search parameters the server lists)."""
+
+    resource_type: str
+    params: tuple[str, ...] = ()
+    chains: tuple[tuple[str, str, str], ...] = ()
+    includes: tuple[str, ...] = ()
+    revincludes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,8 @@ class Capabilities:
                     conditional_update=bool(res.get("conditionalUpdate")),
                     versioning=str(res.get("versioning") or "no-version"),
                     update_create=bool(res.get("updateCreate")),
+                    search_includes=frozenset(str(v) for v in res.get("searchInclude") or []),
+                    search_revincludes=frozenset(str(v) for v in res.get("searchRevInclude") or []),
                 )
         return cls(software=str(name), fhir_version=str(statement.get("fhirVersion", "")),
                    resources=resources, system_interactions=frozenset(system))
@@ -99,8 +117,40 @@ class Capabilities:
         res = self.resources.get(resource_type)
         return res is not None and name in res.search_params
 
+    def supports_include(self, resource_type: str, value: str) -> bool:
+        """Is `_include=<value>` (e.g. 'Location:partof') offered on searches of this type? A statement
+        without searchInclude offers none."""
+        res = self.resources.get(resource_type)
+        return res is not None and bool({"*", value} & res.search_includes)
+
+    def supports_revinclude(self, resource_type: str, value: str) -> bool:
+        res = self.resources.get(resource_type)
+        return res is not None and bool({"*", value} & res.search_revincludes)
+
+    def missing_searches(self, need: SearchNeed) -> list[str]:
+        """What of a search the server does not offer, in words ('Location search by partof'); empty
+        when it offers all of it."""
+        rtype = need.resource_type
+        if not self.allows(rtype, "search-type"):
+            return [f"{rtype} search"]
+        missing = [f"{rtype} search by {p}" for p in need.params if not self.supports_search(rtype, p)]
+        missing += [f"{rtype} search by {p}.{target_param}" for p, target, target_param in need.chains
+                    if not (self.supports_search(rtype, p) and self.supports_search(target, target_param))]
+        missing += [f"{rtype} search with _include={v}" for v in need.includes if not self.supports_include(rtype, v)]
+        missing += [f"{rtype} search with _revinclude={v}" for v in need.revincludes
+                    if not self.supports_revinclude(rtype, v)]
+        return missing
+
     def reason(self, resource_type: str, interaction: str) -> str | None:
-        """None when allowed; otherwise a sentence saying what the server does not allow."""
+        """None when allowed; otherwise a sentence saying what the server does not allow.
+        'conditional-create' is a create with If-None-Exist on the identifier."""
+        if interaction == "conditional-create":
+            if self.allows_conditional_create(resource_type):
+                return None
+            if resource_type in self.resources and not self.allows(resource_type, "create"):
+                return self.reason(resource_type, "create")
+            if resource_type in self.resources:
+                return f"{self.software} does not allow creating {resource_type} only if none exists yet."
         if interaction == "transaction":
             if self.allows_transaction():
                 return None

@@ -3,12 +3,16 @@
 1. Location?partof=<unit>&_include=Location:partof&_revinclude=Location:partof
    -> the unit, its rooms and beds placed directly on it (matches) and the beds in the rooms.
    (Location?physical-type=bd is listed by sekmet-fhir 0.1.1 but finds nothing, so beds are found
-   through partof and told apart on the client by physicalType.)
+   through partof and told apart on the client by physicalType.) A server that does not offer that
+   _revinclude (Epic) gets a second search instead: Location?partof=<the rooms>.
 2. Encounter?location=<unit, rooms, beds>&status=<open statuses>&_include=Encounter:subject
    &_include=Encounter:participant -> who is in, coming to, or leaving the unit, with patients
    and practitioners (sent as POST _search when the id list is long).
 3. Flag?patient=<patients>&status=active -> isolation, allergy and fall-risk alerts.
 4. Task?focus=<beds>&status=<open statuses> -> cleaning (and other) jobs on the beds.
+
+Before any of them is sent, every parameter and _include they use is checked against the server's
+CapabilityStatement; a server that does not offer one gets FhirNotAllowed saying which.
 
 Each resource is read on its own: one that cannot be read is listed in `unreadable` and never blanks
 the census.
@@ -19,6 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from .capability import Capabilities, SearchNeed
+from .codes import OPEN_TASK_STATUSES
+from .errors import FhirNotAllowed, UnreadableResource
 from .gateway import FhirGateway, UnitRef
 from .records import (
     EncounterRecord,
@@ -38,9 +45,28 @@ from .records import (
 )
 
 OPEN_ENCOUNTER_STATUSES = ("planned", "arrived", "triaged", "in-progress", "onleave")
-OPEN_TASK_STATUSES = ("draft", "requested", "received", "accepted", "ready", "in-progress", "on-hold")
 #: Census searches ask for large pages so that a unit normally arrives in one page per search.
 CENSUS_PAGE = "1000"
+
+#: The searches a census makes (the rooms' beds come by _revinclude where the server offers it).
+BEDS_IN_ROOMS = "Location:partof"
+CENSUS_SEARCHES = (
+    SearchNeed("Location", params=("partof",), includes=("Location:partof",)),
+    SearchNeed("Encounter", params=("location", "status"), includes=("Encounter:subject", "Encounter:participant")),
+    SearchNeed("Flag", params=("patient", "status")),
+    SearchNeed("Task", params=("focus", "status")),
+)
+
+
+def searches_not_offered(caps: Capabilities, needs: tuple[SearchNeed, ...], what: str) -> FhirNotAllowed | None:
+    """The error to show when the server does not offer a search `what` ("The bed board") needs."""
+    missing = [m for need in needs for m in caps.missing_searches(need)]
+    if not missing:
+        return None
+    message = f"{what} needs {missing[0]}, which {caps.software} does not offer."
+    if len(missing) > 1:
+        message += " Also missing: " + ", ".join(missing[1:]) + "."
+    return FhirNotAllowed(message)
 
 
 @dataclass
@@ -67,29 +93,36 @@ def _or_list(prefix: str, ids: list[str]) -> str:
 
 
 def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
-    """The census of a unit (the kiosk's own by default)."""
+    """The census of a unit (the kiosk's own by default). Raises FhirNotAllowed, before any search,
+    when the server does not offer one the census needs."""
+    caps = gw.capabilities
+    refused = searches_not_offered(caps, CENSUS_SEARCHES, "The bed board")
+    if refused is not None:
+        raise refused
     unit_id = gw.unit_location_id(unit)
     identifiers = gw.identifiers
     unreadable: list[str] = []
 
+    in_one_search = caps.supports_revinclude("Location", BEDS_IN_ROOMS)
     places = gw.client.search("Location", [
         ("partof", f"Location/{unit_id}"),
         ("_include", "Location:partof"),
-        ("_revinclude", "Location:partof"),
+        *([("_revinclude", BEDS_IN_ROOMS)] if in_one_search else []),
         ("_count", CENSUS_PAGE),
     ])
     unit_resource = places.resolve(f"Location/{unit_id}") or gw.client.read("Location", unit_id)
     unit_record = read_location(unit_resource, identifiers.location)
-    located = read_all([*places.matches, *(r for r in places.included.values()
-                                           if r.get("id") != unit_id)],
-                       lambda r: read_location(r, identifiers.location))
+    found = [*places.matches, *(r for r in places.included.values() if r.get("id") != unit_id)]
+    if not in_one_search:
+        found += _beds_in_rooms(gw, found)
+    located = read_all(found, lambda r: read_location(r, identifiers.location))
     unreadable += located.unreadable
     rooms = [loc for loc in located.records if loc.is_room and loc.part_of == unit_record.reference]
     room_refs = {r.reference for r in rooms}
     beds = [loc for loc in located.records
             if loc.is_bed and (loc.part_of == unit_record.reference or loc.part_of in room_refs)]
-    rooms.sort(key=lambda r: _natural(r.name))
-    beds.sort(key=lambda b: (_natural(b.name)))
+    rooms.sort(key=lambda r: natural_key(r.name))
+    beds.sort(key=lambda b: (natural_key(b.name)))
 
     location_ids = [unit_id, *(r.id for r in rooms), *(b.id for b in beds)]
     found = gw.client.search("Encounter", [
@@ -147,13 +180,29 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
     )
 
 
+def _beds_in_rooms(gw: FhirGateway, places: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The Locations in the unit's rooms, by a second search (for servers without the _revinclude)."""
+    room_ids = sorted({str(r.get("id")) for r in places if _is_room(r)})
+    if not room_ids:
+        return []
+    return gw.client.search("Location", [("partof", _or_list("Location", room_ids)),
+                                         ("_count", CENSUS_PAGE)]).matches
+
+
+def _is_room(resource: dict[str, object]) -> bool:
+    try:
+        return read_location(resource).is_room  # type: ignore[arg-type]
+    except UnreadableResource:
+        return False
+
+
 def _place(unreadable_at: dict[str, list[str]], failed: list[object], ids: list[str]) -> None:
     for resource, rid in zip(failed, ids, strict=True):
         for place in places_of(resource):
             unreadable_at.setdefault(place, []).append(rid)
 
 
-def _natural(text: str) -> tuple:
+def natural_key(text: str) -> tuple:
     """Sort '4W-2' before '4W-10'."""
     parts: list[object] = []
     number = ""

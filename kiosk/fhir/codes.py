@@ -70,3 +70,11 @@ def local_system(base: str, concept: str) -> str:
 #: Local concepts (one CodeSystem each, under identifiers.code_systems).
 ALERT_CONCEPT = "alert"
 TASK_KIND_CONCEPT = "task-kind"
+#: The identifier system of Tasks the kiosk creates (under identifiers.code_systems), so that a create a
+#: retry or a double tap could repeat is conditional on it.
+TASK_IDENTIFIER_CONCEPT = "task"
+
+# Task.code in the task-kind CodeSystem: the housekeeping job of a bed a patient has left.
+TASK_BED_CLEANING = "bed-cleaning"
+#: Task.status values of a job that is still open (R4 task-status minus the final ones).
+OPEN_TASK_STATUSES = ("draft", "requested", "received", "accepted", "ready", "in-progress", "on-hold")

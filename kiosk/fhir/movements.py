@@ -10,10 +10,19 @@
 - isolate / end isolation of a bed (with the patient's isolation Flag when the bed is occupied),
   block / unblock a bed with a reason.
 
-Every change is built from the current JSON of the resources it touches (read with `read_current`)
-and sent with If-Match on the version read: one PUT or POST when it touches one resource, otherwise
-one transaction Bundle with `ifMatch` on every update. Builders are pure functions, so the exact
-shapes are unit-tested; `apply` is the only function here that writes.
+Every change is built from the current JSON of the resources it touches (read with `read_current`).
+Before it is sent, `Change.if_match_seen` puts on every update the version the person saw on screen
+(not the one read a moment ago), so the server refuses anything that moved on since; a change that
+would touch a resource the screen did not show is refused. It goes as one PUT or POST when it touches
+one resource, otherwise as one transaction Bundle with `ifMatch` on every update. A reservation also
+writes the bed, unchanged, with its ifMatch: two stations reserving or admitting into the same bed at
+once meet a 412 instead of double-booking it. Cleaning Tasks the kiosk makes carry an identifier (one
+per form shown) and are created with If-None-Exist on it, so a double tap makes one.
+
+`ACTION_NEEDS` is the one statement of what each action may need the server to allow: the panel offers
+an action from it, and a Change refuses to take an update or create its action did not declare.
+Builders are pure functions, so the exact shapes are unit-tested; `apply` is the only function here
+that writes.
 
 Location entries follow one rule on admit and transfer: the destination bed's entry becomes active,
 entries for its room and unit that were planned become active too, and planned or reserved entries
@@ -23,21 +32,19 @@ for anything else are dropped (they were plans that did not happen; the server's
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from . import builders as b
 from . import codes
 from .capability import Capabilities
-from .client import Transaction, WriteResult, version_of
+from .client import Transaction, WriteResult, identifier_query, version_of
+from .errors import UnreadableResource
 from .gateway import FhirGateway
-from .records import code_of, ref_key
+from .records import TaskRecord, code_of, read_task, ref_key
 
-#: Task statuses in which a cleaning job is still open.
-OPEN_TASK_STATUSES = ("draft", "requested", "received", "accepted", "ready", "in-progress", "on-hold")
-CLEANING = "bed-cleaning"
 #: How a blocked bed's reason is kept in Location.description (R4 Location has no status reason).
 BLOCKED_PREFIX = "Blocked: "
 
@@ -46,6 +53,40 @@ ISOLATION_KINDS: dict[str, str] = {
     "isolation-droplet": "Droplet isolation",
     "isolation-airborne": "Airborne isolation",
 }
+
+
+# ---------------------------------------------------------------- cleaning jobs
+
+
+def cleaning_jobs(tasks: Iterable[TaskRecord]) -> dict[str, list[TaskRecord]]:
+    """The open cleaning Tasks of each bed ('Location/<id>'), newest first by authoredOn (one without
+    it counts as oldest). The one place that decides which cleaning job of a bed is current."""
+    by_bed: dict[str, list[TaskRecord]] = {}
+    for task in tasks:
+        if task.focus and task.code == codes.TASK_BED_CLEANING and task.status in codes.OPEN_TASK_STATUSES:
+            by_bed.setdefault(task.focus, []).append(task)
+    oldest = datetime.min.replace(tzinfo=UTC)
+    for jobs in by_bed.values():
+        jobs.sort(key=lambda t: t.authored_on or oldest, reverse=True)
+    return by_bed
+
+
+def current_job(jobs: Sequence[TaskRecord]) -> TaskRecord | None:
+    """The job a bed shows: the one in progress if any, otherwise the newest."""
+    return next((t for t in jobs if t.status == "in-progress"), jobs[0] if jobs else None)
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """How a cleaning Task the kiosk creates is coded and identified. `key` is made once per form
+    shown, so a double tap or a retry of the same form finds the Task it already made."""
+
+    kind_system: str
+    identifier_system: str
+    key: str
+
+    def identifier(self, bed_ref: str) -> dict[str, str]:
+        return b.identifier(self.identifier_system, f"{self.key}-{bed_ref.rsplit('/', 1)[-1]}")
 
 
 # ---------------------------------------------------------------- the current state
@@ -57,11 +98,15 @@ class Current:
 
     encounter: dict[str, Any] | None = None
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)
-    cleaning_tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: 'Location/<id>' -> the bed's open cleaning Tasks (JSON), newest first.
+    cleaning_tasks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     isolation_flags: list[dict[str, Any]] = field(default_factory=list)
 
     def location(self, ref: str) -> dict[str, Any]:
         return self.locations[ref]
+
+    def cleaning(self, bed_ref: str) -> list[dict[str, Any]]:
+        return self.cleaning_tasks.get(bed_ref, [])
 
     def containers(self, ref: str) -> set[str]:
         """The room, unit, building ... a location lies in (as far as the read brought them)."""
@@ -74,29 +119,43 @@ class Current:
             parent = ref_key((self.locations.get(parent) or {}).get("partOf"))
         return out
 
+    def active_beds(self) -> list[str]:
+        """The beds the encounter is in now (its active location entries that were read as beds)."""
+        beds = []
+        for entry in (self.encounter or {}).get("location") or []:
+            ref = _entry_ref(entry)
+            place = self.locations.get(ref or "")
+            if entry.get("status") == "active" and place is not None and \
+                    code_of(place.get("physicalType")) == codes.BED:
+                beds.append(str(ref))
+        return beds
+
     def versions(self) -> dict[str, str | None]:
         """'Type/id' -> versionId of everything read."""
         found: dict[str, str | None] = {}
-        resources = [self.encounter, *self.locations.values(), *self.cleaning_tasks.values(),
-                     *self.isolation_flags]
-        for r in resources:
+        tasks = [t for jobs in self.cleaning_tasks.values() for t in jobs]
+        for r in [self.encounter, *self.locations.values(), *tasks, *self.isolation_flags]:
             if r:
                 found[f"{r['resourceType']}/{r['id']}"] = version_of(r)
         return found
 
 
 def read_current(gw: FhirGateway, *, encounter_id: str | None = None, location_ids: Sequence[str] = (),
-                 cleaning_for: Sequence[str] = (), isolation_flags_of: str | None = None,
-                 alert_system: str | None = None) -> Current:
-    """At most four requests: the Encounter, the Locations with their rooms and units, the open
-    cleaning Tasks of some beds, and a patient's active isolation Flags."""
+                 encounter_places: bool = False, cleaning_for: Sequence[str] = (),
+                 isolation_flags_of: str | None = None, alert_system: str | None = None) -> Current:
+    """At most four requests: the Encounter, the Locations with their rooms and units (with
+    `encounter_places`, also every place the encounter is active in), the open cleaning Tasks of some
+    beds, and a patient's active isolation Flags."""
     current = Current()
+    ids = set(location_ids)
     if encounter_id:
         current.encounter = gw.client.read("Encounter", encounter_id)
-    ids = sorted(set(location_ids))
+        if encounter_places:
+            ids |= {str(_entry_ref(e)).split("/", 1)[1] for e in current.encounter.get("location") or []
+                    if e.get("status") == "active" and str(_entry_ref(e)).startswith("Location/")}
     if ids:
         found = gw.client.search("Location", [
-            ("_id", ",".join(ids)),
+            ("_id", ",".join(sorted(ids))),
             ("_include", "Location:partof"),
             ("_include:iterate", "Location:partof"),
         ])
@@ -107,15 +166,17 @@ def read_current(gw: FhirGateway, *, encounter_id: str | None = None, location_i
     if beds:
         tasks = gw.client.search("Task", [
             ("focus", ",".join(f"Location/{i}" for i in beds)),
-            ("status", ",".join(OPEN_TASK_STATUSES)),
+            ("status", ",".join(codes.OPEN_TASK_STATUSES)),
         ])
+        by_id = {f"Task/{t.get('id')}": t for t in tasks.matches}
+        records = []
         for task in tasks.matches:
-            if code_of(task.get("code")) != CLEANING:
+            try:
+                records.append(read_task(task))
+            except UnreadableResource:
                 continue
-            focus = ref_key(task.get("focus"))
-            newest = current.cleaning_tasks.get(focus or "")
-            if focus and (newest is None or str(task.get("authoredOn", "")) > str(newest.get("authoredOn", ""))):
-                current.cleaning_tasks[focus] = task
+        current.cleaning_tasks = {bed: [by_id[f"Task/{t.id}"] for t in jobs]
+                                  for bed, jobs in cleaning_jobs(records).items()}
     if isolation_flags_of:
         flags = gw.client.search("Flag", [("patient", isolation_flags_of), ("status", "active")])
         current.isolation_flags = [f for f in flags.matches if is_isolation_flag(f, alert_system)]
@@ -128,43 +189,101 @@ def is_isolation_flag(flag: dict[str, Any], alert_system: str | None = None) -> 
     return codes.FLAG_ISOLATION in categories or (code or "").startswith("isolation-")
 
 
+# ---------------------------------------------------------------- what each action may need
+
+#: What each action may need the server to allow: the union over every way the action can turn out
+#: (isolating an empty or an occupied bed, cleaning a bed with or without a job ...). The panel offers
+#: an action only when all of it is allowed, and a Change takes no update or create its action did not
+#: declare here, so an action offered is never refused by the server's statement on click.
+#: 'conditional-create' is a create with If-None-Exist on the identifier.
+ACTION_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "reserve": (("Encounter", "update"), ("Location", "update"), ("", "transaction")),
+    "admit": (("Encounter", "update"), ("Location", "update"), ("", "transaction")),
+    "transfer": (("Encounter", "update"), ("Location", "update"), ("Task", "conditional-create"),
+                 ("", "transaction")),
+    "discharge": (("Encounter", "update"), ("Location", "update"), ("Task", "conditional-create"),
+                  ("", "transaction")),
+    "cleaning-started": (("Task", "update"), ("Task", "conditional-create")),
+    "bed-clean": (("Location", "update"), ("Task", "update"), ("", "transaction")),
+    "isolate": (("Location", "update"), ("Flag", "create"), ("", "transaction")),
+    "end-isolation": (("Location", "update"), ("Flag", "update"), ("Task", "conditional-create"),
+                      ("", "transaction")),
+    "block": (("Location", "update"),),
+    "unblock": (("Location", "update"), ("Task", "conditional-create"), ("", "transaction")),
+}
+
+
+def refused_action(caps: Capabilities, action: str) -> str | None:
+    """Why the server will not allow an action, or None when it does."""
+    for resource_type, interaction in ACTION_NEEDS[action]:
+        reason = caps.reason(resource_type, interaction)
+        if reason:
+            return reason
+    return None
+
+
+class NotSeen(Exception):
+    """A change would update a resource whose version the person was not shown."""
+
+    def __init__(self, references: list[str]):
+        super().__init__(", ".join(references))
+        self.references = references
+
+
 # ---------------------------------------------------------------- a change
+
+
+@dataclass(frozen=True)
+class Create:
+    resource: dict[str, Any]
+    if_none_exist: str | None = None
 
 
 @dataclass
 class Change:
-    """What one action writes: updates (each with the version read) and creates."""
+    """What one action writes: updates (each with the version sent as If-Match) and creates."""
 
     action: str
     updates: list[tuple[dict[str, Any], str]] = field(default_factory=list)
-    creates: list[dict[str, Any]] = field(default_factory=list)
+    creates: list[Create] = field(default_factory=list)
+
+    def _declared(self, resource_type: str, interaction: str) -> None:
+        needs = ACTION_NEEDS[self.action]
+        if (resource_type, interaction) not in needs or \
+                (len(self.updates) + len(self.creates) > 1 and ("", "transaction") not in needs):
+            raise ValueError(f"'{self.action}' does not declare {interaction} of {resource_type or 'a bundle'} "
+                             "in ACTION_NEEDS")
 
     def update(self, edited: tuple[dict[str, Any], str]) -> None:
-        """Add an update: the changed resource and the version it was read at (sent as If-Match)."""
+        """Add an update: the changed resource and the version it was read at."""
         self.updates.append(edited)
+        self._declared(edited[0]["resourceType"], "update")
 
-    def create(self, resource: dict[str, Any]) -> None:
-        self.creates.append(resource)
+    def create(self, resource: dict[str, Any], if_none_exist: str | None = None) -> None:
+        self.creates.append(Create(resource, if_none_exist))
+        self._declared(resource["resourceType"], "conditional-create" if if_none_exist else "create")
 
     def interactions(self) -> list[tuple[str, str]]:
         """(resource type, interaction) pairs this change needs the server to allow."""
         needed = [(r["resourceType"], "update") for r, _ in self.updates]
-        needed += [(r["resourceType"], "create") for r in self.creates]
+        needed += [(c.resource["resourceType"], "conditional-create" if c.if_none_exist else "create")
+                   for c in self.creates]
         if len(self.updates) + len(self.creates) > 1:
             needed.append(("", "transaction"))
         return list(dict.fromkeys(needed))
 
-    def refused_by(self, caps: Capabilities) -> str | None:
-        """The first reason the server gives for not allowing this change, or None."""
-        for resource_type, interaction in self.interactions():
-            reason = caps.reason(resource_type, interaction)
-            if reason:
-                return reason
-        return None
+    def updated(self) -> list[str]:
+        return [f"{r['resourceType']}/{r['id']}" for r, _ in self.updates]
 
-    def resource(self, resource_type: str) -> dict[str, Any] | None:
-        """The first updated resource of a type (tests and audit read what was sent)."""
-        return next((r for r, _ in self.updates if r["resourceType"] == resource_type), None)
+    def if_match_seen(self, seen: Mapping[str, str]) -> None:
+        """Send, as If-Match, the version of each updated resource that the person saw: the server then
+        refuses the change if anything moved on since it was shown, not only since it was read. Raises
+        NotSeen (nothing sent) for an updated resource the screen did not show."""
+        missing = [ref for ref in self.updated() if not seen.get(ref)]
+        if missing:
+            raise NotSeen(missing)
+        self.updates = [(resource, seen[ref]) for (resource, _), ref in zip(self.updates, self.updated(),
+                                                                              strict=True)]
 
 
 def apply(gw: FhirGateway, change: Change) -> list[str]:
@@ -179,13 +298,14 @@ def apply(gw: FhirGateway, change: Change) -> list[str]:
             resource, version = change.updates[0]
             result = gw.client.update(resource, version=version)
         else:
-            result = gw.client.create(change.creates[0])
+            new = change.creates[0]
+            result = gw.client.create(new.resource, if_none_exist=new.if_none_exist)
         return [result.reference]
     tx = Transaction()
     for resource, version in change.updates:
         tx.update(resource, version)
-    for resource in change.creates:
-        tx.create(resource)
+    for new in change.creates:
+        tx.create(new.resource, if_none_exist=new.if_none_exist)
     return [r.reference or "" for r in gw.client.transaction(tx)]
 
 
@@ -252,20 +372,30 @@ def _drop_plans(encounter: dict[str, Any]) -> None:
                              if e.get("status") not in ("planned", "reserved")]
 
 
-def cleaning_task(bed_ref: str, task_kind_system: str, now: datetime, status: str = "requested",
-                  requester: str | None = None) -> dict[str, Any]:
-    task = b.cleaning_task(bed=bed_ref, task_kind_system=task_kind_system, authored=now, status=status,
-                           requester=requester)
+def cleaning_task(bed_ref: str, new: NewTask, now: datetime, status: str = "requested",
+                  requester: str | None = None) -> tuple[dict[str, Any], str]:
+    """A cleaning Task and the If-None-Exist query that makes its create conditional."""
+    ident = new.identifier(bed_ref)
+    task = b.cleaning_task(bed=bed_ref, task_kind_system=new.kind_system, authored=now, status=status,
+                           ident=ident, requester=requester)
     if status == "in-progress":
         task["executionPeriod"] = {"start": b.fhir_instant(now)}
-    return task
+    return task, identifier_query(ident["system"], ident["value"])
+
+
+def _create_cleaning(change: Change, bed_ref: str, new: NewTask, now: datetime, status: str = "requested",
+                     requester: str | None = None) -> None:
+    task, if_none_exist = cleaning_task(bed_ref, new, now, status, requester)
+    change.create(task, if_none_exist)
 
 
 # ---------------------------------------------------------------- the changes
 
 
 def reserve(current: Current, bed_ref: str) -> Change:
-    """Reserve a bed for a pending admission: its other unused reservations are replaced."""
+    """Reserve a bed for a pending admission: its other unused reservations are replaced. The bed is
+    written too, unchanged, with its ifMatch: a concurrent reservation or admission into the same bed
+    then meets a 412 (v2-0116 has no 'reserved' bed status to write)."""
     enc, version = _edit(_need(current.encounter))
     entries = [e for e in enc.get("location") or []
                if not (e.get("status") == "reserved" and _entry_ref(e) != bed_ref)]
@@ -278,6 +408,7 @@ def reserve(current: Current, bed_ref: str) -> Change:
     enc["location"] = entries
     change = Change("reserve")
     change.update((enc, version))
+    change.update(_edit(current.location(bed_ref)))
     return change
 
 
@@ -293,7 +424,7 @@ def admit(current: Current, bed_ref: str, now: datetime) -> Change:
     return change
 
 
-def transfer(current: Current, from_ref: str, to_ref: str, now: datetime, task_kind_system: str,
+def transfer(current: Current, from_ref: str, to_ref: str, now: datetime, new: NewTask,
              requester: str | None = None) -> Change:
     """Move an admitted patient from one bed to another (on this unit or another)."""
     enc, version = _edit(_need(current.encounter))
@@ -306,11 +437,11 @@ def transfer(current: Current, from_ref: str, to_ref: str, now: datetime, task_k
     change.update((enc, version))
     change.update(_bed_status(old_bed, codes.BED_HOUSEKEEPING))
     change.update(_bed_status(current.location(to_ref), codes.BED_ISOLATED if isolated else codes.BED_OCCUPIED))
-    change.create(cleaning_task(from_ref, task_kind_system, now, requester=requester))
+    _create_cleaning(change, from_ref, new, now, requester=requester)
     return change
 
 
-def discharge(current: Current, bed_ref: str | None, disposition: str, now: datetime, task_kind_system: str,
+def discharge(current: Current, bed_ref: str | None, disposition: str, now: datetime, new: NewTask,
               requester: str | None = None) -> Change:
     """Encounter finished with a standard discharge disposition; its bed to housekeeping."""
     if disposition not in codes.DISCHARGE_DISPOSITIONS:
@@ -327,41 +458,48 @@ def discharge(current: Current, bed_ref: str | None, disposition: str, now: date
     change.update((enc, version))
     if bed_ref:
         change.update(_bed_status(current.location(bed_ref), codes.BED_HOUSEKEEPING))
-        change.create(cleaning_task(bed_ref, task_kind_system, now, requester=requester))
+        _create_cleaning(change, bed_ref, new, now, requester=requester)
     return change
 
 
-def start_cleaning(current: Current, bed_ref: str, now: datetime, task_kind_system: str,
+def cleaning_in_progress(current: Current, bed_ref: str) -> bool:
+    return any(task.get("status") == "in-progress" for task in current.cleaning(bed_ref))
+
+
+def start_cleaning(current: Current, bed_ref: str, now: datetime, new: NewTask,
                    performer: str | None = None) -> Change:
-    """Housekeeping has started on the bed: its cleaning Task in-progress (created if there was none)."""
+    """Housekeeping has started on the bed: its newest cleaning Task in-progress (created, conditionally,
+    if there was none). A bed whose cleaning is already in progress is refused (ValueError)."""
+    if cleaning_in_progress(current, bed_ref):
+        raise ValueError("cleaning of this bed has already started")
     change = Change("cleaning-started")
-    task = current.cleaning_tasks.get(bed_ref)
-    if task is None:
-        change.create(cleaning_task(bed_ref, task_kind_system, now, status="in-progress", requester=performer))
+    jobs = current.cleaning(bed_ref)
+    if not jobs:
+        _create_cleaning(change, bed_ref, new, now, status="in-progress", requester=performer)
         return change
-    new, version = _edit(task)
+    task, version = _edit(jobs[0])
     instant = b.fhir_instant(now)
-    new["status"] = "in-progress"
-    new["lastModified"] = instant
-    new["businessStatus"] = {"text": "Cleaning"}
-    new["executionPeriod"] = {**(new.get("executionPeriod") or {}), "start": instant}
-    change.update((new, version))
+    task["status"] = "in-progress"
+    task["lastModified"] = instant
+    task["businessStatus"] = {"text": "Cleaning"}
+    task["executionPeriod"] = {**(task.get("executionPeriod") or {}), "start": instant}
+    change.update((task, version))
     return change
 
 
 def bed_clean(current: Current, bed_ref: str, now: datetime) -> Change:
-    """The bed is clean: available again, its cleaning Task completed."""
+    """The bed is clean: available again, and every open cleaning Task of it completed (older ones
+    left open elsewhere would show as ghost jobs on housekeeping's worklists)."""
     change = Change("bed-clean")
     change.update(_bed_status(current.location(bed_ref), codes.BED_UNOCCUPIED))
-    task = current.cleaning_tasks.get(bed_ref)
-    if task is not None:
-        new, version = _edit(task)
-        instant = b.fhir_instant(now)
-        new["status"] = "completed"
-        new["lastModified"] = instant
-        new["businessStatus"] = {"text": "Clean"}
-        new["executionPeriod"] = {"start": instant, **(new.get("executionPeriod") or {}), "end": instant}
-        change.update((new, version))
+    instant = b.fhir_instant(now)
+    for job in current.cleaning(bed_ref):
+        task, version = _edit(job)
+        task["status"] = "completed"
+        task["lastModified"] = instant
+        task["businessStatus"] = {"text": "Clean"}
+        task["executionPeriod"] = {"start": instant, **(task.get("executionPeriod") or {}), "end": instant}
+        change.update((task, version))
     return change
 
 
@@ -380,42 +518,42 @@ def isolate(current: Current, bed_ref: str, patient: str | None, kind: str | Non
     return change
 
 
-def end_isolation(current: Current, bed_ref: str, occupied: bool, now: datetime, task_kind_system: str) -> Change:
+def end_isolation(current: Current, bed_ref: str, occupied: bool, now: datetime, new: NewTask) -> Change:
     """Isolation ends: an occupied bed is plainly occupied again and the occupant's isolation Flags
     end; an empty bed goes to housekeeping for a terminal clean."""
     change = Change("end-isolation")
     if occupied:
         change.update(_bed_status(current.location(bed_ref), codes.BED_OCCUPIED))
         for flag in current.isolation_flags:
-            new, version = _edit(flag)
-            new["status"] = "inactive"
-            new["period"] = {**(new.get("period") or {}), "end": b.fhir_instant(now)}
-            change.update((new, version))
+            ended, version = _edit(flag)
+            ended["status"] = "inactive"
+            ended["period"] = {**(ended.get("period") or {}), "end": b.fhir_instant(now)}
+            change.update((ended, version))
     else:
         change.update(_bed_status(current.location(bed_ref), codes.BED_HOUSEKEEPING))
-        if bed_ref not in current.cleaning_tasks:
-            change.create(cleaning_task(bed_ref, task_kind_system, now))
+        if not current.cleaning(bed_ref):
+            _create_cleaning(change, bed_ref, new, now)
     return change
 
 
 def block(current: Current, bed_ref: str, reason: str) -> Change:
-    new, version = _bed_status(current.location(bed_ref), codes.BED_CLOSED)
-    new["description"] = BLOCKED_PREFIX + reason.strip()
+    blocked, version = _bed_status(current.location(bed_ref), codes.BED_CLOSED)
+    blocked["description"] = BLOCKED_PREFIX + reason.strip()
     change = Change("block")
-    change.update((new, version))
+    change.update((blocked, version))
     return change
 
 
-def unblock(current: Current, bed_ref: str, ready: bool, now: datetime, task_kind_system: str) -> Change:
+def unblock(current: Current, bed_ref: str, ready: bool, now: datetime, new: NewTask) -> Change:
     """Back in service: available when it is ready, otherwise to housekeeping with a cleaning Task."""
-    new, version = _bed_status(current.location(bed_ref),
+    bed, version = _bed_status(current.location(bed_ref),
                                codes.BED_UNOCCUPIED if ready else codes.BED_HOUSEKEEPING)
-    if str(new.get("description", "")).startswith(BLOCKED_PREFIX):
-        new.pop("description")
+    if str(bed.get("description", "")).startswith(BLOCKED_PREFIX):
+        bed.pop("description")
     change = Change("unblock")
-    change.update((new, version))
-    if not ready and bed_ref not in current.cleaning_tasks:
-        change.create(cleaning_task(bed_ref, task_kind_system, now))
+    change.update((bed, version))
+    if not ready and not current.cleaning(bed_ref):
+        _create_cleaning(change, bed_ref, new, now)
     return change
 
 
@@ -427,28 +565,3 @@ def _need(resource: dict[str, Any] | None) -> dict[str, Any]:
     if resource is None:
         raise ValueError("this change needs the encounter that was read")
     return resource
-
-
-#: What each action needs the server to allow, checked before it is offered (the change itself is
-#: checked again, exactly, before it is sent).
-ACTION_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "reserve": (("Encounter", "update"),),
-    "admit": (("Encounter", "update"), ("Location", "update"), ("", "transaction")),
-    "transfer": (("Encounter", "update"), ("Location", "update"), ("Task", "create"), ("", "transaction")),
-    "discharge": (("Encounter", "update"), ("Location", "update"), ("Task", "create"), ("", "transaction")),
-    "cleaning-started": (("Task", "update"),),
-    "bed-clean": (("Location", "update"), ("Task", "update"), ("", "transaction")),
-    "isolate": (("Location", "update"),),
-    "end-isolation": (("Location", "update"),),
-    "block": (("Location", "update"),),
-    "unblock": (("Location", "update"),),
-}
-
-
-def refused_action(caps: Capabilities, action: str) -> str | None:
-    """Why the server will not allow an action, or None when it does."""
-    for resource_type, interaction in ACTION_NEEDS[action]:
-        reason = caps.reason(resource_type, interaction)
-        if reason:
-            return reason
-    return None

@@ -383,6 +383,11 @@ class FlagRecord:
     category: str | None
     code: str | None
     text: str
+    version: str | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"Flag/{self.id}"
 
 
 def read_flag(resource: dict[str, Any]) -> FlagRecord:
@@ -397,6 +402,7 @@ def read_flag(resource: dict[str, Any]) -> FlagRecord:
             category=category,
             code=code_of(resource.get("code")),
             text=text_of(resource.get("code")),
+            version=version(resource),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise _fail(resource, type(e).__name__) from None

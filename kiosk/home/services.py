@@ -18,9 +18,11 @@ class UnitSummary:
     fetched_at: datetime | None
     unreadable: int = 0
     error: str | None = None
+    #: Where a count leads: the bed board, when this kiosk has one.
+    board_url: str | None = None
 
 
-def unit_summary(gw: FhirGateway) -> UnitSummary:
+def unit_summary(gw: FhirGateway, board_url: str | None = None) -> UnitSummary:
     """Counts for the home screen; a FHIR failure becomes a readable message, not a broken page."""
     try:
         census = unit_census(gw)
@@ -31,4 +33,5 @@ def unit_summary(gw: FhirGateway) -> UnitSummary:
         counts=unit_counts(census),
         fetched_at=census.fetched_at,
         unreadable=len(census.unreadable),
+        board_url=board_url,
     )

@@ -49,15 +49,20 @@ def test_admit_a_planned_patient_into_a_clean_bed(page: Page, served_unit: tuple
     waiting = next(i.patient for i in unit.board().pending_admissions if i.detail == "No bed yet")
     bed = unit.beds(BedState.AVAILABLE, free=True)[0]
     open_board(page, server)
-    page.locator(".side-admissions .side-item", has_text=waiting.name).tap()
+    shown = page.locator(".side-admissions .side-item", has_text=waiting.short_name)
+    if shown.count() == 0:  # the list is longer than the board has room for: open it whole
+        page.locator(".side-admissions .side-more").tap()
+        expect(panel(page).locator(".panel-title")).to_have_text("Pending admissions")
+        shown = panel(page).locator(".side-item", has_text=waiting.name)
+    shown.tap()
     expect(panel(page).locator(".panel-title")).to_have_text(waiting.name)
     panel(page).get_by_role("button", name="Admit", exact=True).tap()
     panel(page).locator("label.choice", has_text=bed.name).tap()
     panel(page).locator("button[type=submit]", has_text="Admit").tap()
     expect(panel(page).locator(".notice-ok")).to_contain_text(f"{waiting.name} is admitted to bed {bed.name}")
-    expect(tile(page, bed.id)).to_contain_text(waiting.name)  # the board redrew itself
+    expect(tile(page, bed.id)).to_contain_text(waiting.short_name)  # the board redrew itself
     expect(tile(page, bed.id)).to_contain_text("Occupied")
-    expect(page.locator(".side-admissions")).not_to_contain_text(waiting.name)
+    expect(page.locator(".side-admissions")).not_to_contain_text(waiting.short_name)
     assert unit.read("Encounter", waiting.encounter_id)["status"] == "in-progress"
     assert unit.read("Location", bed.id)["operationalStatus"]["code"] == codes.BED_OCCUPIED
 
@@ -74,7 +79,7 @@ def test_transfer_to_another_bed(page: Page, served_unit: tuple[BedUnit, LiveSer
     save_screenshot(page, "beds-transfer-form")
     panel(page).locator("button[type=submit]", has_text="Transfer").tap()
     expect(panel(page).locator(".notice-ok")).to_contain_text(f"is transferred to bed {target.name}")
-    expect(tile(page, target.id)).to_contain_text(source.patient.name)
+    expect(tile(page, target.id)).to_contain_text(source.patient.short_name)
     expect(tile(page, source.id)).to_contain_text("Dirty")
     assert unit.read("Location", source.id)["operationalStatus"]["code"] == codes.BED_HOUSEKEEPING
     assert unit.read("Location", target.id)["operationalStatus"]["code"] == codes.BED_OCCUPIED
@@ -180,9 +185,19 @@ def test_screenshots_of_the_demo_board_panel_and_public_view(page: Page, live_se
     sign_in(page, live_server.url)
     page.goto(live_server.url + "/beds/")
     expect(page.locator(".bed")).to_have_count(32)
-    # Everything fits on the 1280x800 screen: no bed is below the fold.
+    # Everything fits on the 1280x800 screen: no bed is below the fold, the page does not scroll, the
+    # side lists end with the public view's link on screen.
     last = page.locator(".bed").last.bounding_box()
     assert last is not None and last["y"] + last["height"] <= 800
+    assert page.evaluate("document.documentElement.scrollHeight") <= 800
+    assert page.locator(".board-side").evaluate("e => e.scrollHeight <= e.clientHeight")
+    link = page.locator(".public-link").bounding_box()
+    assert link is not None and link["y"] + link["height"] <= 800 and link["height"] >= 48
+    assert page.locator(".public-link").evaluate("e => e.scrollWidth <= e.clientWidth")
+    # No patient name on a tile is cut: it wraps, whole.
+    assert page.locator(".bed-patient, .bed-for").evaluate_all(
+        "els => els.filter(e => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => e.innerText)") == []
     sizes = page.locator(".bed").evaluate_all("els => els.map(e => [e.offsetWidth, e.offsetHeight])")
     assert min(w for w, _ in sizes) >= 120 and min(h for _, h in sizes) >= 48
     assert float(page.locator(".bc-n").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 28
@@ -203,7 +218,7 @@ def test_screenshots_of_the_demo_board_panel_and_public_view(page: Page, live_se
 
     dirty = next(t for t in board.tiles.values() if t.timer and t.timer.level == "red")
     tile(page, dirty.id).tap()
-    expect(panel(page).locator(".panel-state")).to_contain_text("dirty for")
+    expect(panel(page).locator(".panel-state")).to_contain_text("Dirty for")
     save_screenshot(page, "beds-panel-housekeeping")
 
     page.goto(live_server.url + "/beds/public")
@@ -221,3 +236,129 @@ def test_screenshots_of_the_demo_board_panel_and_public_view(page: Page, live_se
         assert family.upper() not in text and family.upper() not in html
         assert all(part.upper() not in text for part in given.split() if len(part) > 2)
     assert people[0].initials in page.locator("body").inner_text()
+
+
+def nav_cut(page: Page) -> list[str]:
+    """Workflow links in the top bar that are not wholly on screen."""
+    return page.locator(".topnav-link").evaluate_all("""els => els.filter(e => {
+        const r = e.getBoundingClientRect(), nav = e.parentElement.getBoundingClientRect();
+        return e.scrollWidth > e.clientWidth || r.width < 20 || r.right > nav.right + 1 || r.right > innerWidth;
+    }).map(e => e.innerText)""")
+
+
+@pytest.mark.parametrize("role", [Role.UNIT_SECRETARY, Role.PROVIDER, Role.CHARGE_NURSE, Role.ADMINISTRATOR])
+def test_the_board_shows_every_workflow_in_the_top_bar(page: Page, served_unit: tuple[BedUnit, LiveServer],
+                                                       role: Role) -> None:
+    _unit, server = served_unit
+    open_board(page, server, role)
+    assert page.locator(".topnav-link").count() >= 3
+    assert nav_cut(page) == []
+    assert page.evaluate("document.documentElement.scrollHeight") <= 800
+    assert page.locator(".board-side").evaluate("e => e.scrollHeight <= e.clientHeight")
+    box = page.locator("#scan-code").bounding_box()  # the scan field heads the side column
+    assert box is not None and box["x"] > 900 and box["y"] > 64
+    save_screenshot(page, f"beds-board-{role.value}")
+
+
+def test_the_armband_data_matrix_scanned_on_the_board_opens_the_patient(
+        page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    from printers.layout import datamatrix_content
+
+    unit, server = served_unit
+    bed = unit.beds(BedState.OCCUPIED)[1]
+    open_board(page, server)
+    page.locator(".unit-title").tap()
+    # A 2D imager types what the armband's Data Matrix holds, then Enter.
+    page.keyboard.type(datamatrix_content(bed.patient.mrn, bed.patient.encounter_number), delay=5)
+    page.keyboard.press("Enter")
+    expect(panel(page).locator(".panel-title")).to_have_text(bed.patient.name)
+
+
+def test_a_failed_poll_keeps_the_board_and_polling_goes_on(page: Page, gateway: FhirGateway,
+                                                           make_unit: Callable[..., UnitRef],
+                                                           make_app: Callable[..., Flask],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the FHIR server: the kiosk itself fails while answering a poll (say its database is locked)."""
+    from kiosk.beds import views
+
+    ref = make_unit(20)
+    server = LiveServer(make_app(**unit_env(ref), KIOSK_BEDS_REFRESH_SECONDS="5")).start()
+    try:
+        real = views.load_board
+        broken = {"on": False}
+
+        def load_board(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if broken["on"]:
+                raise RuntimeError("database is locked")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(views, "load_board", load_board)
+        open_board(page, server)
+        broken["on"] = True
+        with page.expect_response(lambda r: r.url.endswith("/beds/board")) as answer:
+            page.evaluate("htmx.trigger(document.body, 'board-changed')")
+        assert answer.value.status == 503
+        stale = page.locator("#board-stale")
+        expect(stale).to_be_visible()
+        expect(stale).to_contain_text("Not up to date")
+        expect(page.locator(".bed")).to_have_count(20)  # the board is still there
+        save_screenshot(page, "beds-poll-failed")
+        broken["on"] = False
+        unit = BedUnit(ref=ref, gw=unit_gateway(gateway, ref))
+        bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+        unit.act("block", bed_id=bed.id, reason="Awaiting maintenance")
+        # The next timed poll (every 5 s) still runs, and redraws the board.
+        expect(tile(page, bed.id)).to_contain_text("Blocked", timeout=12_000)
+        expect(stale).to_be_hidden()
+    finally:
+        server.stop()
+
+
+def test_every_confirm_button_is_on_screen_while_its_form_is_open(page: Page,
+                                                                  served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    occupied = unit.beds(BedState.OCCUPIED)[0]
+    free = unit.beds(BedState.AVAILABLE, free=True)[0]
+    open_board(page, server)
+    for bed, action in ((occupied, "Discharge"), (occupied, "Transfer"), (occupied, "Isolate bed"),
+                        (free, "Block bed"), (free, "Admit")):
+        tile(page, bed.id).tap()
+        panel(page).get_by_role("button", name=action, exact=True).tap()
+        confirm = panel(page).locator(".confirm-row button[type=submit]")
+        expect(confirm).to_be_visible()
+        box = confirm.bounding_box()
+        assert box is not None and box["y"] >= 64 and box["y"] + box["height"] <= 800, action
+        expect(panel(page).locator(".facts")).to_have_count(0)  # who and where are in the title
+        if action == "Discharge":
+            save_screenshot(page, "beds-discharge-confirm")
+        panel(page).get_by_role("button", name="Close").tap()
+
+
+def test_a_block_needs_a_reason_said_by_the_kiosk_not_the_browser(page: Page,
+                                                                  served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    open_board(page, server)
+    tile(page, bed.id).tap()
+    panel(page).get_by_role("button", name="Block bed").tap()
+    expect(panel(page).locator("legend")).to_have_text(f"Why block bed {bed.name}?")
+    panel(page).locator("button[type=submit]", has_text="Block bed").tap()
+    expect(panel(page).locator(".field-error")).to_have_text("Choose or type why the bed is blocked.")
+    panel(page).locator("label.choice", has_text="Other").tap()
+    panel(page).locator("#block-reason-other").fill("Call light broken")
+    save_screenshot(page, "beds-block-other")
+    panel(page).locator("button[type=submit]", has_text="Block bed").tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text("is blocked: Call light broken")
+    assert unit.read("Location", bed.id)["description"] == "Blocked: Call light broken"
+
+
+def test_from_the_public_view_staff_get_back_to_the_board(page: Page,
+                                                         served_unit: tuple[BedUnit, LiveServer]) -> None:
+    _unit, server = served_unit
+    open_board(page, server)
+    page.locator(".public-link").tap()
+    page.wait_for_url("**/beds/public")
+    save_screenshot(page, "beds-public-signed-in")
+    page.get_by_role("link", name="‹ Back to the bed board").tap()
+    page.wait_for_url("**/beds/")
+    expect(page.locator(".bed").first).to_be_visible()

@@ -18,7 +18,8 @@ from kiosk.auth import Role
 from kiosk.beds.actions import ActionContext, ActionDone, ActionRequest, perform
 from kiosk.beds.board import BedTile, Board
 from kiosk.beds.occupancy import BedState
-from kiosk.beds.services import load_board, utc_now
+from kiosk.beds.panel import Panel, parse_seen
+from kiosk.beds.services import load_board, open_panel, utc_now
 from kiosk.config import BedSettings
 from kiosk.extensions import database, services
 from kiosk.fhir.gateway import FhirGateway, UnitRef
@@ -53,9 +54,20 @@ class BedUnit:
         return out
 
     def act(self, action: str, **fields: Any) -> ActionDone:
+        """Do an action as the panel does: with the versions and the token of the panel it is done from
+        (the bed's, or the patient's when no bed is given), unless `seen` is given."""
         board = self.board()
+        if "seen" not in fields:
+            panel = self.panel(board, fields.get("bed_id"), fields.get("encounter_id"), action)
+            fields["seen"] = parse_seen(panel.seen) if panel else {}
+            fields.setdefault("token", panel.token if panel else None)
         return perform(ActionContext(gw=self.gw, settings=BEDS, board=board, request=ActionRequest(action, **fields),
                                      now=utc_now()))
+
+    def panel(self, board: Board, bed_id: str | None, encounter_id: str | None, action: str) -> Panel | None:
+        key = f"bed:{bed_id}" if bed_id else f"encounter:{encounter_id}"
+        found = open_panel(self.gw, board, key, action)
+        return found if isinstance(found, Panel) else None
 
     def read(self, resource_type: str, resource_id: str) -> dict[str, Any]:
         return self.gw.client.read(resource_type, resource_id)

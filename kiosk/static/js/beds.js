@@ -2,7 +2,8 @@
    - Armband scans are recognised by kiosk.js, which puts them into the form marked data-scan-target
      (the board's scan form): the number goes in a POST body and opens that patient.
    - The polled board answers 204 when nothing changed: the "Checked" time still moves on, and a
-     failed poll says the board is not up to date instead of blanking it.
+     failed poll (503, nothing swapped) says the board is not up to date instead of blanking it,
+     until a poll succeeds again.
    - The detail panel closes with its Close button or Escape; the open bed is highlighted. */
 (function () {
   "use strict";
@@ -46,6 +47,22 @@
     markOpenBed();
   });
 
+  function isPoll(elt) { return elt && elt.hasAttribute && elt.hasAttribute("data-board-poll"); }
+
+  function fresh(xhr) {
+    var stale = document.getElementById("board-stale");
+    var stamp = document.getElementById("board-refreshed");
+    var refreshed = xhr && xhr.getResponseHeader("X-Board-Refreshed");
+    if (refreshed && stamp) { stamp.textContent = refreshed; }
+    if (stale) { stale.hidden = true; }
+  }
+
+  /* A poll that redraws the board replaces the element that asked, so its afterRequest never reaches
+     the document: the board is marked up to date just before the swap. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (isPoll(event.detail.elt) && event.detail.xhr && event.detail.xhr.status < 400) { fresh(event.detail.xhr); }
+  });
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     if (elt && elt.id === "scan-form") {
@@ -53,15 +70,15 @@
       if (input) { input.value = ""; }
       return;
     }
-    if (!elt || !elt.hasAttribute("data-board-poll")) { return; }
+    if (!isPoll(elt)) { return; }
     var xhr = event.detail.xhr;
+    if (event.detail.successful) {
+      fresh(xhr);
+      return;
+    }
     var stale = document.getElementById("board-stale");
     var stamp = document.getElementById("board-refreshed");
-    if (event.detail.successful) {
-      var refreshed = xhr.getResponseHeader("X-Board-Refreshed");
-      if (refreshed && stamp) { stamp.textContent = refreshed; }
-      if (stale) { stale.hidden = true; }
-    } else if (stale) {
+    if (stale) {
       var since = stamp ? stamp.textContent : "";
       var problem = (xhr && xhr.getResponseHeader("X-Board-Problem")) || "The kiosk cannot reach the server.";
       stale.textContent = "Not up to date: last checked " + since + ". " + problem;

@@ -18,6 +18,9 @@ from kiosk.fhir.records import ref_key
 from tests.support.beds import BedUnit
 
 Factory = Callable[..., BedUnit]
+NEW_TASK = mv.NewTask(kind_system="https://kiosk.example.org/fhir/CodeSystem/task-kind",
+                      identifier_system="https://kiosk.example.org/fhir/CodeSystem/task",
+                      key="0123456789abcdef0123456789abcdef")
 
 
 def entries(encounter: dict[str, Any]) -> dict[str, tuple[str, dict[str, str]]]:
@@ -44,7 +47,10 @@ def test_reserve_then_admit_a_planned_patient(bed_unit: Factory) -> None:
     enc = unit.read("Encounter", waiting.encounter_id)
     assert enc["status"] == "planned"
     assert entries(enc)[bed.ref] == ("reserved", {})
-    assert unit.read("Location", bed.id)["meta"]["versionId"] == bed_before["meta"]["versionId"]
+    # The bed was written unchanged in the same transaction: a new version, the same content.
+    bed_after = unit.read("Location", bed.id)
+    assert int(bed_after["meta"]["versionId"]) == int(bed_before["meta"]["versionId"]) + 1
+    assert {k: v for k, v in bed_after.items() if k != "meta"} == {k: v for k, v in bed_before.items() if k != "meta"}
     assert unit.board().tile(bed.id).state is BedState.RESERVED
 
     done = unit.act("admit", encounter_id=waiting.encounter_id, bed_id=bed.id)
@@ -180,7 +186,7 @@ def test_isolate_an_occupied_bed_and_end_it(bed_unit: Factory) -> None:
 def test_block_and_unblock_with_a_reason(bed_unit: Factory) -> None:
     unit = bed_unit(with_app=False)
     bed = unit.beds(BedState.AVAILABLE, free=True)[0]
-    with pytest.raises(Refused, match="Say why"):
+    with pytest.raises(Refused, match="why the bed is blocked"):
         unit.act("block", bed_id=bed.id, reason="  ")
     unit.act("block", bed_id=bed.id, reason="Suction not working")
     stored = unit.read("Location", bed.id)
@@ -203,7 +209,7 @@ def test_a_transaction_that_meets_a_stale_version_changes_nothing(bed_unit: Fact
     bed = unit.beds(BedState.OCCUPIED)[0]
     patient = bed.patient
     current = mv.read_current(unit.gw, encounter_id=patient.encounter_id, location_ids=[bed.id])
-    change = mv.discharge(current, bed.ref, "home", utc_now(), "https://kiosk.example.org/fhir/CodeSystem/task-kind")
+    change = mv.discharge(current, bed.ref, "home", utc_now(), NEW_TASK)
     # Another station changes the bed after this station read it.
     other = unit.read("Location", bed.id)
     unit.gw.client.update({**other, "description": "Window side"}, version=other["meta"]["versionId"])
@@ -263,3 +269,85 @@ def test_a_planned_transfer_in_is_received_on_the_receiving_unit(bed_unit: Facto
     assert len([e for e in enc["location"] if ref_key(e["location"]) == target.ref]) == 1  # the plan became it
     assert bed_code(sending, source.id) == codes.BED_HOUSEKEEPING
     assert receiving.board().tile(target.id).patient.encounter_id == patient.encounter_id
+
+
+def test_two_stations_reserving_or_admitting_into_one_bed_at_once_meet_a_conflict(bed_unit: Factory) -> None:
+    """Both stations read the bed before either writes (each one's own checks pass): the second write
+    meets the bed's new version and nothing of it is written."""
+    unit = bed_unit(with_app=False)
+    first, second = [i.patient for i in unit.board().pending_admissions][:2]
+    for other_action in ("reserve", "admit"):
+        bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+        station_a = mv.read_current(unit.gw, encounter_id=first.encounter_id, location_ids=[bed.id])
+        station_b = mv.read_current(unit.gw, encounter_id=second.encounter_id, location_ids=[bed.id])
+        mv.apply(unit.gw, mv.reserve(station_a, bed.ref))
+        late = mv.reserve(station_b, bed.ref) if other_action == "reserve" else mv.admit(station_b, bed.ref, utc_now())
+        second_before = unit.read("Encounter", second.encounter_id)["meta"]["versionId"]
+        with pytest.raises(FhirConflict):
+            mv.apply(unit.gw, late)
+        assert unit.read("Encounter", second.encounter_id)["meta"]["versionId"] == second_before
+        tile = unit.board().tile(bed.id)
+        assert [p.encounter_id for p in tile.reserved_for] == [first.encounter_id] and not tile.warnings
+
+
+def test_the_server_refuses_what_moved_on_since_the_person_saw_it(bed_unit: Factory) -> None:
+    """If-Match carries the version on screen, not the one read just before the write: a change made
+    at another station after the panel was drawn is refused by the server itself."""
+    unit = bed_unit(with_app=False)
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    seen = {bed.ref: str(bed.version)}
+    stored = unit.read("Location", bed.id)
+    unit.gw.client.update({**stored, "description": "Near the window"}, version=stored["meta"]["versionId"])
+    change = mv.block(mv.read_current(unit.gw, location_ids=[bed.id]), bed.ref, "Broken rail")  # read now
+    change.if_match_seen(seen)
+    with pytest.raises(FhirConflict):
+        mv.apply(unit.gw, change)
+    assert unit.read("Location", bed.id)["description"] == "Near the window"
+
+
+def make_cleaning_task(unit: BedUnit, bed_id: str, status: str, authored: str) -> str:
+    task = {"resourceType": "Task", "status": status, "intent": "order",
+            "code": {"coding": [{"system": NEW_TASK.kind_system, "code": codes.TASK_BED_CLEANING}]},
+            "focus": {"reference": f"Location/{bed_id}"}, "authoredOn": authored, "lastModified": authored}
+    return unit.gw.client.create(task).id
+
+
+def test_bed_clean_completes_every_open_cleaning_task_of_the_bed(bed_unit: Factory) -> None:
+    unit = bed_unit(with_app=False)
+    bed = next(t for t in unit.beds(BedState.HOUSEKEEPING) if t.cleaning_task)
+    older = make_cleaning_task(unit, bed.id, "requested", "2026-01-02T08:00:00Z")  # a job left open earlier
+    assert len(open_cleaning(unit, bed.id)) == 2
+    unit.act("bed-clean", bed_id=bed.id)
+    assert open_cleaning(unit, bed.id) == []
+    assert unit.read("Task", older)["status"] == "completed"
+    assert unit.read("Task", bed.cleaning_task.id)["status"] == "completed"
+
+
+def test_a_cleaning_job_made_by_the_kiosk_is_made_once_however_often_it_is_sent(bed_unit: Factory) -> None:
+    unit = bed_unit(with_app=False)
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    stored = unit.read("Location", bed.id)
+    unit.gw.client.update({**stored, "operationalStatus": {"system": codes.V2_0116, "code": codes.BED_HOUSEKEEPING}},
+                          version=stored["meta"]["versionId"])  # dirty, and no job recorded for it
+    change = mv.start_cleaning(mv.read_current(unit.gw, location_ids=[bed.id], cleaning_for=[bed.id]), bed.ref,
+                               utc_now(), NEW_TASK)
+    first = mv.apply(unit.gw, change)
+    again = mv.apply(unit.gw, change)  # a retry, or the same form sent twice
+    assert first == again
+    [task] = open_cleaning(unit, bed.id)
+    assert task["status"] == "in-progress"
+    assert task["identifier"] == [{"system": NEW_TASK.identifier_system, "value": f"{NEW_TASK.key}-{bed.id}"}]
+
+
+def test_a_contaminated_bed_in_cleaning_shows_as_cleaning_and_is_not_started_twice(bed_unit: Factory) -> None:
+    unit = bed_unit(with_app=False)
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    stored = unit.read("Location", bed.id)
+    unit.gw.client.update({**stored, "operationalStatus": {"system": codes.V2_0116, "code": codes.BED_CONTAMINATED}},
+                          version=stored["meta"]["versionId"])
+    unit.act("cleaning-started", bed_id=bed.id)
+    assert unit.board().tile(bed.id).state is BedState.CLEANING
+    with pytest.raises(Refused, match="already started"):
+        unit.act("cleaning-started", bed_id=bed.id)
+    [task] = open_cleaning(unit, bed.id)
+    assert task["status"] == "in-progress"

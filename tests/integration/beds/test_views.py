@@ -7,10 +7,12 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from kiosk.auth import Role
 from kiosk.beds.occupancy import BedState
@@ -122,7 +124,7 @@ def test_a_second_station_is_told_and_nothing_is_lost(bed_unit: Factory) -> None
     text = page_text(html)
     assert "Changed at another station" in text and "Nothing was written" in text
     assert "Isolated" in text  # the current state
-    assert re.search(r'value="snf"\s+required\s+checked', html)  # the choice is kept
+    assert re.search(r'value="snf"\s+checked', html)  # the choice is kept
     enc = unit.read("Encounter", patient.encounter_id)
     assert enc["status"] == "in-progress"
     stored = unit.read("Location", bed.id)
@@ -136,15 +138,18 @@ def test_only_secretaries_and_charge_nurses_change_beds(bed_unit: Factory) -> No
     provider = client_of(unit, Role.PROVIDER)
     bed = unit.beds(BedState.OCCUPIED)[0]
     assert provider.get("/beds/").status_code == 200
-    panel = page_text(provider.get(f"/beds/bed/{bed.id}", headers=htmx(provider)).get_data(as_text=True))
-    assert "Not available: Only a unit secretary or a charge nurse may change beds." in panel
+    html = provider.get(f"/beds/bed/{bed.id}", headers=htmx(provider)).get_data(as_text=True)
+    panel = page_text(html)
+    # One calm notice, no wall of disabled buttons.
+    assert panel.count("You can look here; only a unit secretary or a charge nurse changes beds.") == 1
+    assert "Not available" not in panel and "button-large" not in html and "/beds/act/" not in html
     refused = provider.post("/beds/act/discharge", headers=htmx(provider, csrf_token(provider)), data={
         "panel": f"bed:{bed.id}", "bed": bed.id, "encounter": bed.patient.encounter_id, "disposition": "home"})
     assert refused.status_code == 403
     assert unit.read("Encounter", bed.patient.encounter_id)["status"] == "in-progress"
     nurse = client_of(unit, Role.CHARGE_NURSE)
-    assert "Not available" not in page_text(nurse.get(f"/beds/bed/{bed.id}", headers=htmx(nurse))
-                                            .get_data(as_text=True))
+    nurse_panel = page_text(nurse.get(f"/beds/bed/{bed.id}", headers=htmx(nurse)).get_data(as_text=True))
+    assert "You can look here" not in nurse_panel and "Discharge" in nurse_panel
 
 
 def test_refusals_keep_the_form(bed_unit: Factory) -> None:
@@ -153,30 +158,72 @@ def test_refusals_keep_the_form(bed_unit: Factory) -> None:
     bed = unit.beds(BedState.AVAILABLE, free=True)[0]
     form = client.get(f"/beds/bed/{bed.id}?open=block", headers=htmx(client)).get_data(as_text=True)
     response = client.post("/beds/act/block", headers=htmx(client, csrf_token(client)), data={
-        "panel": f"bed:{bed.id}", "bed": bed.id, "reason": "x" * 130, "seen": seen_of(form)})
+        "panel": f"bed:{bed.id}", "bed": bed.id, "reason": "other", "reason_other": "x" * 130, "seen": seen_of(form)})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "under 120 characters" in page_text(html) and 'value="' + "x" * 130 + '"' in html
+    assert re.search(r'value="other"\s+checked', html)  # "Other" stays chosen, its text field shown
 
 
-@pytest.mark.parametrize(("vendor", "software"), [("epic", "Epic May 2026"), ("oracle", "Oracle Health")])
-def test_a_server_that_refuses_these_writes_still_shows_the_census(bed_unit: Factory, vendor: str,
-                                                                    software: str) -> None:
+def test_a_server_that_does_not_offer_the_census_searches_says_which(bed_unit: Factory) -> None:
+    """Oracle Health's statement lists no Location search by partof (nor Flag or Task at all): the board
+    and the home screen say so, before any search is sent."""
     unit = bed_unit()
-    app_gateway(unit.app).capabilities_cache.set(vendor_statement(vendor))
+    app_gateway(unit.app).capabilities_cache.set(vendor_statement("oracle"))
     client = client_of(unit)
     page = client.get("/beds/")
+    text = page_text(page.get_data(as_text=True))
+    assert page.status_code == 200 and page.get_data(as_text=True).count('class="bed ') == 0
+    assert "The bed board is not available" in text
+    assert "The bed board needs Location search by partof, which Oracle Health does not offer." in text
+    assert page.headers["X-FHIR-Requests"] == "0"
+    poll = client.get("/beds/board", headers=htmx(client))
+    assert poll.status_code == 503 and poll.headers["HX-Reswap"] == "none"
+    assert "Location search by partof" in poll.headers["X-Board-Problem"]
+    home = page_text(client.get("/").get_data(as_text=True))
+    assert "Unit counts are not available" in home and "Oracle Health does not offer" in home
+
+
+def test_a_server_that_refuses_these_writes_still_shows_the_census(bed_unit: Factory) -> None:
+    """Epic's statement lists every search the census makes except the _revinclude that brings the beds
+    in the rooms: the census makes one more Location search, and each refused write says why."""
+    unit = bed_unit()
+    app_gateway(unit.app).capabilities_cache.set(vendor_statement("epic"))
+    client = client_of(unit)
+    client.get("/beds/")  # resolves the unit's identifier once
+    page = client.get("/beds/")
     assert page.status_code == 200 and page.get_data(as_text=True).count('class="bed ') == 20
+    assert page.headers["X-FHIR-Requests"] == "5"
 
     bed = unit.beds(BedState.OCCUPIED)[0]
     panel = page_text(client.get(f"/beds/bed/{bed.id}", headers=htmx(client)).get_data(as_text=True))
-    assert f"Not available: {software} does not allow updates of Encounter." in panel
+    assert "Not available: Epic May 2026 does not allow updates of Encounter." in panel
     refused = client.post("/beds/act/discharge", headers=htmx(client, csrf_token(client)), data={
         "panel": f"bed:{bed.id}", "bed": bed.id, "encounter": bed.patient.encounter_id, "disposition": "home"})
     assert refused.status_code == 409
-    assert f"{software} does not allow updates of Encounter. Nothing was changed." in \
+    assert "Epic May 2026 does not allow updates of Encounter. Nothing was changed." in \
         page_text(refused.get_data(as_text=True))
     assert unit.read("Encounter", bed.patient.encounter_id)["status"] == "in-progress"
+
+
+def sekmet_statement(unit: BedUnit) -> dict[str, Any]:
+    return unit.gw.client.metadata()
+
+
+def test_an_action_the_server_may_refuse_in_one_of_its_variants_is_not_offered(bed_unit: Factory) -> None:
+    """Isolating an occupied bed also creates the patient's isolation Flag: on a server that allows
+    Location updates but not Flag creates, "Isolate bed" says why instead of failing on click."""
+    unit = bed_unit()
+    statement = sekmet_statement(unit)
+    for resource in statement["rest"][0]["resource"]:
+        if resource["type"] == "Flag":
+            resource["interaction"] = [i for i in resource["interaction"] if i["code"] != "create"]
+    app_gateway(unit.app).capabilities_cache.set(statement)
+    client = client_of(unit)
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    html = client.get(f"/beds/bed/{bed.id}", headers=htmx(client)).get_data(as_text=True)
+    assert "Not available: SEKMET FHIR R4 Tester 0.1.0 does not allow creating Flag." in page_text(html)
+    assert "?open=isolate" not in html
 
 
 def test_a_scan_opens_the_patient_without_putting_the_number_in_a_url_or_log(
@@ -265,7 +312,8 @@ def test_names_with_markup_characters_accents_and_80_characters_are_shown_whole_
     _patient_id, encounter_id = add_pending_patient(unit, family, ["Zoë", "Ana-María"])
     client = client_of(unit)
     board_html = client.get("/beds/").get_data(as_text=True)
-    assert "<B>SMITH</B>" not in board_html and "&lt;B&gt;SMITH&lt;/B&gt; &amp; SONS^~" in board_html
+    listed = client.get("/beds/list/admissions", headers=htmx(client)).get_data(as_text=True)
+    assert "<B>SMITH</B>" not in board_html + listed and "&lt;B&gt;SMITH&lt;/B&gt; &amp; SONS^~" in listed
     panel = client.get(f"/beds/encounter/{encounter_id}?open=admit", headers=htmx(client)).get_data(as_text=True)
     shown = f"{family.upper()}, Zoë Ana-María"
     assert shown in page_text(panel)
@@ -275,6 +323,9 @@ def test_names_with_markup_characters_accents_and_80_characters_are_shown_whole_
     assert done.status_code == 200
     assert f"{shown} is admitted to bed {bed.name}" in page_text(done.get_data(as_text=True))
     assert done.headers["X-FHIR-Requests"] == "11"  # census, the two records, one transaction, census again
+    # On the tile: "FAMILY, G.", the family name whole (it wraps; it is never cut), escaped.
+    tile = re.search(rf'data-bed-id="{bed.id}">(.*?)</button>', client.get("/beds/").get_data(as_text=True), re.S)
+    assert tile and str(escape(f"{family.upper()}, Z.")) in tile.group(1)
     public = page_text(client.get("/beds/public").get_data(as_text=True))
     assert "NÉILL" not in public.upper() and "Z.O." in public
 
@@ -335,3 +386,188 @@ def test_no_corridor_screen_unless_configured(bed_unit: Factory) -> None:
     unit = bed_unit(20)
     assert unit.app is not None
     assert unit.app.test_client().get("/beds/display/anything-at-all-0123456789").status_code == 404
+
+
+def test_an_action_without_the_versions_the_panel_showed_writes_nothing(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    before = unit.read("Location", bed.id)["meta"]["versionId"]
+    response = client.post("/beds/act/block", headers=htmx(client, csrf_token(client)), data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "reason": "Not staffed"})  # no "seen"
+    assert response.status_code == 409
+    assert "cannot tell which version" in page_text(response.get_data(as_text=True))
+    assert unit.read("Location", bed.id)["meta"]["versionId"] == before
+
+
+class FailingPoll(Exception):
+    """Stands for anything but the FHIR server going wrong during a poll (a bug, a locked database)."""
+
+
+@pytest.mark.parametrize("where", ["board", "sign-in check"])
+def test_a_poll_that_fails_for_any_reason_leaves_the_board_on_screen(
+        bed_unit: Factory, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise FailingPoll("database is locked")
+
+    if where == "board":
+        monkeypatch.setattr("kiosk.beds.views.load_board", fail)
+    else:
+        monkeypatch.setattr("kiosk.auth.session.load_session", fail)
+    for url in ("/beds/board", "/beds/public/board"):
+        poll = client.get(url, headers={**htmx(client), "X-Board-Fingerprint": "0" * 32})
+        assert poll.status_code == 503 and poll.get_data() == b""
+        assert poll.headers["HX-Reswap"] == "none"
+        assert poll.headers["X-Board-Problem"] == "The kiosk could not refresh the board (error 500)."
+    # The same failure elsewhere still gets the ordinary error page.
+    assert client.get("/beds/", headers={}).status_code == 500
+
+
+class LosesTransactionAnswers(httpx.BaseTransport):
+    """Sends every request to the server; for a transaction the answer is lost on the way back (the
+    change is saved, the kiosk cannot know it)."""
+
+    def __init__(self, base_url: str):
+        self.inner = httpx.HTTPTransport()
+        self.path = httpx.URL(base_url).path.rstrip("/")
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.method == "POST" and request.url.path.rstrip("/") == self.path:
+            response.read()
+            response.close()
+            raise httpx.ReadTimeout("the answer was lost", request=request)
+        return response
+
+
+def test_a_change_whose_answer_was_lost_shows_the_current_state_and_offers_nothing_to_repeat(
+        bed_unit: Factory) -> None:
+    unit = bed_unit()
+    gw = app_gateway(unit.app)
+    gw.client = FhirClient(unit.gw.client.base_url, transport=LosesTransactionAnswers(unit.gw.client.base_url))
+    client = client_of(unit)
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    patient = bed.patient
+    form = client.get(f"/beds/bed/{bed.id}?open=discharge", headers=htmx(client)).get_data(as_text=True)
+    response = client.post("/beds/act/discharge", headers=htmx(client, csrf_token(client)), data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "encounter": patient.encounter_id, "disposition": "home",
+        "seen": seen_of(form)})
+    html = response.get_data(as_text=True)
+    text = page_text(html)
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "board-changed"
+    assert "This may have been saved" in text and "Here is the current state" in text
+    assert "action-form" not in html and 'value="home"' not in html  # nothing kept to send again
+    assert "Dirty" in text  # it was saved: the bed as it is now
+    assert unit.read("Encounter", patient.encounter_id)["status"] == "finished"
+    [write] = audit_rows(unit.app, "fhir-write")
+    assert (write.outcome, write.detail) == (
+        "failure", "discharge: no answer from the FHIR server: may have been saved")
+
+
+def test_a_transfer_from_a_bed_that_is_not_the_patients_is_refused(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    token = csrf_token(client)
+    first, second = unit.beds(BedState.OCCUPIED)[:2]
+    target = unit.beds(BedState.AVAILABLE, free=True)[0]
+    form = client.get(f"/beds/bed/{first.id}?open=transfer", headers=htmx(client)).get_data(as_text=True)
+    cases = {
+        second.id: f"{first.patient.name} is no longer in bed {second.name}.",  # another patient's bed
+        "no-such-bed-0000": f"{first.patient.name} is no longer in that bed.",  # a bed id that is nothing
+    }
+    for posted, message in cases.items():
+        response = client.post("/beds/act/transfer", headers=htmx(client, token), data={
+            "panel": f"bed:{first.id}", "bed": posted, "encounter": first.patient.encounter_id, "target": target.id,
+            "seen": seen_of(form)})
+        assert response.status_code == 409, posted
+        assert message in page_text(response.get_data(as_text=True))
+    unknown_target = client.post("/beds/act/transfer", headers=htmx(client, token), data={
+        "panel": f"bed:{first.id}", "bed": first.id, "encounter": first.patient.encounter_id,
+        "target": "no-such-bed-0000", "seen": seen_of(form)})
+    assert unknown_target.status_code == 409
+    assert "That bed is not on the FHIR server" in page_text(unknown_target.get_data(as_text=True))
+    assert unit.read("Location", second.id)["operationalStatus"]["code"] == codes.BED_OCCUPIED
+    assert unit.read("Encounter", first.patient.encounter_id)["status"] == "in-progress"
+
+
+def test_the_armband_data_matrix_opens_the_patient_and_a_patient_elsewhere_is_audited(bed_unit: Factory) -> None:
+    from printers.layout import datamatrix_content
+
+    here, there = bed_unit(), bed_unit(with_app=False)
+    client = client_of(here)
+    token = csrf_token(client)
+    bed = here.beds(BedState.OCCUPIED)[0]
+    payload = datamatrix_content(bed.patient.mrn, bed.patient.encounter_number)
+    found = client.post("/beds/scan", headers=htmx(client, token), data={"code": payload})
+    assert found.status_code == 200 and bed.patient.name in page_text(found.get_data(as_text=True))
+
+    other = there.beds(BedState.OCCUPIED)[0]
+    elsewhere = client.post("/beds/scan", headers=htmx(client, token), data={
+        "code": datamatrix_content(other.patient.mrn, other.patient.encounter_number)})
+    assert "is not on Test Unit" in page_text(elsewhere.get_data(as_text=True))
+    viewed = [r for r in audit_rows(here.app, "view-patient") if r.patient == f"Patient/{other.patient.patient_id}"]
+    assert [(r.entity, r.detail) for r in viewed] == [
+        (f"Encounter/{other.patient.encounter_id}", "bed board scan, patient on another unit")]
+
+    unknown = client.post("/beds/scan", headers=htmx(client, token), data={"code": "ZZ-NOT-A-NUMBER"})
+    assert "has the MRN or encounter number ZZ-NOT-A-NUMBER" in page_text(unknown.get_data(as_text=True))
+
+
+def test_an_unknown_bed_opens_a_panel_that_says_so(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    page = client.get("/beds/bed/no-such-bed")
+    text = page_text(page.get_data(as_text=True))
+    assert page.status_code == 404 and page.get_data(as_text=True).count('class="bed ') == 20
+    assert "There is no bed with that id on Test Unit" in text
+    fragment = client.get("/beds/bed/no-such-bed", headers=htmx(client))
+    assert fragment.status_code == 404 and "There is no bed with that id" in page_text(fragment.get_data(as_text=True))
+
+
+def test_missing_choices_are_said_next_to_them_without_browser_bubbles(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    form = client.get(f"/beds/bed/{bed.id}?open=block", headers=htmx(client)).get_data(as_text=True)
+    assert "novalidate" in form and " required" not in form
+    assert f"Why block bed {bed.name}?" in page_text(form)
+    assert all(f'value="{r}"' in form for r in ("Not staffed", "Awaiting maintenance", "other"))
+    response = client.post("/beds/act/block", headers=htmx(client, csrf_token(client)), data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "reason": "other", "reason_other": " ", "seen": seen_of(form)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'<p class="field-error"[^>]*>Choose or type why the bed is blocked.</p>', html)
+    chosen = client.post("/beds/act/block", headers=htmx(client, csrf_token(client)), data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "reason": "Not staffed", "seen": seen_of(form)})
+    assert chosen.status_code == 200
+    assert unit.read("Location", bed.id)["description"] == "Blocked: Not staffed"
+
+
+def test_the_public_view_leads_staff_back_to_the_board_but_not_the_corridor_screen(bed_unit: Factory) -> None:
+    token = "corridor-screen-0123456789abcdef"
+    unit = bed_unit(20, KIOSK_BEDS_PUBLIC_DISPLAY_TOKEN=token)
+    client = client_of(unit)
+    assert "Back to the bed board" in page_text(client.get("/beds/public").get_data(as_text=True))
+    assert "Back to the bed board" in page_text(client.get("/beds/public/board", headers=htmx(client))
+                                                .get_data(as_text=True))
+    for url in (f"/beds/display/{token}", f"/beds/display/{token}/board"):
+        assert "Back to the bed board" not in page_text(client.get(url).get_data(as_text=True))
+
+
+def test_home_and_board_count_every_bed_once_in_the_same_words(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    home = client.get("/").get_data(as_text=True)
+    board = client.get("/beds/").get_data(as_text=True)
+    words = ["Occupied", "Available", "Reserved", "Dirty / cleaning", "Blocked", "Pending admissions"]
+    home_counts = dict((label, int(n)) for n, label in re.findall(
+        r'<span class="count-n">(\d+)</span><span class="count-label">([^<]+)</span>', home))
+    board_counts = dict((label, int(n)) for n, label in re.findall(
+        r'<span class="bc-n">(\d+)</span><span class="bc-l">([^<]+)</span>', board))
+    assert list(home_counts) == list(board_counts) == words
+    assert home_counts == board_counts
+    assert sum(home_counts[w] for w in words[:5]) == 20
+    assert len(re.findall(r'<a class="count count-[a-z]+" href="/beds/">', home)) == 6

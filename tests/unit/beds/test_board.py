@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from kiosk.beds.board import (
+    SIDE_LISTS_PX,
     BoardBuilder,
     age_text,
     board_name,
+    duration_text,
     expected_text,
+    name_key,
     public_rooms,
     stay_text,
 )
 from kiosk.beds.occupancy import BedState
-from kiosk.beds.panel import bed_panel, encounter_panel, parse_seen
+from kiosk.beds.panel import bed_panel, encounter_panel, parse_seen, side_list_panel
 from kiosk.config import BedSettings
 from kiosk.fhir import codes
 from kiosk.fhir.capability import Capabilities
@@ -36,7 +39,8 @@ TODAY = NOW.astimezone().date()
 SETTINGS = BedSettings(refresh_seconds=15, housekeeping_amber_minutes=45, housekeeping_red_minutes=90)
 ALL_ALLOWED = Capabilities.from_statement({"software": {"name": "Test"}, "rest": [{
     "mode": "server", "interaction": [{"code": "transaction"}],
-    "resource": [{"type": t, "interaction": [{"code": i} for i in ("read", "update", "create")]}
+    "resource": [{"type": t, "interaction": [{"code": i} for i in ("read", "update", "create")],
+                  "conditionalCreate": True, "searchParam": [{"name": "identifier", "type": "token"}]}
                  for t in ("Encounter", "Location", "Task", "Flag")]}]})
 
 
@@ -60,10 +64,11 @@ def patient(id_: str, family: str, given: str, birth: date = date(1950, 6, 6), g
     return PatientRecord(id=id_, name=PersonName(family, (given,)), birth_date=birth, gender=gender, mrn=f"M-{id_}")
 
 
-def task(bed: str, status: str, minutes: int) -> TaskRecord:
+def task(bed: str, status: str, minutes: int, id_: str | None = None) -> TaskRecord:
     moment = NOW - timedelta(minutes=minutes)
-    return TaskRecord(id=f"t-{bed}", version="2", status=status, code="bed-cleaning", focus=f"Location/{bed}",
-                      authored_on=moment, last_modified=moment, business_status=None, owner=None)
+    return TaskRecord(id=id_ or f"t-{bed}", version="2", status=status, code="bed-cleaning",
+                      focus=f"Location/{bed}", authored_on=moment, last_modified=moment, business_status=None,
+                      owner=None)
 
 
 def unit() -> Census:
@@ -89,16 +94,19 @@ def unit() -> Census:
                             operational_status=None, mode="instance", identifier=None, description=""),
         rooms=rooms, beds=beds, encounters=encounters, patients=patients,
         practitioners={"Practitioner/d1": PractitionerRecord("d1", PersonName("Adeyemi", ("Tolu",)))},
-        flags={"Patient/e1": [FlagRecord("f1", "Patient/e1", codes.FLAG_ALLERGY, "allergy", "Allergy: latex"),
+        flags={"Patient/e1": [FlagRecord("f1", "Patient/e1", codes.FLAG_ALLERGY, "allergy", "Allergy: latex", "4"),
                               FlagRecord("f2", "Patient/e1", codes.FLAG_ISOLATION, "isolation-contact",
-                                         "Contact isolation (MRSA)")]},
+                                         "Contact isolation (MRSA)", "4")]},
         tasks=[task("4W-402B", "requested", 30), task("4W-403A", "requested", 50), task("4W-403B", "in-progress", 95)],
         fetched_at=NOW,
     )
 
 
-def build() -> object:
-    return BoardBuilder(unit(), SETTINGS, NOW, {"Location/3E-301": "3E-301", "Location/3E-305": "3E-305"}).build()
+ELSEWHERE = {f"Location/{i}": loc(i, "bd", "Location/R3E", "O") for i in ("3E-301", "3E-305")}
+
+
+def build(census: Census | None = None) -> object:
+    return BoardBuilder(census or unit(), SETTINGS, NOW, ELSEWHERE).build()
 
 
 def test_tiles_grouped_by_room_with_short_labels_and_the_patient() -> None:
@@ -108,6 +116,7 @@ def test_tiles_grouped_by_room_with_short_labels_and_the_patient() -> None:
     tile = board.tile("4W-401")
     p = tile.patient
     assert p.name == "GARCÍA-LÓPEZ, María" and p.age == "76" and p.sex == "F"
+    assert p.short_name == "GARCÍA-LÓPEZ, M." and p.name_size == "name-long"
     assert p.attending == "Adeyemi, T." and p.length_of_stay == "3 d"
     assert [f.kind for f in p.flags] == ["isolation", "allergy"] and p.flags[0].label == "Contact"
     assert p.expected_label == "Today" and p.expected_due and p.expected_short == "today"
@@ -132,8 +141,14 @@ def test_side_lists_and_counts() -> None:
     assert [(i.patient.name, i.detail, i.urgent) for i in board.expected_discharges] == [
         ("GARCÍA-LÓPEZ, María", "4W-401 · Today", True)]
     c = board.counts
-    assert (c.occupied, c.available, c.housekeeping, c.blocked, c.pending_admissions, c.expected_discharges_today) \
-        == (1, 0, 3, 1, 2, 1)
+    assert (c.occupied, c.available, c.reserved, c.housekeeping, c.blocked, c.pending_admissions,
+            c.expected_discharges_today) == (1, 0, 1, 3, 1, 2, 1)
+    assert c.occupied + c.available + c.reserved + c.housekeeping + c.blocked == c.total_beds == 6
+    assert [(t.label, t.number) for t in c.partition] == [
+        ("Occupied", 1), ("Available", 0), ("Reserved", 1), ("Dirty / cleaning", 3), ("Blocked", 1)]
+    assert c.discharges_line == "1 today, 0 tomorrow"
+    # The incoming transfer's bed elsewhere is shown with the version the board read (sent back as seen).
+    assert board.transfers_in[0].from_ref == "Location/3E-305" and board.transfers_in[0].from_version == "7"
 
 
 def test_the_public_view_has_rooms_and_initials_only() -> None:
@@ -144,6 +159,7 @@ def test_the_public_view_has_rooms_and_initials_only() -> None:
 
 
 def test_texts() -> None:
+    assert duration_text(0) == "just now" and duration_text(1) == "1 min"
     assert age_text(date(2025, 1, 15), date(2026, 11, 26)) == "22 mo"
     assert age_text(None, TODAY) == "age ?"
     assert stay_text(NOW - timedelta(hours=5), NOW) == "5 h" and stay_text(None, NOW) is None
@@ -164,7 +180,9 @@ def test_each_bed_state_offers_the_actions_that_make_sense() -> None:
     assert actions("4W-403B") == ["bed-clean", "block"]
     assert actions("4W-404") == ["unblock"]
     panel = bed_panel(board, "4W-402A", ALL_ALLOWED)
-    assert [c.name for c in panel.candidates] == ["OKAFOR, Chinedu"]  # only the patient it is reserved for
+    assert [c.patient.name for c in panel.candidates] == ["OKAFOR, Chinedu"]  # only the patient it is reserved for
+    empty = bed_panel(board, "4W-402B", ALL_ALLOWED)
+    assert (empty.title, empty.kicker) == ("Bed 4W-402B", "Room 402")  # the state is the line below
     pending = encounter_panel(board, "e3", ALL_ALLOWED)
     assert [a.action for a in pending.actions] == ["admit", "reserve"] and pending.beds_here == []
     incoming = encounter_panel(board, "e4", ALL_ALLOWED)
@@ -172,10 +190,90 @@ def test_each_bed_state_offers_the_actions_that_make_sense() -> None:
 
 
 def test_the_panel_carries_the_versions_it_showed() -> None:
-    panel = bed_panel(build(), "4W-401", ALL_ALLOWED)
+    board = build()
+    panel = bed_panel(board, "4W-401", ALL_ALLOWED)
     seen = parse_seen(panel.seen)
-    assert seen == {"Location/4W-401": "7", "Encounter/e1": "3"}
+    assert seen == {"Location/4W-401": "7", "Encounter/e1": "3", "Flag/f1": "4", "Flag/f2": "4"}
     assert parse_seen("Location/1@2 junk @3 Task/x@") == {"Location/1": "2"}
+    # Every open cleaning job of a bed, and an incoming patient's bed on the other unit.
+    census = unit()
+    census.tasks.append(task("4W-402B", "requested", 300, "t-older"))
+    dirty = bed_panel(build(census), "4W-402B", ALL_ALLOWED)
+    assert {r for r in parse_seen(dirty.seen) if r.startswith("Task/")} == {"Task/t-4W-402B", "Task/t-older"}
+    incoming = encounter_panel(board, "e4", ALL_ALLOWED)
+    assert parse_seen(incoming.seen)["Location/3E-305"] == "7"
+
+
+def test_a_role_that_may_not_change_beds_gets_one_notice_and_no_buttons() -> None:
+    board = build()
+    reason = "You can look here; only a unit secretary or a charge nurse changes beds."
+    for panel in (bed_panel(board, "4W-401", ALL_ALLOWED, reason), encounter_panel(board, "e3", ALL_ALLOWED, reason)):
+        assert panel.actions == [] and panel.role_notice == reason
+    # A bed whose record disagrees with itself offers nothing to anyone, so it says nothing about roles.
+    census = unit()
+    census.beds[1] = loc("4W-402A", "bd", "Location/R402", "U")
+    census.encounters = [census.encounters[0], enc("e4", "in-progress", ("4W-402A", "active"))]
+    assert bed_panel(build(census), "4W-402A", ALL_ALLOWED, reason).role_notice is None
+    # A server that does not allow a write still says why, button by button.
+    read_only = Capabilities.from_statement({"software": {"name": "Read Only"}, "rest": [{
+        "mode": "server",
+        "resource": [{"type": t, "interaction": [{"code": "read"}]} for t in ("Encounter", "Location", "Task", "Flag")],
+    }]})
+    refused = bed_panel(board, "4W-401", read_only)
+    assert [a.refused for a in refused.actions] == ["Read Only does not allow updates of Encounter."] * 2 + [
+        "Read Only does not allow updates of Location."]
+
+
+def test_admit_candidates_say_which_bed_is_reserved_for_them_those_without_a_bed_first() -> None:
+    census = unit()
+    census.beds[1] = loc("4W-402A", "bd", "Location/R402", "U")
+    census.encounters = [e for e in census.encounters if e.id != "e4"]
+    census.beds.append(loc("4W-405", "bd", "Location/R404", "U"))
+    board = build(census)
+    panel = bed_panel(board, "4W-405", ALL_ALLOWED)
+    assert [(c.patient.name, c.reserved_bed) for c in panel.candidates] == [
+        ("NGUYỄN, Mai", None), ("OKAFOR, Chinedu", "4W-402A")]
+
+
+def test_two_patients_with_the_same_name_carry_a_same_name_alert() -> None:
+    census = unit()
+    # A second Nguyen M. among the pending admissions (accents and case do not matter to a reader).
+    census.encounters.append(enc("e5", "planned", ("W", "planned")))
+    census.patients["Patient/e5"] = patient("e5", "NGUYEN", "Minh", gender="male")
+    census.encounters.append(enc("e6", "in-progress", ("4W-402B", "active")))  # a patient in bed 402B
+    census.patients["Patient/e6"] = patient("e6", "Garcia-Lopez", "Mateo")
+    board = build(census)
+    alerts = {i.patient.name: i.patient.same_name for i in board.pending_admissions}
+    assert alerts == {"OKAFOR, Chinedu": False, "NGUYỄN, Mai": True, "NGUYEN, Minh": True}
+    first = board.tile("4W-401").patient
+    assert first.same_name and first.flags[0].kind == "name-alert" and first.flags[0].label == "Same name"
+    assert board.tile("4W-402B").patient.same_name
+    assert name_key(PersonName("Nguyễn", ("Mai",))) == name_key(PersonName("NGUYEN", ("M.",)))
+    # Two chips on a tile, then "+n": same name, isolation (+ allergy, discharge today, transfer).
+    shown, more = board.tile("4W-401").tile_chips
+    assert [c.kind for c in shown] == ["name-alert", "isolation"] and more == 3
+
+
+def test_side_lists_share_the_room_on_screen_and_open_whole_in_the_panel() -> None:
+    census = unit()
+    for n in range(8):
+        census.encounters.append(enc(f"p{n}", "planned", ("W", "planned")))
+        census.patients[f"Patient/p{n}"] = patient(f"p{n}", f"Family{n}", "Given")
+    for n in range(6):  # and more expected discharges than fit
+        census.encounters.append(enc(f"d{n}", "in-progress", ("4W-402B", "active"), planned_end=TODAY))
+        census.patients[f"Patient/d{n}"] = patient(f"d{n}", f"Leaving{n}", "Given")
+    board = build(census)
+    lists = {s.key: (len(s.shown), s.more) for s in board.side_lists}
+    # Every list keeps a row (here all four have patients, and nothing more fits) ...
+    assert lists == {"admissions": (1, 9), "in": (1, 0), "out": (1, 0), "discharges": (1, 6)}
+    # ... and with the transfers lists empty, the long lists take a second row each, in turn.
+    census.encounters = [e for e in census.encounters if e.id not in ("e1", "e4")]
+    lists = {s.key: (len(s.shown), s.more) for s in build(census).side_lists}
+    assert lists == {"admissions": (2, 8), "in": (0, 0), "out": (0, 0), "discharges": (2, 4)}
+    assert SIDE_LISTS_PX >= 2 * (10 + 48 + 2 * 51 - 3) + 2 * 30
+    whole = side_list_panel(board, "admissions")
+    assert whole is not None and len(whole.items) == 10 and whole.title == "Pending admissions"
+    assert side_list_panel(board, "nonsense") is None
 
 
 def test_a_bed_marked_for_housekeeping_without_a_job_says_so() -> None:

@@ -6,14 +6,19 @@ from datetime import UTC, datetime
 
 import pytest
 
+from kiosk.beds.actions import HANDLERS
 from kiosk.fhir import codes
 from kiosk.fhir import movements as mv
 from kiosk.fhir.capability import Capabilities
+from kiosk.fhir.client import identifier_query
+from kiosk.fhir.records import TaskRecord
 
 NOW = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
 T = "2026-11-26T14:30:00Z"
 TASKS = "https://kiosk.example.org/fhir/CodeSystem/task-kind"
+TASK_IDS = "https://kiosk.example.org/fhir/CodeSystem/task"
 ALERTS = "https://kiosk.example.org/fhir/CodeSystem/alert"
+NEW = mv.NewTask(kind_system=TASKS, identifier_system=TASK_IDS, key="0123456789abcdef0123456789abcdef")
 
 
 def loc(id_: str, kind: str, part_of: str | None = None, status: str | None = None, version: str = "3",
@@ -72,7 +77,7 @@ def test_admit_into_another_bed_than_reserved_adds_its_entry() -> None:
 
 def test_transfer_on_the_unit_completes_the_old_bed_keeps_the_unit_and_cleans_the_old_bed() -> None:
     enc = encounter("in-progress", ("W", "active"), ("B1", "active"))
-    change = mv.transfer(current(enc, B1="O"), "Location/B1", "Location/B3", NOW, TASKS, "Practitioner/x")
+    change = mv.transfer(current(enc, B1="O"), "Location/B1", "Location/B3", NOW, NEW, "Practitioner/x")
     sent = change.updates[0][0]
     assert entries(sent) == [
         ("Location/W", "active", {"start": "2026-11-20T10:00:00Z"}),
@@ -82,15 +87,18 @@ def test_transfer_on_the_unit_completes_the_old_bed_keeps_the_unit_and_cleans_th
     old, new = change.updates[1][0], change.updates[2][0]
     assert (old["id"], old["operationalStatus"]["code"]) == ("B1", "H")
     assert (new["id"], new["operationalStatus"]["code"]) == ("B3", "O")
-    task = change.creates[0]
+    task = change.creates[0].resource
     assert task["focus"] == {"reference": "Location/B1"} and task["status"] == "requested"
     assert task["code"]["coding"][0] == {"system": TASKS, "code": "bed-cleaning", "display": "Bed cleaning"}
     assert task["authoredOn"] == T and task["requester"] == {"reference": "Practitioner/x"}
+    # Identified, and created only if no Task has that identifier yet (a retry finds the first one).
+    assert task["identifier"] == [{"system": TASK_IDS, "value": f"{NEW.key}-B1"}]
+    assert change.creates[0].if_none_exist == identifier_query(TASK_IDS, f"{NEW.key}-B1")
 
 
 def test_transfer_to_another_unit_completes_this_units_entry_and_uses_the_planned_entry() -> None:
     enc = encounter("in-progress", ("W", "active"), ("B1", "active"), ("X1", "planned"))
-    change = mv.transfer(current(enc, B1="I"), "Location/B1", "Location/X1", NOW, TASKS)
+    change = mv.transfer(current(enc, B1="I"), "Location/B1", "Location/X1", NOW, NEW)
     assert entries(change.updates[0][0]) == [
         ("Location/W", "completed", {"start": "2026-11-20T10:00:00Z", "end": T}),
         ("Location/B1", "completed", {"start": "2026-11-20T10:00:00Z", "end": T}),
@@ -102,35 +110,41 @@ def test_transfer_to_another_unit_completes_this_units_entry_and_uses_the_planne
 
 def test_discharge_finishes_with_a_standard_disposition_and_cleans_the_bed() -> None:
     enc = encounter("in-progress", ("B1", "active"), ("X1", "planned"))
-    change = mv.discharge(current(enc, B1="O"), "Location/B1", "snf", NOW, TASKS)
+    change = mv.discharge(current(enc, B1="O"), "Location/B1", "snf", NOW, NEW)
     sent = change.updates[0][0]
     assert sent["status"] == "finished" and sent["period"] == {"start": "2026-11-26T08:00:00Z", "end": T}
     assert sent["hospitalization"]["dischargeDisposition"] == {"coding": [{
         "system": codes.DISCHARGE_DISPOSITION, "code": "snf", "display": "Skilled nursing facility"}]}
     assert entries(sent) == [("Location/B1", "completed", {"start": "2026-11-20T10:00:00Z", "end": T})]
     assert change.updates[1][0]["operationalStatus"]["code"] == "H"
-    assert change.creates[0]["focus"] == {"reference": "Location/B1"}
+    assert change.creates[0].resource["focus"] == {"reference": "Location/B1"}
     with pytest.raises(ValueError):
-        mv.discharge(current(enc), "Location/B1", "beach", NOW, TASKS)
+        mv.discharge(current(enc), "Location/B1", "beach", NOW, NEW)
 
 
-def test_reserve_replaces_an_earlier_reservation() -> None:
+def test_reserve_replaces_an_earlier_reservation_and_writes_the_bed_unchanged() -> None:
     enc = encounter("planned", ("W", "planned"), ("B1", "reserved"))
-    change = mv.reserve(current(enc), "Location/B3")
+    state = current(enc)
+    change = mv.reserve(state, "Location/B3")
     assert entries(change.updates[0][0]) == [("Location/W", "planned", {}), ("Location/B3", "reserved", {})]
-    assert change.interactions() == [("Encounter", "update")]
+    # The bed goes in the same transaction, as it is, with its ifMatch: a reservation or admission into
+    # the same bed at another station in between is a 412.
+    bed, version = change.updates[1]
+    stored = state.location("Location/B3")
+    assert version == "3" and bed == {k: v for k, v in stored.items() if k != "meta"}
+    assert change.interactions() == [("Encounter", "update"), ("Location", "update"), ("", "transaction")]
 
 
-def cleaning(status: str = "requested") -> dict[str, object]:
-    return {"resourceType": "Task", "id": "t1", "meta": {"versionId": "2"}, "status": status, "intent": "order",
+def cleaning(status: str = "requested", id_: str = "t1", authored: str = "2026-11-26T13:00:00Z") -> dict[str, object]:
+    return {"resourceType": "Task", "id": id_, "meta": {"versionId": "2"}, "status": status, "intent": "order",
             "code": {"coding": [{"system": TASKS, "code": "bed-cleaning"}]}, "focus": {"reference": "Location/B1"},
-            "authoredOn": "2026-11-26T13:00:00Z", "lastModified": "2026-11-26T13:00:00Z"}
+            "authoredOn": authored, "lastModified": authored}
 
 
 def test_housekeeping_starts_then_finishes_the_cleaning_task() -> None:
     state = current(B1="H")
-    state.cleaning_tasks["Location/B1"] = cleaning()
-    started = mv.start_cleaning(state, "Location/B1", NOW, TASKS)
+    state.cleaning_tasks["Location/B1"] = [cleaning()]
+    started = mv.start_cleaning(state, "Location/B1", NOW, NEW)
     task, version = started.updates[0]
     assert version == "2" and task["status"] == "in-progress" and task["executionPeriod"] == {"start": T}
     assert task["lastModified"] == T and started.interactions() == [("Task", "update")]
@@ -140,25 +154,74 @@ def test_housekeeping_starts_then_finishes_the_cleaning_task() -> None:
     assert done.updates[1][0]["status"] == "completed" and done.updates[1][0]["executionPeriod"]["end"] == T
 
 
-def test_cleaning_a_bed_without_a_job_creates_one_in_progress() -> None:
-    change = mv.start_cleaning(current(B1="H"), "Location/B1", NOW, TASKS)
-    assert change.updates == [] and change.creates[0]["status"] == "in-progress"
+def test_cleaning_a_bed_without_a_job_creates_one_in_progress_only_once() -> None:
+    change = mv.start_cleaning(current(B1="H"), "Location/B1", NOW, NEW)
+    [create] = change.creates
+    assert change.updates == [] and create.resource["status"] == "in-progress"
+    assert create.resource["identifier"][0]["system"] == TASK_IDS and create.if_none_exist
+    assert change.interactions() == [("Task", "conditional-create")]
+
+
+def test_cleaning_that_has_started_cannot_start_again() -> None:
+    state = current(B1="K")
+    state.cleaning_tasks["Location/B1"] = [cleaning(), cleaning("in-progress", "t0", "2026-11-26T12:00:00Z")]
+    with pytest.raises(ValueError, match="already started"):
+        mv.start_cleaning(state, "Location/B1", NOW, NEW)
+
+
+def test_bed_clean_completes_every_open_cleaning_task_of_the_bed() -> None:
+    state = current(B1="H")
+    state.cleaning_tasks["Location/B1"] = [cleaning("requested", "t2", "2026-11-26T13:00:00Z"),
+                                           cleaning("requested", "t1", "2026-11-25T09:00:00Z")]
+    done = mv.bed_clean(state, "Location/B1", NOW)
+    assert [(r["id"], r["status"]) for r, _ in done.updates[1:]] == [("t2", "completed"), ("t1", "completed")]
+    assert done.interactions() == [("Location", "update"), ("Task", "update"), ("", "transaction")]
+
+
+def test_the_newest_open_cleaning_job_of_each_bed() -> None:
+    def record(id_: str, status: str, minutes_ago: int | None, bed: str = "Location/B1",
+               code: str = "bed-cleaning") -> TaskRecord:
+        authored = None if minutes_ago is None else datetime(2026, 11, 26, 12, 0, tzinfo=UTC).replace(
+            minute=59 - minutes_ago)
+        return TaskRecord(id=id_, version="1", status=status, code=code, focus=bed, authored_on=authored,
+                          last_modified=authored, business_status=None, owner=None)
+
+    jobs = mv.cleaning_jobs([record("old", "requested", 50), record("undated", "requested", None),
+                             record("new", "requested", 5), record("done", "completed", 1),
+                             record("other", "requested", 1, code="transport"),
+                             record("b2", "in-progress", 30, bed="Location/B2")])
+    assert {bed: [t.id for t in ts] for bed, ts in jobs.items()} == {
+        "Location/B1": ["new", "old", "undated"], "Location/B2": ["b2"]}
+    assert mv.current_job(jobs["Location/B1"]).id == "new"
+    assert mv.current_job([*jobs["Location/B1"], record("started", "in-progress", 40)]).id == "started"
+
+
+def test_the_version_the_person_saw_goes_as_if_match_and_an_unseen_resource_is_refused() -> None:
+    enc = encounter("planned", ("W", "planned"), ("B1", "reserved"), version="5")
+    change = mv.admit(current(enc), "Location/B1", NOW)
+    assert [v for _, v in change.updates] == ["5", "3"]  # as read
+    change.if_match_seen({"Encounter/e1": "4", "Location/B1": "2"})
+    assert [v for _, v in change.updates] == ["4", "2"]  # as seen: the server refuses what moved on since
+    other = mv.admit(current(enc), "Location/B1", NOW)
+    with pytest.raises(mv.NotSeen) as unseen:
+        other.if_match_seen({"Encounter/e1": "5"})
+    assert unseen.value.references == ["Location/B1"]
 
 
 def test_isolation_flags_follow_the_patient() -> None:
     change = mv.isolate(current(B1="O"), "Location/B1", "Patient/p1", "isolation-droplet", NOW, ALERTS)
     assert change.updates[0][0]["operationalStatus"]["code"] == "I"
-    flag = change.creates[0]
+    flag = change.creates[0].resource
     assert flag["subject"] == {"reference": "Patient/p1"} and flag["code"]["coding"][0]["code"] == "isolation-droplet"
     assert flag["category"][0]["coding"][0]["code"] == codes.FLAG_ISOLATION
 
     state = current(B1="I")
     state.isolation_flags = [{**flag, "id": "f1", "meta": {"versionId": "1"}}]
-    ended = mv.end_isolation(state, "Location/B1", True, NOW, TASKS)
+    ended = mv.end_isolation(state, "Location/B1", True, NOW, NEW)
     assert ended.updates[0][0]["operationalStatus"]["code"] == "O"
     assert ended.updates[1][0]["status"] == "inactive" and ended.updates[1][0]["period"]["end"] == T
-    empty = mv.end_isolation(current(B1="I"), "Location/B1", False, NOW, TASKS)
-    assert empty.updates[0][0]["operationalStatus"]["code"] == "H" and empty.creates[0]["focus"]
+    empty = mv.end_isolation(current(B1="I"), "Location/B1", False, NOW, NEW)
+    assert empty.updates[0][0]["operationalStatus"]["code"] == "H" and empty.creates[0].resource["focus"]
 
 
 def test_block_keeps_the_reason_and_unblock_clears_it() -> None:
@@ -166,35 +229,88 @@ def test_block_keeps_the_reason_and_unblock_clears_it() -> None:
     assert blocked["operationalStatus"]["code"] == "C" and blocked["description"] == "Blocked: Bed motor broken"
     state = current()
     state.locations["Location/B1"] = {**blocked, "meta": {"versionId": "4"}}
-    ready = mv.unblock(state, "Location/B1", True, NOW, TASKS)
+    ready = mv.unblock(state, "Location/B1", True, NOW, NEW)
     assert ready.updates[0][0]["operationalStatus"]["code"] == "U" and "description" not in ready.updates[0][0]
-    dirty = mv.unblock(state, "Location/B1", False, NOW, TASKS)
-    assert dirty.updates[0][0]["operationalStatus"]["code"] == "H" and dirty.creates[0]["status"] == "requested"
+    dirty = mv.unblock(state, "Location/B1", False, NOW, NEW)
+    assert dirty.updates[0][0]["operationalStatus"]["code"] == "H"
+    assert dirty.creates[0].resource["status"] == "requested"
 
 
-def test_a_change_says_why_a_server_refuses_it() -> None:
+def test_an_action_says_why_a_server_refuses_it() -> None:
     epic = Capabilities.from_statement({
         "software": {"name": "Epic", "version": "May 2026"},
         "rest": [{"mode": "server", "resource": [
             {"type": "Encounter", "interaction": [{"code": "read"}]},
             {"type": "Location", "interaction": [{"code": "read"}]},
             {"type": "Task", "interaction": [{"code": "read"}, {"code": "update"}]}]}]})
-    enc = encounter("planned", ("B1", "reserved"))
-    assert mv.admit(current(enc), "Location/B1", NOW).refused_by(epic) == \
-        "Epic May 2026 does not allow updates of Encounter."
+    assert mv.refused_action(epic, "admit") == "Epic May 2026 does not allow updates of Encounter."
     assert mv.refused_action(epic, "discharge") == "Epic May 2026 does not allow updates of Encounter."
-    assert mv.refused_action(epic, "cleaning-started") is None
+    # Starting to clean a bed without a job creates one: a server that cannot create Tasks refuses it.
+    assert mv.refused_action(epic, "cleaning-started") == "Epic May 2026 does not allow creating Task."
     assert mv.refused_action(epic, "block") == "Epic May 2026 does not allow updates of Location."
+
+
+def variants() -> dict[str, list[mv.Change]]:
+    """Every way each action can turn out, built by the same functions the handlers call."""
+    admitted = encounter("in-progress", ("W", "active"), ("B1", "active"))
+    planned = encounter("planned", ("W", "planned"), ("B1", "reserved"))
+    with_job, started = current(B1="H"), current(B1="K")
+    with_job.cleaning_tasks["Location/B1"] = [cleaning(), cleaning("requested", "t0", "2026-11-25T10:00:00Z")]
+    isolated_with_flag = current(B1="I")
+    isolated_with_flag.isolation_flags = [{**mv.isolate(current(B1="O"), "Location/B1", "Patient/p1",
+                                                        "isolation-contact", NOW, ALERTS).creates[0].resource,
+                                           "id": "f1", "meta": {"versionId": "1"}}]
+    isolated_empty_with_job = current(B1="I")
+    isolated_empty_with_job.cleaning_tasks["Location/B1"] = [cleaning()]
+    blocked = current(B1="C")
+    return {
+        "reserve": [mv.reserve(current(planned), "Location/B3"), mv.reserve(current(planned), "Location/B1")],
+        "admit": [mv.admit(current(planned), "Location/B1", NOW), mv.admit(current(planned), "Location/B2", NOW)],
+        "transfer": [mv.transfer(current(admitted, B1="O"), "Location/B1", "Location/B3", NOW, NEW),
+                     mv.transfer(current(admitted, B1="I"), "Location/B1", "Location/X1", NOW, NEW)],
+        "discharge": [mv.discharge(current(admitted, B1="O"), "Location/B1", "home", NOW, NEW),
+                      mv.discharge(current(admitted), None, "home", NOW, NEW)],
+        "cleaning-started": [mv.start_cleaning(with_job, "Location/B1", NOW, NEW),
+                             mv.start_cleaning(started, "Location/B1", NOW, NEW)],
+        "bed-clean": [mv.bed_clean(with_job, "Location/B1", NOW), mv.bed_clean(current(B1="H"), "Location/B1", NOW)],
+        "isolate": [mv.isolate(current(B1="O"), "Location/B1", "Patient/p1", "isolation-droplet", NOW, ALERTS),
+                    mv.isolate(current(B1="U"), "Location/B1", None, None, NOW, ALERTS)],
+        "end-isolation": [mv.end_isolation(isolated_with_flag, "Location/B1", True, NOW, NEW),
+                          mv.end_isolation(current(B1="I"), "Location/B1", True, NOW, NEW),
+                          mv.end_isolation(current(B1="I"), "Location/B1", False, NOW, NEW),
+                          mv.end_isolation(isolated_empty_with_job, "Location/B1", False, NOW, NEW)],
+        "block": [mv.block(current(B1="U"), "Location/B1", "Broken")],
+        "unblock": [mv.unblock(blocked, "Location/B1", True, NOW, NEW),
+                    mv.unblock(blocked, "Location/B1", False, NOW, NEW)],
+    }
+
+
+def test_what_each_action_may_need_is_stated_once_and_covers_every_variant() -> None:
+    built = variants()
+    assert set(built) == set(HANDLERS) == set(mv.ACTION_NEEDS)
+    for action, changes in built.items():
+        needed = {need for change in changes for need in change.interactions()}
+        # No variant needs more than the panel checked before offering the action, and the table
+        # declares nothing that no variant needs (which would refuse actions for no reason).
+        assert needed == set(mv.ACTION_NEEDS[action]), action
+
+
+def test_a_change_takes_nothing_its_action_did_not_declare() -> None:
+    change = mv.Change("block")
+    with pytest.raises(ValueError, match="does not declare create of Task"):
+        change.create({"resourceType": "Task"})
+    two = mv.Change("block")
+    two.update(({"resourceType": "Location", "id": "B1"}, "1"))
+    with pytest.raises(ValueError, match="does not declare"):
+        two.update(({"resourceType": "Location", "id": "B2"}, "1"))  # two entries: a transaction
 
 
 def test_every_shape_is_valid_r4() -> None:
     from kiosk.fhir.validation import check_for_write
 
-    enc = encounter("in-progress", ("W", "active"), ("B1", "active"))
-    for change in (mv.transfer(current(enc, B1="O"), "Location/B1", "Location/B3", NOW, TASKS),
-                   mv.discharge(current(enc, B1="O"), "Location/B1", "home", NOW, TASKS),
-                   mv.isolate(current(B1="O"), "Location/B1", "Patient/p1", "isolation-contact", NOW, ALERTS)):
-        for resource, _ in change.updates:
-            check_for_write(resource)
-        for resource in change.creates:
-            check_for_write(resource)
+    for changes in variants().values():
+        for change in changes:
+            for resource, _ in change.updates:
+                check_for_write(resource)
+            for new in change.creates:
+                check_for_write(new.resource)

@@ -47,9 +47,37 @@ def test_states_from_bed_status_and_encounters() -> None:
                          "b4": BedState.HOUSEKEEPING, "b5": BedState.CLEANING, "b6": BedState.CLOSED,
                          "b7": BedState.ISOLATED, "b8": BedState.CLOSED}
     counts = unit_counts(c)
-    assert (counts.occupied, counts.available, counts.housekeeping, counts.blocked, counts.pending_admissions) == \
-        (1, 1, 2, 2, 1)
+    assert (counts.occupied, counts.available, counts.reserved, counts.housekeeping, counts.blocked,
+            counts.pending_admissions) == (1, 1, 1, 2, 3, 1)
     assert [e.id for e in pending_admissions(c)] == ["e2"]
+
+
+def test_the_counts_share_out_every_bed_once() -> None:
+    """Home and board show the same five counts; together they are every bed. An isolated patient is
+    occupied (and said so under it); an empty isolated bed cannot take a patient and is blocked."""
+    beds = [loc("b1", "bd", "Location/u", "O"), loc("b2", "bd", "Location/u", "I"), loc("b3", "bd", "Location/u", "I"),
+            loc("b4", "bd", "Location/u", "U"), loc("b5", "bd", "Location/u", "U"), loc("b6", "bd", "Location/u", "K"),
+            loc("b7", "bd", "Location/u", None), loc("b8", "bd", "Location/u", "C"), loc("b9", "bd", "Location/u", "H")]
+    c = census(beds, [enc("e1", "in-progress", ("b1", "active")), enc("e2", "in-progress", ("b2", "active")),
+                      enc("e3", "planned", ("b5", "reserved")), enc("e4", "in-progress", ("b4", "active"))])
+    counts = unit_counts(c)
+    assert [(t.label, t.number, t.sub) for t in counts.partition] == [
+        ("Occupied", 3, "1 isolated"),  # b4 is marked available but has a patient: occupied (and warned)
+        ("Available", 0, None),
+        ("Reserved", 1, None),
+        ("Dirty / cleaning", 2, None),
+        ("Blocked", 3, "1 isolated, empty; 1 no status"),
+    ]
+    assert sum(t.number for t in counts.partition) == counts.total_beds == 9
+
+
+def test_a_contaminated_bed_being_cleaned_shows_as_cleaning() -> None:
+    beds = [loc("b1", "bd", "Location/u", "K"), loc("b2", "bd", "Location/u", "K")]
+    tasks = [TaskRecord(id="t1", version="1", status="in-progress", code="bed-cleaning", focus="Location/b1",
+                        authored_on=NOW, last_modified=NOW, business_status=None, owner=None),
+             TaskRecord(id="t2", version="1", status="requested", code="bed-cleaning", focus="Location/b2",
+                        authored_on=NOW, last_modified=NOW, business_status=None, owner=None)]
+    assert states(census(beds, [], tasks)) == {"b1": BedState.CLEANING, "b2": BedState.CONTAMINATED}
 
 
 def test_disagreements_are_warnings_not_fixes() -> None:

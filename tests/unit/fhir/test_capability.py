@@ -85,3 +85,40 @@ def test_search_parameters(epic: Capabilities, oracle: Capabilities) -> None:
     assert oracle.supports_search("Encounter", "patient")
     assert not oracle.supports_search("Encounter", "location")
     assert not oracle.supports_search("Location", "partof")
+
+
+def test_the_census_searches_against_each_vendor(epic: Capabilities, oracle: Capabilities) -> None:
+    """What the census asks (kiosk.fhir.census.CENSUS_SEARCHES) is checked parameter by parameter,
+    include by include: Oracle Health offers neither Location search by partof nor Flag or Task search;
+    Epic offers all of it, except the _revinclude that brings the rooms' beds in the same search (the
+    census then makes a second Location search)."""
+    from kiosk.fhir.census import BEDS_IN_ROOMS, CENSUS_SEARCHES, searches_not_offered
+
+    assert [m for need in CENSUS_SEARCHES for m in epic.missing_searches(need)] == []
+    assert not epic.supports_revinclude("Location", BEDS_IN_ROOMS)
+    assert epic.supports_include("Location", "Location:partof")  # searchInclude "*"
+    refused = searches_not_offered(oracle, CENSUS_SEARCHES, "The bed board")
+    assert isinstance(refused, FhirNotAllowed)
+    assert refused.message.startswith("The bed board needs Location search by partof, which Oracle Health does "
+                                      "not offer. Also missing: Location search with _include=Location:partof, "
+                                      "Encounter search by location")
+    assert "Flag search" in refused.message and "Task search" in refused.message
+
+
+def test_includes_chains_and_statements_that_list_none() -> None:
+    from kiosk.fhir.capability import SearchNeed
+
+    caps = Capabilities.from_statement({"software": {"name": "Tiny"}, "rest": [{"mode": "server", "resource": [
+        {"type": "Encounter", "interaction": [{"code": "search-type"}],
+         "searchParam": [{"name": "patient"}, {"name": "status"}], "searchInclude": ["Encounter:subject"]},
+        {"type": "Patient", "interaction": [{"code": "search-type"}], "searchParam": [{"name": "name"}]},
+    ]}]})
+    need = SearchNeed("Encounter", params=("status",), chains=(("patient", "Patient", "identifier"),),
+                      includes=("Encounter:subject", "Encounter:location"), revincludes=("Provenance:target",))
+    assert caps.missing_searches(need) == [
+        "Encounter search by patient.identifier",  # Patient has no identifier search to chain to
+        "Encounter search with _include=Encounter:location",
+        "Encounter search with _revinclude=Provenance:target",  # no searchRevInclude listed: none offered
+    ]
+    assert caps.missing_searches(SearchNeed("Flag", params=("patient",))) == ["Flag search"]
+    assert caps.reason("Encounter", "conditional-create") == "Tiny does not allow creating Encounter."
