@@ -64,6 +64,7 @@ def serve(kiosk: KioskContext, host: str | None, port: int | None, workers: int 
             # Access log lines carry paths only (ids, never names or MRNs: see DESIGN.md privacy rules).
             self.cfg.set("accesslog", "-")
             self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss')
+            self.cfg.set("logger_class", "kiosk.accesslog.RedactingLogger")
 
         def load(self) -> Any:
             return create_app(settings)

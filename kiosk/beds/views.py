@@ -3,7 +3,8 @@
 - GET  /beds/                    the board (a bed's panel opens in place: /beds/bed/<id>)
 - GET  /beds/board               the board fragment, polled; 204 when nothing visible changed
 - GET  /beds/public              the corridor view: rooms and initials only
-- GET  /beds/display/<token>     the same for a corridor screen, without a sign-in (token from settings)
+- GET  /beds/display/<token>     a corridor screen's first visit: the token (from settings) becomes a cookie
+- GET  /beds/display             the corridor screen, without a sign-in, for a browser holding that cookie
 - GET  /beds/bed/<id>            a bed's panel (htmx), or the board with the panel open
 - GET  /beds/encounter/<id>      a pending patient's panel
 - GET  /beds/list/<name>         a side list in full (the board shows what fits)
@@ -16,11 +17,23 @@ HX-Reswap: none, so the board stays on screen, keeps polling, and says it is not
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from kiosk import audit, timeutil
 from kiosk.auth import Role, current_staff, has_role, public, roles_required
@@ -171,19 +184,53 @@ def _check_display_token(token: str) -> None:
         abort(404)
 
 
+DISPLAY_COOKIE = "kiosk_display"
+
+
+def _display_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="corridor-display")
+
+
+def _has_display_cookie() -> bool:
+    """The cookie holds a signed digest of the token: changing the token in settings retires it."""
+    expected = _bed_settings().public_display_token
+    raw = request.cookies.get(DISPLAY_COOKIE)
+    if not expected or not raw:
+        return False
+    try:
+        digest = _display_signer().loads(raw)
+    except BadSignature:
+        return False
+    return hmac.compare_digest(str(digest), hashlib.sha256(expected.encode()).hexdigest())
+
+
 @bp.get("/display/<token>")
 @public
-def display(token: str) -> str:
-    """The corridor screen: the public view without a sign-in and without the idle lock."""
+def display_setup(token: str) -> Response:
+    """Set up a corridor screen once: the secret moves from the address into a cookie, so it is not in
+    every poll's access-log line or in the browser's history."""
     _check_display_token(token)
-    return _public_page(url_for("beds.display_fragment", token=token), corridor=True)
+    response = redirect(url_for("beds.display"))
+    response.set_cookie(DISPLAY_COOKIE, _display_signer().dumps(hashlib.sha256(token.encode()).hexdigest()),
+                        max_age=365 * 24 * 3600, httponly=True, samesite="Strict",
+                        secure=settings().web.secure_cookies, path=url_for("beds.display"))
+    return response
 
 
-@bp.get("/display/<token>/board")
+@bp.get("/display")
 @public
-def display_fragment(token: str) -> Response:
-    _check_display_token(token)
-    return _poll(PUBLIC_TEMPLATE, url_for("beds.display_fragment", token=token), corridor=True)
+def display() -> str:
+    if not _has_display_cookie():
+        abort(404)
+    return _public_page(url_for("beds.display_fragment"), corridor=True)
+
+
+@bp.get("/display/board")
+@public
+def display_fragment() -> Response:
+    if not _has_display_cookie():
+        abort(404)
+    return _poll(PUBLIC_TEMPLATE, url_for("beds.display_fragment"), corridor=True)
 
 
 # ---------------------------------------------------------------- panels

@@ -369,16 +369,26 @@ def test_a_corridor_screen_needs_no_sign_in_but_the_right_token(bed_unit: Factor
     unit = bed_unit(20, KIOSK_BEDS_PUBLIC_DISPLAY_TOKEN=token)
     assert unit.app is not None
     anonymous = unit.app.test_client()
-    page = anonymous.get(f"/beds/display/{token}")
+    assert anonymous.get("/beds/display").status_code == 404  # no cookie yet
+    setup = anonymous.get(f"/beds/display/{token}")
+    # The secret leaves the address at once: it becomes a cookie, and the screen lives at /beds/display.
+    assert setup.status_code == 302 and setup.headers["Location"] == "/beds/display"
+    assert "HttpOnly" in setup.headers["Set-Cookie"] and token not in setup.headers["Set-Cookie"]
+    page = anonymous.get("/beds/display")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert f"/beds/display/{token}/board" in html and "data-signed-in" not in html  # polls, never idle-locks
+    assert token not in html and "/beds/display/board" in html and "data-signed-in" not in html  # never idle-locks
     board = unit.board()
     occupant = next(t.patient for t in board.tiles.values() if t.patient)
     text = page_text(html)
     assert occupant.initials in text and occupant.name not in text and occupant.name.split(",")[0] not in text
-    assert anonymous.get(f"/beds/display/{token}/board").status_code == 200
+    assert anonymous.get("/beds/display/board").status_code == 200
     assert anonymous.get("/beds/display/not-the-token-0123456789abcdef").status_code == 404
+    other = unit.app.test_client()
+    other.set_cookie("kiosk_display", "forged", path="/beds/display")
+    assert other.get("/beds/display").status_code == 404
+    forged = other.get("/beds/display/board")  # a poll answers without a swap, and without any data
+    assert forged.status_code == 503 and forged.data == b""
     assert anonymous.get("/beds/public").status_code == 302  # the in-kiosk public view still needs a sign-in
 
 
@@ -553,7 +563,8 @@ def test_the_public_view_leads_staff_back_to_the_board_but_not_the_corridor_scre
     assert "Back to the bed board" in page_text(client.get("/beds/public").get_data(as_text=True))
     assert "Back to the bed board" in page_text(client.get("/beds/public/board", headers=htmx(client))
                                                 .get_data(as_text=True))
-    for url in (f"/beds/display/{token}", f"/beds/display/{token}/board"):
+    client.get(f"/beds/display/{token}")
+    for url in ("/beds/display", "/beds/display/board"):
         assert "Back to the bed board" not in page_text(client.get(url).get_data(as_text=True))
 
 
