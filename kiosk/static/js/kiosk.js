@@ -98,7 +98,7 @@
    * ([data-scan-target]), a scan goes there even when another field has the focus: that field gets
    * back what it held before the scan (fields marked [data-scan-input] keep scans, e.g. an accession
    * number field). */
-  var SCAN_GAP_MS = 35;
+  var SCAN_GAP_MS = 50;  /* scanners send a key every few ms; people rarely type faster than 80 ms */
   var SCAN_MIN_LENGTH = 4;
   var buffer = "";
   var lastKey = 0;

@@ -16,7 +16,7 @@
   try { otherBins = JSON.parse(list.getAttribute("data-other-bins") || "{}"); } catch (e) { otherBins = {}; }
   var selected = null;
   var MAX_DIGITS = 5;
-  var SCAN_GAP_MS = 35;
+  var SCAN_GAP_MS = 50;  /* the same as kiosk.js */
 
   function inputOf(row) { return row.querySelector(".count-input"); }
 
