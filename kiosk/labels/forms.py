@@ -8,10 +8,10 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from kiosk.beds.services import SCAN_PATTERN
+from kiosk.beds.services import parse_scan
 from printers import LabelType, PrintersConfig
 
-from .services import ARMBAND_2D, REPRINT_REASONS
+from .services import REPRINT_REASONS
 
 MAX_COPIES = {LabelType.ADULT_ARMBAND: 3, LabelType.INFANT_ARMBAND: 3, LabelType.CHART: 50, LabelType.SPECIMEN: 10}
 
@@ -64,7 +64,7 @@ class PrintForm(FlaskForm):
 
 def _scan(form: FlaskForm, field: StringField) -> None:
     value = (field.data or "").strip()
-    if not (SCAN_PATTERN.match(value) or ARMBAND_2D.match(value)):
+    if parse_scan(value) is None:
         raise ValidationError("That is not an MRN or an encounter number. Scan the armband again, or type the MRN.")
 
 

@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from kiosk import timeutil
 from kiosk.beds.board import FLAG_KINDS
+from kiosk.beds.services import parse_scan
 from kiosk.fhir import codes
 from kiosk.fhir.bedboard import find_open_encounters
 from kiosk.fhir.gateway import FhirGateway
@@ -267,10 +268,6 @@ def check_previewed(prepared: PreparedLabel | None, previewed: str | None, token
 # ---------------------------------------------------------------- starting from a scan
 
 
-#: The armband's own Data Matrix ("MRN:20000074|ENC:610000013"): the encounter number is what it names.
-ARMBAND_2D = re.compile(r"^MRN:[^|]+\|ENC:(?P<encounter>[A-Za-z0-9.\-]+)$")
-
-
 @dataclass(frozen=True)
 class ScanChoice:
     """An open encounter found for a scanned or typed number."""
@@ -285,10 +282,10 @@ class ScanChoice:
 
 
 def scanned_number(scanned: str) -> str:
-    """The number to look up: the text itself, or the encounter number of the armband's 2D symbol."""
-    text = scanned.strip()
-    match = ARMBAND_2D.match(text)
-    return match.group("encounter") if match else text
+    """The number to look up: the text itself, or the encounter number of the armband's 2D symbol
+    (read by the bed board's scan parser, the one place that knows the kiosk's armband payload)."""
+    code = parse_scan(scanned)
+    return code.encounter if code and code.encounter else scanned.strip()
 
 
 def find_patient(gw: FhirGateway, scanned: str) -> list[ScanChoice]:
