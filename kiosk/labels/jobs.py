@@ -6,22 +6,10 @@ Registered in kiosk/scheduler/registry.py and triggered per config/scheduler.tom
 
 from __future__ import annotations
 
-import logging
-from typing import Protocol
-
-from kiosk.config import Settings
-from kiosk.db import Database
+from kiosk.scheduler.context import JobContext
 
 from .printing import printers_config
 from .queue import PrintQueue
-
-
-class JobContext(Protocol):
-    """What this job uses of the scheduler's context (kiosk/scheduler defines the real one)."""
-
-    settings: Settings
-    database: Database
-    log: logging.Logger
 
 
 def retry_print_queue(ctx: JobContext) -> str:

@@ -14,11 +14,10 @@ from typing import Self
 import pytest
 from flask import Flask
 
-from kiosk.config import Settings
-from kiosk.db import Database
-from kiosk.extensions import database, settings
+from kiosk.extensions import database, services, settings
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
+from kiosk.scheduler.context import JobContext
 from tests.support.sekmet import free_port
 
 
@@ -251,16 +250,8 @@ def printer_files(tmp_path: Path, zebra_port: int, monkeypatch: pytest.MonkeyPat
     return files
 
 
-@dataclass
-class JobContext:
-    """A scheduler job context, as kiosk/scheduler builds one, for calling jobs directly."""
-
-    settings: Settings
-    database: Database
-    gateway: FhirGateway | None = None
-    log: logging.Logger = field(default_factory=lambda: logging.getLogger("test.scheduler"))
-
-
 def job_context(app: Flask) -> JobContext:
+    """The scheduler's own job context for the app's settings, for calling jobs directly."""
     with app.app_context():
-        return JobContext(settings(), database())
+        return JobContext(settings=settings(), database=database(), gateway=services().gateway(),
+                          log=logging.getLogger("test.scheduler"))
