@@ -8,12 +8,13 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from kiosk.fhir.records import FHIR_ID as RECORD_ID
+
 from .actions import ActionRequest
 from .panel import OTHER_REASON, parse_seen
 from .services import ScanCode, parse_scan
 
-#: FHIR resource ids: letters, digits, '-' and '.', up to 64.
-FHIR_ID = Regexp(r"^[A-Za-z0-9\-.]{1,64}$", message="That is not a record id.")
+FHIR_ID = Regexp(RECORD_ID, message="That is not a record id.")
 #: Form fields whose message is shown next to another field.
 SHOWN_WITH = {"reason_other": "reason"}
 PANEL_KEY = Regexp(r"^(bed|encounter):[A-Za-z0-9\-.]{1,64}$", message="That is not a panel.")

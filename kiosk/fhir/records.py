@@ -9,6 +9,7 @@ are ignored, as a tolerant reader should.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +20,9 @@ from .errors import UnreadableResource
 from .validation import REQUIRED_CODES
 
 T = TypeVar("T")
+
+#: An R4 resource id: letters, digits, '-' and '.', 1 to 64 characters.
+FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
 def _coding(concept: Any, system: str | None = None) -> dict[str, Any] | None:

@@ -3,7 +3,6 @@ patient's print page, a job's page, and the printers page with a test label."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from kiosk import audit
 from kiosk.auth import Role, current_staff, roles_required
 from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.errors import FhirNotFound
+from kiosk.fhir.records import FHIR_ID
 from kiosk.scheduler.lease import current_holder
 from printers import LabelType, PrintersConfig
 
@@ -41,9 +41,6 @@ from .services import (
 from .status import JobView, PatientNames, job_preview_png, job_view, may_cancel, may_view, patient_names
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
-
-FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-
 
 def _config() -> PrintersConfig:
     return printers_config(settings())
