@@ -23,7 +23,7 @@ from kiosk.beds.services import load_board, open_panel, utc_now
 from kiosk.config import BedSettings
 from kiosk.extensions import database, services
 from kiosk.fhir.gateway import FhirGateway, UnitRef
-from tests.support.auth import sign_in_client
+from tests.support.auth import page_token, sign_in_client
 
 CAPABILITY_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "capability"
 BEDS = BedSettings()
@@ -98,11 +98,8 @@ def app_gateway(app: Flask) -> FhirGateway:
 
 
 def csrf_token(client: FlaskClient, page: str = "/beds/") -> str:
-    html = client.get(page).get_data(as_text=True)
-    found = re.search(r'"X-CSRFToken": "([^"]+)"', html)
-    if not found:
-        raise AssertionError("no CSRF token on the page")
-    return found.group(1)
+    """The CSRF token of a bed-board page (tests/support/auth.py reads it)."""
+    return page_token(client, page)
 
 
 def page_text(html: str) -> str:
