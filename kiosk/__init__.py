@@ -9,22 +9,19 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
-from flask_htmx import HTMX
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
 
 from kiosk import timeutil
 from kiosk.config import Settings, load_settings
-from kiosk.extensions import init_services
+from kiosk.extensions import csrf, htmx, init_services
 from kiosk.fhir.client import RequestCounter, _counter
 from kiosk.fhir.errors import FhirError, FhirUnavailable
 from kiosk.nav import nav_items
+from kiosk.web import page_or_fragment
 
 __version__ = "0.1.0"
-
-csrf = CSRFProtect()
-htmx = HTMX()
 
 log = logging.getLogger("kiosk")
 
@@ -140,8 +137,8 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def _error_page(title: str, message: str, status: int):  # type: ignore[no-untyped-def]
-    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/page.html"
-    return render_template(template, title=title, message=message, status=status), status
+    return page_or_fragment("errors/page.html", "errors/_error.html", title=title, message=message,
+                            status=status), status
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -11,12 +11,19 @@ import threading
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
+from flask_htmx import HTMX
+from flask_wtf.csrf import CSRFProtect
 
 from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.fhir.gateway import FhirGateway
 
 EXTENSION_KEY = "kiosk"
+
+#: CSRF protection on every POST (htmx sends the token in X-CSRFToken).
+csrf = CSRFProtect()
+#: flask-htmx: `if htmx:` is True for a request made by htmx; `htmx.target`, `htmx.boosted` ...
+htmx = HTMX()
 
 
 @dataclass

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, g, redirect, render_template, request, session, url_for
 
 from kiosk import audit
-from kiosk.extensions import database, settings
+from kiosk.extensions import database, htmx, settings
 
 from .models import StaffAccount, StaffSession
 from .roles import Role, roles_phrase
@@ -54,7 +54,7 @@ def current_staff_or_none() -> StaffMember | None:
 
 
 def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
+    return bool(htmx)
 
 
 def _go(endpoint: str) -> Response:

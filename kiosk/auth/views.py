@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from kiosk import audit
 from kiosk.extensions import database, settings
+from kiosk.web import is_htmx
 
 from .forms import BadgeForm, PinForm
 from .models import StaffAccount, StaffSession
@@ -160,7 +161,7 @@ def lock() -> Response:
             lock_session(current, return_to=_return_path() or request.form.get("return_to"))
     audit.record("lock")
     response = redirect(url_for("auth.locked"))
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         response = Response(status=200)
         response.headers["HX-Redirect"] = url_for("auth.locked")
     return response

@@ -1,9 +1,14 @@
-"""The bed board's actions: check that the action makes sense against the current state, check that
-nothing the user saw changed at another station, then send one FHIR change (kiosk.fhir.movements)
-with the versions the user saw as its If-Match.
+"""The bed board's actions, each declared once in `BED_ACTIONS` (label, the bed states it is offered
+in, what it may need the server to allow, its handler, whether it opens a form, whether it is
+dangerous).
+
+A handler checks that the action makes sense against the current state, checks that nothing the user
+saw changed at another station, and plans one FHIR change (kiosk.fhir.movements) that the view sends
+with `kiosk.web.changes.carry_out`, with the versions the user saw as its If-Match.
 
 Each action costs a fixed number of requests: the census (4, plus 1 when other units are named),
-the resources it touches (at most 4), at most one check of a bed elsewhere, and one write.
+the resources it touches (at most 4), at most one check of a bed elsewhere, and one write (and one
+re-read when the write did not plainly succeed).
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from datetime import datetime
 from kiosk.config import BedSettings
 from kiosk.fhir import codes
 from kiosk.fhir import movements as mv
-from kiosk.fhir.bedboard import beds_taken
+from kiosk.fhir.change import TRANSACTION, Change, Needs
 from kiosk.fhir.errors import FhirConflict, FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
+from kiosk.fhir.locations import beds_taken
 from kiosk.fhir.records import read_encounter, read_location
 
 from .board import BedTile, Board, PatientSummary
@@ -52,13 +58,15 @@ class ActionRequest:
 
 
 @dataclass(frozen=True)
-class ActionDone:
-    """What was done, for the notice, the audit trail (ids only) and the panel to show next."""
+class Plan:
+    """An action ready to send: the change, and what to say and show when it is done (the message for
+    the notice, the entity and patient for the audit trail, ids only, and the bed whose panel to show
+    next)."""
 
+    change: Change
     message: str
     entity: str
     patient: str | None
-    written: list[str]
     show_bed: str | None
 
 
@@ -94,26 +102,22 @@ class ActionContext:
         return tile
 
 
-def perform(ctx: ActionContext) -> ActionDone:
-    """Do one action; raises Refused (nothing written) or FhirConflict (412: nothing written).
+def plan(ctx: ActionContext) -> Plan:
+    """Check and plan one action; raises Refused or FhirConflict (changed at another station since the
+    person saw it), both before anything is sent. The plan's change carries its action's declared needs.
 
-    What the server must allow is checked once, from movements.ACTION_NEEDS, the same table the panel
-    offered the button from; the change cannot need more (a Change refuses anything undeclared)."""
+    What the server must allow is checked here first, from the action's declaration, the same one the
+    panel offered the button from."""
     req = ctx.request
-    handler = HANDLERS.get(req.action)
-    if handler is None:
+    action = BED_ACTIONS.get(req.action)
+    if action is None:
         raise Refused("The kiosk does not know that action.")
-    reason = mv.refused_action(ctx.gw.capabilities, req.action)
+    reason = action.needs.refused(ctx.gw.capabilities)
     if reason:
         raise Refused(f"{reason} Nothing was changed.")
-    change, done = handler(ctx)
-    try:
-        change.if_match_seen(req.seen)
-    except mv.NotSeen:
-        raise Refused("The kiosk cannot tell which version of this record you were shown, so nothing was "
-                      "changed. Close the panel and open it again.") from None
-    written = mv.apply(ctx.gw, change)
-    return ActionDone(done.message, done.entity, done.patient, written, done.show_bed)
+    planned = action.handler(ctx)
+    planned.change.declare(action.needs)
+    return planned
 
 
 # ---------------------------------------------------------------- checks
@@ -201,7 +205,7 @@ def _patient_of(current: mv.Current, ctx: ActionContext) -> str | None:
 
 # ---------------------------------------------------------------- handlers
 
-Handler = Callable[[ActionContext], tuple[mv.Change, ActionDone]]
+Handler = Callable[[ActionContext], Plan]
 
 
 def _planned_into_bed(ctx: ActionContext, extra_problem: Callable[[BedTile, str, str], str | None] | None = None
@@ -224,26 +228,24 @@ def _planned_into_bed(ctx: ActionContext, extra_problem: Callable[[BedTile, str,
     return tile, current, encounter_id, name
 
 
-def _reserve(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _reserve(ctx: ActionContext) -> Plan:
     def already(tile: BedTile, encounter_id: str, name: str) -> str | None:
         if any(p.encounter_id == encounter_id for p in tile.reserved_for):
             return f"Bed {tile.name} is already reserved for {name}."
         return None
 
     tile, current, encounter_id, name = _planned_into_bed(ctx, already)
-    return mv.reserve(current, tile.ref), ActionDone(
-        f"Bed {tile.name} is reserved for {name}.", f"Encounter/{encounter_id}", _patient_of(current, ctx), [],
-        tile.id)
+    return Plan(mv.reserve(current, tile.ref), f"Bed {tile.name} is reserved for {name}.", f"Encounter/{encounter_id}",
+                _patient_of(current, ctx), tile.id)
 
 
-def _admit(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _admit(ctx: ActionContext) -> Plan:
     tile, current, encounter_id, name = _planned_into_bed(ctx)
-    return mv.admit(current, tile.ref, ctx.now), ActionDone(
-        f"{name} is admitted to bed {tile.name}.", f"Encounter/{encounter_id}", _patient_of(current, ctx), [],
-        tile.id)
+    return Plan(mv.admit(current, tile.ref, ctx.now), f"{name} is admitted to bed {tile.name}.",
+                f"Encounter/{encounter_id}", _patient_of(current, ctx), tile.id)
 
 
-def _transfer(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _transfer(ctx: ActionContext) -> Plan:
     """The patient leaves the bed the encounter is active in now; a posted "from" bed that is not it
     (moved at another station, or a bed id that is no bed of theirs) is refused."""
     req = ctx.request
@@ -261,7 +263,7 @@ def _transfer(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     refs = [f"Encounter/{encounter_id}", target_ref, *([from_ref] if from_ref else [])]
     stale = _stale(ctx, current, refs)
     problem = _encounter_problem(str((current.encounter or {}).get("status")),
-                                 ("arrived", "triaged", "in-progress", "onleave"), name)
+                                 codes.ADMITTED_ENCOUNTER_STATUSES, name)
     if problem is None and from_ref is None:
         problem = (f"{name} is not recorded in one bed now, so the kiosk cannot tell which bed to free."
                    if active else f"{name} is not recorded in any bed now.")
@@ -279,8 +281,8 @@ def _transfer(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     change = mv.transfer(current, from_ref, target_ref, ctx.now, ctx.new_task, ctx.staff_ref)
     target_name = read_location(current.location(target_ref)).name
     show = target_id if target_tile is not None else from_tile.id if from_tile is not None else None
-    return change, ActionDone(f"{name} is transferred to bed {target_name}.", f"Encounter/{encounter_id}",
-                              _patient_of(current, ctx), [], show)
+    return Plan(change, f"{name} is transferred to bed {target_name}.", f"Encounter/{encounter_id}",
+                _patient_of(current, ctx), show)
 
 
 def _bed_elsewhere_problem(ctx: ActionContext, current: mv.Current, target_ref: str,
@@ -304,7 +306,7 @@ def _bed_elsewhere_problem(ctx: ActionContext, current: mv.Current, target_ref: 
     return None
 
 
-def _discharge(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _discharge(ctx: ActionContext) -> Plan:
     req = ctx.request
     encounter_id = _need(req.encounter_id, "Choose the patient to discharge.", "encounter")
     disposition = req.disposition or ""
@@ -316,7 +318,7 @@ def _discharge(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     refs = [f"Encounter/{encounter_id}", tile.ref]
     stale = _stale(ctx, current, refs)
     problem = _encounter_problem(str((current.encounter or {}).get("status")),
-                                 ("arrived", "triaged", "in-progress", "onleave"), name)
+                                 codes.ADMITTED_ENCOUNTER_STATUSES, name)
     if problem is None and (tile.patient is None or tile.patient.encounter_id != encounter_id):
         problem = f"{name} is no longer in bed {tile.name}."
     if problem:
@@ -324,8 +326,8 @@ def _discharge(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     _check_stale(ctx, current, refs, f"{name}'s record or bed {tile.name}")
     change = mv.discharge(current, tile.ref, disposition, ctx.now, ctx.new_task, ctx.staff_ref)
     label = codes.DISCHARGE_DISPOSITIONS[disposition].lower()
-    return change, ActionDone(f"{name} is discharged ({label}). Bed {tile.name} now needs cleaning.",
-                              f"Encounter/{encounter_id}", _patient_of(current, ctx), [], tile.id)
+    return Plan(change, f"{name} is discharged ({label}). Bed {tile.name} now needs cleaning.",
+                f"Encounter/{encounter_id}", _patient_of(current, ctx), tile.id)
 
 
 def _bed_only(ctx: ActionContext, allowed: tuple[BedState, ...], problem_text: Callable[[BedTile], str],
@@ -346,7 +348,7 @@ def _state_words(tile: BedTile) -> str:
     return tile.state_word.lower()
 
 
-def _cleaning_started(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _cleaning_started(ctx: ActionContext) -> Plan:
     def problem(tile: BedTile) -> str:
         if tile.state is BedState.CLEANING:
             return f"Cleaning of bed {tile.name} has already started."
@@ -357,10 +359,10 @@ def _cleaning_started(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
         raise Refused(f"Cleaning of bed {tile.name} has already started. Nothing was changed.",
                       changed_elsewhere=True)
     change = mv.start_cleaning(current, tile.ref, ctx.now, ctx.new_task, ctx.staff_ref)
-    return change, ActionDone(f"Cleaning of bed {tile.name} has started.", tile.ref, None, [], tile.id)
+    return Plan(change, f"Cleaning of bed {tile.name} has started.", tile.ref, None, tile.id)
 
 
-def _bed_clean(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _bed_clean(ctx: ActionContext) -> Plan:
     def problem(tile: BedTile) -> str:
         if tile.patient is not None:
             return f"Bed {tile.name} is occupied by {tile.patient.name}."
@@ -371,10 +373,10 @@ def _bed_clean(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     if tile.patient is not None:
         raise Refused(problem(tile) + " Nothing was changed.")
     change = mv.bed_clean(current, tile.ref, ctx.now)
-    return change, ActionDone(f"Bed {tile.name} is clean and available.", tile.ref, None, [], tile.id)
+    return Plan(change, f"Bed {tile.name} is clean and available.", tile.ref, None, tile.id)
 
 
-def _isolate(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _isolate(ctx: ActionContext) -> Plan:
     tile = ctx.tile()
     occupant = tile.patient
     if occupant is not None and ctx.request.kind not in mv.ISOLATION_KINDS:
@@ -389,10 +391,10 @@ def _isolate(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
                         ctx.alert_system)
     kind = mv.ISOLATION_KINDS.get(ctx.request.kind or "", "Isolation")
     text = f"Bed {tile.name} is isolated" + (f" ({kind.lower()})." if occupant else ".")
-    return change, ActionDone(text, tile.ref, patient_ref, [], tile.id)
+    return Plan(change, text, tile.ref, patient_ref, tile.id)
 
 
-def _end_isolation(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _end_isolation(ctx: ActionContext) -> Plan:
     tile = ctx.tile()
     occupant = tile.patient
     patient_ref = f"Patient/{occupant.patient_id}" if occupant and occupant.patient_id else None
@@ -403,10 +405,10 @@ def _end_isolation(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
     tile, current = _bed_only(ctx, (BedState.ISOLATED,), problem, cleaning=occupant is None, flags_of=patient_ref)
     change = mv.end_isolation(current, tile.ref, occupant is not None, ctx.now, ctx.new_task)
     text = f"Isolation of bed {tile.name} has ended." + ("" if occupant else " The bed now needs a terminal clean.")
-    return change, ActionDone(text, tile.ref, patient_ref, [], tile.id)
+    return Plan(change, text, tile.ref, patient_ref, tile.id)
 
 
-def _block(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _block(ctx: ActionContext) -> Plan:
     reason = (ctx.request.reason or "").strip()
     if not reason:
         raise Refused("Choose or type why the bed is blocked.", field="reason")
@@ -425,10 +427,10 @@ def _block(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
         raise Refused(problem(tile) + " Nothing was changed.")
     tile, current = _bed_only(ctx, allowed, problem)
     change = mv.block(current, tile.ref, reason)
-    return change, ActionDone(f"Bed {tile.name} is blocked: {reason}.", tile.ref, None, [], tile.id)
+    return Plan(change, f"Bed {tile.name} is blocked: {reason}.", tile.ref, None, tile.id)
 
 
-def _unblock(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
+def _unblock(ctx: ActionContext) -> Plan:
     def problem(t: BedTile) -> str:
         return f"Bed {t.name} is {_state_words(t)}, not blocked."
 
@@ -438,18 +440,64 @@ def _unblock(ctx: ActionContext) -> tuple[mv.Change, ActionDone]:
                       "Nothing was changed.")
     change = mv.unblock(current, tile.ref, ctx.request.ready, ctx.now, ctx.new_task)
     after = "available" if ctx.request.ready else "waiting for cleaning"
-    return change, ActionDone(f"Bed {tile.name} is unblocked and {after}.", tile.ref, None, [], tile.id)
+    return Plan(change, f"Bed {tile.name} is unblocked and {after}.", tile.ref, None, tile.id)
 
 
-HANDLERS: dict[str, Handler] = {
-    "reserve": _reserve,
-    "admit": _admit,
-    "transfer": _transfer,
-    "discharge": _discharge,
-    "cleaning-started": _cleaning_started,
-    "bed-clean": _bed_clean,
-    "isolate": _isolate,
-    "end-isolation": _end_isolation,
-    "block": _block,
-    "unblock": _unblock,
-}
+# ---------------------------------------------------------------- the actions, each declared once
+
+
+@dataclass(frozen=True)
+class BedAction:
+    """One bed-board action: everything the panel, the form and the sending need to know of it."""
+
+    name: str
+    label: str
+    #: The bed states whose panel offers it (in the order of BED_ACTIONS).
+    states: frozenset[BedState]
+    #: What it may need the server to allow, over every way it can turn out: the panel offers it only
+    #: when the server allows all of it, and its change may hold nothing more.
+    needs: Needs
+    handler: Handler
+    #: It needs a choice first (opens a form); otherwise one tap.
+    opens_form: bool = False
+    #: Shown as a dangerous button (it ends a stay or takes a bed out of service).
+    danger: bool = False
+
+
+class ActionSet(dict[str, BedAction]):
+    """The actions by name, in the order the panel shows them."""
+
+    def __init__(self, *actions: BedAction):
+        super().__init__((a.name, a) for a in actions)
+
+    def for_state(self, state: BedState) -> tuple[str, ...]:
+        return tuple(a.name for a in self.values() if state in a.states)
+
+
+S = BedState
+ENCOUNTER, LOCATION = ("Encounter", "update"), ("Location", "update")
+NEW_TASK, TASK = ("Task", "conditional-create"), ("Task", "update")
+
+BED_ACTIONS = ActionSet(
+    BedAction("admit", "Admit", frozenset({S.AVAILABLE, S.RESERVED}),
+              Needs.of(ENCOUNTER, LOCATION, TRANSACTION), _admit, opens_form=True),
+    BedAction("reserve", "Reserve bed", frozenset({S.AVAILABLE}),
+              Needs.of(ENCOUNTER, LOCATION, TRANSACTION), _reserve, opens_form=True),
+    BedAction("transfer", "Transfer", frozenset({S.OCCUPIED, S.ISOLATED}),
+              Needs.of(ENCOUNTER, LOCATION, NEW_TASK, TRANSACTION), _transfer, opens_form=True),
+    BedAction("discharge", "Discharge", frozenset({S.OCCUPIED, S.ISOLATED}),
+              Needs.of(ENCOUNTER, LOCATION, NEW_TASK, TRANSACTION), _discharge, opens_form=True, danger=True),
+    BedAction("cleaning-started", "Cleaning started", frozenset({S.HOUSEKEEPING, S.CONTAMINATED}),
+              Needs.of(TASK, NEW_TASK), _cleaning_started),
+    BedAction("bed-clean", "Bed is clean", frozenset({S.HOUSEKEEPING, S.CLEANING, S.CONTAMINATED, S.UNKNOWN}),
+              Needs.of(LOCATION, TASK, TRANSACTION), _bed_clean),
+    BedAction("isolate", "Isolate bed", frozenset({S.AVAILABLE, S.OCCUPIED}),
+              Needs.of(LOCATION, ("Flag", "create"), TRANSACTION), _isolate, opens_form=True),
+    BedAction("end-isolation", "End isolation", frozenset({S.ISOLATED}),
+              Needs.of(LOCATION, ("Flag", "update"), NEW_TASK, TRANSACTION), _end_isolation),
+    BedAction("block", "Block bed",
+              frozenset({S.AVAILABLE, S.HOUSEKEEPING, S.CLEANING, S.CONTAMINATED, S.UNKNOWN}),
+              Needs.of(LOCATION), _block, opens_form=True, danger=True),
+    BedAction("unblock", "Unblock bed", frozenset({S.CLOSED}),
+              Needs.of(LOCATION, NEW_TASK, TRANSACTION), _unblock, opens_form=True),
+)

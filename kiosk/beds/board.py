@@ -51,8 +51,6 @@ ENCOUNTER_WORDS = {"planned": "to be admitted", "arrived": "arrived", "triaged":
 
 SEX_LETTER = {"female": "F", "male": "M", "other": "X", "unknown": "U"}
 
-FLAG_KINDS = {codes.FLAG_ISOLATION: "isolation", codes.FLAG_ALLERGY: "allergy", codes.FLAG_FALL_RISK: "fall"}
-
 #: A tile shows this many chips, then "+n" (the panel shows them all).
 TILE_CHIPS = 2
 #: Pixels the side lists share on a 1280x800 screen (the side column less the scan field, the unit's
@@ -370,11 +368,9 @@ class BoardBuilder:
         attending_ref = enc.participant(codes.ATTENDING)
         attending = c.practitioners.get(attending_ref or "")
         flags = tuple(
-            FlagChip(kind=FLAG_KINDS.get(f.category or "", "other"),
-                     label=short_flag(f.text, FLAG_KINDS.get(f.category or "", "other")), text=f.text,
-                     ref=f.reference, version=f.version)
-            for f in sorted(c.flags.get(enc.patient or "", []),
-                            key=lambda f: list(FLAG_KINDS).index(f.category) if f.category in FLAG_KINDS else 9)
+            FlagChip(kind=codes.flag_kind(f.category), label=short_flag(f.text, codes.flag_kind(f.category)),
+                     text=f.text, ref=f.reference, version=f.version)
+            for f in sorted(c.flags.get(enc.patient or "", []), key=lambda f: codes.flag_rank(f.category))
         )
         if patient is not None and name_key(patient.name) in self.same_names:
             flags = (FlagChip("name-alert", "Same name", SAME_NAME_TEXT), *flags)

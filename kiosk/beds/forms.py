@@ -8,11 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from kiosk.armband import ScanCode, parse_scan
+from kiosk.fhir.change import Seen
 from kiosk.fhir.records import FHIR_ID as RECORD_ID
 
 from .actions import ActionRequest
-from .panel import OTHER_REASON, parse_seen
-from .services import ScanCode, parse_scan
+from .panel import OTHER_REASON
 
 FHIR_ID = Regexp(RECORD_ID, message="That is not a record id.")
 #: Form fields whose message is shown next to another field.
@@ -56,7 +57,7 @@ class ActionForm(FlaskForm):
             reason=reason,
             kind=value(self.kind),
             ready=self.ready.data == "yes",
-            seen=parse_seen(self.seen.data or ""),
+            seen=Seen.parse(self.seen.data),
             token=value(self.token),
         )
 

@@ -16,7 +16,7 @@ from kiosk.fhir.movements import cleaning_jobs, current_job
 from kiosk.fhir.records import EncounterRecord, LocationRecord, TaskRecord
 
 #: Encounter statuses in which the patient is physically on the unit.
-PRESENT_STATUSES = ("arrived", "triaged", "in-progress", "onleave")
+PRESENT_STATUSES = codes.ADMITTED_ENCOUNTER_STATUSES
 
 
 class BedState(Enum):

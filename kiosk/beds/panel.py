@@ -10,45 +10,19 @@ import uuid
 from dataclasses import dataclass, field
 
 from kiosk.fhir import codes
-from kiosk.fhir.bedboard import BedOption
 from kiosk.fhir.capability import Capabilities
-from kiosk.fhir.movements import ISOLATION_KINDS, refused_action
+from kiosk.fhir.change import Seen
+from kiosk.fhir.locations import BedOption
+from kiosk.fhir.movements import ISOLATION_KINDS
+from kiosk.web import Notice
 
+from .actions import BED_ACTIONS
 from .board import SIDE_LISTS, BedTile, Board, PatientSummary, SideItem
 from .occupancy import BedState
-
-ACTION_LABELS = {
-    "reserve": "Reserve bed",
-    "admit": "Admit",
-    "transfer": "Transfer",
-    "discharge": "Discharge",
-    "cleaning-started": "Cleaning started",
-    "bed-clean": "Bed is clean",
-    "isolate": "Isolate bed",
-    "end-isolation": "End isolation",
-    "block": "Block bed",
-    "unblock": "Unblock bed",
-}
-
-#: Actions that need a choice first (they open a form); the others are one tap.
-FORM_ACTIONS = frozenset({"reserve", "admit", "transfer", "discharge", "block", "unblock", "isolate"})
 
 #: The usual reasons to block a bed, offered as choices (with "Other" and a text field).
 BLOCK_REASONS = ("Bed broken, biomed called", "Awaiting maintenance", "Room out of service", "Not staffed")
 OTHER_REASON = "other"
-
-ACTIONS_BY_STATE: dict[BedState, tuple[str, ...]] = {
-    BedState.AVAILABLE: ("admit", "reserve", "isolate", "block"),
-    BedState.RESERVED: ("admit",),
-    BedState.OCCUPIED: ("transfer", "discharge", "isolate"),
-    BedState.ISOLATED: ("transfer", "discharge", "end-isolation"),
-    BedState.HOUSEKEEPING: ("cleaning-started", "bed-clean", "block"),
-    BedState.CLEANING: ("bed-clean", "block"),
-    BedState.CONTAMINATED: ("cleaning-started", "bed-clean", "block"),
-    BedState.CLOSED: ("unblock",),
-    BedState.UNKNOWN: ("bed-clean", "block"),
-}
-
 
 @dataclass(frozen=True)
 class ActionButton:
@@ -57,13 +31,6 @@ class ActionButton:
     refused: str | None  # why the FHIR server will not allow it, shown instead of failing on click
     opens_form: bool
     danger: bool = False
-
-
-@dataclass(frozen=True)
-class Notice:
-    kind: str  # ok | error | conflict
-    title: str
-    text: str
 
 
 @dataclass
@@ -121,7 +88,7 @@ class Panel:
         for option in self.beds_elsewhere:
             if option.bed.version:
                 found[option.bed.reference] = option.bed.version
-        return " ".join(f"{ref}@{version}" for ref, version in sorted(found.items()))
+        return Seen(found).text()
 
     @property
     def title(self) -> str:
@@ -154,16 +121,6 @@ class Panel:
         return next((a for a in self.actions if a.action == name), None)
 
 
-def parse_seen(text: str) -> dict[str, str]:
-    """'Location/1@3 Encounter/9@2' -> {'Location/1': '3', 'Encounter/9': '2'}; junk is ignored."""
-    seen: dict[str, str] = {}
-    for part in (text or "").split():
-        ref, _, version = part.rpartition("@")
-        if ref.count("/") == 1 and version:
-            seen[ref] = version
-    return seen
-
-
 @dataclass(frozen=True)
 class ListPanel:
     """A side list in full (the board shows what fits, then "+n more")."""
@@ -177,8 +134,8 @@ class ListPanel:
 
 def _buttons(names: tuple[str, ...], caps: Capabilities) -> list[ActionButton]:
     """The actions, each with the reason when the server's statement does not allow it."""
-    return [ActionButton(action=n, label=ACTION_LABELS[n], refused=refused_action(caps, n),
-                         opens_form=n in FORM_ACTIONS, danger=n in ("discharge", "block"))
+    return [ActionButton(action=n, label=BED_ACTIONS[n].label, refused=BED_ACTIONS[n].needs.refused(caps),
+                         opens_form=BED_ACTIONS[n].opens_form, danger=BED_ACTIONS[n].danger)
             for n in names]
 
 
@@ -209,7 +166,7 @@ def bed_panel(board: Board, bed_id: str, caps: Capabilities, not_allowed: str | 
     tile = board.tile(bed_id)
     if tile is None:
         return None
-    names = ACTIONS_BY_STATE[tile.state]
+    names = BED_ACTIONS.for_state(tile.state)
     if tile.state is BedState.ISOLATED and tile.patient is None:
         names = ("end-isolation", "block")
     if tile.state is BedState.AVAILABLE and tile.patient is not None:

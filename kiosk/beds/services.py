@@ -5,54 +5,20 @@ more for a transfer form's beds on other units, or for a scan of a patient who i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from kiosk.armband import ScanCode
 from kiosk.config import BedSettings
-from kiosk.fhir.bedboard import ScanMatch, available_beds_elsewhere, find_open_encounters, places_by_reference
 from kiosk.fhir.census import unit_census
+from kiosk.fhir.encounters import ScanMatch, find_open_encounters
 from kiosk.fhir.errors import FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
+from kiosk.fhir.locations import available_beds_elsewhere, places_by_reference
 
 from .board import Board, BoardBuilder, PatientSummary, other_places
 from .panel import Panel, available_here, bed_panel, encounter_panel, side_list_panel
-
-#: What an armband scan or a typed number may look like: letters, digits, dashes, dots (no spaces).
-SCAN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{2,39}$")
-#: The kiosk's own armband Data Matrix (printers.layout.datamatrix_content): MRN and encounter number.
-ARMBAND_2D = re.compile(r"^MRN:(?P<mrn>[^|]+)\|ENC:(?P<encounter>[^|]+)$")
-
-
-@dataclass(frozen=True)
-class ScanCode:
-    """What a scan says: an MRN or encounter number (a 1D barcode or typed, `mrn` and `encounter`
-    unknown), or both, labelled (the armband's Data Matrix)."""
-
-    text: str
-    mrn: str | None = None
-    encounter: str | None = None
-
-    @property
-    def shown(self) -> str:
-        """How the scan is repeated back to the person (their own screen only, never a URL or log)."""
-        if self.mrn and self.encounter:
-            return f"MRN {self.mrn}, encounter {self.encounter}"
-        return self.text
-
-
-def parse_scan(scanned: str) -> ScanCode | None:
-    """A scan or a typed number, or None when it is neither an MRN, an encounter number nor the
-    armband's Data Matrix."""
-    text = scanned.strip()
-    labelled = ARMBAND_2D.match(text)
-    if labelled:
-        mrn, encounter = labelled.group("mrn").strip(), labelled.group("encounter").strip()
-        if SCAN_PATTERN.match(mrn) and SCAN_PATTERN.match(encounter):
-            return ScanCode(text, mrn, encounter)
-        return None
-    return ScanCode(text) if SCAN_PATTERN.match(text) else None
 
 
 def utc_now() -> datetime:

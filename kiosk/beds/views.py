@@ -40,12 +40,14 @@ from kiosk.auth import Role, current_staff, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
 from kiosk.config import BedSettings
 from kiosk.extensions import gateway, settings
-from kiosk.fhir.errors import FhirConflict, FhirError, FhirOutcomeUnknown
+from kiosk.fhir.errors import FhirConflict, FhirError
+from kiosk.web import Notice, is_htmx
+from kiosk.web.changes import Reply, carry_out, refused
 
-from .actions import HANDLERS, ActionContext, ActionRequest, Refused, perform
+from .actions import BED_ACTIONS, ActionContext, Refused, plan
 from .board import Board, fingerprint, public_rooms
 from .forms import ActionForm, ScanForm
-from .panel import ListPanel, Notice, Panel
+from .panel import ListPanel, Panel
 from .services import load_board, open_panel, resolve_scan, utc_now
 
 bp = Blueprint("beds", __name__, url_prefix="/beds")
@@ -243,13 +245,6 @@ def _audit_view(panel: Panel | None) -> None:
                      else None, entity=f"Encounter/{panel.patient.encounter_id}", detail="bed board panel")
 
 
-def _audit_write(req: ActionRequest, outcome: str, detail: str, patient: str | None = None,
-                 entity: str | None = None) -> None:
-    entity = entity or (f"Encounter/{req.encounter_id}" if req.encounter_id else f"Location/{req.bed_id}")
-    audit.record("fhir-write", entity=entity, patient=patient, detail=f"{req.action}: {detail}"[:200],
-                 outcome=outcome)
-
-
 def _finish(panel: Panel | None) -> None:
     """Links to other workflows that exist in this app."""
     if panel is None or panel.patient is None or not panel.patient.patient_id:
@@ -296,9 +291,9 @@ def _render_panel(current: Board, key: str, open_form: str | None = None, notice
 
 def _panel_get(key: str) -> Response | str:
     open_form = request.args.get("open")
-    if open_form is not None and open_form not in HANDLERS:
+    if open_form is not None and open_form not in BED_ACTIONS:
         abort(404)
-    if not request.headers.get("HX-Request"):
+    if not is_htmx():
         return _page(panel_key=key, open_form=open_form)
     return _render_panel(load_board(gateway(), _bed_settings()), key, open_form)
 
@@ -343,7 +338,7 @@ def scan() -> Response:
 @bp.post("/act/<action>")
 @roles_required(*BED_ROLES, what="change beds")
 def act(action: str) -> Response:
-    if action not in HANDLERS:
+    if action not in BED_ACTIONS:
         abort(404)
     form = ActionForm()
     gw = gateway()
@@ -358,49 +353,43 @@ def act(action: str) -> Response:
     practitioner = current_staff().practitioner_ref
     ctx = ActionContext(gw=gw, settings=_bed_settings(), board=current, request=req, now=utc_now(),
                         staff_ref=practitioner if practitioner and "?" not in practitioner else None)
+    entity = f"Encounter/{req.encounter_id}" if req.encounter_id else f"Location/{req.bed_id}"
     try:
-        done = perform(ctx)
+        planned = plan(ctx)
     except Refused as e:
-        _audit_write(req, "failure", "refused, nothing written")
+        refused(action, entity=entity)
         if e.field:  # a choice is missing: say so next to it, keep the form
             return _render_panel(current, key, action, None, form.chosen(), 422, {e.field: e.message})
         kind, title = ("conflict", "Changed at another station") if e.changed_elsewhere else ("error", "Not done")
         return _render_panel(current, key, action, Notice(kind, title, e.message), form.chosen(), 409)
     except FhirConflict as e:
-        _audit_write(req, "failure", "changed at another station (412), nothing written")
-        # Someone else changed what this station saw: show the state as it is now, keep the choices.
-        fresh = load_board(gw, _bed_settings())
-        return _render_panel(fresh, key, action, Notice("conflict", "Changed at another station", e.message),
-                             form.chosen(), 409)
-    except FhirOutcomeUnknown:
-        _audit_write(req, "failure", "no answer from the FHIR server: may have been saved")
-        return _outcome_unknown(key)
-    except FhirError as e:
-        _audit_write(req, "failure", f"FHIR server error {e.status or ''}".strip())
-        return _render_panel(current, key, action, Notice("error", "The FHIR server did not accept it", e.message),
-                             form.chosen(), 502)
-    _audit_write(req, "success", "wrote " + ", ".join(done.written), done.patient, done.entity)
-    fresh = load_board(gw, _bed_settings())
-    next_key = f"bed:{done.show_bed}" if done.show_bed else key
-    response = _render_panel(fresh, next_key, None, Notice("ok", "Done", done.message))
-    response.headers["HX-Trigger"] = "board-changed"
-    return response
+        # Someone else changed what this station saw (found before sending): show the state as it is
+        # now, keep the choices.
+        refused(action, entity=entity, why="changed at another station (412), nothing written")
+        return _answer(key, action, form, Reply(None, Notice("conflict", "Changed at another station", e.message),
+                                                409, keep_form=True, changed=True), current)
+    reply = carry_out(planned.change, seen=req.seen, done=planned.message, patient=planned.patient,
+                      entity=planned.entity)
+    next_key = f"bed:{planned.show_bed}" if reply.done and planned.show_bed else key
+    return _answer(next_key, action, form, reply, current)
 
 
-MAY_BE_SAVED = "The FHIR server did not confirm this change, so it may or may not have been saved."
-
-
-def _outcome_unknown(key: str) -> Response:
-    """The change was sent but its answer was lost: it may have been saved. Show the state as it is
-    now, with no form open and nothing kept to send again: the person looks before doing anything."""
-    title = "This may have been saved"
-    try:
-        fresh = load_board(gateway(), _bed_settings())
-    except FhirError as e:
-        notice = Notice("warning", title, f"{MAY_BE_SAVED} The current state cannot be shown now: {e.message}")
-        return make_response(render_template("beds/_panel_message.html", notice=notice), 503)
-    notice = Notice("warning", title, f"{MAY_BE_SAVED} Here is the current state: check it before doing anything "
-                    "again.")
-    response = _render_panel(fresh, key, None, notice, status=200)
-    response.headers["HX-Trigger"] = "board-changed"
-    return response
+def _answer(key: str, action: str, form: ActionForm, reply: Reply, current: Board) -> Response:
+    """The panel after an action: drawn from the board as the server holds it now when anything may
+    have changed there, with the form open again (and the person's choices) only when nothing of it
+    reached the server. If the board cannot be read again, the notice still says how the action ended."""
+    board = current
+    notice = reply.notice
+    if reply.changed:
+        try:
+            board = load_board(gateway(), _bed_settings())
+        except FhirError as e:
+            notice = Notice(notice.kind, notice.title, f"{notice.text} The board could not be read again just "
+                            f"now, so what you see may be out of date: {e.message}")
+            html = render_template("beds/_panel_message.html", notice=notice)
+            return reply.response(html, trigger="board-changed")
+    if reply.keep_form:
+        html, _ = _panel_fragment(board, key, action, notice, form.chosen(), status=reply.status)
+    else:
+        html, _ = _panel_fragment(board, key, None, notice, status=reply.status)
+    return reply.response(html, trigger="board-changed")

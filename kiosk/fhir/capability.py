@@ -102,6 +102,9 @@ class Capabilities:
     def allows_transaction(self) -> bool:
         return "transaction" in self.system_interactions
 
+    def allows_batch(self) -> bool:
+        return "batch" in self.system_interactions
+
     def allows_conditional_create(self, resource_type: str, on_param: str = "identifier") -> bool:
         res = self.resources.get(resource_type)
         return (res is not None and "create" in res.interactions and res.conditional_create

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .capability import Capabilities, SearchNeed
-from .codes import OPEN_TASK_STATUSES
+from .codes import OPEN_ENCOUNTER_STATUSES, OPEN_TASK_STATUSES
 from .errors import FhirNotAllowed, UnreadableResource
 from .gateway import FhirGateway, UnitRef
 from .records import (
@@ -44,7 +44,6 @@ from .records import (
     read_task,
 )
 
-OPEN_ENCOUNTER_STATUSES = ("planned", "arrived", "triaged", "in-progress", "onleave")
 #: Census searches ask for large pages so that a unit normally arrives in one page per search.
 CENSUS_PAGE = "1000"
 
@@ -67,6 +66,13 @@ def searches_not_offered(caps: Capabilities, needs: tuple[SearchNeed, ...], what
     if len(missing) > 1:
         message += " Also missing: " + ", ".join(missing[1:]) + "."
     return FhirNotAllowed(message)
+
+
+def require_searches(gw: FhirGateway, needs: tuple[SearchNeed, ...], what: str) -> None:
+    """Raise FhirNotAllowed, before any request, when the server does not offer a search `what` needs."""
+    refused = searches_not_offered(gw.capabilities, needs, what)
+    if refused is not None:
+        raise refused
 
 
 @dataclass
@@ -96,9 +102,7 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
     """The census of a unit (the kiosk's own by default). Raises FhirNotAllowed, before any search,
     when the server does not offer one the census needs."""
     caps = gw.capabilities
-    refused = searches_not_offered(caps, CENSUS_SEARCHES, "The bed board")
-    if refused is not None:
-        raise refused
+    require_searches(gw, CENSUS_SEARCHES, "The bed board")
     unit_id = gw.unit_location_id(unit)
     identifiers = gw.identifiers
     unreadable: list[str] = []

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
@@ -34,6 +34,7 @@ from .errors import (
     FhirUnavailable,
     outcome_text,
 )
+from .refs import reference_key, version_of
 from .validation import check_for_write
 
 log = logging.getLogger("kiosk.fhir")
@@ -88,19 +89,6 @@ def is_version_conflict(outcome: Any) -> bool:
 def identifier_query(system: str, value: str) -> str:
     """The search query 'identifier=<system>|<value>' for If-None-Exist and conditional references."""
     return urlencode([("identifier", f"{system}|{value}")])
-
-
-def version_of(resource: Mapping[str, Any]) -> str | None:
-    return (resource.get("meta") or {}).get("versionId")
-
-
-def reference_key(reference: str) -> str:
-    """'http://server/fhir/Patient/1/_history/2' or 'Patient/1' -> 'Patient/1'."""
-    path = reference.split("?", 1)[0].rstrip("/")
-    parts = path.split("/")
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
-    return "/".join(parts[-2:])
 
 
 @dataclass
@@ -297,7 +285,7 @@ class FhirClient:
                     reason = f"did not accept a connection within {self.timeout.connect:g} s"
                 raise FhirUnavailable(
                     f"The FHIR server at {self._host} {reason}; nothing was changed. "
-                    "Check that it is running and the network is up."
+                    "Check that it is running and the network is up.", sent=False,
                 ) from None
             except httpx.TransportError as e:
                 # Sent, but no (complete) answer: a read is simply not known; a write may have been saved.
@@ -491,7 +479,7 @@ class FhirClient:
             location = response.headers.get("Location") or response.headers.get("Content-Location")
             if not location:
                 raise FhirError(f"The FHIR server created {rtype} but did not say where.")
-            result = self.read(rtype, reference_key(location).split("/")[1])
+            result = self._read_back(rtype, reference_key(location).split("/")[1])
         self._fill_version(result, response)
         return WriteResult(result, created)
 
@@ -529,9 +517,18 @@ class FhirClient:
         self._raise_for(response, f"{rtype}/{rid}")
         result = self._json(response)
         if not isinstance(result, dict) or result.get("resourceType") != rtype:
-            result = self.read(rtype, rid)
+            result = self._read_back(rtype, rid)
         self._fill_version(result, response)
         return WriteResult(result, response.status_code == 201)
+
+    def _read_back(self, rtype: str, rid: str) -> dict[str, Any]:
+        """The resource a write just saved, for a server that answered without it. The write is done
+        whatever happens here: a failed read is an unknown outcome, never 'nothing was changed'."""
+        try:
+            return self.read(rtype, rid)
+        except FhirError as e:
+            raise FhirOutcomeUnknown(f"The FHIR server saved {rtype}/{rid} but it could not be read back "
+                                     f"({e.message})") from None
 
     def _conflict(self, rtype: str, rid: str, response: httpx.Response) -> FhirConflict:
         detail = outcome_text(self._json(response))
@@ -544,6 +541,51 @@ class FhirClient:
             + (f" ({detail})" if detail else "") + ".",
             resource_type=rtype, resource_id=rid, current=current,
         )
+
+    def batch_read(self, targets: Sequence[str], *, batch: bool = True
+                   ) -> list[dict[str, Any] | list[dict[str, Any]] | None]:
+        """Read several things in one request: 'Type/id' answers the resource (None when it is gone),
+        'Type?query' answers the list of matches. One `batch` Bundle of GETs; with `batch=False` (a
+        server whose statement does not offer batch) one request per target instead."""
+        if not targets:
+            return []
+        if not batch:
+            return [self._read_one(t) for t in targets]
+        bundle = {"resourceType": "Bundle", "type": "batch",
+                  "entry": [{"request": {"method": "GET", "url": t}} for t in targets]}
+        response = self._send("POST", self.base_url, kind="batch", idempotent=True, body=bundle)
+        self._raise_for(response, "the batch read")
+        body = self._json(response)
+        if not isinstance(body, dict) or body.get("type") != "batch-response" or \
+                len(body.get("entry") or []) != len(targets):
+            raise FhirError("The FHIR server did not answer the batch read with one entry per request.")
+        out: list[dict[str, Any] | list[dict[str, Any]] | None] = []
+        for target, entry in zip(targets, body["entry"], strict=True):
+            status = str((entry.get("response") or {}).get("status", ""))
+            resource = entry.get("resource")
+            if "?" in target:
+                if not status.startswith("2") or not isinstance(resource, dict):
+                    raise FhirError(f"The FHIR server could not search {target.split('?', 1)[0]} in a batch.")
+                out.append([e["resource"] for e in resource.get("entry") or []
+                            if isinstance(e.get("resource"), dict) and (e.get("search") or {}).get("mode", "match")
+                            == "match" and e["resource"].get("resourceType") != "OperationOutcome"])
+            elif status.startswith(("404", "410")):
+                out.append(None)
+            elif status.startswith("2") and isinstance(resource, dict):
+                out.append(resource)
+            else:
+                raise FhirError(f"The FHIR server could not read {target} in a batch (HTTP {status[:3]}).")
+        return out
+
+    def _read_one(self, target: str) -> dict[str, Any] | list[dict[str, Any]] | None:
+        if "?" in target:
+            rtype, query = target.split("?", 1)
+            return self.search(rtype, parse_qsl(query)).matches
+        rtype, rid = target.split("/", 1)
+        try:
+            return self.read(rtype, rid)
+        except FhirNotFound:
+            return None
 
     def transaction(self, tx: Transaction) -> list[TransactionEntryResult]:
         """Send a transaction Bundle: all of it happens or none of it (412 on any entry -> FhirConflict)."""

@@ -76,5 +76,26 @@ TASK_IDENTIFIER_CONCEPT = "task"
 
 # Task.code in the task-kind CodeSystem: the housekeeping job of a bed a patient has left.
 TASK_BED_CLEANING = "bed-cleaning"
+#: Encounter.status groups (R4 encounter-status).
+#: Open: the patient is expected, here, or away for a while; the census reads these.
+OPEN_ENCOUNTER_STATUSES = ("planned", "arrived", "triaged", "in-progress", "onleave")
+#: Admitted: the patient has arrived and holds a bed (transfer and discharge apply).
+ADMITTED_ENCOUNTER_STATUSES = ("arrived", "triaged", "in-progress", "onleave")
+#: Ended: nothing more happens to the stay.
+ENDED_ENCOUNTER_STATUSES = ("finished", "cancelled", "entered-in-error")
+
+#: The kind of alert a Flag is, by its category (flag-category), as the screens and labels name it.
+FLAG_KINDS = {FLAG_ISOLATION: "isolation", FLAG_ALLERGY: "allergy", FLAG_FALL_RISK: "fall"}
+
+
+def flag_kind(category: str | None) -> str:
+    """'isolation', 'allergy', 'fall', or 'other' for a Flag of another (or no) category."""
+    return FLAG_KINDS.get(category or "", "other")
+
+
+def flag_rank(category: str | None) -> int:
+    """Alerts in order of importance: isolation, allergy, fall risk, then the others."""
+    return list(FLAG_KINDS).index(category) if category in FLAG_KINDS else len(FLAG_KINDS)
+
 #: Task.status values of a job that is still open (R4 task-status minus the final ones).
 OPEN_TASK_STATUSES = ("draft", "requested", "received", "accepted", "ready", "in-progress", "on-hold")

@@ -44,7 +44,14 @@ class FhirError(Exception):
 
 
 class FhirUnavailable(FhirError):
-    """The server could not be reached, did not answer in time, or is temporarily unavailable."""
+    """The server could not be reached, did not answer in time, or is temporarily unavailable.
+    `sent` is False when the request never left the kiosk (no connection was made), so a write
+    certainly changed nothing."""
+
+    def __init__(self, message: str, *, status: int | None = None, issues: list[dict[str, Any]] | None = None,
+                 sent: bool = True):
+        super().__init__(message, status=status, issues=issues)
+        self.sent = sent
 
 
 class FhirOutcomeUnknown(FhirUnavailable):

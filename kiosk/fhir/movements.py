@@ -10,19 +10,13 @@
 - isolate / end isolation of a bed (with the patient's isolation Flag when the bed is occupied),
   block / unblock a bed with a reason.
 
-Every change is built from the current JSON of the resources it touches (read with `read_current`).
-Before it is sent, `Change.if_match_seen` puts on every update the version the person saw on screen
-(not the one read a moment ago), so the server refuses anything that moved on since; a change that
-would touch a resource the screen did not show is refused. It goes as one PUT or POST when it touches
-one resource, otherwise as one transaction Bundle with `ifMatch` on every update. A reservation also
-writes the bed, unchanged, with its ifMatch: two stations reserving or admitting into the same bed at
-once meet a 412 instead of double-booking it. Cleaning Tasks the kiosk makes carry an identifier (one
-per form shown) and are created with If-None-Exist on it, so a double tap makes one.
-
-`ACTION_NEEDS` is the one statement of what each action may need the server to allow: the panel offers
-an action from it, and a Change refuses to take an update or create its action did not declare.
-Builders are pure functions, so the exact shapes are unit-tested; `apply` is the only function here
-that writes.
+Every change is built from the current JSON of the resources it touches (read with `read_current`)
+as a `kiosk.fhir.change.Change`; the workflow that offers it declares what it may need and sends it
+with the versions the person saw (`kiosk.fhir.change.send`). A reservation also writes the bed,
+unchanged, with its ifMatch: two stations reserving or admitting into the same bed at once meet a 412
+instead of double-booking it. Cleaning Tasks the kiosk makes carry an identifier (one per form shown)
+and are created with If-None-Exist on it, so a double tap makes one. Builders are pure functions, so
+the exact shapes are unit-tested; nothing here writes.
 
 Location entries follow one rule on admit and transfer: the destination bed's entry becomes active,
 entries for its room and unit that were planned become active too, and planned or reserved entries
@@ -31,19 +25,19 @@ for anything else are dropped (they were plans that did not happen; the server's
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from . import builders as b
 from . import codes
-from .capability import Capabilities
-from .client import Transaction, WriteResult, identifier_query, version_of
+from .change import Change, edit
+from .client import identifier_query
 from .errors import UnreadableResource
 from .gateway import FhirGateway
-from .records import TaskRecord, code_of, read_task, ref_key
+from .records import TaskRecord, code_of, read_task
+from .refs import ref_key, version_of
 
 #: How a blocked bed's reason is kept in Location.description (R4 Location has no status reason).
 BLOCKED_PREFIX = "Blocked: "
@@ -189,143 +183,11 @@ def is_isolation_flag(flag: dict[str, Any], alert_system: str | None = None) -> 
     return codes.FLAG_ISOLATION in categories or (code or "").startswith("isolation-")
 
 
-# ---------------------------------------------------------------- what each action may need
-
-#: What each action may need the server to allow: the union over every way the action can turn out
-#: (isolating an empty or an occupied bed, cleaning a bed with or without a job ...). The panel offers
-#: an action only when all of it is allowed, and a Change takes no update or create its action did not
-#: declare here, so an action offered is never refused by the server's statement on click.
-#: 'conditional-create' is a create with If-None-Exist on the identifier.
-ACTION_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "reserve": (("Encounter", "update"), ("Location", "update"), ("", "transaction")),
-    "admit": (("Encounter", "update"), ("Location", "update"), ("", "transaction")),
-    "transfer": (("Encounter", "update"), ("Location", "update"), ("Task", "conditional-create"),
-                 ("", "transaction")),
-    "discharge": (("Encounter", "update"), ("Location", "update"), ("Task", "conditional-create"),
-                  ("", "transaction")),
-    "cleaning-started": (("Task", "update"), ("Task", "conditional-create")),
-    "bed-clean": (("Location", "update"), ("Task", "update"), ("", "transaction")),
-    "isolate": (("Location", "update"), ("Flag", "create"), ("", "transaction")),
-    "end-isolation": (("Location", "update"), ("Flag", "update"), ("Task", "conditional-create"),
-                      ("", "transaction")),
-    "block": (("Location", "update"),),
-    "unblock": (("Location", "update"), ("Task", "conditional-create"), ("", "transaction")),
-}
-
-
-def refused_action(caps: Capabilities, action: str) -> str | None:
-    """Why the server will not allow an action, or None when it does."""
-    for resource_type, interaction in ACTION_NEEDS[action]:
-        reason = caps.reason(resource_type, interaction)
-        if reason:
-            return reason
-    return None
-
-
-class NotSeen(Exception):
-    """A change would update a resource whose version the person was not shown."""
-
-    def __init__(self, references: list[str]):
-        super().__init__(", ".join(references))
-        self.references = references
-
-
-# ---------------------------------------------------------------- a change
-
-
-@dataclass(frozen=True)
-class Create:
-    resource: dict[str, Any]
-    if_none_exist: str | None = None
-
-
-@dataclass
-class Change:
-    """What one action writes: updates (each with the version sent as If-Match) and creates."""
-
-    action: str
-    updates: list[tuple[dict[str, Any], str]] = field(default_factory=list)
-    creates: list[Create] = field(default_factory=list)
-
-    def _declared(self, resource_type: str, interaction: str) -> None:
-        needs = ACTION_NEEDS[self.action]
-        if (resource_type, interaction) not in needs or \
-                (len(self.updates) + len(self.creates) > 1 and ("", "transaction") not in needs):
-            raise ValueError(f"'{self.action}' does not declare {interaction} of {resource_type or 'a bundle'} "
-                             "in ACTION_NEEDS")
-
-    def update(self, edited: tuple[dict[str, Any], str]) -> None:
-        """Add an update: the changed resource and the version it was read at."""
-        self.updates.append(edited)
-        self._declared(edited[0]["resourceType"], "update")
-
-    def create(self, resource: dict[str, Any], if_none_exist: str | None = None) -> None:
-        self.creates.append(Create(resource, if_none_exist))
-        self._declared(resource["resourceType"], "conditional-create" if if_none_exist else "create")
-
-    def interactions(self) -> list[tuple[str, str]]:
-        """(resource type, interaction) pairs this change needs the server to allow."""
-        needed = [(r["resourceType"], "update") for r, _ in self.updates]
-        needed += [(c.resource["resourceType"], "conditional-create" if c.if_none_exist else "create")
-                   for c in self.creates]
-        if len(self.updates) + len(self.creates) > 1:
-            needed.append(("", "transaction"))
-        return list(dict.fromkeys(needed))
-
-    def updated(self) -> list[str]:
-        return [f"{r['resourceType']}/{r['id']}" for r, _ in self.updates]
-
-    def if_match_seen(self, seen: Mapping[str, str]) -> None:
-        """Send, as If-Match, the version of each updated resource that the person saw: the server then
-        refuses the change if anything moved on since it was shown, not only since it was read. Raises
-        NotSeen (nothing sent) for an updated resource the screen did not show."""
-        missing = [ref for ref in self.updated() if not seen.get(ref)]
-        if missing:
-            raise NotSeen(missing)
-        self.updates = [(resource, seen[ref]) for (resource, _), ref in zip(self.updates, self.updated(),
-                                                                              strict=True)]
-
-
-def apply(gw: FhirGateway, change: Change) -> list[str]:
-    """Send a change: one request for one resource, else one transaction. Returns the references
-    written. A version that moved on raises FhirConflict and nothing is written."""
-    count = len(change.updates) + len(change.creates)
-    if count == 0:
-        return []
-    if count == 1:
-        result: WriteResult
-        if change.updates:
-            resource, version = change.updates[0]
-            result = gw.client.update(resource, version=version)
-        else:
-            new = change.creates[0]
-            result = gw.client.create(new.resource, if_none_exist=new.if_none_exist)
-        return [result.reference]
-    tx = Transaction()
-    for resource, version in change.updates:
-        tx.update(resource, version)
-    for new in change.creates:
-        tx.create(new.resource, if_none_exist=new.if_none_exist)
-    return [r.reference or "" for r in gw.client.transaction(tx)]
-
-
 # ---------------------------------------------------------------- shapes
 
 
-def _edit(resource: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """A copy to change and send (without the meta the server sets), and the version it was read at."""
-    version = version_of(resource)
-    if not version:
-        raise ValueError(f"{resource.get('resourceType')}/{resource.get('id')} was read without a version")
-    out = copy.deepcopy(resource)
-    meta = {k: v for k, v in (out.pop("meta", None) or {}).items() if k not in ("versionId", "lastUpdated")}
-    if meta:
-        out["meta"] = meta
-    return out, version
-
-
 def _bed_status(bed: dict[str, Any], status_code: str) -> tuple[dict[str, Any], str]:
-    new, version = _edit(bed)
+    new, version = edit(bed)
     new["operationalStatus"] = b.bed_status(status_code)
     return new, version
 
@@ -396,7 +258,7 @@ def reserve(current: Current, bed_ref: str) -> Change:
     """Reserve a bed for a pending admission: its other unused reservations are replaced. The bed is
     written too, unchanged, with its ifMatch: a concurrent reservation or admission into the same bed
     then meets a 412 (v2-0116 has no 'reserved' bed status to write)."""
-    enc, version = _edit(_need(current.encounter))
+    enc, version = edit(_need(current.encounter))
     entries = [e for e in enc.get("location") or []
                if not (e.get("status") == "reserved" and _entry_ref(e) != bed_ref)]
     existing = next((e for e in entries if _entry_ref(e) == bed_ref and e.get("status") in ("planned", "reserved")),
@@ -408,13 +270,13 @@ def reserve(current: Current, bed_ref: str) -> Change:
     enc["location"] = entries
     change = Change("reserve")
     change.update((enc, version))
-    change.update(_edit(current.location(bed_ref)))
+    change.update(edit(current.location(bed_ref)))
     return change
 
 
 def admit(current: Current, bed_ref: str, now: datetime) -> Change:
     """Arrival: Encounter in-progress with its arrival time, bed entry active, bed occupied."""
-    enc, version = _edit(_need(current.encounter))
+    enc, version = edit(_need(current.encounter))
     enc["status"] = "in-progress"
     enc["period"] = {**(enc.get("period") or {}), "start": b.fhir_instant(now)}
     _place(enc, bed_ref, current.containers(bed_ref), now)
@@ -427,7 +289,7 @@ def admit(current: Current, bed_ref: str, now: datetime) -> Change:
 def transfer(current: Current, from_ref: str, to_ref: str, now: datetime, new: NewTask,
              requester: str | None = None) -> Change:
     """Move an admitted patient from one bed to another (on this unit or another)."""
-    enc, version = _edit(_need(current.encounter))
+    enc, version = edit(_need(current.encounter))
     destination = current.containers(to_ref)
     _complete_active(enc, now, keep=destination)
     _place(enc, to_ref, destination, now)
@@ -446,7 +308,7 @@ def discharge(current: Current, bed_ref: str | None, disposition: str, now: date
     """Encounter finished with a standard discharge disposition; its bed to housekeeping."""
     if disposition not in codes.DISCHARGE_DISPOSITIONS:
         raise ValueError(f"'{disposition}' is not a discharge disposition")
-    enc, version = _edit(_need(current.encounter))
+    enc, version = edit(_need(current.encounter))
     enc["status"] = "finished"
     enc["period"] = {**(enc.get("period") or {}), "end": b.fhir_instant(now)}
     hospitalization = enc.setdefault("hospitalization", {})
@@ -477,7 +339,7 @@ def start_cleaning(current: Current, bed_ref: str, now: datetime, new: NewTask,
     if not jobs:
         _create_cleaning(change, bed_ref, new, now, status="in-progress", requester=performer)
         return change
-    task, version = _edit(jobs[0])
+    task, version = edit(jobs[0])
     instant = b.fhir_instant(now)
     task["status"] = "in-progress"
     task["lastModified"] = instant
@@ -494,7 +356,7 @@ def bed_clean(current: Current, bed_ref: str, now: datetime) -> Change:
     change.update(_bed_status(current.location(bed_ref), codes.BED_UNOCCUPIED))
     instant = b.fhir_instant(now)
     for job in current.cleaning(bed_ref):
-        task, version = _edit(job)
+        task, version = edit(job)
         task["status"] = "completed"
         task["lastModified"] = instant
         task["businessStatus"] = {"text": "Clean"}
@@ -525,7 +387,7 @@ def end_isolation(current: Current, bed_ref: str, occupied: bool, now: datetime,
     if occupied:
         change.update(_bed_status(current.location(bed_ref), codes.BED_OCCUPIED))
         for flag in current.isolation_flags:
-            ended, version = _edit(flag)
+            ended, version = edit(flag)
             ended["status"] = "inactive"
             ended["period"] = {**(ended.get("period") or {}), "end": b.fhir_instant(now)}
             change.update((ended, version))

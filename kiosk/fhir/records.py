@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from . import codes
 from .errors import UnreadableResource
+from .refs import ref_key, version_of
 from .validation import REQUIRED_CODES
 
 T = TypeVar("T")
@@ -55,16 +56,6 @@ def identifier_value(resource: dict[str, Any], system: str) -> str | None:
     return None
 
 
-def ref_key(ref: Any) -> str | None:
-    """'Patient/1' for a Reference (relative or absolute literal), else None."""
-    if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
-        return None
-    parts = ref["reference"].split("?")[0].rstrip("/").split("/")
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
-    return "/".join(parts[-2:]) if len(parts) >= 2 else None
-
-
 def parse_datetime(value: Any) -> datetime | None:
     """FHIR dateTime/instant -> aware datetime (date-only values are taken as midnight UTC)."""
     if not value:
@@ -96,10 +87,6 @@ def _full_date(value: Any) -> date | None:
     """A complete FHIR date, or None for a missing or partial one ("1985", "1985-07")."""
     parsed = parse_date(value)
     return parsed if parsed is not None and len(str(value)) >= 10 else None
-
-
-def version(resource: dict[str, Any]) -> str | None:
-    return (resource.get("meta") or {}).get("versionId")
 
 
 def _fail(resource: Any, why: str) -> UnreadableResource:
@@ -161,7 +148,7 @@ def read_location(resource: dict[str, Any], identifier_system: str = "") -> Loca
             op_code = op.get("code")
         return LocationRecord(
             id=str(resource["id"]),
-            version=version(resource),
+            version=version_of(resource),
             name=str(resource.get("name") or resource["id"]),
             physical_type=code_of(resource.get("physicalType"), codes.LOCATION_PHYSICAL_TYPE)
             or code_of(resource.get("physicalType")),
@@ -359,7 +346,7 @@ def read_encounter(resource: dict[str, Any], number_system: str) -> EncounterRec
         hospitalization = resource.get("hospitalization") or {}
         return EncounterRecord(
             id=str(resource["id"]),
-            version=version(resource),
+            version=version_of(resource),
             status=str(status),
             class_code=klass.get("code") if isinstance(klass, dict) else None,
             patient=ref_key(resource.get("subject")),
@@ -406,7 +393,7 @@ def read_flag(resource: dict[str, Any]) -> FlagRecord:
             category=category,
             code=code_of(resource.get("code")),
             text=text_of(resource.get("code")),
-            version=version(resource),
+            version=version_of(resource),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise _fail(resource, type(e).__name__) from None
@@ -435,7 +422,7 @@ def read_task(resource: dict[str, Any]) -> TaskRecord:
         _check_code(resource, "status", status)
         return TaskRecord(
             id=str(resource["id"]),
-            version=version(resource),
+            version=version_of(resource),
             status=str(status),
             code=code_of(resource.get("code")),
             focus=ref_key(resource.get("focus")),

@@ -8,7 +8,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from kiosk.beds.services import parse_scan
+from kiosk.armband import parse_scan
 from printers import LabelType, PrintersConfig
 
 from .services import REPRINT_REASONS

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kiosk import timeutil
-from kiosk.beds.board import FLAG_KINDS
-from kiosk.beds.services import parse_scan
+from kiosk.armband import parse_scan
 from kiosk.fhir import codes
-from kiosk.fhir.bedboard import find_open_encounters
+from kiosk.fhir.encounters import find_open_encounters
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.patient_context import ARMBAND_ALERT_CATEGORIES, EncounterContext, encounter_context
 from kiosk.fhir.records import EncounterRecord, PersonName
@@ -185,7 +184,7 @@ def banner(ctx: EncounterContext) -> PatientBanner:
     admitted = admission_date(e)
     order = {text: i for i, text in enumerate(ctx.armband_alerts)}
     printed = [f for f in ctx.flags if f.category in ARMBAND_ALERT_CATEGORIES and f.text.strip() in order]
-    alerts = tuple(BannerAlert(FLAG_KINDS.get(f.category or "", "other"), f.text.strip())
+    alerts = tuple(BannerAlert(codes.flag_kind(f.category), f.text.strip())
                    for f in sorted(printed, key=lambda f: order[f.text.strip()]))
     return PatientBanner(
         patient_id=p.id, encounter_id=e.id,

@@ -15,6 +15,7 @@ from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.errors import FhirNotFound
 from kiosk.fhir.records import FHIR_ID
 from kiosk.scheduler.lease import current_holder
+from kiosk.web import is_htmx, page_or_fragment
 from printers import LabelType, PrintersConfig
 
 from .forms import CONTAINERS, MAX_COPIES, FindPatientForm, PrintForm, printer_choices
@@ -231,10 +232,9 @@ def _queue_page(find: FindPatientForm, choices: list[ScanChoice] | None = None,
                 not_found: str | None = None) -> str:
     jobs = _queue().recent(_station())
     views, names_unavailable = _job_views(jobs)
-    template = "labels/_queue_table.html" if request.headers.get("HX-Request") else "labels/queue.html"
-    return render_template(template, jobs=views, find=find, choices=choices, not_found=not_found,
-                           names_unavailable=names_unavailable, retries_running=_retries_running(),
-                           waiting=any(v.waiting for v in views))
+    return page_or_fragment("labels/queue.html", "labels/_queue_table.html", jobs=views, find=find,
+                            choices=choices, not_found=not_found, names_unavailable=names_unavailable,
+                            retries_running=_retries_running(), waiting=any(v.waiting for v in views))
 
 
 @bp.get("/queue")
@@ -283,7 +283,7 @@ def job(job_id: int) -> str | tuple[str, int]:
     found = _job_for_viewer(job_id)
     if not isinstance(found, PrintJob):
         return found
-    if request.headers.get("HX-Request"):  # the status polling while the job waits: no patient data in it
+    if is_htmx():  # the status polling while the job waits: no patient data in it
         view = job_view(found, _config().printers, PatientNames({}), current_staff(), _station(),
                         _retries_running())
         return render_template("labels/_job_status.html", job=view)

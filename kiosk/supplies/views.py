@@ -9,6 +9,7 @@ from kiosk import audit
 from kiosk.auth import Role, current_staff, roles_required
 from kiosk.extensions import database, gateway, settings
 from kiosk.scheduler import requests
+from kiosk.web import is_htmx
 
 from .config import SuppliesConfig, SupplyLocation
 from .counts import Counter, record_counts
@@ -78,7 +79,7 @@ def run_check() -> str | Response:
     staff = current_staff()
     asked = requests.ask(database(), JOB, requested_by=staff.display_name, station=settings().station.id)
     audit.record("supply-check", detail=f"asked the scheduler to check now (request #{asked.id})")
-    if not request.headers.get("HX-Request"):
+    if not is_htmx():
         return redirect(url_for("supplies.index"))
     return render_template("supplies/_check_request.html", asked=asked)
 

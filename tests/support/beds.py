@@ -15,13 +15,15 @@ from flask.testing import FlaskClient
 
 from kiosk.audit.services import AuditQuery, AuditRow, search
 from kiosk.auth import Role
-from kiosk.beds.actions import ActionContext, ActionDone, ActionRequest, perform
+from kiosk.beds.actions import BED_ACTIONS, ActionContext, ActionRequest, Plan, plan
 from kiosk.beds.board import BedTile, Board
 from kiosk.beds.occupancy import BedState
-from kiosk.beds.panel import Panel, parse_seen
+from kiosk.beds.panel import Panel
 from kiosk.beds.services import load_board, open_panel, utc_now
 from kiosk.config import BedSettings
 from kiosk.extensions import database, services
+from kiosk.fhir.change import Change, Conflict, Done, Seen, send
+from kiosk.fhir.errors import FhirConflict, FhirError
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.support.auth import page_token, sign_in_client
 
@@ -53,16 +55,24 @@ class BedUnit:
             out = [t for t in out if t.patient is None and not t.reserved_for and not t.warnings]
         return out
 
-    def act(self, action: str, **fields: Any) -> ActionDone:
+    def act(self, action: str, **fields: Any) -> Plan:
         """Do an action as the panel does: with the versions and the token of the panel it is done from
-        (the bed's, or the patient's when no bed is given), unless `seen` is given."""
+        (the bed's, or the patient's when no bed is given), unless `seen` is given. Returns the plan that
+        was sent; raises Refused (refused before sending), FhirConflict (changed at another station) or
+        FhirError (any other outcome than done)."""
         board = self.board()
         if "seen" not in fields:
             panel = self.panel(board, fields.get("bed_id"), fields.get("encounter_id"), action)
-            fields["seen"] = parse_seen(panel.seen) if panel else {}
+            fields["seen"] = Seen.parse(panel.seen) if panel else {}
             fields.setdefault("token", panel.token if panel else None)
-        return perform(ActionContext(gw=self.gw, settings=BEDS, board=board, request=ActionRequest(action, **fields),
-                                     now=utc_now()))
+        request = ActionRequest(action, **fields)
+        planned = plan(ActionContext(gw=self.gw, settings=BEDS, board=board, request=request, now=utc_now()))
+        outcome = send(self.gw, planned.change, request.seen)
+        if isinstance(outcome, Conflict):
+            raise FhirConflict(outcome.message)
+        if not isinstance(outcome, Done):
+            raise FhirError(f"{action} ended {outcome.kind}: {outcome.message}")
+        return planned
 
     def panel(self, board: Board, bed_id: str | None, encounter_id: str | None, action: str) -> Panel | None:
         key = f"bed:{bed_id}" if bed_id else f"encounter:{encounter_id}"
@@ -95,6 +105,17 @@ def audit_rows(app: Flask, action: str | None = None) -> list[AuditRow]:
 def app_gateway(app: Flask) -> FhirGateway:
     with app.app_context():
         return services().gateway()
+
+
+def send_change(gw: FhirGateway, change: Change) -> list[str]:
+    """Send a change built by the movement builders with its bed action's declared needs, as the bed
+    board does; returns what was written, raises FhirConflict for a conflict (any other outcome fails)."""
+    outcome = send(gw, change.declare(BED_ACTIONS[change.name].needs))
+    if isinstance(outcome, Conflict):
+        raise FhirConflict(outcome.message)
+    if not isinstance(outcome, Done):
+        raise FhirError(f"{change.name} ended {outcome.kind}: {outcome.message}")
+    return list(outcome.written)
 
 
 def csrf_token(client: FlaskClient, page: str = "/beds/") -> str:

@@ -14,8 +14,8 @@ from kiosk.beds.services import utc_now
 from kiosk.fhir import codes
 from kiosk.fhir import movements as mv
 from kiosk.fhir.errors import FhirConflict
-from kiosk.fhir.records import ref_key
-from tests.support.beds import BedUnit
+from kiosk.fhir.refs import ref_key
+from tests.support.beds import BedUnit, send_change
 
 Factory = Callable[..., BedUnit]
 NEW_TASK = mv.NewTask(kind_system="https://kiosk.example.org/fhir/CodeSystem/task-kind",
@@ -216,7 +216,7 @@ def test_a_transaction_that_meets_a_stale_version_changes_nothing(bed_unit: Fact
     enc_version = unit.read("Encounter", patient.encounter_id)["meta"]["versionId"]
 
     with pytest.raises(FhirConflict):
-        mv.apply(unit.gw, change)
+        send_change(unit.gw, change)
     enc = unit.read("Encounter", patient.encounter_id)
     assert enc["meta"]["versionId"] == enc_version and enc["status"] == "in-progress"
     after = unit.read("Location", bed.id)
@@ -280,11 +280,11 @@ def test_two_stations_reserving_or_admitting_into_one_bed_at_once_meet_a_conflic
         bed = unit.beds(BedState.AVAILABLE, free=True)[0]
         station_a = mv.read_current(unit.gw, encounter_id=first.encounter_id, location_ids=[bed.id])
         station_b = mv.read_current(unit.gw, encounter_id=second.encounter_id, location_ids=[bed.id])
-        mv.apply(unit.gw, mv.reserve(station_a, bed.ref))
+        send_change(unit.gw, mv.reserve(station_a, bed.ref))
         late = mv.reserve(station_b, bed.ref) if other_action == "reserve" else mv.admit(station_b, bed.ref, utc_now())
         second_before = unit.read("Encounter", second.encounter_id)["meta"]["versionId"]
         with pytest.raises(FhirConflict):
-            mv.apply(unit.gw, late)
+            send_change(unit.gw, late)
         assert unit.read("Encounter", second.encounter_id)["meta"]["versionId"] == second_before
         tile = unit.board().tile(bed.id)
         assert [p.encounter_id for p in tile.reserved_for] == [first.encounter_id] and not tile.warnings
@@ -301,7 +301,7 @@ def test_the_server_refuses_what_moved_on_since_the_person_saw_it(bed_unit: Fact
     change = mv.block(mv.read_current(unit.gw, location_ids=[bed.id]), bed.ref, "Broken rail")  # read now
     change.if_match_seen(seen)
     with pytest.raises(FhirConflict):
-        mv.apply(unit.gw, change)
+        send_change(unit.gw, change)
     assert unit.read("Location", bed.id)["description"] == "Near the window"
 
 
@@ -331,8 +331,8 @@ def test_a_cleaning_job_made_by_the_kiosk_is_made_once_however_often_it_is_sent(
                           version=stored["meta"]["versionId"])  # dirty, and no job recorded for it
     change = mv.start_cleaning(mv.read_current(unit.gw, location_ids=[bed.id], cleaning_for=[bed.id]), bed.ref,
                                utc_now(), NEW_TASK)
-    first = mv.apply(unit.gw, change)
-    again = mv.apply(unit.gw, change)  # a retry, or the same form sent twice
+    first = send_change(unit.gw, change)
+    again = send_change(unit.gw, change)  # a retry, or the same form sent twice
     assert first == again
     [task] = open_cleaning(unit, bed.id)
     assert task["status"] == "in-progress"

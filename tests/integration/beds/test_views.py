@@ -438,43 +438,65 @@ def test_a_poll_that_fails_for_any_reason_leaves_the_board_on_screen(
 
 class LosesTransactionAnswers(httpx.BaseTransport):
     """Sends every request to the server; for a transaction the answer is lost on the way back (the
-    change is saved, the kiosk cannot know it)."""
+    change is saved, the kiosk cannot know it). With `reads_too`, the answer to the kiosk's re-read
+    (a batch) is lost as well."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, reads_too: bool = False):
         self.inner = httpx.HTTPTransport()
         self.path = httpx.URL(base_url).path.rstrip("/")
+        self.reads_too = reads_too
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self.inner.handle_request(request)
-        if request.method == "POST" and request.url.path.rstrip("/") == self.path:
+        if request.method == "POST" and request.url.path.rstrip("/") == self.path and (
+                self.reads_too or b'"type": "transaction"' in request.read()):
             response.read()
             response.close()
             raise httpx.ReadTimeout("the answer was lost", request=request)
         return response
 
 
+def discharge_with(unit: BedUnit, transport: httpx.BaseTransport) -> tuple[str, str, Any]:
+    """Discharge a patient through the kiosk over `transport`: the answer's HTML, its text, the patient."""
+    gw = app_gateway(unit.app)
+    gw.client = FhirClient(unit.gw.client.base_url, transport=transport)
+    client = client_of(unit)
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    form = client.get(f"/beds/bed/{bed.id}?open=discharge", headers=htmx(client)).get_data(as_text=True)
+    response = client.post("/beds/act/discharge", headers=htmx(client, csrf_token(client)), data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "encounter": bed.patient.encounter_id, "disposition": "home",
+        "seen": seen_of(form)})
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "board-changed"
+    html = response.get_data(as_text=True)
+    return html, page_text(html), bed.patient
+
+
 def test_a_change_whose_answer_was_lost_shows_the_current_state_and_offers_nothing_to_repeat(
         bed_unit: Factory) -> None:
     unit = bed_unit()
-    gw = app_gateway(unit.app)
-    gw.client = FhirClient(unit.gw.client.base_url, transport=LosesTransactionAnswers(unit.gw.client.base_url))
-    client = client_of(unit)
-    bed = unit.beds(BedState.OCCUPIED)[0]
-    patient = bed.patient
-    form = client.get(f"/beds/bed/{bed.id}?open=discharge", headers=htmx(client)).get_data(as_text=True)
-    response = client.post("/beds/act/discharge", headers=htmx(client, csrf_token(client)), data={
-        "panel": f"bed:{bed.id}", "bed": bed.id, "encounter": patient.encounter_id, "disposition": "home",
-        "seen": seen_of(form)})
-    html = response.get_data(as_text=True)
-    text = page_text(html)
-    assert response.status_code == 200 and response.headers["HX-Trigger"] == "board-changed"
+    transport = LosesTransactionAnswers(unit.gw.client.base_url, reads_too=True)
+    html, text, patient = discharge_with(unit, transport)
     assert "This may have been saved" in text and "Here is the current state" in text
+    assert "could not check what the FHIR server holds now" in text  # the re-read was lost too
     assert "action-form" not in html and 'value="home"' not in html  # nothing kept to send again
     assert "Dirty" in text  # it was saved: the bed as it is now
     assert unit.read("Encounter", patient.encounter_id)["status"] == "finished"
     [write] = audit_rows(unit.app, "fhir-write")
     assert (write.outcome, write.detail) == (
-        "failure", "discharge: no answer from the FHIR server: may have been saved")
+        "failure", "discharge: no answer from the FHIR server: may have been saved (re-read failed)")
+
+
+def test_a_lost_answer_is_read_again_and_a_change_found_saved_is_called_saved(bed_unit: Factory) -> None:
+    """The kiosk never guesses: after a lost answer it reads back what the change touched, in one
+    request, and says what it found."""
+    unit = bed_unit()
+    html, text, patient = discharge_with(unit, LosesTransactionAnswers(unit.gw.client.base_url))
+    assert "Saved" in text and "the kiosk read the records again" in text and "is discharged" in text
+    assert "This may have been saved" not in text and "action-form" not in html
+    assert unit.read("Encounter", patient.encounter_id)["status"] == "finished"
+    [write] = audit_rows(unit.app, "fhir-write")
+    assert write.outcome == "success"
+    assert write.detail.startswith("discharge: no answer from the FHIR server; read again: written Encounter/")
 
 
 def test_a_transfer_from_a_bed_that_is_not_the_patients_is_refused(bed_unit: Factory) -> None:

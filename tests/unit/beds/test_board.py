@@ -17,11 +17,12 @@ from kiosk.beds.board import (
     stay_text,
 )
 from kiosk.beds.occupancy import BedState
-from kiosk.beds.panel import bed_panel, encounter_panel, parse_seen, side_list_panel
+from kiosk.beds.panel import bed_panel, encounter_panel, side_list_panel
 from kiosk.config import BedSettings
 from kiosk.fhir import codes
 from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.census import Census
+from kiosk.fhir.change import Seen
 from kiosk.fhir.records import (
     EncounterLocation,
     EncounterRecord,
@@ -192,16 +193,16 @@ def test_each_bed_state_offers_the_actions_that_make_sense() -> None:
 def test_the_panel_carries_the_versions_it_showed() -> None:
     board = build()
     panel = bed_panel(board, "4W-401", ALL_ALLOWED)
-    seen = parse_seen(panel.seen)
+    seen = Seen.parse(panel.seen)
     assert seen == {"Location/4W-401": "7", "Encounter/e1": "3", "Flag/f1": "4", "Flag/f2": "4"}
-    assert parse_seen("Location/1@2 junk @3 Task/x@") == {"Location/1": "2"}
+    assert Seen.parse("Location/1@2 junk @3 Task/x@") == {"Location/1": "2"}
     # Every open cleaning job of a bed, and an incoming patient's bed on the other unit.
     census = unit()
     census.tasks.append(task("4W-402B", "requested", 300, "t-older"))
     dirty = bed_panel(build(census), "4W-402B", ALL_ALLOWED)
-    assert {r for r in parse_seen(dirty.seen) if r.startswith("Task/")} == {"Task/t-4W-402B", "Task/t-older"}
+    assert {r for r in Seen.parse(dirty.seen) if r.startswith("Task/")} == {"Task/t-4W-402B", "Task/t-older"}
     incoming = encounter_panel(board, "e4", ALL_ALLOWED)
-    assert parse_seen(incoming.seen)["Location/3E-305"] == "7"
+    assert Seen.parse(incoming.seen)["Location/3E-305"] == "7"
 
 
 def test_a_role_that_may_not_change_beds_gets_one_notice_and_no_buttons() -> None:

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kiosk.beds.actions import HANDLERS
+from kiosk.beds.actions import BED_ACTIONS
 from kiosk.fhir import codes
 from kiosk.fhir import movements as mv
 from kiosk.fhir.capability import Capabilities
+from kiosk.fhir.change import Change, NotSeen
 from kiosk.fhir.client import identifier_query
 from kiosk.fhir.records import TaskRecord
 
@@ -203,7 +204,7 @@ def test_the_version_the_person_saw_goes_as_if_match_and_an_unseen_resource_is_r
     change.if_match_seen({"Encounter/e1": "4", "Location/B1": "2"})
     assert [v for _, v in change.updates] == ["4", "2"]  # as seen: the server refuses what moved on since
     other = mv.admit(current(enc), "Location/B1", NOW)
-    with pytest.raises(mv.NotSeen) as unseen:
+    with pytest.raises(NotSeen) as unseen:
         other.if_match_seen({"Encounter/e1": "5"})
     assert unseen.value.references == ["Location/B1"]
 
@@ -243,14 +244,14 @@ def test_an_action_says_why_a_server_refuses_it() -> None:
             {"type": "Encounter", "interaction": [{"code": "read"}]},
             {"type": "Location", "interaction": [{"code": "read"}]},
             {"type": "Task", "interaction": [{"code": "read"}, {"code": "update"}]}]}]})
-    assert mv.refused_action(epic, "admit") == "Epic May 2026 does not allow updates of Encounter."
-    assert mv.refused_action(epic, "discharge") == "Epic May 2026 does not allow updates of Encounter."
+    assert BED_ACTIONS["admit"].needs.refused(epic) == "Epic May 2026 does not allow updates of Encounter."
+    assert BED_ACTIONS["discharge"].needs.refused(epic) == "Epic May 2026 does not allow updates of Encounter."
     # Starting to clean a bed without a job creates one: a server that cannot create Tasks refuses it.
-    assert mv.refused_action(epic, "cleaning-started") == "Epic May 2026 does not allow creating Task."
-    assert mv.refused_action(epic, "block") == "Epic May 2026 does not allow updates of Location."
+    assert BED_ACTIONS["cleaning-started"].needs.refused(epic) == "Epic May 2026 does not allow creating Task."
+    assert BED_ACTIONS["block"].needs.refused(epic) == "Epic May 2026 does not allow updates of Location."
 
 
-def variants() -> dict[str, list[mv.Change]]:
+def variants() -> dict[str, list[Change]]:
     """Every way each action can turn out, built by the same functions the handlers call."""
     admitted = encounter("in-progress", ("W", "active"), ("B1", "active"))
     planned = encounter("planned", ("W", "planned"), ("B1", "reserved"))
@@ -287,19 +288,19 @@ def variants() -> dict[str, list[mv.Change]]:
 
 def test_what_each_action_may_need_is_stated_once_and_covers_every_variant() -> None:
     built = variants()
-    assert set(built) == set(HANDLERS) == set(mv.ACTION_NEEDS)
+    assert set(built) == set(BED_ACTIONS)
     for action, changes in built.items():
         needed = {need for change in changes for need in change.interactions()}
         # No variant needs more than the panel checked before offering the action, and the table
         # declares nothing that no variant needs (which would refuse actions for no reason).
-        assert needed == set(mv.ACTION_NEEDS[action]), action
+        assert needed == set(BED_ACTIONS[action].needs.interactions), action
 
 
 def test_a_change_takes_nothing_its_action_did_not_declare() -> None:
-    change = mv.Change("block")
+    change = Change("block", BED_ACTIONS["block"].needs)
     with pytest.raises(ValueError, match="does not declare create of Task"):
         change.create({"resourceType": "Task"})
-    two = mv.Change("block")
+    two = Change("block", BED_ACTIONS["block"].needs)
     two.update(({"resourceType": "Location", "id": "B1"}, "1"))
     with pytest.raises(ValueError, match="does not declare"):
         two.update(({"resourceType": "Location", "id": "B2"}, "1"))  # two entries: a transaction

@@ -1,10 +1,9 @@
-"""Reads the bed board needs beyond the unit's census, each in a fixed number of requests:
+"""Places beyond the unit's census, each read in a fixed number of requests:
 
 - free beds on the other units of the hospital, for a transfer (two searches: the available beds with
   their rooms and units, then the open encounters planned for those beds, which take them off the list);
-- the open encounters an armband scan points to, by encounter number or by the patient's MRN (two
-  searches, with patients and locations _included);
-- the places on other units that the census points to, by id (one search).
+- whether given beds are taken by an open encounter (one search);
+- the places on other units that a census points to, by id (one search).
 
 Each checks first that the server's CapabilityStatement offers the searches it makes, and raises
 FhirNotAllowed saying which it does not.
@@ -16,17 +15,16 @@ from dataclasses import dataclass
 
 from . import codes
 from .capability import SearchNeed
-from .census import OPEN_ENCOUNTER_STATUSES, natural_key, searches_not_offered
+from .census import natural_key, require_searches, searches_not_offered
 from .gateway import FhirGateway
-from .records import (
-    EncounterRecord,
-    LocationRecord,
-    PatientRecord,
-    read_all,
-    read_encounter,
-    read_location,
-    read_patient,
+from .records import LocationRecord, read_all, read_encounter, read_location
+
+TAKEN_BEDS = SearchNeed("Encounter", params=("location", "status"))
+FREE_BEDS = (
+    SearchNeed("Location", params=("operational-status", "status"), includes=("Location:partof",)),
+    TAKEN_BEDS,
 )
+PLACES = (SearchNeed("Location", params=("_id",)),)
 
 
 @dataclass(frozen=True)
@@ -54,27 +52,11 @@ def _unit_of(location: LocationRecord, by_ref: dict[str, LocationRecord]) -> tup
     return room, unit
 
 
-TAKEN_BEDS = SearchNeed("Encounter", params=("location", "status"))
-FREE_BEDS = (
-    SearchNeed("Location", params=("operational-status", "status"), includes=("Location:partof",)),
-    TAKEN_BEDS,
-)
-SCAN = (SearchNeed("Encounter", params=("identifier", "status"), chains=(("patient", "Patient", "identifier"),),
-                   includes=("Encounter:subject", "Encounter:location")),)
-PLACES = (SearchNeed("Location", params=("_id",)),)
-
-
-def _check(gw: FhirGateway, needs: tuple[SearchNeed, ...], what: str) -> None:
-    refused = searches_not_offered(gw.capabilities, needs, what)
-    if refused is not None:
-        raise refused
-
-
 def available_beds_elsewhere(gw: FhirGateway, exclude_unit_id: str,
                              for_encounter: str | None = None) -> list[BedOption]:
     """Clean, empty, unreserved beds on other units, sorted by unit and bed. A bed planned for
     `for_encounter` (a transfer already planned for this patient) stays on the list."""
-    _check(gw, FREE_BEDS, "Listing free beds on other units")
+    require_searches(gw, FREE_BEDS, "Listing free beds on other units")
     found = gw.client.search("Location", [
         ("operational-status", f"{codes.V2_0116}|{codes.BED_UNOCCUPIED}"),
         ("status", "active"),
@@ -103,10 +85,10 @@ def available_beds_elsewhere(gw: FhirGateway, exclude_unit_id: str,
 
 def beds_taken(gw: FhirGateway, bed_ids: list[str], for_encounter: str | None) -> set[str]:
     """Beds that an open encounter (other than `for_encounter`) occupies or has planned."""
-    _check(gw, (TAKEN_BEDS,), "Checking a bed on another unit")
+    require_searches(gw, (TAKEN_BEDS,), "Checking a bed on another unit")
     found = gw.client.search("Encounter", [
         ("location", ",".join(f"Location/{i}" for i in bed_ids)),
-        ("status", ",".join(OPEN_ENCOUNTER_STATUSES)),
+        ("status", ",".join(codes.OPEN_ENCOUNTER_STATUSES)),
         ("_count", "1000"),
     ])
     taken: set[str] = set()
@@ -115,54 +97,6 @@ def beds_taken(gw: FhirGateway, bed_ids: list[str], for_encounter: str | None) -
             continue
         taken |= {loc.location for loc in enc.locations if loc.status in ("planned", "reserved", "active")}
     return taken
-
-
-@dataclass(frozen=True)
-class ScanMatch:
-    """An open encounter found for a scanned MRN or encounter number."""
-
-    encounter: EncounterRecord
-    patient: PatientRecord | None
-    locations: dict[str, LocationRecord]
-
-    def where(self) -> str:
-        """The bed (or unit) the patient is in or planned for, in words."""
-        for wanted in (("active",), ("reserved", "planned")):
-            for loc in self.encounter.locations_with(*wanted):
-                place = self.locations.get(loc.location)
-                if place is not None:
-                    prefix = "" if wanted == ("active",) else "planned for "
-                    return prefix + place.name
-        return "no bed recorded"
-
-
-def find_open_encounters(gw: FhirGateway, number: str, mrn: str | None = None) -> list[ScanMatch]:
-    """Open encounters whose number is `number`, or whose patient's MRN is `mrn` (by default the same
-    text: a plain scan may be either); encounter-number matches first. Sent in POST bodies, never in a
-    URL."""
-    mrn = number if mrn is None else mrn
-    _check(gw, SCAN, "Finding a scanned patient on other units")
-    ids = gw.identifiers
-    common = [
-        ("status", ",".join(OPEN_ENCOUNTER_STATUSES)),
-        ("_include", "Encounter:subject"),
-        ("_include", "Encounter:location"),
-    ]
-    by_number = gw.client.search("Encounter", [("identifier", f"{ids.encounter}|{number}"), *common], post=True)
-    by_mrn = gw.client.search("Encounter", [("patient.identifier", f"{ids.mrn}|{mrn}"), *common], post=True)
-    matches: list[ScanMatch] = []
-    seen: set[str] = set()
-    for result in (by_number, by_mrn):
-        patients = {p.reference: p for p in read_all(result.of_type("Patient"),
-                                                     lambda r: read_patient(r, ids.mrn)).records}
-        places = {p.reference: p for p in read_all(result.of_type("Location"),
-                                                   lambda r: read_location(r, ids.location)).records}
-        for enc in read_all(result.matches, lambda r: read_encounter(r, ids.encounter)).records:
-            if enc.reference in seen:
-                continue
-            seen.add(enc.reference)
-            matches.append(ScanMatch(enc, patients.get(enc.patient or ""), places))
-    return matches
 
 
 def places_by_reference(gw: FhirGateway, references: list[str]) -> dict[str, LocationRecord]:

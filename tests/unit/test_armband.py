@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.beds.services import ScanCode, parse_scan
+from kiosk.armband import ScanCode, parse_scan
 from printers.layout import datamatrix_content
 
 

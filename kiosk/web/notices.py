@@ -1,0 +1,25 @@
+"""The notice a screen shows after something happened (or did not). Rendered by one macro,
+`templates/_notice.html`, so every workflow says it the same way and in the same colours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: ok: done; error: not done; conflict: changed at another station; warning: may have been done.
+NOTICE_KINDS = ("ok", "error", "conflict", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    title: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in NOTICE_KINDS:
+            raise ValueError(f"'{self.kind}' is not a kind of notice")
+
+    @property
+    def role(self) -> str:
+        """ARIA: errors and conflicts interrupt (alert), the others are announced politely (status)."""
+        return "alert" if self.kind in ("error", "conflict") else "status"
