@@ -29,6 +29,7 @@ from tests.support.beds import (
     signed_in,
     vendor_statement,
 )
+from tests.support.fhir_faults import KeepsTheFirstEntry
 from tests.support.sekmet import free_port
 
 Factory = Callable[..., BedUnit]
@@ -458,6 +459,10 @@ class LosesTransactionAnswers(httpx.BaseTransport):
 
 def discharge_with(unit: BedUnit, transport: httpx.BaseTransport) -> tuple[str, str, Any]:
     """Discharge a patient through the kiosk over `transport`: the answer's HTML, its text, the patient."""
+    return discharge_with_status(unit, transport, 200)
+
+
+def discharge_with_status(unit: BedUnit, transport: httpx.BaseTransport, status: int) -> tuple[str, str, Any]:
     gw = app_gateway(unit.app)
     gw.client = FhirClient(unit.gw.client.base_url, transport=transport)
     client = client_of(unit)
@@ -466,7 +471,7 @@ def discharge_with(unit: BedUnit, transport: httpx.BaseTransport) -> tuple[str, 
     response = client.post("/beds/act/discharge", headers=htmx(client, csrf_token(client)), data={
         "panel": f"bed:{bed.id}", "bed": bed.id, "encounter": bed.patient.encounter_id, "disposition": "home",
         "seen": seen_of(form)})
-    assert response.status_code == 200 and response.headers["HX-Trigger"] == "board-changed"
+    assert response.status_code == status and response.headers["HX-Trigger"] == "board-changed"
     html = response.get_data(as_text=True)
     return html, page_text(html), bed.patient
 
@@ -497,6 +502,20 @@ def test_a_lost_answer_is_read_again_and_a_change_found_saved_is_called_saved(be
     [write] = audit_rows(unit.app, "fhir-write")
     assert write.outcome == "success"
     assert write.detail.startswith("discharge: no answer from the FHIR server; read again: written Encounter/")
+
+
+def test_a_server_that_keeps_part_of_a_change_is_shown_as_it_is(bed_unit: Factory) -> None:
+    """A server that breaks transaction atomicity keeps the discharge's first entry (the stay) and fails
+    the rest: the panel says exactly that, offers nothing to send again, and the board shows it."""
+    unit = bed_unit()
+    html, text, patient = discharge_with_status(unit, KeepsTheFirstEntry(unit.gw.client.base_url), 502)
+    assert "The FHIR server did not accept it" in text
+    assert "Saved on the FHIR server: hospital stay. Not saved:" in text and "a new job" in text
+    assert "Nothing was written" not in text and 'value="home"' not in html
+    assert unit.read("Encounter", patient.encounter_id)["status"] == "finished"
+    [write] = audit_rows(unit.app, "fhir-write")
+    assert write.outcome == "failure"
+    assert "written Encounter/" in write.detail and "not written Location/" in write.detail
 
 
 def test_a_transfer_from_a_bed_that_is_not_the_patients_is_refused(bed_unit: Factory) -> None:
