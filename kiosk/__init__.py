@@ -16,12 +16,14 @@ from werkzeug.exceptions import HTTPException, NotFound
 from kiosk import timeutil
 from kiosk.config import Settings, load_settings
 from kiosk.extensions import csrf, htmx, init_services
-from kiosk.fhir.client import RequestCounter, _counter
+from kiosk.fhir.client import start_counting, stop_counting
 from kiosk.fhir.errors import FhirError, FhirUnavailable
+from kiosk.logs import configure_logging
 from kiosk.nav import nav_items
+from kiosk.version import __version__
 from kiosk.web import page_or_fragment
 
-__version__ = "0.1.0"
+__all__ = ["__version__", "configure_logging", "create_app"]
 
 log = logging.getLogger("kiosk")
 
@@ -77,19 +79,6 @@ def register_logging(app: Flask) -> None:
     configure_logging(os.environ.get("KIOSK_LOG_LEVEL", "INFO"))
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Log lines carry no patient data: the HTTP libraries, which log full URLs, stay at WARNING."""
-    root = logging.getLogger()
-    if not any(getattr(h, "_kiosk", False) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler._kiosk = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
-    root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "urllib3", "fhir_core", "fhir.resources", "PIL"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 def register_extensions(app: Flask, settings: Settings) -> None:
     init_services(app, settings)
     csrf.init_app(app)
@@ -112,8 +101,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _start_fhir_counter() -> None:
-        g.fhir_counter = RequestCounter()
-        g.fhir_counter_token = _counter.set(g.fhir_counter)
+        g.fhir_counter, g.fhir_counter_token = start_counting()
 
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]
@@ -133,7 +121,7 @@ def register_request_hooks(app: Flask) -> None:
     def _stop_fhir_counter(_exc: BaseException | None) -> None:
         token = g.pop("fhir_counter_token", None)
         if token is not None:
-            _counter.reset(token)
+            stop_counting(token)
 
 
 def _error_page(title: str, message: str, status: int):  # type: ignore[no-untyped-def]

@@ -9,23 +9,8 @@ from typing import Any
 
 import click
 
-from kiosk.config import ConfigError, Settings, load_settings
-
-
-class KioskContext:
-    """Settings loaded once per command, on first use, so `--help` works with broken settings."""
-
-    def __init__(self) -> None:
-        self._settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings()
-        return self._settings
-
-
-pass_kiosk = click.make_pass_decorator(KioskContext, ensure=True)
+from kiosk.cli_context import KioskContext, pass_kiosk
+from kiosk.config import ConfigError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,12 +1,22 @@
-"""The kiosk's navigation: each workflow blueprint adds its entry when it is registered."""
+"""What workflows offer each other, registered when each blueprint is registered (one line in its
+`register(app)`), so that no workflow imports another's modules:
+
+- `NavItem`: its entry in the top bar and its tile on the home screen;
+- `PatientLink`: a link on a patient's panel (the bed board's), to the workflow's page for that
+  patient's encounter ("Print armband / labels", "Orders", "Request transport");
+- `HomePanel`: a fragment on the home screen (its counts or alerts), which refreshes itself.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-from flask import Flask
+from flask import Flask, current_app, url_for
 
 NAV_KEY = "KIOSK_NAV"
+PATIENT_LINKS_KEY = "KIOSK_PATIENT_LINKS"
+HOME_PANELS_KEY = "KIOSK_HOME_PANELS"
 
 
 @dataclass(frozen=True)
@@ -19,12 +29,66 @@ class NavItem:
     roles: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PatientLink:
+    """A link on a patient's panel. `endpoint` takes `patient_id` and `encounter_id` (ids only: never
+    names or MRNs in a URL); `roles` limits who sees it (empty: everyone signed in)."""
+
+    endpoint: str
+    label: str
+    order: int = 50
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A fragment on the home screen: `endpoint` answers it (and is what the fragment polls to refresh
+    itself); the home page renders it in place on first load."""
+
+    endpoint: str
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class Link:
+    """A patient link ready to show."""
+
+    label: str
+    url: str
+
+
+Entry = TypeVar("Entry", NavItem, PatientLink, HomePanel)
+
+
+def _add(app: Flask, key: str, entry: Entry) -> None:
+    entries: list[Entry] = app.config.setdefault(key, [])
+    if all(e.endpoint != entry.endpoint for e in entries):
+        entries.append(entry)
+        entries.sort(key=lambda e: (e.order, getattr(e, "label", e.endpoint)))
+
+
 def add_nav(app: Flask, item: NavItem) -> None:
-    items: list[NavItem] = app.config.setdefault(NAV_KEY, [])
-    if all(i.endpoint != item.endpoint for i in items):
-        items.append(item)
-        items.sort(key=lambda i: (i.order, i.label))
+    _add(app, NAV_KEY, item)
 
 
 def nav_items(app: Flask) -> list[NavItem]:
     return list(app.config.get(NAV_KEY, []))
+
+
+def add_patient_link(app: Flask, link: PatientLink) -> None:
+    _add(app, PATIENT_LINKS_KEY, link)
+
+
+def add_home_panel(app: Flask, panel: HomePanel) -> None:
+    _add(app, HOME_PANELS_KEY, panel)
+
+
+def home_panels(app: Flask) -> list[HomePanel]:
+    return list(app.config.get(HOME_PANELS_KEY, []))
+
+
+def patient_links(patient_id: str, encounter_id: str, role: str | None) -> list[Link]:
+    """The links other workflows offer for this patient's encounter, for a person of `role`."""
+    return [Link(link.label, url_for(link.endpoint, patient_id=patient_id, encounter_id=encounter_id))
+            for link in current_app.config.get(PATIENT_LINKS_KEY, [])
+            if not link.roles or role in link.roles]

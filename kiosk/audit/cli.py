@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kiosk.cli import KioskContext, pass_kiosk
+from kiosk.cli_context import KioskContext, pass_kiosk
 
 
 @click.group()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import KioskContext, pass_kiosk
+from kiosk.cli_context import KioskContext, pass_kiosk
 
 from .roles import Role
 from .services import (

@@ -3,7 +3,7 @@ housekeeping, isolation and blocking, a corridor view, and armband scanning."""
 
 from flask import Flask
 
-from kiosk.nav import NavItem, add_nav
+from kiosk.nav import HomePanel, NavItem, add_home_panel, add_nav
 
 from .views import bp
 
@@ -12,3 +12,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     add_nav(app, NavItem(endpoint="beds.board", label="Bed board", icon="bed", order=10,
                          description="Beds, admissions, transfers, discharges and housekeeping"))
+    add_home_panel(app, HomePanel("beds.home_counts", order=10))

@@ -14,6 +14,7 @@ from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.change import Seen
 from kiosk.fhir.locations import BedOption
 from kiosk.fhir.movements import ISOLATION_KINDS
+from kiosk.nav import Link
 from kiosk.web import Notice
 
 from .actions import BED_ACTIONS
@@ -54,7 +55,8 @@ class Panel:
     elsewhere_note: str | None = None
     notice: Notice | None = None
     errors: dict[str, str] = field(default_factory=dict)
-    labels_url: str | None = None
+    #: Links other workflows registered for a patient's panel (kiosk.nav.PatientLink).
+    links: list[Link] = field(default_factory=list)
     #: Why this person may not change beds (their role): the panel then offers no action.
     role_notice: str | None = None
     #: Versions of what the panel shows besides its tiles and people (an incoming patient's bed elsewhere).

@@ -36,11 +36,12 @@ from flask import (
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from kiosk import audit, timeutil
-from kiosk.auth import Role, current_staff, has_role, public, roles_required
+from kiosk.auth import Role, current_staff, current_staff_or_none, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
 from kiosk.config import BedSettings
 from kiosk.extensions import gateway, settings
 from kiosk.fhir.errors import FhirConflict, FhirError
+from kiosk.nav import patient_links
 from kiosk.web import Notice, is_htmx
 from kiosk.web.changes import Reply, carry_out, refused
 
@@ -49,6 +50,7 @@ from .board import Board, fingerprint, public_rooms
 from .forms import ActionForm, ScanForm
 from .panel import ListPanel, Panel
 from .services import load_board, open_panel, resolve_scan, utc_now
+from .summary import unit_summary
 
 bp = Blueprint("beds", __name__, url_prefix="/beds")
 
@@ -235,6 +237,12 @@ def display_fragment() -> Response:
     return _poll(PUBLIC_TEMPLATE, url_for("beds.display_fragment"), corridor=True)
 
 
+@bp.get("/home-counts")
+def home_counts() -> str:
+    """The unit's counts on the home screen (a home panel); each leads to the board."""
+    return render_template("beds/_home_counts.html", summary=unit_summary(gateway(), url_for("beds.board")))
+
+
 # ---------------------------------------------------------------- panels
 
 
@@ -246,12 +254,12 @@ def _audit_view(panel: Panel | None) -> None:
 
 
 def _finish(panel: Panel | None) -> None:
-    """Links to other workflows that exist in this app."""
+    """Links other workflows registered for a patient's panel."""
     if panel is None or panel.patient is None or not panel.patient.patient_id:
         return
-    if "labels.patient" in current_app.view_functions:
-        panel.labels_url = url_for("labels.patient", patient_id=panel.patient.patient_id,
-                                   encounter_id=panel.patient.encounter_id)
+    staff = current_staff_or_none()
+    panel.links = patient_links(panel.patient.patient_id, panel.patient.encounter_id,
+                                staff.role if staff else None)
 
 
 def _missing(current: Board, key: str) -> Notice:

@@ -61,6 +61,17 @@ class RequestCounter:
 _counter: contextvars.ContextVar[RequestCounter | None] = contextvars.ContextVar("fhir_counter", default=None)
 
 
+def start_counting() -> tuple[RequestCounter, contextvars.Token[RequestCounter | None]]:
+    """Count the FHIR requests made from here on in this context (one web request), until
+    `stop_counting` with the token."""
+    counter = RequestCounter()
+    return counter, _counter.set(counter)
+
+
+def stop_counting(token: contextvars.Token[RequestCounter | None]) -> None:
+    _counter.reset(token)
+
+
 @contextmanager
 def count_requests() -> Iterator[RequestCounter]:
     """Count the FHIR requests made inside the block (used per web request, by tests and benchmarks)."""

@@ -61,6 +61,10 @@ class FhirGateway:
     def close(self) -> None:
         self.client.close()
 
+    def probe(self) -> bool:
+        """Does the server answer its /metadata now (for the health page)? Raises FhirError if not."""
+        return bool(self.client.metadata())
+
     def unit_location_id(self, unit: UnitRef | None = None) -> str:
         """The Location id of a unit (the kiosk's own by default); identifier lookups are cached."""
         unit = unit or self.unit

@@ -52,7 +52,7 @@ def _timed(fn, ok_text: str, fail_text: str) -> Check:  # type: ignore[no-untype
 
 
 def health(gw: FhirGateway, db: Database, version: str) -> tuple[bool, dict[str, object]]:
-    fhir = _fhir_probe.get(lambda: _timed(lambda: gw.client.metadata(), "reachable", "not reachable"))
+    fhir = _fhir_probe.get(lambda: _timed(gw.probe, "reachable", "not reachable"))
     database = _timed(db.is_current, "schema current", "not reachable or schema behind")
     checks = {"fhir": fhir, "database": database}
     ok = all(c.ok for c in checks.values())

@@ -13,7 +13,7 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 @public
 def healthz():  # type: ignore[no-untyped-def]
-    from kiosk import __version__
+    from kiosk.version import __version__
 
     ok, body = health(gateway(), database(), __version__)
     return jsonify(body), 200 if ok else 503

@@ -1,26 +1,27 @@
+"""The home screen: the panels workflows registered (kiosk.nav.HomePanel: the unit's counts, alerts),
+and a tile for each workflow. Home imports no workflow: it renders what they registered."""
+
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template
+from markupsafe import Markup
 
-from kiosk.extensions import gateway
-
-from .services import UnitSummary, unit_summary
+from kiosk.nav import home_panels
 
 bp = Blueprint("home", __name__)
 
 
-def _summary() -> UnitSummary:
-    """The unit's counts; each leads to the bed board where the kiosk has one."""
-    board = url_for("beds.board") if "beds.board" in current_app.view_functions else None
-    return unit_summary(gateway(), board)
+def _panels() -> list[Markup]:
+    """Each registered panel, answered by its own view within this request."""
+    return [Markup(current_app.view_functions[panel.endpoint]()) for panel in home_panels(current_app)]
 
 
 @bp.get("/")
 def index() -> str:
-    return render_template("home/page.html", summary=_summary())
+    return render_template("home/page.html", panels=_panels())
 
 
 @bp.get("/home/summary")
 def summary() -> str:
-    """The counts alone, polled by the home page (htmx)."""
-    return render_template("home/_summary.html", summary=_summary())
+    """The panels alone, polled by the home page (htmx)."""
+    return render_template("home/_panels.html", panels=_panels())

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from kiosk.nav import NavItem, add_nav
+from kiosk.nav import NavItem, PatientLink, add_nav, add_patient_link
 
 from .views import bp
 
@@ -11,3 +11,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     add_nav(app, NavItem("labels.queue", "Labels", "Armbands, chart and specimen labels; the print queue", "tag",
                          order=60))
+    add_patient_link(app, PatientLink("labels.patient", "Print armband / labels", order=60))

@@ -15,7 +15,7 @@ from kiosk import timeutil
 from kiosk.auth import Role, StaffMember
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
-from kiosk.fhir.records import read_all, read_patient
+from kiosk.fhir.patients import patients_by_reference
 from printers import LabelType, PrinterSettings
 from printers.verify import first_format, rasterize_pdf, rasterize_zpl
 
@@ -52,16 +52,16 @@ class PatientNames:
 
 
 def patient_names(gw: FhirGateway, patient_ids: list[str]) -> PatientNames:
-    """Name and MRN of each patient, in one search whatever the number of jobs."""
-    ids = sorted({i for i in patient_ids if i})
-    if not ids:
+    """Name and MRN of each patient, in one search whatever the number of jobs (POSTed: no patient ids in
+    a URL)."""
+    refs = sorted({f"Patient/{i}" for i in patient_ids if i})
+    if not refs:
         return PatientNames({})
     try:
-        found = gw.client.search("Patient", [("_id", ",".join(ids))])
+        patients = patients_by_reference(gw, refs)
     except FhirError:
         return PatientNames({}, unavailable=True)
-    patients = read_all(found.matches, lambda r: read_patient(r, gw.identifiers.mrn)).records
-    return PatientNames({p.id: PatientLine(person_last_first(p.name), p.mrn or "") for p in patients})
+    return PatientNames({p.id: PatientLine(person_last_first(p.name), p.mrn or "") for p in patients.values()})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import KioskContext, pass_kiosk
+from kiosk.cli_context import KioskContext, pass_kiosk
 
 EXIT_REFUSED = 3
 
@@ -26,7 +26,8 @@ def scheduler(click_ctx: click.Context, config_file: Path | None) -> None:
     click_ctx.meta["scheduler_config"] = config_file
     if click_ctx.invoked_subcommand is not None:
         return
-    from kiosk import configure_logging, timeutil
+    from kiosk import timeutil
+    from kiosk.logs import configure_logging
 
     from .config import load_scheduler_config
     from .lease import LeaseHeld

@@ -21,9 +21,9 @@ from kiosk.fhir.gateway import FhirGateway
 
 from .config import SuppliesConfig
 from .counts import current_stock
+from .fhir import ReorderPlan, SentReorder, plan_reorders, reorder_route, send_reorders
 from .models import CheckOutcome, SupplyCheck, SupplyReorder
 from .models import ReorderResult as StoredResult
-from .reorders import ReorderPlan, SentReorder, plan_reorders, reorder_route, send_reorders
 from .stock import ItemStock, StockState
 
 

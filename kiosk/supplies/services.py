@@ -19,8 +19,8 @@ from kiosk.scheduler.models import JobRequest, RequestStatus
 from .check import last_check
 from .config import SuppliesConfig, SupplyLocation
 from .counts import current_stock, location_stock
+from .fhir import OPEN_STATUSES, STATUS_LABELS, read_by_ids, reorder_route
 from .models import CheckOutcome, ReorderResult, SupplyReorder
-from .reorders import OPEN_STATUSES, STATUS_LABELS, read_by_ids, reorder_route
 from .stock import ItemStock, StockState
 
 JOB = "supply-check"

@@ -17,7 +17,7 @@ from kiosk.auth import Role
 from kiosk.db import Database
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.supplies.counts import Counter, last_counts, record_counts
-from kiosk.supplies.reorders import read_by_ids
+from kiosk.supplies.fhir import read_by_ids
 from tests.support.auth import sign_in
 from tests.support.browser import LiveServer, save_screenshot
 from tests.support.scheduler import SchedulerRun, scheduler_env, start_scheduler, write_schedule

@@ -15,7 +15,7 @@ from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.supplies.check import CheckReport, run_check
 from kiosk.supplies.config import SuppliesConfig, load_supplies
 from kiosk.supplies.counts import Counter, record_counts
-from kiosk.supplies.reorders import read_by_ids
+from kiosk.supplies.fhir import read_by_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPABILITIES = ROOT / "tests" / "fixtures" / "capability"

@@ -12,7 +12,7 @@ import pytest
 from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.validation import check_for_write
 from kiosk.supplies.config import SuppliesConfig, SupplySettings, load_par_levels
-from kiosk.supplies.reorders import (
+from kiosk.supplies.fhir import (
     Channel,
     Targets,
     plan_reorders,

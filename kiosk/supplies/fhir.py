@@ -1,4 +1,4 @@
-"""Reorders on the FHIR server: one SupplyRequest per item and day, never two.
+"""The supply workflow's FHIR code: reorders on the FHIR server, one SupplyRequest per item and day, never two.
 
 A reorder's identifier is <unit>/<location>/<item>/<day> in the configured reorder system. How it
 is made idempotent depends on what the server offers (its CapabilityStatement):

@@ -1,14 +1,16 @@
-"""The home screen's unit summary, read from the FHIR server."""
+"""The bed board's panel on the home screen: the unit's counts, read from the FHIR server (the census's
+four requests)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from kiosk.beds.occupancy import UnitCounts, unit_counts
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
+
+from .occupancy import UnitCounts, unit_counts
 
 
 @dataclass(frozen=True)
