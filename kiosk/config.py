@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -95,18 +96,6 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
-class BedSettings:
-    """The bed board: how often it refreshes, and when a housekeeping bed turns amber, then red."""
-
-    refresh_seconds: int = 15
-    housekeeping_amber_minutes: int = 45
-    housekeeping_red_minutes: int = 90
-    #: A corridor screen opens /beds/display/<token> without a sign-in (rooms and initials only).
-    #: Empty: no such screen. A secret: set it in the environment (KIOSK_BEDS_PUBLIC_DISPLAY_TOKEN).
-    public_display_token: str = ""
-
-
-@dataclass(frozen=True)
 class Settings:
     station: StationSettings = field(default_factory=StationSettings)
     unit: UnitSettings = field(default_factory=UnitSettings)
@@ -115,9 +104,11 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
-    beds: BedSettings = field(default_factory=BedSettings)
     root: Path = PROJECT_ROOT
     source: str = "defaults"
+    #: The environment the settings were read with: workflows' own settings files read their
+    #: KIOSK_<WORKFLOW>_<KEY> overrides from it too (kiosk.settings_files).
+    env: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def var_dir(self) -> Path:
@@ -164,13 +155,13 @@ def _env_name(path: list[str]) -> str:
 def _build(cls: type, data: dict[str, Any], path: list[str], env: dict[str, str], origin: str) -> Any:
     hints = get_type_hints(cls)
     kwargs: dict[str, Any] = {}
-    known = {f.name for f in dataclasses.fields(cls) if f.name not in ("root", "source")}
+    known = {f.name for f in dataclasses.fields(cls) if f.name not in ("root", "source", "env")}
     for key in data:
         if key not in known:
             dotted = ".".join([*path, key])
             raise ConfigError(f"Setting {dotted} in {origin} is not a known setting; check its spelling.")
     for f in dataclasses.fields(cls):
-        if f.name in ("root", "source"):
+        if f.name in ("root", "source", "env"):
             continue
         target = hints[f.name]
         sub_path = [*path, f.name]
@@ -202,7 +193,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
     origin = str(config_path)
     settings = _build(Settings, data, [], env, origin)
     root = Path(env.get("KIOSK_ROOT") or config_path.resolve().parent.parent)
-    settings = dataclasses.replace(settings, root=root, source=origin)
+    settings = dataclasses.replace(settings, root=root, source=origin, env=env)
     validate(settings)
     return settings
 
@@ -299,13 +290,3 @@ def validate(s: Settings) -> None:
     _require(4 <= s.auth.pin_min_length <= 12, "Setting auth.pin_min_length must be between 4 and 12.")
     _require(1 <= s.web.port <= 65535, f"Setting web.port must be a TCP port number, not {s.web.port}.")
     _require(1 <= s.web.workers <= 32, f"Setting web.workers must be between 1 and 32, not {s.web.workers}.")
-    _require(5 <= s.beds.refresh_seconds <= 600,
-             f"Setting beds.refresh_seconds must be between 5 and 600 (KIOSK_BEDS_REFRESH_SECONDS), "
-             f"not {s.beds.refresh_seconds}.")
-    token = s.beds.public_display_token
-    _require(not token or (len(token) >= 24 and token.replace("-", "").replace("_", "").isalnum()),
-             "Setting beds.public_display_token (KIOSK_BEDS_PUBLIC_DISPLAY_TOKEN) must be empty or at least 24 "
-             "letters, digits, '-' or '_'.")
-    _require(1 <= s.beds.housekeeping_amber_minutes < s.beds.housekeeping_red_minutes <= 24 * 60,
-             "Settings beds.housekeeping_amber_minutes and beds.housekeeping_red_minutes must be minutes with "
-             f"amber before red (got {s.beds.housekeeping_amber_minutes} and {s.beds.housekeeping_red_minutes}).")

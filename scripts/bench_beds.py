@@ -27,7 +27,7 @@ from kiosk.auth.services import ensure_demo_staff  # noqa: E402
 from kiosk.beds.board import BoardBuilder  # noqa: E402
 from kiosk.beds.occupancy import BedState  # noqa: E402
 from kiosk.beds.services import load_board  # noqa: E402
-from kiosk.config import BedSettings  # noqa: E402
+from kiosk.beds.settings import BedSettings  # noqa: E402
 from kiosk.demo.hospital import DemoBuilder, unit_plan  # noqa: E402
 from kiosk.extensions import database, services  # noqa: E402
 from kiosk.fhir.census import unit_census  # noqa: E402

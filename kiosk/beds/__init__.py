@@ -4,11 +4,14 @@ housekeeping, isolation and blocking, a corridor view, and armband scanning."""
 from flask import Flask
 
 from kiosk.nav import HomePanel, NavItem, add_home_panel, add_nav
+from kiosk.settings_files import register_settings
 
+from .settings import BEDS_FILE
 from .views import bp
 
 
 def register(app: Flask) -> None:
+    register_settings(app, BEDS_FILE)
     app.register_blueprint(bp)
     add_nav(app, NavItem(endpoint="beds.board", label="Bed board", icon="bed", order=10,
                          description="Beds, admissions, transfers, discharges and housekeeping"))

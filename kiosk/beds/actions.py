@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk.config import BedSettings
 from kiosk.fhir import codes
 from kiosk.fhir import movements as mv
 from kiosk.fhir.change import TRANSACTION, Change, Needs
@@ -29,6 +28,7 @@ from kiosk.fhir.records import read_encounter, read_location
 
 from .board import BedTile, Board, PatientSummary
 from .occupancy import BedState
+from .settings import BedSettings
 
 
 class Refused(Exception):

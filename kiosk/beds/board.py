@@ -11,7 +11,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from kiosk.config import BedSettings
 from kiosk.fhir import codes
 from kiosk.fhir.census import Census, natural_key
 from kiosk.fhir.movements import blocked_reason
@@ -32,6 +31,7 @@ from .occupancy import (
     unit_counts,
     unit_places,
 )
+from .settings import BedSettings
 
 #: A symbol shown with each state's word, so the state never rests on colour alone.
 STATE_ICONS = {

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kiosk.armband import ScanCode
-from kiosk.config import BedSettings
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.encounters import ScanMatch, find_open_encounters
 from kiosk.fhir.errors import FhirNotAllowed
@@ -19,6 +18,7 @@ from kiosk.fhir.locations import available_beds_elsewhere, places_by_reference
 
 from .board import Board, BoardBuilder, PatientSummary, other_places
 from .panel import Panel, available_here, bed_panel, encounter_panel, side_list_panel
+from .settings import BedSettings
 
 
 def utc_now() -> datetime:

@@ -38,10 +38,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from kiosk import audit, timeutil
 from kiosk.auth import Role, current_staff, current_staff_or_none, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
-from kiosk.config import BedSettings
 from kiosk.extensions import gateway, settings
 from kiosk.fhir.errors import FhirConflict, FhirError
 from kiosk.nav import patient_links
+from kiosk.settings_files import settings_of
 from kiosk.web import Notice, is_htmx
 from kiosk.web.changes import Reply, carry_out, refused
 
@@ -50,6 +50,7 @@ from .board import Board, fingerprint, public_rooms
 from .forms import ActionForm, ScanForm
 from .panel import ListPanel, Panel
 from .services import load_board, open_panel, resolve_scan, utc_now
+from .settings import BEDS_FILE, BedSettings
 from .summary import unit_summary
 
 bp = Blueprint("beds", __name__, url_prefix="/beds")
@@ -61,7 +62,7 @@ PUBLIC_TEMPLATE = "beds/_public.html"
 
 
 def _bed_settings() -> BedSettings:
-    return settings().beds
+    return settings_of(BEDS_FILE)
 
 
 def _not_allowed() -> str | None:

@@ -10,14 +10,13 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from kiosk.extensions import services
     from kiosk.nav import HomePanel, NavItem, add_home_panel, add_nav
+    from kiosk.settings_files import register_settings
 
-    from .config import load_supplies
-    from .views import EXTENSION_KEY, bp
+    from .config import SUPPLIES_FILE
+    from .views import bp
 
-    with app.app_context():
-        app.extensions[EXTENSION_KEY] = load_supplies(services().settings)
+    register_settings(app, SUPPLIES_FILE)
     app.register_blueprint(bp)
     add_nav(app, NavItem("supplies.index", "Supplies", "Count the supply room, see reorders", "box", order=70))
     add_home_panel(app, HomePanel("supplies.alert", order=5))

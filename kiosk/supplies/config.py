@@ -4,15 +4,16 @@ supply locations and their items), both checked at start; an error is one senten
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import ConfigError, Settings
+from kiosk.config import Settings
 from kiosk.fhir.gateway import UnitRef
+from kiosk.settings_files import SettingsFile, between, checked, not_empty, read_dataclass, uri
 from kiosk.tomlfile import TomlFile, read_toml
 
 LOCATION_KINDS = {"room": "ro", "cabinet": "ca", "area": "area"}
@@ -85,77 +86,46 @@ class SuppliesConfig:
     unit_code: str
 
 
-def load_supplies(settings: Settings, env: dict[str, str] | None = None) -> SuppliesConfig:
+def load_supplies(settings: Settings, env: Mapping[str, str] | None = None) -> SuppliesConfig:
     """Both files, checked; raises ConfigError with one sentence naming the file and line."""
-    env = dict(os.environ if env is None else env)
-    supply_settings = load_supply_settings(settings, env)
-    par = load_par_levels(supply_settings.par_levels)
-    unit = UnitRef.parse(settings.unit.location)
-    return SuppliesConfig(settings=supply_settings, par=par, unit_code=str(unit.value or unit.location_id))
+    return SUPPLIES_FILE.read(settings, env)
 
 
 # ---------------------------------------------------------------- config/supplies.toml
 
-SETTING_KEYS = ("par_levels", "stale_after_hours", "item_system", "reorder_system", "routine_within_hours",
-                "open_reorder_days", "unlisted_supply_request_servers")
+
+@dataclass(frozen=True)
+class SuppliesFile:
+    """config/supplies.toml as written (see the file for what each key means)."""
+
+    par_levels: str = field(default="config/par-levels.toml", metadata=checked(not_empty))
+    stale_after_hours: float = field(default=24, metadata=checked(between(0.25, 24 * 14)))
+    item_system: str = field(default="urn:oid:2.16.840.1.113883.3.9999.8", metadata=checked(uri))
+    reorder_system: str = field(default="urn:oid:2.16.840.1.113883.3.9999.9", metadata=checked(uri))
+    routine_within_hours: float = field(default=8, metadata=checked(between(0, 24 * 7)))
+    open_reorder_days: int = field(default=3, metadata=checked(between(1, 31)))
+    unlisted_supply_request_servers: tuple[str, ...] = ()
 
 
-def load_supply_settings(settings: Settings, env: dict[str, str]) -> SupplySettings:
-    path = Path(env.get("KIOSK_SUPPLIES_CONFIG") or settings.root / "config" / "supplies.toml")
-    file = read_toml(path)
-    values = dict(file.data)
-    for key in values:
-        if key not in SETTING_KEYS:
-            raise file.error((key,), f"'{key}' is not a supplies setting; check its spelling.")
-    overridden: set[str] = set()
-    for key in SETTING_KEYS:
-        env_key = f"KIOSK_SUPPLIES_{key.upper()}"
-        if env_key in env:
-            raw = env[env_key]
-            values[key] = [s.strip() for s in raw.split(",") if s.strip()] if key.endswith("servers") else raw
-            overridden.add(key)
-
-    def fail(key: str, message: str) -> ConfigError:
-        if key in overridden:
-            return ConfigError(f"Environment variable KIOSK_SUPPLIES_{key.upper()}: {message}")
-        return file.error((key,), message)
-
-    def number(key: str, default: float, low: float, high: float, whole: bool = False) -> float:
-        value = values.get(key, default)
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            number = float(value) if not whole else int(str(value).strip())
-        except ValueError:
-            kind = "a whole number" if whole else "a number"
-            raise fail(key, f"{key} must be {kind}, not {value!r}.") from None
-        if not low <= number <= high:
-            raise fail(key, f"{key} must be between {low:g} and {high:g}, not {number:g}.")
-        return number
-
-    def uri(key: str, default: str) -> str:
-        value = values.get(key, default)
-        if not isinstance(value, str) or not value.startswith(("urn:oid:", "urn:uuid:", "http://", "https://")):
-            raise fail(key, f"{key} must be a URI (urn:oid:..., http(s)://...), not {value!r}.")
-        return value
-
-    par_path = values.get("par_levels", "config/par-levels.toml")
-    if not isinstance(par_path, str) or not par_path:
-        raise fail("par_levels", "par_levels must name the par-levels file.")
-    servers = values.get("unlisted_supply_request_servers", [])
-    if not isinstance(servers, list) or not all(isinstance(s, str) and s.strip() for s in servers):
-        raise fail("unlisted_supply_request_servers",
-                   "unlisted_supply_request_servers must be a list of server software names.")
-    return SupplySettings(
+def _parse(file: TomlFile, settings: Settings, env: Mapping[str, str]) -> SuppliesConfig:
+    raw = read_dataclass(file, SuppliesFile, env, "KIOSK_SUPPLIES", "supplies")
+    par_path = Path(raw.par_levels)
+    supply_settings = SupplySettings(
         source=file.name,
-        par_levels=Path(par_path) if Path(par_path).is_absolute() else settings.root / par_path,
-        stale_after=timedelta(hours=number("stale_after_hours", 24, 0.25, 24 * 14)),
-        item_system=uri("item_system", "urn:oid:2.16.840.1.113883.3.9999.8"),
-        reorder_system=uri("reorder_system", "urn:oid:2.16.840.1.113883.3.9999.9"),
-        routine_within=timedelta(hours=number("routine_within_hours", 8, 0, 24 * 7)),
-        open_reorder_days=int(number("open_reorder_days", 3, 1, 31, whole=True)),
-        unlisted_supply_request_servers=tuple(s.strip() for s in servers),
+        par_levels=par_path if par_path.is_absolute() else settings.root / par_path,
+        stale_after=timedelta(hours=raw.stale_after_hours),
+        item_system=raw.item_system,
+        reorder_system=raw.reorder_system,
+        routine_within=timedelta(hours=raw.routine_within_hours),
+        open_reorder_days=raw.open_reorder_days,
+        unlisted_supply_request_servers=tuple(s.strip() for s in raw.unlisted_supply_request_servers),
     )
+    unit = UnitRef.parse(settings.unit.location)
+    return SuppliesConfig(settings=supply_settings, par=load_par_levels(supply_settings.par_levels),
+                          unit_code=str(unit.value or unit.location_id))
+
+
+SUPPLIES_FILE = SettingsFile("supplies", _parse)
 
 
 # ---------------------------------------------------------------- config/par-levels.toml

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from kiosk import audit
 from kiosk.auth import Role, current_staff, roles_required
 from kiosk.extensions import database, gateway, settings
 from kiosk.scheduler import requests
+from kiosk.settings_files import settings_of
 from kiosk.web import is_htmx
 
-from .config import SuppliesConfig, SupplyLocation
+from .config import SUPPLIES_FILE, SuppliesConfig, SupplyLocation
 from .counts import Counter, record_counts
 from .forms import check_codes, count_form
 from .services import JOB, count_screen, open_reorders, supplies_page, zero_alert
@@ -20,11 +21,10 @@ bp = Blueprint("supplies", __name__, url_prefix="/supplies")
 
 #: Counting and asking for a check are the unit's work; providers see the page only.
 COUNTERS = (Role.UNIT_SECRETARY, Role.CHARGE_NURSE, Role.ADMINISTRATOR)
-EXTENSION_KEY = "supplies"
 
 
 def config() -> SuppliesConfig:
-    return current_app.extensions[EXTENSION_KEY]
+    return settings_of(SUPPLIES_FILE)
 
 
 def _location(code: str) -> SupplyLocation:

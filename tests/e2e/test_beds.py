@@ -179,7 +179,7 @@ def test_screenshots_of_the_demo_board_panel_and_public_view(page: Page, live_se
                                                              gateway: FhirGateway) -> None:
     """The demo 4 West unit, only looked at: the board, a patient's panel and the corridor view."""
     from kiosk.beds.services import load_board
-    from kiosk.config import BedSettings
+    from kiosk.beds.settings import BedSettings
 
     board = load_board(gateway, BedSettings())
     sign_in(page, live_server.url)

@@ -21,7 +21,7 @@ from kiosk.supplies.fhir import read_by_ids
 from tests.support.auth import sign_in
 from tests.support.browser import LiveServer, save_screenshot
 from tests.support.scheduler import SchedulerRun, scheduler_env, start_scheduler, write_schedule
-from tests.support.supplies import unit_env
+from tests.support.supplies import supplies_of, unit_env
 
 ON_REQUEST_ONLY = "[scheduler]\nlease_seconds = 5\npoll_seconds = 0.5\n"
 
@@ -174,7 +174,7 @@ def test_count_the_crash_cart_run_the_check_and_see_the_reorders(page: Page, sit
 def test_a_count_that_is_not_a_whole_number_is_refused_and_what_was_typed_is_kept(page: Page,
                                                                                  site: SuppliesSite) -> None:
     # Earlier counts: flushes and gowns two days ago (stale), catheters this morning below their reorder point.
-    supply_room = site.app.extensions["supplies"].par.location("SUPPLY")
+    supply_room = supplies_of(site.app).par.location("SUPPLY")
     now = datetime.now(UTC)
     record_counts(site.database, supply_room, {"100410": 150, "100910": 40}, Counter("4W-NS-1", "1", "Sam Lee"),
                   now - timedelta(days=2))

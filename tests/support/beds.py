@@ -20,7 +20,7 @@ from kiosk.beds.board import BedTile, Board
 from kiosk.beds.occupancy import BedState
 from kiosk.beds.panel import Panel
 from kiosk.beds.services import load_board, open_panel, utc_now
-from kiosk.config import BedSettings
+from kiosk.beds.settings import BedSettings
 from kiosk.extensions import database, services
 from kiosk.fhir.change import Change, Conflict, Done, Seen, send
 from kiosk.fhir.errors import FhirConflict, FhirError

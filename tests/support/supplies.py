@@ -9,11 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+
 from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.fhir.gateway import FhirGateway, UnitRef
+from kiosk.settings_files import settings_of
 from kiosk.supplies.check import CheckReport, run_check
-from kiosk.supplies.config import SuppliesConfig, load_supplies
+from kiosk.supplies.config import SUPPLIES_FILE, SuppliesConfig, load_supplies
 from kiosk.supplies.counts import Counter, record_counts
 from kiosk.supplies.fhir import read_by_ids
 
@@ -50,6 +53,12 @@ def supplies_env(par_file: Path | None = None, **extra: str) -> dict[str, str]:
     if par_file:
         env["KIOSK_SUPPLIES_PAR_LEVELS"] = str(par_file)
     return env
+
+
+def supplies_of(app: Flask) -> SuppliesConfig:
+    """The supplies settings the app read at start-up."""
+    with app.app_context():
+        return settings_of(SUPPLIES_FILE)
 
 
 def unit_env(unit: UnitRef) -> dict[str, str]:

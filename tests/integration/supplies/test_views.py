@@ -21,7 +21,9 @@ from kiosk.config import ConfigError
 from kiosk.db import Database
 from kiosk.fhir.gateway import UnitRef
 from kiosk.scheduler.models import JobRequest
+from kiosk.settings_files import settings_of
 from kiosk.supplies.check import run_check
+from kiosk.supplies.config import SUPPLIES_FILE
 from kiosk.supplies.counts import Counter, last_counts, record_counts
 from kiosk.supplies.models import SupplyCheck
 from tests.conftest import make_settings
@@ -70,7 +72,7 @@ def check_now(app: Flask, db: Database, at: datetime | None = None) -> None:
     """What the scheduler's job does (the web never does this itself)."""
     with app.app_context():
         from kiosk.extensions import gateway
-        run_check(app.extensions["supplies"], database=db, gateway=gateway(), station="4W-NS-1", now=at)
+        run_check(settings_of(SUPPLIES_FILE), database=db, gateway=gateway(), station="4W-NS-1", now=at)
 
 
 def test_saving_a_count_records_who_counted_and_when(secretary: FlaskClient, db: Database) -> None:
@@ -212,7 +214,8 @@ def test_a_server_without_supply_requests_shows_why_on_the_page(app: Flask, secr
 
 
 def test_stale_counts_are_marked(secretary: FlaskClient, db: Database, app: Flask) -> None:
-    crash = app.extensions["supplies"].par.location("CRASH")
+    with app.app_context():
+        crash = settings_of(SUPPLIES_FILE).par.location("CRASH")
     record_counts(db, crash, {"300110": 1}, Counter("4W-NS-1", "1", "Sam Lee"), datetime.now(UTC) - timedelta(hours=30))
     html = secretary.get("/supplies/count/CRASH").get_data(as_text=True)
     row = html.split('data-item="300110"')[0].rsplit("<li", 1)[1]

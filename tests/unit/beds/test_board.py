@@ -18,7 +18,7 @@ from kiosk.beds.board import (
 )
 from kiosk.beds.occupancy import BedState
 from kiosk.beds.panel import bed_panel, encounter_panel, side_list_panel
-from kiosk.config import BedSettings
+from kiosk.beds.settings import BedSettings
 from kiosk.fhir import codes
 from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.census import Census
@@ -285,7 +285,7 @@ def test_a_bed_marked_for_housekeeping_without_a_job_says_so() -> None:
     assert "no cleaning job is recorded" in board.tile("4W-402B").warnings[0]
 
 
-def test_no_labels_button_where_the_labels_workflow_is_not_installed() -> None:
+def test_no_links_to_workflows_that_are_not_installed() -> None:
     from flask import Flask
 
     from kiosk.beds.views import _finish
@@ -293,4 +293,4 @@ def test_no_labels_button_where_the_labels_workflow_is_not_installed() -> None:
     panel = bed_panel(build(), "4W-401", ALL_ALLOWED)
     with Flask(__name__).test_request_context():
         _finish(panel)
-    assert panel.patient is not None and panel.labels_url is None
+    assert panel.patient is not None and panel.links == []
