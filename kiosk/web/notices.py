@@ -21,5 +21,5 @@ class Notice:
 
     @property
     def role(self) -> str:
-        """ARIA: errors and conflicts interrupt (alert), the others are announced politely (status)."""
-        return "alert" if self.kind in ("error", "conflict") else "status"
+        """ARIA: errors, conflicts and warnings interrupt (alert), the others are announced politely."""
+        return "alert" if self.kind in ("error", "conflict", "warning") else "status"
