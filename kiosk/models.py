@@ -1,9 +1,19 @@
-"""Every feature's tables, imported so that Base.metadata (and Alembic) sees them all."""
-# ruff: noqa: F401
+"""Every workflow's tables, imported so that Base.metadata (and Alembic) sees them all. A workflow with
+tables adds its models module here (one line)."""
 
-import kiosk.audit.models
-import kiosk.auth.models
-import kiosk.labels.models
-import kiosk.scheduler.models
-import kiosk.supplies.models
+from importlib import import_module
+
 from kiosk.db import Base
+
+MODEL_MODULES = (
+    "kiosk.audit.models",
+    "kiosk.auth.models",
+    "kiosk.labels.models",
+    "kiosk.scheduler.models",
+    "kiosk.supplies.models",
+)
+
+for _module in MODEL_MODULES:
+    import_module(_module)
+
+__all__ = ["MODEL_MODULES", "Base"]
