@@ -4,17 +4,21 @@
 - `NavItem`: its entry in the top bar and its tile on the home screen;
 - `PatientLink`: a link on a patient's panel (the bed board's), to the workflow's page for that
   patient's encounter ("Print armband / labels", "Orders", "Request transport");
-- `HomePanel`: a fragment on the home screen (its counts or alerts), which refreshes itself.
+- `HomePanel`: a fragment on the home screen (its counts or alerts), which refreshes itself;
+- `add_bed_marks`: marks on the bed board's tiles (a transport under way, a call light, the room's
+  readiness), from one call per board render with what the board knows of each bed (`UnitBeds`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from flask import Flask, current_app, url_for
 
 NAV_KEY = "KIOSK_NAV"
+BED_MARKS_KEY = "KIOSK_BED_MARKS"
 PATIENT_LINKS_KEY = "KIOSK_PATIENT_LINKS"
 HOME_PANELS_KEY = "KIOSK_HOME_PANELS"
 
@@ -92,3 +96,37 @@ def patient_links(patient_id: str, encounter_id: str, role: str | None) -> list[
     return [Link(link.label, url_for(link.endpoint, patient_id=patient_id, encounter_id=encounter_id))
             for link in current_app.config.get(PATIENT_LINKS_KEY, [])
             if not link.roles or role in link.roles]
+
+
+@dataclass(frozen=True)
+class BedMark:
+    """A mark on a bed's tile: `kind` names its look (css `mark-<kind>`), `label` is a few words
+    ("Transport", "Call: pain", "Ready 3/5"); `urgent` shows it red."""
+
+    kind: str
+    label: str
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class UnitBeds:
+    """What the bed board knows of its unit, for other workflows' marks: each bed ('Location/<id>') with
+    its occupant's patient and encounter references (None for an empty bed), and who is coming to it."""
+
+    unit_id: str
+    occupants: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    incoming: dict[str, list[str]] = field(default_factory=dict)
+
+
+#: A workflow's marks for a unit: 'Location/<id>' -> marks. At most one small request or query per call.
+MarkSource = Callable[[UnitBeds], dict[str, list[BedMark]]]
+
+
+def add_bed_marks(app: Flask, source: MarkSource) -> None:
+    sources: list[MarkSource] = app.config.setdefault(BED_MARKS_KEY, [])
+    if source not in sources:
+        sources.append(source)
+
+
+def bed_mark_sources(app: Flask) -> list[MarkSource]:
+    return list(app.config.get(BED_MARKS_KEY, []))

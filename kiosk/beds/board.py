@@ -15,6 +15,7 @@ from kiosk.fhir import codes
 from kiosk.fhir.census import Census, natural_key
 from kiosk.fhir.movements import blocked_reason
 from kiosk.fhir.records import EncounterRecord, LocationRecord, PatientRecord, PersonName, TaskRecord
+from kiosk.nav import BedMark, UnitBeds
 
 from .occupancy import (
     BedOccupancy,
@@ -154,6 +155,8 @@ class BedTile:
     blocked_reason: str | None = None
     transfer_to: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Marks other workflows put on the tile (kiosk.nav.add_bed_marks).
+    marks: list[BedMark] = field(default_factory=list)
 
     @property
     def state_word(self) -> str:
@@ -240,9 +243,22 @@ class Board:
     expected_discharges: list[SideItem]
     fetched_at: datetime
     unreadable: list[str] = field(default_factory=list)
+    #: Why another workflow's marks are missing from the tiles (their source failed), if so.
+    mark_problems: list[str] = field(default_factory=list)
 
     def tile(self, bed_id: str) -> BedTile | None:
         return self.tiles.get(bed_id)
+
+    def unit_beds(self) -> UnitBeds:
+        """The beds, their occupants and who is coming to them, as other workflows' marks need them."""
+        occupants: dict[str, tuple[str | None, str | None]] = {}
+        incoming: dict[str, list[str]] = {}
+        for tile in self.tiles.values():
+            p = tile.patient
+            occupants[tile.ref] = (f"Patient/{p.patient_id}" if p and p.patient_id else None,
+                                   f"Encounter/{p.encounter_id}" if p else None)
+            incoming[tile.ref] = [f"Encounter/{r.encounter_id}" for r in tile.reserved_for]
+        return UnitBeds(unit_id=self.unit_id, occupants=occupants, incoming=incoming)
 
     def side_list(self, key: str) -> list[SideItem]:
         return {"admissions": self.pending_admissions, "in": self.transfers_in, "out": self.transfers_out,

@@ -5,16 +5,17 @@ more for a transfer form's beds on other units, or for a scan of a patient who i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kiosk.armband import ScanCode
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.encounters import ScanMatch, find_open_encounters
-from kiosk.fhir.errors import FhirNotAllowed
+from kiosk.fhir.errors import FhirError, FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.locations import available_beds_elsewhere, places_by_reference
+from kiosk.nav import MarkSource
 
 from .board import Board, BoardBuilder, PatientSummary, other_places
 from .panel import Panel, available_here, bed_panel, encounter_panel, side_list_panel
@@ -25,11 +26,27 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def load_board(gw: FhirGateway, settings: BedSettings, now: datetime | None = None) -> Board:
+def load_board(gw: FhirGateway, settings: BedSettings, now: datetime | None = None,
+               marks: Sequence[MarkSource] = ()) -> Board:
+    """The board; `marks` are other workflows' mark sources (kiosk.nav.add_bed_marks), one call each. A
+    source that fails leaves its marks off and says so on the board, never blanks it."""
     census = unit_census(gw)
     elsewhere = other_places(census)
     places = places_by_reference(gw, elsewhere) if elsewhere else {}
-    return BoardBuilder(census, settings, now or utc_now(), places).build()
+    board = BoardBuilder(census, settings, now or utc_now(), places).build()
+    if marks:
+        beds = board.unit_beds()
+        for source in marks:
+            try:
+                found = source(beds)
+            except FhirError as e:
+                board.mark_problems.append(e.message)
+                continue
+            for ref, bed_marks in found.items():
+                tile = board.tile(ref.removeprefix("Location/"))
+                if tile is not None:
+                    tile.marks.extend(bed_marks)
+    return board
 
 
 def open_panel(gw: FhirGateway, board: Board, key: str, open_form: str | None = None,

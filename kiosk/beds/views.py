@@ -40,7 +40,7 @@ from kiosk.auth import Role, current_staff, current_staff_or_none, has_role, pub
 from kiosk.auth.roles import roles_phrase
 from kiosk.extensions import gateway, settings
 from kiosk.fhir.errors import FhirConflict, FhirError
-from kiosk.nav import patient_links
+from kiosk.nav import bed_mark_sources, patient_links
 from kiosk.settings_files import settings_of
 from kiosk.web import Notice, is_htmx
 from kiosk.web.changes import Reply, carry_out, refused
@@ -63,6 +63,12 @@ PUBLIC_TEMPLATE = "beds/_public.html"
 
 def _bed_settings() -> BedSettings:
     return settings_of(BEDS_FILE)
+
+
+def _board(marks: bool = True) -> Board:
+    """The board, with the marks other workflows put on its tiles (not on the public view: it shows
+    rooms and initials only)."""
+    return load_board(gateway(), _bed_settings(), marks=bed_mark_sources(current_app) if marks else ())
 
 
 def _not_allowed() -> str | None:
@@ -110,7 +116,7 @@ def board() -> str:
 
 def _page(panel_key: str | None, open_form: str | None) -> Response | str:
     try:
-        current = load_board(gateway(), _bed_settings())
+        current = _board()
     except FhirError as e:
         return render_template("beds/page.html", board=None, error=e.message, panel_html="", board_html="")
     panel_html, status = "", 200
@@ -145,7 +151,7 @@ def _keep_the_board_on_a_failed_poll(response: Response) -> Response:
 
 def _poll(template: str, poll_url: str, corridor: bool = False) -> Response:
     try:
-        current = load_board(gateway(), _bed_settings())
+        current = _board(marks=template != PUBLIC_TEMPLATE)
     except FhirError as e:
         return _not_refreshed(e.message)
     region = _region(current, template, corridor)
@@ -165,7 +171,7 @@ def board_fragment() -> Response:
 def _public_page(poll_url: str, corridor: bool) -> str:
     """The public view; `corridor` for the screen facing the corridor (no way into the board)."""
     try:
-        current = load_board(gateway(), _bed_settings())
+        current = _board(marks=False)
     except FhirError as e:
         return render_template("beds/public.html", board=None, error=e.message, board_html="", corridor=corridor)
     region = _region(current, PUBLIC_TEMPLATE, corridor).html(current, poll_url)
@@ -304,7 +310,7 @@ def _panel_get(key: str) -> Response | str:
         abort(404)
     if not is_htmx():
         return _page(panel_key=key, open_form=open_form)
-    return _render_panel(load_board(gateway(), _bed_settings()), key, open_form)
+    return _render_panel(_board(), key, open_form)
 
 
 @bp.get("/bed/<bed_id>")
@@ -329,7 +335,7 @@ def scan() -> Response:
         message = next((str(errs[0]) for errs in form.errors.values() if errs), "Scan the armband again.")
         return make_response(render_template("beds/_panel_message.html",
                                              notice=Notice("error", "Scan not read", message)), 422)
-    current = load_board(gateway(), _bed_settings())
+    current = _board()
     result = resolve_scan(gateway(), current, form.scanned())
     if result.panel_key:
         return _render_panel(current, result.panel_key)
@@ -351,7 +357,7 @@ def act(action: str) -> Response:
         abort(404)
     form = ActionForm()
     gw = gateway()
-    current = load_board(gw, _bed_settings())
+    current = _board()
     key = form.panel.data if form.panel.validate(form) else None
     if not form.validate() or key is None:
         notice = Notice("error", "Check the form", form.first_error() or "Something in the form is not right.")
@@ -391,7 +397,7 @@ def _answer(key: str, action: str, form: ActionForm, reply: Reply, current: Boar
     notice = reply.notice
     if reply.changed:
         try:
-            board = load_board(gateway(), _bed_settings())
+            board = _board()
         except FhirError as e:
             notice = Notice(notice.kind, notice.title, f"{notice.text} The board could not be read again just "
                             f"now, so what you see may be out of date: {e.message}")

@@ -623,3 +623,32 @@ def test_home_and_board_count_every_bed_once_in_the_same_words(bed_unit: Factory
     assert home_counts == board_counts
     assert sum(home_counts[w] for w in words[:5]) == 20
     assert len(re.findall(r'<a class="count count-[a-z]+" href="/beds/">', home)) == 6
+
+
+def test_other_workflows_put_marks_on_the_tiles_and_a_failing_source_never_blanks_the_board(
+        bed_unit: Factory) -> None:
+    from kiosk.fhir.errors import FhirUnavailable
+    from kiosk.nav import BedMark, UnitBeds, add_bed_marks
+
+    unit = bed_unit()
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    seen: list[UnitBeds] = []
+
+    def transport(beds: UnitBeds) -> dict[str, list[BedMark]]:
+        seen.append(beds)
+        return {bed.ref: [BedMark("transport", "Transport", urgent=True)]}
+
+    def broken(_beds: UnitBeds) -> dict[str, list[BedMark]]:
+        raise FhirUnavailable("The FHIR server did not answer the call-light search.")
+
+    add_bed_marks(unit.app, transport)
+    add_bed_marks(unit.app, broken)
+    client = client_of(unit)
+    html = client.get("/beds/").get_data(as_text=True)
+    [tile] = [t for t in html.split("<button") if f'data-bed-id="{bed.id}"' in t]
+    assert '<span class="mark mark-transport is-urgent">Transport</span>' in tile
+    assert html.count("mark-transport") == 1
+    assert "Some marks are missing from the beds: The FHIR server did not answer" in page_text(html)
+    assert seen[0].occupants[bed.ref] == (f"Patient/{bed.patient.patient_id}", f"Encounter/{bed.patient.encounter_id}")
+    public = client.get("/beds/public").get_data(as_text=True)
+    assert "mark-transport" not in public and len(seen) == 1  # the corridor view asks no workflow for marks
