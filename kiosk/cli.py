@@ -63,19 +63,26 @@ def serve(kiosk: KioskContext, host: str | None, port: int | None, workers: int 
 @click.option("--if-empty", is_flag=True, help="Do nothing when the demo hospital is already loaded.")
 @pass_kiosk
 def seed_demo(kiosk: KioskContext, beds: int | None, if_empty: bool) -> None:
-    """Load the demo hospital into the FHIR server (idempotent: a second run creates nothing)."""
+    """Load the demo hospital into the FHIR server, then each workflow's demo data (idempotent: a second
+    run creates nothing). Migrates the kiosk's database first: some workflows seed it too."""
+    from kiosk.db import Database
+    from kiosk.demo.extras import DemoContext, seed_extras
     from kiosk.demo.loader import demo_loaded, load_demo
     from kiosk.fhir.gateway import FhirGateway
 
     gw = FhirGateway.from_settings(kiosk.settings)
+    database = Database(kiosk.settings.database_url)
     try:
+        database.upgrade()
         if if_empty and not beds and demo_loaded(gw):
-            click.echo("Demo hospital already loaded; nothing to do.")
-            return
-        report = load_demo(gw, beds, say=click.echo)
-        click.echo(f"Done: {report.created} resources created, {report.existing} already there.")
+            click.echo("Demo hospital already loaded.")
+        else:
+            report = load_demo(gw, beds, say=click.echo)
+            click.echo(f"Done: {report.created} resources created, {report.existing} already there.")
+        seed_extras(DemoContext(kiosk.settings, gw, database, click.echo))
     finally:
         gw.close()
+        database.dispose()
 
 
 @cli.group()

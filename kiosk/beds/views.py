@@ -40,6 +40,7 @@ from kiosk.auth import Role, current_staff, current_staff_or_none, has_role, pub
 from kiosk.auth.roles import roles_phrase
 from kiosk.extensions import gateway, settings
 from kiosk.fhir.errors import FhirConflict, FhirError
+from kiosk.fhir.records import FHIR_ID
 from kiosk.nav import bed_mark_sources, patient_links
 from kiosk.settings_files import settings_of
 from kiosk.web import Notice, is_htmx
@@ -114,14 +115,14 @@ def board() -> str:
     return _page(panel_key=None, open_form=None)
 
 
-def _page(panel_key: str | None, open_form: str | None) -> Response | str:
+def _page(panel_key: str | None, open_form: str | None, chosen: dict[str, str] | None = None) -> Response | str:
     try:
         current = _board()
     except FhirError as e:
         return render_template("beds/page.html", board=None, error=e.message, panel_html="", board_html="")
     panel_html, status = "", 200
     if panel_key:
-        panel_html, status = _panel_fragment(current, panel_key, open_form)
+        panel_html, status = _panel_fragment(current, panel_key, open_form, chosen=chosen)
     region = _region(current, BOARD_TEMPLATE).html(current, url_for("beds.board_fragment"))
     return make_response(render_template("beds/page.html", board=current, error=None, panel_html=panel_html,
                                          board_html=region), status)
@@ -305,12 +306,16 @@ def _render_panel(current: Board, key: str, open_form: str | None = None, notice
 
 
 def _panel_get(key: str) -> Response | str:
+    """A panel, with an action's form open (`?open=transfer`) and its bed chosen (`&target=<bed id>`):
+    other workflows link here to offer a move in one tap (a transport delivered to a new bed)."""
     open_form = request.args.get("open")
     if open_form is not None and open_form not in BED_ACTIONS:
         abort(404)
+    target = request.args.get("target", "")
+    chosen = {"target": target} if open_form and FHIR_ID.match(target) else {}
     if not is_htmx():
-        return _page(panel_key=key, open_form=open_form)
-    return _render_panel(_board(), key, open_form)
+        return _page(panel_key=key, open_form=open_form, chosen=chosen)
+    return _render_panel(_board(), key, open_form, chosen=chosen)
 
 
 @bp.get("/bed/<bed_id>")

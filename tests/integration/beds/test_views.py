@@ -652,3 +652,16 @@ def test_other_workflows_put_marks_on_the_tiles_and_a_failing_source_never_blank
     assert seen[0].occupants[bed.ref] == (f"Patient/{bed.patient.patient_id}", f"Encounter/{bed.patient.encounter_id}")
     public = client.get("/beds/public").get_data(as_text=True)
     assert "mark-transport" not in public and len(seen) == 1  # the corridor view asks no workflow for marks
+
+
+def test_a_link_can_open_the_transfer_form_with_its_bed_chosen(bed_unit: Factory) -> None:
+    """Other workflows (a transport delivered to a new bed) offer the move in one tap."""
+    unit = bed_unit()
+    client = client_of(unit)
+    source = unit.beds(BedState.OCCUPIED)[0]
+    target = unit.beds(BedState.AVAILABLE, free=True)[0]
+    html = client.get(f"/beds/bed/{source.id}?open=transfer&target={target.id}", headers=htmx(client)).get_data(
+        as_text=True)
+    assert re.search(rf'name="target" value="{target.id}"\s+checked', html)
+    page = client.get(f"/beds/bed/{source.id}?open=transfer&target={target.id}").get_data(as_text=True)
+    assert re.search(rf'name="target" value="{target.id}"\s+checked', page)
