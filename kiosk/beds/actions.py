@@ -99,6 +99,8 @@ class ActionContext:
         tile = self.board.tile(bed_id or "")
         if tile is None:
             raise Refused(f"That bed is not on {self.board.unit_name} (any more). Nothing was changed.")
+        if tile.hands_off:
+            raise Refused(f"{tile.hands_off} Nothing was changed.")
         return tile
 
 
@@ -385,7 +387,7 @@ def _isolate(ctx: ActionContext) -> Plan:
     def problem(t: BedTile) -> str:
         return f"Bed {t.name} is {_state_words(t)}; only an available or occupied bed can be isolated."
 
-    patient_ref = f"Patient/{occupant.patient_id}" if occupant and occupant.patient_id else None
+    patient_ref = occupant.patient_ref if occupant else None  # from the encounter: the Patient may be unreadable
     tile, current = _bed_only(ctx, (BedState.AVAILABLE, BedState.OCCUPIED), problem, flags_of=patient_ref)
     change = mv.isolate(current, tile.ref, patient_ref, ctx.request.kind if occupant else None, ctx.now,
                         ctx.alert_system)
@@ -397,7 +399,7 @@ def _isolate(ctx: ActionContext) -> Plan:
 def _end_isolation(ctx: ActionContext) -> Plan:
     tile = ctx.tile()
     occupant = tile.patient
-    patient_ref = f"Patient/{occupant.patient_id}" if occupant and occupant.patient_id else None
+    patient_ref = occupant.patient_ref if occupant else None
 
     def problem(t: BedTile) -> str:
         return f"Bed {t.name} is {_state_words(t)}, not isolated."

@@ -79,6 +79,8 @@ class PatientSummary:
     encounter_id: str
     encounter_version: str | None
     encounter_status: str
+    #: 'Patient/<id>' as the encounter names it (also when the Patient record itself is unreadable).
+    patient_ref: str | None
     encounter_number: str | None
     patient_id: str | None
     name: str  # 'LAST, First Middle'
@@ -157,6 +159,8 @@ class BedTile:
     warnings: list[str] = field(default_factory=list)
     #: Marks other workflows put on the tile (kiosk.nav.add_bed_marks).
     marks: list[BedMark] = field(default_factory=list)
+    #: Why nothing may be done to this bed from the kiosk (see BedOccupancy.hands_off), if so.
+    hands_off: str | None = None
 
     @property
     def state_word(self) -> str:
@@ -396,6 +400,7 @@ class BoardBuilder:
             encounter_id=enc.id,
             encounter_version=enc.version,
             encounter_status=enc.status,
+            patient_ref=enc.patient,
             encounter_number=enc.number,
             patient_id=patient.id if patient else None,
             name=name,
@@ -458,6 +463,7 @@ class BoardBuilder:
             blocked_reason=(blocked_reason(bed.description) or bed.description or None)
             if occ.state is BedState.CLOSED else None,
             warnings=list(occ.warnings),
+            hands_off=occ.hands_off,
         )
         if occ.occupant and occ.occupant.reference in moves_out:
             tile.transfer_to = self.place(moves_out[occ.occupant.reference].to_location)
@@ -519,11 +525,14 @@ class BoardBuilder:
         )
 
 
+NO_NAME = "Name not recorded"
+
+
 def board_name(name: PersonName) -> str:
     """'GARCÍA-LÓPEZ, María José': the family name in capitals, as unit boards and armbands write it."""
     given = " ".join(name.given)
     family = name.family.upper()
-    return f"{family}, {given}" if family and given else family or given
+    return f"{family}, {given}" if family and given else family or given or NO_NAME
 
 
 @functools.lru_cache(maxsize=4096)
@@ -551,7 +560,7 @@ def same_name_keys(census: Census, occupancy: list[BedOccupancy]) -> set[tuple[s
 
 def _short_name(family: str, given: tuple[str, ...]) -> str:
     initial = given[0][:1] if given else ""
-    return f"{family}, {initial}." if family and initial else family or " ".join(given)
+    return f"{family}, {initial}." if family and initial else family or " ".join(given) or NO_NAME
 
 
 def _room_number(room_name: str) -> str:

@@ -66,6 +66,9 @@ class BedOccupancy:
     cleaning: TaskRecord | None = None
     cleaning_jobs: list[TaskRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Why nothing may be done to this bed from the kiosk (it or its room is out of service on the
+    #: server, or a record carries a modifier extension the kiosk does not understand), if so.
+    hands_off: str | None = None
 
     @property
     def occupant(self) -> EncounterRecord | None:
@@ -83,21 +86,33 @@ def bed_occupancy(census: Census) -> list[BedOccupancy]:
     for enc in census.encounters:
         for loc in enc.locations:
             if loc.status == "active" and _is_present(enc):
-                occupants.setdefault(loc.location, []).append(enc)
+                _add_once(occupants.setdefault(loc.location, []), enc)
             elif loc.status in ("reserved", "planned"):
-                reserved.setdefault(loc.location, []).append(enc)
+                _add_once(reserved.setdefault(loc.location, []), enc)
     jobs = cleaning_jobs(census.tasks)
+    bed_names = {bed.reference: bed.name for bed in census.beds}
+    beds_of_patient: dict[str, list[str]] = {}
+    for ref, encounters in occupants.items():
+        if ref in bed_names:
+            for enc in encounters:
+                if enc.patient:
+                    _add_once(beds_of_patient.setdefault(enc.patient, []), ref)
 
     result = []
     for bed in census.beds:
         ref = bed.reference
         here = occupants.get(ref, [])
         state = STATE_BY_CODE.get(bed.operational_status or "", BedState.UNKNOWN)
-        if bed.status != "active":
+        room = census.room_of(bed)
+        if not bed.in_service or (room is not None and not room.in_service):
             state = BedState.CLOSED
-        occ = BedOccupancy(bed=bed, room=census.room_of(bed), state=state, occupants=here,
+        occ = BedOccupancy(bed=bed, room=room, state=state, occupants=here,
                            reserved_for=reserved.get(ref, []), cleaning=current_job(jobs.get(ref, [])),
                            cleaning_jobs=jobs.get(ref, []))
+        if not bed.in_service:
+            occ.hands_off = f"This bed is {bed.status} on the FHIR server itself; it is managed there."
+        elif room is not None and not room.in_service:
+            occ.hands_off = f"Room {room.name} is {room.status} on the FHIR server; its beds are managed there."
         if state is BedState.AVAILABLE and occ.reserved_for:
             occ.state = BedState.RESERVED
         # Dirty or contaminated, with housekeeping at work: cleaning (and not offered to start again).
@@ -107,9 +122,45 @@ def bed_occupancy(census: Census) -> list[BedOccupancy]:
         for record in census.unreadable_at.get(ref, []):
             occ.warnings.append(f"A record about this bed ({record}) could not be read from the FHIR server; "
                                 "what this bed shows may be incomplete.")
+        for enc in occ.occupants:
+            others = [bed_names[r] for r in beds_of_patient.get(enc.patient or "", []) if r != ref]
+            if others:
+                occ.warnings.append(f"This patient is also recorded in bed {', '.join(others)}: two open stays "
+                                    "in two beds. Check the patient's encounters in the EHR.")
         _warn(occ)
+        _modifiers(occ, census)
+        for enc in [*occ.occupants, *occ.reserved_for]:
+            patient = census.patients.get(enc.patient or "")
+            if patient is not None and patient.nameless:
+                occ.warnings.append("This patient has no name recorded on the FHIR server: identify them by MRN "
+                                    "and date of birth, and have the name recorded in the EHR.")
+        occ.warnings = list(dict.fromkeys(occ.warnings))
         result.append(occ)
     return result
+
+
+def _add_once(items: list, item: object) -> None:  # type: ignore[type-arg]
+    """An encounter with two entries for one bed is one occupant, and a warning is said once."""
+    if item not in items:
+        items.append(item)
+
+
+MODIFIER_TEXT = ("carries a modifier extension the kiosk does not understand (it may change what the record "
+                 "means): check it in the EHR. Nothing can be changed here until then.")
+
+
+def _modifiers(occ: BedOccupancy, census: Census) -> None:
+    """R4 forbids ignoring an unknown modifierExtension: the bed says so and offers no action."""
+    records: list[tuple[str, bool]] = [("The bed's record", occ.bed.modifier)]
+    for enc in [*occ.occupants, *occ.reserved_for]:
+        patient = census.patients.get(enc.patient or "")
+        records += [("The patient's stay", enc.modifier), ("The patient's record", bool(patient and patient.modifier))]
+        records += [("An alert of the patient", f.modifier) for f in census.flags.get(enc.patient or "", [])]
+    records += [("The bed's cleaning job", t.modifier) for t in occ.cleaning_jobs]
+    for what, flagged in records:
+        if flagged:
+            occ.warnings.append(f"{what} {MODIFIER_TEXT}")
+            occ.hands_off = occ.hands_off or f"{what} must be checked in the EHR first."
 
 
 def _warn(occ: BedOccupancy) -> None:

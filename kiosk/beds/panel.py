@@ -59,6 +59,11 @@ class Panel:
     links: list[Link] = field(default_factory=list)
     #: Why this person may not change beds (their role): the panel then offers no action.
     role_notice: str | None = None
+
+    @property
+    def hands_off(self) -> str | None:
+        """Why nothing may be done to this bed here (its tile says so too)."""
+        return self.tile.hands_off if self.tile is not None else None
     #: Versions of what the panel shows besides its tiles and people (an incoming patient's bed elsewhere).
     extra_seen: dict[str, str] = field(default_factory=dict)
     #: One per panel drawn, sent back with an action: a Task it creates is identified by it, so a double
@@ -175,6 +180,8 @@ def bed_panel(board: Board, bed_id: str, caps: Capabilities, not_allowed: str | 
         names = ()  # the record disagrees with itself: the warning says so, nothing is offered
     if tile.state is BedState.AVAILABLE and not board.pending_admissions:
         names = tuple(n for n in names if n not in ("admit", "reserve"))
+    if tile.hands_off:
+        names = ()  # out of service on the server, or a record to check in the EHR: the panel says why
     panel = _offer(Panel(key=f"bed:{tile.id}", unit_name=board.unit_name, tile=tile, patient=tile.patient,
                          where=tile.name, actions=[]), names, caps, not_allowed)
     if tile.state in (BedState.AVAILABLE, BedState.RESERVED):

@@ -89,6 +89,19 @@ def _full_date(value: Any) -> date | None:
     return parsed if parsed is not None and len(str(value)) >= 10 else None
 
 
+def has_modifier(value: Any) -> bool:
+    """Does the resource carry a modifierExtension anywhere? R4 forbids ignoring one the reader does not
+    understand (it may turn the meaning around), so such a record is shown for checking in the EHR and
+    offers no action."""
+    if isinstance(value, dict):
+        if value.get("modifierExtension"):
+            return True
+        return any(has_modifier(v) for k, v in value.items() if isinstance(v, dict | list) and k != "extension")
+    if isinstance(value, list):
+        return any(has_modifier(v) for v in value)
+    return False
+
+
 def _fail(resource: Any, why: str) -> UnreadableResource:
     if isinstance(resource, dict):
         return UnreadableResource(f"{resource.get('resourceType', 'Resource')}/{resource.get('id', '?')}: {why}")
@@ -121,10 +134,16 @@ class LocationRecord:
     mode: str | None
     identifier: str | None
     description: str
+    modifier: bool = False
 
     @property
     def reference(self) -> str:
         return f"Location/{self.id}"
+
+    @property
+    def in_service(self) -> bool:
+        """R4 Location.status: only an active location takes patients (suspended and inactive do not)."""
+        return self.status == "active"
 
     @property
     def is_bed(self) -> bool:
@@ -158,6 +177,7 @@ def read_location(resource: dict[str, Any], identifier_system: str = "") -> Loca
             mode=resource.get("mode"),
             identifier=identifier_value(resource, identifier_system) if identifier_system else None,
             description=str(resource.get("description") or ""),
+            modifier=has_modifier(resource),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise _fail(resource, type(e).__name__) from None
@@ -215,6 +235,12 @@ class PatientRecord:
     mrn: str | None
     #: The birth date as the server sent it (also when partial), for showing it as it is.
     birth_date_text: str | None = None
+    modifier: bool = False
+
+    @property
+    def nameless(self) -> bool:
+        """No name at all (valid R4): shown as "name not recorded", never as an empty title."""
+        return not self.name.family and not self.name.given
 
     @property
     def birth_date_partial(self) -> bool:
@@ -243,6 +269,7 @@ def read_patient(resource: dict[str, Any], mrn_system: str) -> PatientRecord:
             gender=gender,
             mrn=identifier_value(resource, mrn_system),
             birth_date_text=str(resource["birthDate"]) if resource.get("birthDate") else None,
+            modifier=has_modifier(resource),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise _fail(resource, type(e).__name__) from None
@@ -297,6 +324,9 @@ class EncounterRecord:
     locations: tuple[EncounterLocation, ...]
     participants: tuple[Participant, ...]
     discharge_disposition: str | None
+    #: Location entries that name no Location the kiosk can place: display-only or contained ('#home').
+    unplaced: tuple[str, ...] = ()
+    modifier: bool = False
 
     @property
     def reference(self) -> str:
@@ -316,6 +346,20 @@ def _planned_end(resource: dict[str, Any]) -> date | None:
     return None
 
 
+def _unplaced_name(ref: Any, resource: dict[str, Any]) -> str:
+    """What a location entry without a literal reference says: its display, or a contained Location's name."""
+    if not isinstance(ref, dict):
+        raise ValueError("location entry without a location")
+    target = ref.get("reference")
+    if isinstance(target, str) and target.startswith("#"):
+        for contained in resource.get("contained") or []:
+            if isinstance(contained, dict) and contained.get("id") == target[1:]:
+                return str(contained.get("name") or ref.get("display") or "a place described in the record")
+    if ref.get("display"):
+        return str(ref["display"])
+    raise ValueError("location entry with neither a reference nor a display")
+
+
 def read_encounter(resource: dict[str, Any], number_system: str) -> EncounterRecord:
     _expect(resource, "Encounter")
     try:
@@ -323,10 +367,12 @@ def read_encounter(resource: dict[str, Any], number_system: str) -> EncounterRec
         _check_code(resource, "status", status)
         locations = []
         allowed_loc = REQUIRED_CODES[("Encounter.location", "status")]
+        unplaced: list[str] = []
         for entry in resource.get("location") or []:
             key = ref_key(entry.get("location"))
             if key is None:
-                raise ValueError("location entry without a reference")
+                unplaced.append(_unplaced_name(entry.get("location"), resource))
+                continue
             loc_status = entry.get("status")
             if loc_status is not None and loc_status not in allowed_loc:
                 raise _fail(resource, "location.status is not an R4 code")
@@ -357,6 +403,8 @@ def read_encounter(resource: dict[str, Any], number_system: str) -> EncounterRec
             locations=tuple(locations),
             participants=tuple(participants),
             discharge_disposition=code_of(hospitalization.get("dischargeDisposition")),
+            unplaced=tuple(unplaced),
+            modifier=has_modifier(resource),
         )
     except UnreadableResource:
         raise
@@ -375,6 +423,7 @@ class FlagRecord:
     code: str | None
     text: str
     version: str | None = None
+    modifier: bool = False
 
     @property
     def reference(self) -> str:
@@ -394,6 +443,7 @@ def read_flag(resource: dict[str, Any]) -> FlagRecord:
             code=code_of(resource.get("code")),
             text=text_of(resource.get("code")),
             version=version_of(resource),
+            modifier=has_modifier(resource),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise _fail(resource, type(e).__name__) from None
@@ -413,6 +463,7 @@ class TaskRecord:
     last_modified: datetime | None
     business_status: str | None
     owner: str | None
+    modifier: bool = False
 
 
 def read_task(resource: dict[str, Any]) -> TaskRecord:
@@ -430,6 +481,7 @@ def read_task(resource: dict[str, Any]) -> TaskRecord:
             last_modified=parse_datetime(resource.get("lastModified")),
             business_status=text_of(resource.get("businessStatus")) or None,
             owner=ref_key(resource.get("owner")),
+            modifier=has_modifier(resource),
         )
     except UnreadableResource:
         raise
