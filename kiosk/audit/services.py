@@ -151,9 +151,16 @@ def _row(r: AuditRecord, closing: AuditRecord | None = None, *, row_id: int | No
         if closing is not None:
             outcome, outcome_at = closing.outcome, _utc(closing.at)
             patient, entity = closing.patient or patient, closing.entity or entity
-            detail = "; ".join(d for d in (detail, closing.detail) if d) or None
+            detail = _joined(detail, closing.detail)
     return AuditRow(row_id or r.id, _utc(r.at), r.station, r.actor_badge, r.actor_name, r.actor_role, r.action,
                     outcome, patient, entity, detail, outcome_at)
+
+
+def _joined(intent: str | None, closing: str | None) -> str | None:
+    """The intent's detail, then the outcome's (once, where the outcome restates the intent's)."""
+    if intent and closing and closing.startswith(intent):
+        return closing
+    return "; ".join(d for d in (intent, closing) if d) or None
 
 
 def _lines(db: Session, records: list[AuditRecord]) -> list[AuditRow]:

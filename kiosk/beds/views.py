@@ -243,11 +243,16 @@ def _audit_view(panel: Panel | None) -> None:
                      else None, entity=f"Encounter/{panel.patient.encounter_id}", detail="bed board panel")
 
 
-def _audit_write(req: ActionRequest, outcome: str, detail: str, patient: str | None = None,
+def _audit_intent(req: ActionRequest) -> int:
+    """The write goes in the audit trail before it is sent: a kiosk that dies during it leaves
+    "outcome unknown" there, never nothing."""
+    entity = f"Encounter/{req.encounter_id}" if req.encounter_id else f"Location/{req.bed_id}"
+    return audit.intent("fhir-write", entity=entity, detail=req.action)
+
+
+def _audit_write(intent_id: int, req: ActionRequest, outcome: str, detail: str, patient: str | None = None,
                  entity: str | None = None) -> None:
-    entity = entity or (f"Encounter/{req.encounter_id}" if req.encounter_id else f"Location/{req.bed_id}")
-    audit.record("fhir-write", entity=entity, patient=patient, detail=f"{req.action}: {detail}"[:200],
-                 outcome=outcome)
+    audit.outcome(intent_id, outcome, entity=entity, patient=patient, detail=f"{req.action}: {detail}"[:200])
 
 
 def _finish(panel: Panel | None) -> None:
@@ -358,28 +363,29 @@ def act(action: str) -> Response:
     practitioner = current_staff().practitioner_ref
     ctx = ActionContext(gw=gw, settings=_bed_settings(), board=current, request=req, now=utc_now(),
                         staff_ref=practitioner if practitioner and "?" not in practitioner else None)
+    intent_id = _audit_intent(req)
     try:
         done = perform(ctx)
     except Refused as e:
-        _audit_write(req, "failure", "refused, nothing written")
+        _audit_write(intent_id, req, "failure", "refused, nothing written")
         if e.field:  # a choice is missing: say so next to it, keep the form
             return _render_panel(current, key, action, None, form.chosen(), 422, {e.field: e.message})
         kind, title = ("conflict", "Changed at another station") if e.changed_elsewhere else ("error", "Not done")
         return _render_panel(current, key, action, Notice(kind, title, e.message), form.chosen(), 409)
     except FhirConflict as e:
-        _audit_write(req, "failure", "changed at another station (412), nothing written")
+        _audit_write(intent_id, req, "failure", "changed at another station (412), nothing written")
         # Someone else changed what this station saw: show the state as it is now, keep the choices.
         fresh = load_board(gw, _bed_settings())
         return _render_panel(fresh, key, action, Notice("conflict", "Changed at another station", e.message),
                              form.chosen(), 409)
     except FhirOutcomeUnknown:
-        _audit_write(req, "failure", "no answer from the FHIR server: may have been saved")
+        _audit_write(intent_id, req, "unknown", "no answer from the FHIR server: may have been saved")
         return _outcome_unknown(key)
     except FhirError as e:
-        _audit_write(req, "failure", f"FHIR server error {e.status or ''}".strip())
+        _audit_write(intent_id, req, "failure", f"FHIR server error {e.status or ''}".strip())
         return _render_panel(current, key, action, Notice("error", "The FHIR server did not accept it", e.message),
                              form.chosen(), 502)
-    _audit_write(req, "success", "wrote " + ", ".join(done.written), done.patient, done.entity)
+    _audit_write(intent_id, req, "success", "wrote " + ", ".join(done.written), done.patient, done.entity)
     fresh = load_board(gw, _bed_settings())
     next_key = f"bed:{done.show_bed}" if done.show_bed else key
     response = _render_panel(fresh, next_key, None, Notice("ok", "Done", done.message))
