@@ -77,5 +77,25 @@ def register(app: Flask) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
+    app.context_processor(_chain_alarm_for_templates)
     add_nav(app, NavItem("audit.index", "Audit", "Who looked at, printed or changed what", "clipboard", order=90,
                          roles=(Role.CHARGE_NURSE, Role.ADMINISTRATOR)))
+
+
+def _chain_alarm_for_templates() -> dict[str, object]:
+    """`audit_chain_alarm()` in templates: for administrators, what the last check of the audit chain
+    found broken (None otherwise). Read only by the pages that show it (Audit, Staff)."""
+
+    def alarm() -> str | None:
+        from kiosk.auth import Role
+        from kiosk.extensions import database
+
+        from .chain import chain_alarm
+
+        staff = g.get("staff")
+        if staff is None or getattr(staff, "role", None) != Role.ADMINISTRATOR:
+            return None
+        with database().session() as db:
+            return chain_alarm(db)
+
+    return {"audit_chain_alarm": alarm}

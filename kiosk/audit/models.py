@@ -31,6 +31,20 @@ class AuditRecord(Base):
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: Set on the row that closes an intent (outcome success | failure | unknown): the intent's id.
     intent_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True, unique=True)
+    #: The row's place in the hash chain (1, 2, ...) and SHA-256 of its content and the previous row's
+    #: hash (kiosk/audit/chain.py).
+    chain_seq: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True, unique=True)
+    row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditChain(Base):
+    """The head of the hash chain: one row (id 1), moved in the transaction of every new audit row."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditDelivery(Base):

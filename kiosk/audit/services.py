@@ -21,6 +21,7 @@ from kiosk.fhir.errors import FhirError, FhirUnavailable, InvalidResource
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.validation import check_for_write
 
+from .chain import link
 from .models import AuditDelivery, AuditRecord
 
 OUTCOMES = ("success", "failure")
@@ -47,8 +48,8 @@ SYSTEM_ACTOR = Actor(badge=None, name="kiosk system", role=None)
 
 
 def _insert(db: Session, row: AuditRecord, *, deliver: bool) -> AuditRecord:
-    db.add(row)
-    db.flush()
+    row.at = row.at.astimezone(UTC)  # stored as UTC on SQLite and PostgreSQL alike: the hash covers it
+    link(db, row)
     if deliver:
         db.add(AuditDelivery(record_id=row.id, state="pending", attempts=0))
     return row

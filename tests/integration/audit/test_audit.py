@@ -93,3 +93,31 @@ def test_the_page_shows_a_write_with_its_outcome_and_one_without_as_unknown(
     rows = nurse.post("/audit/export", data={"csrf_token": token}).get_data(as_text=True).strip().splitlines()
     writes = [r for r in rows if ",fhir-write," in r]
     assert len(writes) == 2 and ",success," in writes[1] and "outcome unknown: check the record" in writes[0]
+
+
+def test_a_broken_chain_found_by_the_daily_check_is_shown_to_administrators(
+        app: Flask, signed_in_client: Callable[[Role], FlaskClient]) -> None:
+    from kiosk.scheduler.config import load_scheduler_config
+    from kiosk.scheduler.process import SchedulerProcess
+    from kiosk.scheduler.registry import JOBS, job_function
+
+    admin, nurse = signed_in_client(Role.ADMINISTRATOR), signed_in_client(Role.CHARGE_NURSE)
+    with app.app_context():
+        process = SchedulerProcess(settings(), load_scheduler_config(Path("config/scheduler.toml")))
+    process.functions = {job.name: job_function(job) for job in JOBS}
+    try:
+        passed = process.run_job("audit-verify", "schedule")
+        assert passed is not None and passed.ok and "audit trail intact" in passed.summary
+        assert "tampered" not in admin.get("/audit/").get_data(as_text=True)
+        with process.database.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER audit_record_no_update")
+            conn.exec_driver_sql("UPDATE audit_record SET actor_name = 'Someone Else' WHERE id = 1")
+        failed = process.run_job("audit-verify", "schedule")
+    finally:
+        process.gateway.close()
+        process.database.dispose()
+    assert failed is not None and not failed.ok and "row #1 (position 1) does not match its hash" in failed.summary
+    for page in ("/audit/", "/staff/"):
+        shown = admin.get(page).get_data(as_text=True)
+        assert "The audit trail has been tampered with" in shown and "row #1 (position 1)" in shown
+    assert "tampered" not in nurse.get("/audit/").get_data(as_text=True)  # administrators only
