@@ -21,5 +21,6 @@ def verify_audit_chain(ctx: Any) -> str:
         report = verify(db)
     if not report.ok:
         ctx.log.error("%s", report.summary())
-        raise JobFailed(report.summary())
+        more = f" (and {len(report.problems) - 1} more problem(s))" if len(report.problems) > 1 else ""
+        raise JobFailed(report.problems[0] + more)
     return report.summary()
