@@ -20,6 +20,7 @@ from kiosk.fhir.client import start_counting, stop_counting
 from kiosk.fhir.errors import FhirError, FhirUnavailable
 from kiosk.logs import configure_logging
 from kiosk.nav import nav_items
+from kiosk.private_files import private_dir, tighten
 from kiosk.version import __version__
 from kiosk.web import page_or_fragment
 
@@ -65,9 +66,10 @@ def register_config(app: Flask, settings: Settings) -> None:
 def _local_secret_key(var_dir: Path) -> str:
     """A key generated once per machine and kept in var/secret_key (mode 0600)."""
     path = var_dir / "secret_key"
+    private_dir(var_dir)
     if path.exists():
+        tighten(path)
         return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:

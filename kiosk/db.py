@@ -15,6 +15,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from kiosk.private_files import private_dir, private_file, tighten
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -22,9 +24,22 @@ class Base(DeclarativeBase):
     pass
 
 
-def make_engine(url: str) -> Engine:
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory ones)."""
     if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        return Path(url[len("sqlite:///"):].split("?", 1)[0])
+    return None
+
+
+def make_engine(url: str) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        # The database holds label bytes with names, MRNs and birth dates: owner-only, and so is its
+        # folder. SQLite creates -wal and -shm with the database file's mode; older ones are tightened.
+        private_dir(path.parent)
+        private_file(path)
+        for companion in ("-wal", "-shm", "-journal"):
+            tighten(path.with_name(path.name + companion))
     engine = create_engine(url, pool_pre_ping=True, future=True)
     if url.startswith("sqlite"):
 
@@ -34,6 +49,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # A REPLACE that deletes a row then fires its DELETE trigger too (the audit trail refuses it).
+            cursor.execute("PRAGMA recursive_triggers=ON")
             cursor.close()
 
     return engine

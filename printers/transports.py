@@ -9,6 +9,7 @@ may have printed: never resent by itself), and PrinterRefused when sending again
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import tempfile
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Protocol
 
 from .errors import PrinterRefused, PrinterSendInterrupted, PrinterUnreachable
+
+log = logging.getLogger("printers")
 
 
 class Transport(Protocol):
@@ -113,6 +116,17 @@ class CupsTransport:
         return f"CUPS job {job} on {self.queue}"
 
 
+def _owner_only_folder(path: Path) -> None:
+    """Labels carry names, MRNs and birth dates: the folder is created 0700 and tightened to it if it
+    lets others in (logged once per folder; the path only)."""
+    if not path.exists():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)
+    elif path.stat().st_mode & 0o077 and path.stat().st_uid == os.geteuid():
+        log.warning("label folder %s was readable by other users; it is now owner-only (700)", path)
+        os.chmod(path, 0o700)
+
+
 @dataclass(frozen=True)
 class FolderTransport:
     """Writes each job as a file (demos, `make run`): name is time, a short id and the format."""
@@ -125,11 +139,12 @@ class FolderTransport:
     def send(self, data: bytes, *, title: str, content_type: str) -> str:
         suffix = ".pdf" if content_type == "application/pdf" else ".zpl"
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            _owner_only_folder(self.path)
             name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}{suffix}"
             target = self.path / name
             partial = self.path / f".{name}.part"
-            partial.write_bytes(data)
+            with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+                f.write(data)
             partial.replace(target)
         except OSError as e:
             raise PrinterUnreachable(f"The label folder {self.path} cannot be written ({type(e).__name__}).") from None

@@ -49,8 +49,32 @@ export KIOSK_WEB_PORT="${kiosk_port}"
 
 .venv/bin/kiosk serve --port "${kiosk_port}" &
 pids+=($!)
+# The scheduler is restarted whenever it dies (a crash, kill -9): a new one on this machine takes over a
+# dead one's lock at once. SIGTERM (Ctrl-C, through cleanup) stops the loop and the scheduler with it.
+supervise_scheduler() {
+  local child="" started status delay=2
+  trap '[ -n "$child" ] && kill "$child" 2>/dev/null; [ -n "$child" ] && wait "$child" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    started=$SECONDS
+    .venv/bin/kiosk scheduler >>var/scheduler.log 2>&1 &
+    child=$!
+    status=0
+    wait "$child" || status=$?
+    child=""
+    if [ "$status" -eq 0 ]; then exit 0; fi  # stopped cleanly on purpose
+    # Killed by a signal: again at once. One that exits by itself at once (a wrong setting, another
+    # scheduler running) is retried less and less often.
+    if (( status > 128 )); then delay=1
+    elif (( SECONDS - started < 10 )); then delay=$(( delay * 2 > 60 ? 60 : delay * 2 )); else delay=2; fi
+    echo "$(date '+%F %T') the scheduler exited (status ${status}); starting it again in ${delay} s" \
+      | tee -a var/scheduler.log >&2
+    sleep "$delay" & wait $! || true
+  done
+}
+
 echo "Starting the scheduler (supply checks, audit events, print retries; log: var/scheduler.log) ..."
-.venv/bin/kiosk scheduler >var/scheduler.log 2>&1 &
+: >var/scheduler.log
+supervise_scheduler &
 pids+=($!)
 for _ in $(seq 1 60); do
   if curl -fsS "http://127.0.0.1:${kiosk_port}/healthz" >/dev/null 2>&1; then break; fi
@@ -61,7 +85,7 @@ cat <<MSG
   Unit Coordinator Kiosk is running:  http://127.0.0.1:${kiosk_port}
   FHIR server (sekmet-fhir):          ${fhir_url}
 $(cat var/demo-sign-in.txt 2>/dev/null || true)
-  Scheduler log:                      var/scheduler.log
+  Scheduler log:                      var/scheduler.log (restarted if it dies)
   Press Ctrl-C to stop them all.
 
 MSG

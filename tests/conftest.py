@@ -21,6 +21,7 @@ from kiosk.demo.loader import load_demo
 from kiosk.extensions import database
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.support.auth import sign_in_client
+from tests.support.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.support.sekmet import SekmetServer, start_sekmet
 
 ROOT = Path(__file__).resolve().parents[1]

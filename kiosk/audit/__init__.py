@@ -1,13 +1,18 @@
 """The audit trail: every sign-in, lock, failed PIN, patient view, print and FHIR write, append-only.
 
-`record(...)` is the one call features make; see docs/architecture.md.
+`record(...)` is the call features make for what is done once it is done. A write to the outside
+world (FHIR, printer, pager) is recorded around the write instead: `intent(...)` before it and
+`outcome(intent_id, ...)` after it, so that a kiosk that dies in between leaves "outcome unknown",
+never nothing. `intent_in(db, ...)` adds the intent inside a transaction of the caller's (a print job
+and its intent are committed together). See docs/architecture.md.
 """
 
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context
+from sqlalchemy.orm import Session
 
-from .services import SYSTEM_ACTOR, Actor, append
+from .services import SYSTEM_ACTOR, Actor, append, append_intent, append_outcome
 
 
 def record(action: str, *, patient: str | None = None, entity: str | None = None, detail: str | None = None,
@@ -23,6 +28,35 @@ def record(action: str, *, patient: str | None = None, entity: str | None = None
     with database().session() as db:
         append(db, station=settings().station.id, actor=who, action=action, outcome=outcome, patient=patient,
                entity=entity, detail=detail)
+
+
+def intent(action: str, *, patient: str | None = None, entity: str | None = None, detail: str | None = None,
+           actor: object | None = None) -> int:
+    """Append a row with outcome 'pending' BEFORE a write to the outside world (FHIR, printer, pager);
+    returns its id. It is committed at once, before the write starts."""
+    from kiosk.extensions import database
+
+    with database().session() as db:
+        return intent_in(db, action, patient=patient, entity=entity, detail=detail, actor=actor)
+
+
+def intent_in(db: Session, action: str, *, patient: str | None = None, entity: str | None = None,
+              detail: str | None = None, actor: object | None = None) -> int:
+    """`intent(...)` inside the caller's transaction: the intent is committed with the caller's rows."""
+    from kiosk.extensions import settings
+
+    return append_intent(db, station=settings().station.id, actor=_actor(actor), action=action, patient=patient,
+                         entity=entity, detail=detail).id
+
+
+def outcome(intent_id: int, outcome: str, *, detail: str | None = None, entity: str | None = None,
+            patient: str | None = None) -> None:
+    """Append the row that closes an intent: outcome 'success' | 'failure' | 'unknown' (sent, answer
+    lost). `entity` / `patient` name what the write made or touched when known only afterwards."""
+    from kiosk.extensions import database
+
+    with database().session() as db:
+        append_outcome(db, intent_id, outcome, detail=detail, entity=entity, patient=patient)
 
 
 def _actor(actor: object | None) -> Actor:
@@ -43,5 +77,25 @@ def register(app: Flask) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
+    app.context_processor(_chain_alarm_for_templates)
     add_nav(app, NavItem("audit.index", "Audit", "Who looked at, printed or changed what", "clipboard", order=90,
                          roles=(Role.CHARGE_NURSE, Role.ADMINISTRATOR)))
+
+
+def _chain_alarm_for_templates() -> dict[str, object]:
+    """`audit_chain_alarm()` in templates: for administrators, what the last check of the audit chain
+    found broken (None otherwise). Read only by the pages that show it (Audit, Staff)."""
+
+    def alarm() -> str | None:
+        from kiosk.auth import Role
+        from kiosk.extensions import database
+
+        from .chain import chain_alarm
+
+        staff = g.get("staff")
+        if staff is None or getattr(staff, "role", None) != Role.ADMINISTRATOR:
+            return None
+        with database().session() as db:
+            return chain_alarm(db)
+
+    return {"audit_chain_alarm": alarm}

@@ -28,3 +28,24 @@ def send(kiosk: KioskContext) -> None:
     finally:
         gw.close()
     click.echo(report.summary())
+
+
+@audit.command("verify")
+@pass_kiosk
+def verify_chain(kiosk: KioskContext) -> None:
+    """Check the audit trail's hash chain and triggers; exit 1 naming the first broken row."""
+    from kiosk.db import Database
+
+    from .chain import verify
+
+    database = Database(kiosk.settings.database_url)
+    try:
+        with database.session() as db:
+            report = verify(db)
+    finally:
+        database.dispose()
+    click.echo(report.summary())
+    for problem in report.problems[1:]:
+        click.echo(f"  also: {problem}")
+    if not report.ok:
+        raise SystemExit(1)

@@ -1,5 +1,9 @@
 """The audit trail: append-only rows (database triggers refuse UPDATE and DELETE), and a separate
-outbox that tracks which rows have been sent to the FHIR server as AuditEvents."""
+outbox that tracks which rows have been sent to the FHIR server as AuditEvents.
+
+A write to the outside world is recorded twice: an intent (outcome "pending") before it, and a new
+row naming the intent (`intent_id`) with the outcome after it. A kiosk that dies in between leaves
+an intent without an outcome, which the trail shows as "outcome unknown: check the record"."""
 
 from __future__ import annotations
 
@@ -25,6 +29,22 @@ class AuditRecord(Base):
     patient: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
     entity: Mapped[str | None] = mapped_column(String(200), nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Set on the row that closes an intent (outcome success | failure | unknown): the intent's id.
+    intent_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True, unique=True)
+    #: The row's place in the hash chain (1, 2, ...) and SHA-256 of its content and the previous row's
+    #: hash (kiosk/audit/chain.py).
+    chain_seq: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True, unique=True)
+    row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditChain(Base):
+    """The head of the hash chain: one row (id 1), moved in the transaction of every new audit row."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditDelivery(Base):

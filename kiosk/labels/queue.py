@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from kiosk.db import Database
 from printers import (
@@ -93,9 +94,12 @@ class PrintQueue:
 
     # ------------------------------------------------------------------ submit and send
 
-    def submit(self, request: JobRequest, rendered: RenderedLabel) -> int:
+    def submit(self, request: JobRequest, rendered: RenderedLabel,
+               with_job: Callable[[Session, int], object] | None = None) -> int:
         """Store the job (queued, due now) and return its id. Raises DuplicatePrint when a job with the
-        request's print token exists (also when another request stores it at the same moment)."""
+        request's print token exists (also when another request stores it at the same moment).
+        `with_job(session, job_id)` adds rows of its own in the same transaction (the job's audit
+        intent): the job is never stored without them, nor they without it."""
         now = self.clock()
         job = PrintJob(
             created_at=now, updated_at=now, station_id=request.station_id, requested_by=request.requested_by,
@@ -110,6 +114,8 @@ class PrintQueue:
             with self.database.session() as session:
                 session.add(job)
                 session.flush()
+                if with_job is not None:
+                    with_job(session, job.id)
                 return job.id
         except IntegrityError:
             existing = self.job_for_token(request.print_token) if request.print_token else None

@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kiosk import timeutil
+from sqlalchemy.orm import Session
+
+from kiosk import audit, timeutil
 from kiosk.armband import parse_scan
 from kiosk.fhir import codes
 from kiosk.fhir.encounters import find_open_encounters
@@ -39,6 +41,7 @@ from printers import (
 )
 from printers.model import label_date, last_first
 
+from .models import JobStatus
 from .queue import DuplicatePrint, JobRequest, PrintQueue, SendOutcome
 
 REPRINT_REASONS = {
@@ -233,14 +236,42 @@ class PrintResult:
     repeated: bool = False
 
 
-def print_prepared(queue: PrintQueue, prepared: PreparedLabel, request: JobRequest) -> PrintResult:
+@dataclass(frozen=True)
+class PrintAudit:
+    """How a print goes in the audit trail: "print" or "reprint", whose label, and a detail (no patient
+    data)."""
+
+    action: str
+    patient: str | None
+    detail: str
+
+
+#: A job's state after its first send, as the outcome of its audit intent: the act audited is putting
+#: the label in the queue; a job waiting for its printer is retried by the scheduler and its own row
+#: says when it printed. Sent with the printer's answer lost ("check the printer") is "unknown".
+AUDIT_OUTCOMES = {JobStatus.FAILED: "failure", JobStatus.UNKNOWN: "unknown"}
+
+
+def print_prepared(queue: PrintQueue, prepared: PreparedLabel, request: JobRequest,
+                   audit_as: PrintAudit) -> PrintResult:
     """Queue the exact bytes, then send them at once (a printer that is down leaves the job queued). A
-    second request with the same print token gets the first one's job and sends nothing."""
+    second request with the same print token gets the first one's job and sends nothing.
+
+    The job and its audit intent are committed in one transaction, so a kiosk that dies at any moment
+    leaves no print unaudited; the intent's outcome follows the first send."""
+    intents: list[int] = []
+
+    def with_intent(session: Session, job_id: int) -> None:
+        intents.append(audit.intent_in(session, audit_as.action, patient=audit_as.patient,
+                                       entity=f"PrintJob/{job_id}", detail=audit_as.detail))
+
     try:
-        job_id = queue.submit(request, prepared.rendered)
+        job_id = queue.submit(request, prepared.rendered, with_intent)
     except DuplicatePrint as repeated:
         return PrintResult(repeated.job_id, None, repeated=True)
-    return PrintResult(job_id, queue.send(job_id))
+    sent = queue.send(job_id)
+    audit.outcome(intents[0], AUDIT_OUTCOMES.get(sent.status, "success"), detail=sent.status.label.lower())
+    return PrintResult(job_id, sent)
 
 
 @dataclass(frozen=True)

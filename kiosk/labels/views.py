@@ -28,6 +28,7 @@ from .services import (
     LabelRefused,
     PatientBanner,
     PreparedLabel,
+    PrintAudit,
     ScanChoice,
     SpecimenDetails,
     banner,
@@ -206,11 +207,10 @@ def print_label(patient_id: str, encounter_id: str) -> WerkzeugResponse | tuple[
         encounter_id=encounter_id, label_type=label_type.value, printer_id=page.prepared.printer.id,
         reprint_reason=reason, print_token=token,
     )
-    result = print_prepared(queue, page.prepared, job)
-    if not result.repeated:
-        detail = f"{label_type.value} x{page.prepared.rendered.copies} to {page.prepared.printer.id}"
-        audit.record("reprint" if reason else "print", patient=f"Patient/{patient_id}",
-                     entity=f"PrintJob/{result.job_id}", detail=f"{detail} (reason: {reason})" if reason else detail)
+    detail = f"{label_type.value} x{page.prepared.rendered.copies} to {page.prepared.printer.id}"
+    result = print_prepared(queue, page.prepared, job, PrintAudit(
+        "reprint" if reason else "print", f"Patient/{patient_id}",
+        f"{detail} (reason: {reason})" if reason else detail))
     return redirect(url_for("labels.job", job_id=result.job_id))
 
 
@@ -353,6 +353,5 @@ def test_print(printer_id: str) -> WerkzeugResponse:
         abort(422, e.message)
     job = JobRequest(station_id=_station(), requested_by=current_staff().badge, patient_id=None,
                      encounter_id=None, label_type=prepared.label_type.value, printer_id=printer.id, test_label=True)
-    result = print_prepared(_queue(), prepared, job)
-    audit.record("print", entity=f"PrintJob/{result.job_id}", detail=f"test label to {printer.id}")
+    result = print_prepared(_queue(), prepared, job, PrintAudit("print", None, f"test label to {printer.id}"))
     return redirect(url_for("labels.job", job_id=result.job_id))

@@ -9,6 +9,11 @@ Taking the lease is one conditional UPDATE (free, expired, or already ours), whi
 apply atomically; the holder renews it every third of its length. A scheduler that dies without
 releasing it (kill -9, power loss) is replaced once the lease has expired; one that finds it can no
 longer renew (it stalled longer than the lease and another took over) stops at once.
+
+A holder on this very machine need not be waited for: the holder name carries the machine's boot id
+and the process's start time (from /proc), so a new scheduler on the same host takes over at once when
+that process is gone (or is a zombie, or its pid now belongs to another process). Anything it cannot
+tell for sure (another host, no /proc) waits for the lease to expire as before.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import or_, select, update
 
@@ -54,6 +60,52 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
+def _boot_id() -> str | None:
+    try:
+        return BOOT_ID.read_text().strip().replace("-", "")[:12] or None
+    except OSError:
+        return None
+
+
+def _process_start(pid: int) -> tuple[str, str] | None:
+    """(state, start time in clock ticks since boot) of a live process, from /proc; None if none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()  # the command name in (...) may hold spaces
+    return fields[0], fields[19]
+
+
+def process_identity(pid: int) -> str | None:
+    """`<boot id>-<start ticks>`: names one process on one boot of one machine (a reused pid differs)."""
+    boot, started = _boot_id(), _process_start(pid)
+    return f"{boot}-{started[1]}" if boot and started else None
+
+
+def holder_is_dead_here(holder: str, host: str, pid: int, this_host: str) -> bool:
+    """True only when the holder certainly ran on this machine in this boot and its process is gone:
+    no such pid, a zombie, or the pid now belongs to a process started at another time."""
+    identity = holder.rsplit(":", 1)[-1] if holder.count(":") >= 3 else ""
+    boot = _boot_id()
+    if host != this_host or not boot or not identity.startswith(f"{boot}-") or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, another user's: the start time below tells whether it is the holder
+    started = _process_start(pid)
+    if started is None:
+        return True
+    state, ticks = started
+    return state == "Z" or identity != f"{boot}-{ticks}"
+
+
 def current_holder(database: Database, now: datetime | None = None, name: str = LEASE_NAME) -> LeaseHolder | None:
     """The live scheduler, or None when no scheduler holds an unexpired lease."""
     now = now or _now()
@@ -73,7 +125,10 @@ class Lease:
         self.name = name
         self.host = socket.gethostname()
         self.pid = os.getpid()
-        self.holder = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:8]}"
+        identity = process_identity(self.pid)
+        self.holder = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:8]}" + (f":{identity}" if identity else "")
+        #: The dead scheduler this one replaced at start-up without waiting, if any (for the log).
+        self.took_over_from: LeaseHolder | None = None
 
     def acquire(self, now: datetime | None = None) -> None:
         """Take the lease or raise LeaseHeld naming the scheduler that has it."""
@@ -96,6 +151,17 @@ class Lease:
         if taken:
             return
         other = current_holder(self.database, now, self.name)
+        if other is not None and holder_is_dead_here(other.holder, other.host, other.pid, self.host):
+            with self.database.session() as session:
+                result = session.execute(
+                    update(row).where(row.name == self.name, row.holder == other.holder)
+                    .values(holder=self.holder, host=self.host, pid=self.pid, started_at=now, heartbeat_at=now,
+                            expires_at=now + self.length)
+                )
+            if result.rowcount == 1:  # one winner when two start at once
+                self.took_over_from = other
+                return
+            other = current_holder(self.database, now, self.name)
         who = other.describe(now) if other else "a scheduler that is just starting"
         raise LeaseHeld(f"Another scheduler is already running ({who}), so this one will not start; stop "
                         f"that one first, or wait {int(self.length.total_seconds())} s if it has just died.")

@@ -88,6 +88,10 @@ class SchedulerProcess:
                 load(job.preflight)(self.settings)
         self.database.upgrade()
         self.lease.acquire()
+        dead = self.lease.took_over_from
+        if dead is not None:
+            log.warning("The previous scheduler (pid %d on this machine) is gone without releasing its lock; "
+                        "took over at once instead of waiting for its lease to expire", dead.pid)
         abandoned = requests.abandon_unfinished(self.database, self.lease.holder)
         if abandoned:
             log.warning("%d request(s) left running by a stopped scheduler were answered as failed", abandoned)

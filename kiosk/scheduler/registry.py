@@ -33,6 +33,7 @@ JOBS: tuple[Job, ...] = (
     Job("supply-check", "kiosk.supplies.jobs:run_supply_check",
         "Reorders supplies at or below their reorder point", preflight="kiosk.supplies.jobs:preflight"),
     Job("audit-events", "kiosk.audit.jobs:send_audit_events", "Sends waiting audit rows to the FHIR server"),
+    Job("audit-verify", "kiosk.audit.jobs:verify_audit_chain", "Checks that no audit row was changed or removed"),
     Job("print-retry", "kiosk.labels.jobs:retry_print_queue", "Resends print jobs whose printer could not be reached"),
 )
 

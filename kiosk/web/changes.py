@@ -111,7 +111,7 @@ def audit_words(outcome: Outcome, change: Change) -> tuple[str, str]:
     if isinstance(outcome, Unknown):
         if outcome.now.all_written:
             return "success", f"{name}: no answer from the FHIR server; read again: {outcome.now.audit_text()}"
-        return "failure", f"{name}: no answer from the FHIR server: may have been saved ({outcome.now.audit_text()})"
+        return "unknown", f"{name}: no answer from the FHIR server: may have been saved ({outcome.now.audit_text()})"
     if isinstance(outcome, Failed):
         status = f" {outcome.status}" if outcome.status else ""
         return "failure", f"{name}: FHIR server error{status}: {outcome.now.audit_text()}"
@@ -121,15 +121,18 @@ def audit_words(outcome: Outcome, change: Change) -> tuple[str, str]:
 def carry_out(change: Change, *, seen: Mapping[str, str] | None, done: str, patient: str | None = None,
               entity: str | None = None) -> Reply:
     """Send a change built by a workflow, record it in the audit trail, and say how it ended.
-    `done` is the sentence for a change that was saved ("Bed 4W-401 is clean and available.")."""
+    `done` is the sentence for a change that was saved ("Bed 4W-401 is clean and available.").
+
+    The audit trail gets the intent before anything is sent and the outcome after: a kiosk that dies in
+    between leaves "outcome unknown" there, never nothing."""
+    intent_id = audit.intent("fhir-write", patient=patient, entity=entity, detail=change.name)
     try:
         outcome = send(gateway(), change, seen)
     except NotSeen:
-        audit.record("fhir-write", patient=patient, entity=entity, outcome="failure",
-                     detail=f"{change.name}: versions shown not known, nothing sent")
+        audit.outcome(intent_id, "failure", detail=f"{change.name}: versions shown not known, nothing sent")
         return Reply(None, Notice("error", "Not done", NOT_SEEN), 409, keep_form=False, changed=False)
     result, detail = audit_words(outcome, change)
-    audit.record("fhir-write", patient=patient, entity=entity, outcome=result, detail=detail)
+    audit.outcome(intent_id, result, detail=detail)
     return reply_to(outcome, change, done)
 
 

@@ -76,3 +76,48 @@ def test_servers_that_refuse_audit_events_keep_them_locally(app: Flask, client: 
         report = send_pending(database().session, gw, settings().station.name)
     assert report.sent == 0 and report.unsupported >= 1
     assert report.reason == "Epic May 2026 does not offer AuditEvent resources."
+
+
+def test_the_page_shows_a_write_with_its_outcome_and_one_without_as_unknown(
+        app: Flask, signed_in_client: Callable[[Role], FlaskClient]) -> None:
+    nurse = signed_in_client(Role.CHARGE_NURSE)
+    with app.test_request_context():
+        done = audit.intent("fhir-write", entity="Location/bed-1", detail="transfer")
+        audit.outcome(done, "success", detail="wrote Encounter/e1", entity="Encounter/e1")
+        audit.intent("fhir-write", entity="Location/bed-2", detail="discharge")  # the kiosk died here
+    page = nurse.get("/audit/").get_data(as_text=True)
+    assert page.count("<td>Changed a record") == 2
+    assert "transfer; wrote Encounter/e1" in page and "Encounter/e1" in page
+    assert page.count("outcome unknown: check the record") == 1 and "discharge" in page
+    token = page_token(nurse, "/audit/")
+    rows = nurse.post("/audit/export", data={"csrf_token": token}).get_data(as_text=True).strip().splitlines()
+    writes = [r for r in rows if ",fhir-write," in r]
+    assert len(writes) == 2 and ",success," in writes[1] and "outcome unknown: check the record" in writes[0]
+
+
+def test_a_broken_chain_found_by_the_daily_check_is_shown_to_administrators(
+        app: Flask, signed_in_client: Callable[[Role], FlaskClient]) -> None:
+    from kiosk.scheduler.config import load_scheduler_config
+    from kiosk.scheduler.process import SchedulerProcess
+    from kiosk.scheduler.registry import JOBS, job_function
+
+    admin, nurse = signed_in_client(Role.ADMINISTRATOR), signed_in_client(Role.CHARGE_NURSE)
+    with app.app_context():
+        process = SchedulerProcess(settings(), load_scheduler_config(Path("config/scheduler.toml")))
+    process.functions = {job.name: job_function(job) for job in JOBS}
+    try:
+        passed = process.run_job("audit-verify", "schedule")
+        assert passed is not None and passed.ok and "audit trail intact" in passed.summary
+        assert "tampered" not in admin.get("/audit/").get_data(as_text=True)
+        with process.database.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER audit_record_no_update")
+            conn.exec_driver_sql("UPDATE audit_record SET actor_name = 'Someone Else' WHERE id = 1")
+        failed = process.run_job("audit-verify", "schedule")
+    finally:
+        process.gateway.close()
+        process.database.dispose()
+    assert failed is not None and not failed.ok and "row #1 (position 1) does not match its hash" in failed.summary
+    for page in ("/audit/", "/staff/"):
+        shown = admin.get(page).get_data(as_text=True)
+        assert "The audit trail has been tampered with" in shown and "row #1 (position 1)" in shown
+    assert "tampered" not in nurse.get("/audit/").get_data(as_text=True)  # administrators only

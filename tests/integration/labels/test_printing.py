@@ -75,9 +75,11 @@ def test_printing_sends_the_exact_previewed_bytes_to_the_raw_socket(labels_app: 
     found = {d.text for d in decode(rasterize_zpl(first_format(zebra.jobs()[0]), 300)[0])}
     assert found == {stay.encounter_number, f"MRN:{stay.mrn}|ENC:{stay.encounter_number}"}
     with labels_app.app_context(), database().session() as session:
-        printed = session.query(AuditRecord).filter_by(action="print").one()
+        printed = session.query(AuditRecord).filter_by(action="print", intent_id=None).one()
         assert printed.patient == f"Patient/{stay.patient_id}" and printed.entity == f"PrintJob/{job.id}"
-        assert printed.detail == "adult-armband x1 to TEST-ZEBRA"
+        assert printed.detail == "adult-armband x1 to TEST-ZEBRA" and printed.outcome == "pending"
+        closed = session.query(AuditRecord).filter_by(intent_id=printed.id).one()
+        assert (closed.action, closed.outcome, closed.detail) == ("print", "success", "printed")
         assert printed.actor_badge == CREDENTIALS[Role.UNIT_SECRETARY][0] == job.requested_by
         assert session.query(AuditRecord).filter_by(action="view-patient").count() >= 1
 
@@ -166,8 +168,8 @@ def test_a_second_print_is_a_reprint_and_needs_a_reason(labels_app: Flask, clien
     with labels_app.app_context(), database().session() as session:
         jobs = session.query(PrintJob).order_by(PrintJob.id).all()
         assert [j.reprint_reason for j in jobs] == [None, "damaged"]
-        rows = session.query(AuditRecord).filter(AuditRecord.action.in_(["print", "reprint"])).order_by(
-            AuditRecord.id).all()
+        rows = session.query(AuditRecord).filter(AuditRecord.action.in_(["print", "reprint"]),
+                                                 AuditRecord.intent_id.is_(None)).order_by(AuditRecord.id).all()
         assert [(r.action, r.entity) for r in rows] == [("print", f"PrintJob/{jobs[0].id}"),
                                                         ("reprint", f"PrintJob/{jobs[1].id}")]
         assert rows[1].detail == "adult-armband x1 to TEST-ZEBRA (reason: damaged)"

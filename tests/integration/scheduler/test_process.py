@@ -110,7 +110,7 @@ def wait_for_answer(supply_unit: SupplyUnit, request_id: int, timeout: float = 3
 
 @pytest.mark.parametrize(("broken", "expected"), [
     ("schedule", r"^kiosk: .*scheduler\.toml line 2: there is no job called 'supply-chek'; the jobs are: "
-                 r"supply-check, audit-events, print-retry\.$"),
+                 r"supply-check, audit-events, audit-verify, print-retry\.$"),
     ("par file", r"^kiosk: .*par-levels\.toml line 11: item 100112 in Supply room has par -5; par must be a whole "
                  r"number from 1 to 100000\.$"),
 ])

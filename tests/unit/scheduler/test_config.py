@@ -49,7 +49,7 @@ def test_cron_and_interval_both_fire(tmp_path: Path) -> None:
 
 BAD = [
     ("an unknown job", GOOD.replace("[jobs.supply-check]", "[jobs.supply-chek]"), 6,
-     "there is no job called 'supply-chek'; the jobs are: supply-check, audit-events, print-retry."),
+     "there is no job called 'supply-chek'; the jobs are: supply-check, audit-events, audit-verify, print-retry."),
     ("a bad cron hour", GOOD.replace('"0 19 * * *"', '"0 25 * * *"'), 7,
      "cron '0 25 * * *' of job supply-check is not a crontab line (minute hour day month weekday): Error "
      "validating expression '25': the last value (25) is higher than the maximum value (23)."),

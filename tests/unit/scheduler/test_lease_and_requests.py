@@ -100,3 +100,31 @@ def test_old_history_is_forgotten_and_open_requests_are_kept(database: Database)
     with database.session() as session:
         assert [r.id for r in session.query(JobRequest)] == [waiting.id]
         assert session.query(JobRun).count() == 0
+
+
+def test_a_holder_on_this_machine_whose_process_is_gone_is_taken_over_at_once(database: Database) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from kiosk.scheduler.lease import holder_is_dead_here, process_identity
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lease = Lease(database, 30)
+        holder = f"{lease.host}:{child.pid}:0badc0de:{process_identity(child.pid)}"
+        assert not holder_is_dead_here(holder, lease.host, child.pid, lease.host)  # alive
+        assert not holder_is_dead_here(holder, "other-host", child.pid, "this-host")  # cannot tell: wait
+        assert not holder_is_dead_here(f"{lease.host}:{child.pid}:0badc0de", lease.host, child.pid, lease.host)
+        reused = f"{lease.host}:{child.pid}:0badc0de:{process_identity(child.pid)}0"  # started at another time
+        assert holder_is_dead_here(reused, lease.host, child.pid, lease.host)
+        child.send_signal(signal.SIGKILL)
+        deadline = datetime.now(UTC) + timedelta(seconds=10)
+        while not holder_is_dead_here(holder, lease.host, child.pid, lease.host) and datetime.now(UTC) < deadline:
+            time.sleep(0.01)  # a zombie until reaped: dead already
+        assert holder_is_dead_here(holder, lease.host, child.pid, lease.host)
+    finally:
+        child.kill()
+        child.wait()
+    assert holder_is_dead_here(holder, lease.host, child.pid, lease.host)  # reaped: no such pid
