@@ -19,7 +19,7 @@ def send(kiosk: KioskContext) -> None:
     from kiosk.db import Database
     from kiosk.fhir.gateway import FhirGateway
 
-    from .services import send_pending
+    from .fhir import send_pending
 
     database = Database(kiosk.settings.database_url)
     gw = FhirGateway.from_settings(kiosk.settings)

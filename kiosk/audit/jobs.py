@@ -7,7 +7,7 @@ from typing import Any
 from kiosk.scheduler.context import JobFailed
 
 from .chain import verify
-from .services import send_pending
+from .fhir import send_pending
 
 
 def send_audit_events(ctx: Any) -> str:

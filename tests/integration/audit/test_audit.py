@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kiosk import audit
-from kiosk.audit.services import send_pending
+from kiosk.audit.fhir import send_pending
 from kiosk.auth import Role
 from kiosk.extensions import database, gateway, services, settings
 from kiosk.fhir.capability import Capabilities

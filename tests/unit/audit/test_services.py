@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from kiosk.audit.services import Actor, AuditQuery, append, audit_event, export_csv, search
+from kiosk.audit.fhir import audit_event
+from kiosk.audit.services import Actor, AuditQuery, append, export_csv, search
 from kiosk.fhir.validation import check_for_write
 from tests.support.db import migrated_database
 
@@ -85,7 +86,7 @@ class RefusingClient:
 def test_one_refused_event_does_not_hold_back_the_others(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from kiosk.audit.services import send_pending
+    from kiosk.audit.fhir import send_pending
     from kiosk.config import IdentifierSettings
     from kiosk.fhir.capability import Capabilities
 
