@@ -17,6 +17,7 @@ A job of the registry with no [jobs.<name>] table runs only when someone asks fo
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -30,6 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from tzlocal import get_localzone
 
 from kiosk.config import Settings
+from kiosk.settings_files import SettingsFile
 from kiosk.timeutil import station_zone
 from kiosk.tomlfile import TomlFile, read_toml
 
@@ -80,14 +82,18 @@ def _duration(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-def config_path(settings: Settings, env: dict[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    return Path(env.get("KIOSK_SCHEDULER_CONFIG") or settings.root / "config" / "scheduler.toml")
+def config_path(settings: Settings, env: Mapping[str, str] | None = None) -> Path:
+    return SCHEDULER_FILE.path(settings, {**os.environ, **settings.env} if env is None else env)
 
 
 def load_scheduler_config(path: Path) -> SchedulerConfig:
-    """Read and check config/scheduler.toml; a wrong entry raises ConfigError naming its line."""
-    file = read_toml(path)
+    """Read and check a scheduler file; a wrong entry raises ConfigError naming its line."""
+    return parse_scheduler_config(read_toml(path))
+
+
+def parse_scheduler_config(file: TomlFile) -> SchedulerConfig:
+    """config/scheduler.toml (KIOSK_SCHEDULER_CONFIG names another file), checked: a wrong entry raises
+    ConfigError naming its line."""
     data = file.data
     for key in data:
         if key not in ("scheduler", "jobs"):
@@ -188,3 +194,8 @@ def _cron(file: TomlFile, name: str, value: Any, zone: tzinfo) -> tuple[str, ...
             raise file.error(path, f"cron '{expr}' of job {name} is not a crontab line "
                                    f"(minute hour day month weekday): {str(e).rstrip('.')}.") from None
     return tuple(lines)
+
+
+#: The scheduler's settings file, held like every workflow's (kiosk.settings_files).
+SCHEDULER_FILE: SettingsFile[SchedulerConfig] = SettingsFile(
+    "scheduler", lambda file, _settings, _env: parse_scheduler_config(file))
