@@ -111,7 +111,11 @@ def check(kiosk: KioskContext) -> None:
         caps = gw.capabilities
         unit = gw.read_location(gw.unit_location_id())
         click.echo(f"Settings OK ({kiosk.settings.source}).")
-        click.echo(f"FHIR server: {caps.software}, FHIR {caps.fhir_version}; unit: {unit.name}.")
+        click.echo(f"FHIR server: {caps.software}, FHIR {caps.fhir_version or 'version not stated'}; unit: "
+                   f"{unit.name}.")
+        click.echo(f"Capabilities: {caps.source_words}.")
+        for refused in sorted(caps.refused_searches):
+            click.echo(f"  refused by the server: {refused}")
     finally:
         gw.close()
 

@@ -249,6 +249,8 @@ class Board:
     unreadable: list[str] = field(default_factory=list)
     #: Why another workflow's marks are missing from the tiles (their source failed), if so.
     mark_problems: list[str] = field(default_factory=list)
+    #: The census searches the server answered only in part: the board is not whole (said on top).
+    incomplete: list[str] = field(default_factory=list)
 
     def tile(self, bed_id: str) -> BedTile | None:
         return self.tiles.get(bed_id)
@@ -522,6 +524,7 @@ class BoardBuilder:
             expected_discharges=discharges,
             fetched_at=c.fetched_at,
             unreadable=list(c.unreadable),
+            incomplete=list(c.incomplete),
         )
 
 

@@ -22,6 +22,8 @@ class UnitSummary:
     error: str | None = None
     #: Where a count leads: the bed board, when this kiosk has one.
     board_url: str | None = None
+    #: The server sent only part of the census: the counts are not whole.
+    incomplete: bool = False
 
 
 def unit_summary(gw: FhirGateway, board_url: str | None = None) -> UnitSummary:
@@ -36,4 +38,5 @@ def unit_summary(gw: FhirGateway, board_url: str | None = None) -> UnitSummary:
         fetched_at=census.fetched_at,
         unreadable=len(census.unreadable),
         board_url=board_url,
+        incomplete=bool(census.incomplete),
     )

@@ -2,6 +2,11 @@
 
 The kiosk offers a write only when the server says it allows it; otherwise the action is shown as
 unavailable with `reason()` and the rest keeps working. Search parameters are checked the same way.
+
+A server that serves no CapabilityStatement (its /metadata fails or answers something else) is
+probed instead: each search the kiosk's shared screens make is tried once, strictly, and one that the
+server refuses is refused from then on; what was not probed (writes, other searches) is tried and the
+server's answer decides (docs/decisions.md). `Capabilities.source` says which way they were found.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import FhirNotAllowed
+from .errors import FhirError, FhirNotAllowed, FhirUnavailable
 
 #: Parameters every server answers (result controls), not listed per resource in CapabilityStatements.
 CONTROL_PARAMETERS = frozenset(
@@ -57,12 +62,30 @@ class SearchNeed:
     revincludes: tuple[str, ...] = ()
 
 
+STATEMENT = "statement"
+PROBED = "probed"
+
+
 @dataclass(frozen=True)
 class Capabilities:
     software: str
     fhir_version: str
     resources: dict[str, ResourceCapability] = field(default_factory=dict)
     system_interactions: frozenset[str] = frozenset()
+    #: STATEMENT (the server's CapabilityStatement) or PROBED (none: the searches were tried).
+    source: str = STATEMENT
+    #: Probed only: the searches the server refused ('Encounter search by location', ...).
+    refused_searches: frozenset[str] = frozenset()
+
+    @property
+    def probed(self) -> bool:
+        return self.source == PROBED
+
+    @property
+    def source_words(self) -> str:
+        if self.probed:
+            return "no CapabilityStatement: the kiosk probed the searches it needs"
+        return "from its CapabilityStatement"
 
     @classmethod
     def from_statement(cls, statement: dict[str, Any]) -> Capabilities:
@@ -93,19 +116,23 @@ class Capabilities:
                    resources=resources, system_interactions=frozenset(system))
 
     def supports_type(self, resource_type: str) -> bool:
-        return resource_type in self.resources
+        return self.probed or resource_type in self.resources
 
     def allows(self, resource_type: str, interaction: str) -> bool:
+        if self.probed:
+            return True  # not declared anywhere: tried, and the server's answer decides
         res = self.resources.get(resource_type)
         return res is not None and interaction in res.interactions
 
     def allows_transaction(self) -> bool:
-        return "transaction" in self.system_interactions
+        return self.probed or "transaction" in self.system_interactions
 
     def allows_batch(self) -> bool:
-        return "batch" in self.system_interactions
+        return self.probed or "batch" in self.system_interactions
 
     def allows_conditional_create(self, resource_type: str, on_param: str = "identifier") -> bool:
+        if self.probed:
+            return True
         res = self.resources.get(resource_type)
         return (res is not None and "create" in res.interactions and res.conditional_create
                 and on_param in res.search_params)
@@ -115,6 +142,9 @@ class Capabilities:
         if param in CONTROL_PARAMETERS:
             return True
         name = param.split(":", 1)[0].split(".", 1)[0]
+        if self.probed:
+            words = {f"{resource_type} search by {name}", f"{resource_type} search by {param}"}
+            return not words & self.refused_searches
         if name in ("_id", "_lastUpdated"):
             return self.allows(resource_type, "search-type")
         res = self.resources.get(resource_type)
@@ -123,10 +153,14 @@ class Capabilities:
     def supports_include(self, resource_type: str, value: str) -> bool:
         """Is `_include=<value>` (e.g. 'Location:partof') offered on searches of this type? A statement
         without searchInclude offers none."""
+        if self.probed:
+            return f"{resource_type} search with _include={value}" not in self.refused_searches
         res = self.resources.get(resource_type)
         return res is not None and bool({"*", value} & res.search_includes)
 
     def supports_revinclude(self, resource_type: str, value: str) -> bool:
+        if self.probed:
+            return f"{resource_type} search with _revinclude={value}" not in self.refused_searches
         res = self.resources.get(resource_type)
         return res is not None and bool({"*", value} & res.search_revincludes)
 
@@ -134,11 +168,12 @@ class Capabilities:
         """What of a search the server does not offer, in words ('Location search by partof'); empty
         when it offers all of it."""
         rtype = need.resource_type
-        if not self.allows(rtype, "search-type"):
+        if not self.allows(rtype, "search-type") or f"{rtype} search" in self.refused_searches:
             return [f"{rtype} search"]
         missing = [f"{rtype} search by {p}" for p in need.params if not self.supports_search(rtype, p)]
         missing += [f"{rtype} search by {p}.{target_param}" for p, target, target_param in need.chains
-                    if not (self.supports_search(rtype, p) and self.supports_search(target, target_param))]
+                    if not (self.supports_search(rtype, f"{p}.{target_param}")
+                            and self.supports_search(target, target_param))]
         missing += [f"{rtype} search with _include={v}" for v in need.includes if not self.supports_include(rtype, v)]
         missing += [f"{rtype} search with _revinclude={v}" for v in need.revincludes
                     if not self.supports_revinclude(rtype, v)]
@@ -172,17 +207,27 @@ class Capabilities:
 
 
 class CapabilityCache:
-    """Reads /metadata once (on first use) and keeps it until `refresh()`; shared by a process's threads."""
+    """Reads /metadata once (on first use) and keeps it until `refresh()`; shared by a process's threads.
+    When the server serves no CapabilityStatement, `probe` finds the capabilities instead (a server
+    that cannot be reached at all raises FhirUnavailable, and is asked again next time)."""
 
-    def __init__(self, fetch: Callable[[], dict[str, Any]]):
+    def __init__(self, fetch: Callable[[], dict[str, Any]], probe: Callable[[], Capabilities] | None = None):
         self._fetch = fetch
+        self._probe = probe
         self._value: Capabilities | None = None
         self._lock = threading.Lock()
 
     def get(self) -> Capabilities:
         with self._lock:
             if self._value is None:
-                self._value = Capabilities.from_statement(self._fetch())
+                try:
+                    self._value = Capabilities.from_statement(self._fetch())
+                except FhirUnavailable:
+                    raise
+                except FhirError:
+                    if self._probe is None:
+                        raise
+                    self._value = self._probe()
             return self._value
 
     def set(self, statement: dict[str, Any]) -> Capabilities:
@@ -192,11 +237,72 @@ class CapabilityCache:
             self._value = value
         return value
 
-    def refresh(self) -> Capabilities:
+    def forget(self) -> None:
+        """Read the server's capabilities again on next use."""
         with self._lock:
             self._value = None
+
+    def refresh(self) -> Capabilities:
+        self.forget()
         return self.get()
 
     @property
     def loaded(self) -> bool:
         return self._value is not None
+
+
+#: A value for each search parameter the kiosk probes, valid for its type and matching nothing.
+PROBE_VALUES = {
+    "status": {"Encounter": "planned", "Task": "requested", "Flag": "active", "Location": "active"},
+    "operational-status": "http://terminology.hl7.org/CodeSystem/v2-0116|U",
+    "identifier": "urn:uuid:00000000-0000-4000-8000-000000000000|kiosk-probe",
+}
+
+
+def _probe_value(resource_type: str, param: str) -> str:
+    value = PROBE_VALUES.get(param.split(".", 1)[0])
+    if isinstance(value, dict):
+        return value.get(resource_type, "active")
+    if value:
+        return value
+    if "." in param:  # a chain: patient.identifier
+        return str(PROBE_VALUES["identifier"])
+    if param == "_id":
+        return "kiosk-probe"
+    return "Location/kiosk-probe"  # a reference parameter (partof, location, patient, focus)
+
+
+def probe_searches(search: Callable[[str, list[tuple[str, str]]], Any], needs: list[SearchNeed],
+                   software: str = "FHIR server") -> Capabilities:
+    """Capabilities for a server without a CapabilityStatement: each search in `needs` is tried once with
+    values that match nothing (`search` raises FhirError when the server refuses it, strictly); a refused
+    search is tried part by part, and each part the server refuses is recorded."""
+    refused: set[str] = set()
+    for need in needs:
+        parts: list[tuple[str, list[tuple[str, str]]]] = []
+        parts += [(f"{need.resource_type} search by {p}", [(p, _probe_value(need.resource_type, p))])
+                  for p in need.params]
+        parts += [(f"{need.resource_type} search by {p}.{target_param}",
+                   [(f"{p}.{target_param}", _probe_value(need.resource_type, f"{p}.{target_param}"))])
+                  for p, _target, target_param in need.chains]
+        parts += [(f"{need.resource_type} search with _include={v}", [("_include", v)]) for v in need.includes]
+        parts += [(f"{need.resource_type} search with _revinclude={v}", [("_revinclude", v)])
+                  for v in need.revincludes]
+        whole = [pair for _, params in parts for pair in params] or [("_id", "kiosk-probe")]
+        try:
+            search(need.resource_type, [*whole, ("_count", "1")])
+            continue
+        except FhirUnavailable:
+            raise
+        except FhirError:
+            pass
+        for words, params in parts:
+            try:
+                search(need.resource_type, [*params, ("_count", "1")])
+            except FhirUnavailable:
+                raise
+            except FhirError:
+                refused.add(words)
+        if not parts:
+            refused.add(f"{need.resource_type} search")
+    return Capabilities(software=software, fhir_version="", source=PROBED, refused_searches=frozenset(refused))

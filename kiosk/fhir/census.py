@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .capability import Capabilities, SearchNeed
+from .client import SearchResult
 from .codes import OPEN_ENCOUNTER_STATUSES, OPEN_TASK_STATUSES
 from .errors import FhirNotAllowed, UnreadableResource
 from .gateway import FhirGateway, UnitRef
@@ -43,6 +44,7 @@ from .records import (
     read_practitioner,
     read_task,
 )
+from .refs import ref_key
 
 #: Census searches ask for large pages so that a unit normally arrives in one page per search.
 CENSUS_PAGE = "1000"
@@ -89,6 +91,8 @@ class Census:
     unreadable: list[str] = field(default_factory=list)
     #: 'Location/<id>' -> the unreadable records that name that place (shown on its bed).
     unreadable_at: dict[str, list[str]] = field(default_factory=dict)
+    #: Searches the server answered only in part (more matches than it sent, and no next link).
+    incomplete: list[str] = field(default_factory=list)
 
     def room_of(self, bed: LocationRecord) -> LocationRecord | None:
         return next((r for r in self.rooms if r.reference == bed.part_of), None)
@@ -117,7 +121,8 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
     unit_resource = places.resolve(f"Location/{unit_id}") or gw.client.read("Location", unit_id)
     unit_record = read_location(unit_resource, identifiers.location)
     found = [*places.matches, *(r for r in places.included.values() if r.get("id") != unit_id)]
-    if not in_one_search:
+    if not in_one_search or not _any_bed_in_a_room(found):
+        # No _revinclude, or a server that ignored it without a word: the rooms' beds by one more search.
         found += _beds_in_rooms(gw, found)
     located = read_all(found, lambda r: read_location(r, identifiers.location))
     unreadable += located.unreadable
@@ -137,8 +142,14 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
         ("_count", CENSUS_PAGE),
     ])
     encounters = read_all(found.matches, lambda r: read_encounter(r, identifiers.encounter))
-    patients = read_all(found.of_type("Patient"), lambda r: read_patient(r, identifiers.mrn))
-    practitioners = read_all(found.of_type("Practitioner"), read_practitioner)
+    patient_json = found.of_type("Patient") + _fetch_missing(gw, found, [e.patient for e in encounters.records],
+                                                             "Patient")
+    people = [p.individual for e in encounters.records for p in e.participants]
+    practitioner_json = found.of_type("Practitioner") + _fetch_missing(gw, found, people, "Practitioner")
+    patients = read_all(patient_json, lambda r: read_patient(r, identifiers.mrn))
+    practitioners = read_all(practitioner_json, read_practitioner)
+    incomplete = [f"{name}: {result.total} on the server, {len(result.matches)} sent"
+                  for name, result in (("places", places), ("stays", found)) if result.incomplete]
     unreadable += encounters.unreadable + patients.unreadable + practitioners.unreadable
     unreadable_at: dict[str, list[str]] = {}
     _place(unreadable_at, encounters.failed, encounters.unreadable)
@@ -152,6 +163,8 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
             ("_count", CENSUS_PAGE),
         ])
         read_flags = read_all(flag_result.matches, read_flag)
+        if flag_result.incomplete:
+            incomplete.append(f"alerts: {flag_result.total} on the server, {len(flag_result.matches)} sent")
         unreadable += read_flags.unreadable
         for flag in read_flags.records:
             if flag.patient:
@@ -165,6 +178,8 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
             ("_count", CENSUS_PAGE),
         ])
         read_tasks = read_all(task_result.matches, read_task)
+        if task_result.incomplete:
+            incomplete.append(f"jobs: {task_result.total} on the server, {len(task_result.matches)} sent")
         unreadable += read_tasks.unreadable
         _place(unreadable_at, read_tasks.failed, read_tasks.unreadable)
         tasks = read_tasks.records
@@ -181,6 +196,7 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
         fetched_at=datetime.now(UTC),
         unreadable=unreadable,
         unreadable_at=unreadable_at,
+        incomplete=incomplete,
     )
 
 
@@ -191,6 +207,23 @@ def _beds_in_rooms(gw: FhirGateway, places: list[dict[str, object]]) -> list[dic
         return []
     return gw.client.search("Location", [("partof", _or_list("Location", room_ids)),
                                          ("_count", CENSUS_PAGE)]).matches
+
+
+def _any_bed_in_a_room(places: list[dict[str, object]]) -> bool:
+    """Did the beds of the rooms come (or are there no rooms to have beds)?"""
+    rooms = {f"Location/{r.get('id')}" for r in places if _is_room(r)}
+    return not rooms or any(ref_key(r.get("partOf")) in rooms for r in places)
+
+
+def _fetch_missing(gw: FhirGateway, result: SearchResult, references: list[str | None],
+                   resource_type: str) -> list[dict[str, object]]:
+    """Resources a search should have _included and did not (a server that ignores _include without a
+    warning), in one `_id` search sent as POST (patient ids never in a URL); none when all came."""
+    wanted = [r for r in result.missing(references) if r.startswith(f"{resource_type}/")]
+    if not wanted:
+        return []
+    ids = ",".join(r.split("/", 1)[1] for r in wanted)
+    return gw.client.search(resource_type, [("_id", ids), ("_count", str(len(wanted)))], post=True).matches
 
 
 def _is_room(resource: dict[str, object]) -> bool:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextvars
+import copy
 import json
 import logging
 import time
@@ -110,6 +111,15 @@ class SearchResult:
     included: dict[str, dict[str, Any]]
     total: int | None
     pages: int
+
+    @property
+    def incomplete(self) -> bool:
+        """The server said it has more matches than it sent, and gave no `next` link to the rest."""
+        return self.total is not None and self.total > len(self.matches)
+
+    def missing(self, references: Any) -> list[str]:
+        """Of these references, those the search did not bring (a server that ignores `_include`)."""
+        return sorted({r for r in references if r and self.resolve(r) is None})
 
     def resolve(self, reference: str | None) -> dict[str, Any] | None:
         """The included (or matched) resource a reference points to, if the search brought it."""
@@ -216,6 +226,45 @@ class Transaction:
     def bundle(self) -> dict[str, Any]:
         return {"resourceType": "Bundle", "type": "transaction", "entry": self.entries}
 
+    def chunks(self, size: int) -> list[Transaction]:
+        """The same writes as transactions of at most `size` entries, in order, for a server that limits
+        transaction size. A reference to a resource created in an earlier chunk becomes a conditional
+        reference on that create's If-None-Exist query ('Location?identifier=...'), so each chunk stands
+        on what the earlier ones wrote; a create referenced across chunks must therefore be conditional
+        (ValueError otherwise)."""
+        if size < 1:
+            raise ValueError("a chunk holds at least one entry")
+        conditional: dict[str, str] = {}
+        out: list[Transaction] = []
+        for start in range(0, len(self.entries), size):
+            chunk = Transaction()
+            here = {e["fullUrl"] for e in self.entries[start:start + size]}
+            for entry in self.entries[start:start + size]:
+                chunk.entries.append(_rewrite_references(copy.deepcopy(entry), conditional, here))
+            for entry in self.entries[start:start + size]:
+                url = entry["fullUrl"]
+                query = entry["request"].get("ifNoneExist")
+                if url.startswith("urn:uuid:") and query:
+                    conditional[url] = f"{entry['resource']['resourceType']}?{query}"
+            out.append(chunk)
+        return out
+
+
+def _rewrite_references(value: Any, conditional: dict[str, str], here: set[str]) -> Any:
+    """References to urn:uuid entries of earlier chunks, made conditional (in place; returns the value)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "reference" and isinstance(item, str) and item.startswith("urn:uuid:") and item not in here:
+                if item not in conditional:
+                    raise ValueError("a create referenced from a later chunk is not conditional: it cannot be split")
+                value[key] = conditional[item]
+            else:
+                _rewrite_references(item, conditional, here)
+    elif isinstance(value, list):
+        for item in value:
+            _rewrite_references(item, conditional, here)
+    return value
+
 
 class FhirClient:
     """Thread-safe; share one per process (it pools connections)."""
@@ -251,6 +300,11 @@ class FhirClient:
 
     def close(self) -> None:
         self.http.close()
+
+    @property
+    def host(self) -> str:
+        """host:port of the server (never a path: no patient data)."""
+        return self._host
 
     # ------------------------------------------------------------------ transport
 
@@ -404,11 +458,12 @@ class FhirClient:
             body.setdefault("meta", {})["versionId"] = etag.removeprefix("W/").strip('"')
 
     def search(self, resource_type: str, params: SearchParams, *, max_pages: int = 100,
-               post: bool = False) -> SearchResult:
+               post: bool = False, first_page_only: bool = False) -> SearchResult:
         """All matches of a search (following `next` links) plus the resources it _included.
 
         `post=True` sends the parameters in the body of POST [type]/_search, never in a URL: for
         searches by MRN or other identifiers, which would otherwise reach the server's access logs.
+        `first_page_only` reads one page (probing whether a search is answered at all).
         """
         items = list(params.items()) if isinstance(params, Mapping) else list(params)
         if not any(k == "_count" for k, _ in items):
@@ -451,7 +506,7 @@ class FhirClient:
                     matches.append(resource)
             next_url = next((link.get("url") for link in bundle.get("link") or []
                              if link.get("relation") == "next"), None)
-            if not next_url:
+            if not next_url or first_page_only:
                 break
             if pages >= max_pages:
                 raise FhirError(f"The {resource_type} search has more than {max_pages} pages; the kiosk stopped "

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from kiosk.config import IdentifierSettings, Settings
 
 from .auth import authenticator_from_settings
-from .capability import Capabilities, CapabilityCache
+from .capability import PROBED, STATEMENT, Capabilities, CapabilityCache, probe_searches
 from .client import FhirClient
-from .errors import FhirError, FhirNotFound
+from .errors import FhirError, FhirNotFound, FhirUnavailable
 from .records import LocationRecord, read_location
 
 
@@ -37,7 +37,7 @@ class FhirGateway:
         self.client = client
         self.identifiers = identifiers
         self.unit = unit
-        self.capabilities_cache = CapabilityCache(client.metadata)
+        self.capabilities_cache = CapabilityCache(lambda: self.client.metadata(), self._probe_capabilities)
         self._unit_ids: dict[UnitRef, str] = {}
         self._lock = threading.Lock()
 
@@ -54,6 +54,17 @@ class FhirGateway:
         )
         return cls(client, settings.identifiers, UnitRef.parse(settings.unit.location))
 
+    def _probe_capabilities(self) -> Capabilities:
+        """For a server without a CapabilityStatement: the searches of the shared screens (census, free
+        beds, scans, places), each tried once."""
+        from .census import CENSUS_SEARCHES
+        from .encounters import SCAN
+        from .locations import FREE_BEDS, PLACES
+
+        needs = [*CENSUS_SEARCHES, *FREE_BEDS, *SCAN, *PLACES]
+        return probe_searches(lambda rtype, params: self.client.search(rtype, params, first_page_only=True), needs,
+                              software=f"The FHIR server at {self.client.host}")
+
     @property
     def capabilities(self) -> Capabilities:
         return self.capabilities_cache.get()
@@ -61,9 +72,18 @@ class FhirGateway:
     def close(self) -> None:
         self.client.close()
 
-    def probe(self) -> bool:
-        """Does the server answer its /metadata now (for the health page)? Raises FhirError if not."""
-        return bool(self.client.metadata())
+    def probe(self) -> str:
+        """Does the server answer now (for the health page and `kiosk check`)? Returns where its
+        capabilities come from: STATEMENT, or PROBED for a server that answers searches but serves no
+        CapabilityStatement. Raises FhirError when it does not answer."""
+        try:
+            self.client.metadata()
+            return STATEMENT
+        except FhirUnavailable:
+            raise
+        except FhirError:
+            self.client.search("Location", [("_id", "kiosk-probe"), ("_count", "1")])
+            return PROBED
 
     def unit_location_id(self, unit: UnitRef | None = None) -> str:
         """The Location id of a unit (the kiosk's own by default); identifier lookups are cached."""

@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from kiosk.db import Database
+from kiosk.fhir.capability import PROBED, STATEMENT
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
 
@@ -40,15 +41,21 @@ class _ProbeCache:
 _fhir_probe = _ProbeCache()
 
 
+#: How the FHIR server's capabilities are known, in the health page's fixed words.
+CAPABILITY_WORDS = {STATEMENT: "reachable", PROBED: "reachable, no CapabilityStatement (searches probed)"}
+
+
 def _timed(fn, ok_text: str, fail_text: str) -> Check:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     try:
-        ok = bool(fn())
+        answer = fn()
+        ok = bool(answer)
     except FhirError:
-        ok = False
+        ok, answer = False, None
     except Exception:  # the database driver's errors vary by backend
-        ok = False
-    return Check(ok, ok_text if ok else fail_text, round((time.perf_counter() - started) * 1000, 1))
+        ok, answer = False, None
+    text = CAPABILITY_WORDS.get(answer, ok_text) if ok and isinstance(answer, str) else ok_text
+    return Check(ok, text if ok else fail_text, round((time.perf_counter() - started) * 1000, 1))
 
 
 def health(gw: FhirGateway, db: Database, version: str) -> tuple[bool, dict[str, object]]:

@@ -31,3 +31,55 @@ class KeepsTheFirstEntry(httpx.BaseTransport):
                            "issue": [{"severity": "error", "code": "exception", "diagnostics": "storage failed"}]}
                 return httpx.Response(500, json=outcome, request=request)
         return self.inner.handle_request(request)
+
+
+class DiffersFromSekmet(httpx.BaseTransport):
+    """A real server that behaves like others do: with `no_statement`, /metadata answers 404 (no
+    CapabilityStatement); with `ignores_includes`, _include and _revinclude are dropped without a word;
+    with `page_size` and `no_next`, searches come back in pages of that size with no `next` link (the
+    server stops paging early). `refuses` lists search parameters answered with an OperationOutcome
+    error ("Task:focus"). Everything else goes to the real server."""
+
+    def __init__(self, *, no_statement: bool = False, ignores_includes: bool = False, page_size: int | None = None,
+                 no_next: bool = False, refuses: tuple[str, ...] = ()):
+        self.inner = httpx.HTTPTransport()
+        self.no_statement = no_statement
+        self.ignores_includes = ignores_includes
+        self.page_size = page_size
+        self.no_next = no_next
+        self.refuses = refuses
+
+    def _params(self, params: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if self.ignores_includes:
+            params = [(k, v) for k, v in params if not k.startswith(("_include", "_revinclude"))]
+        if self.page_size:
+            params = [(k, v) for k, v in params if k != "_count"] + [("_count", str(self.page_size))]
+        return params
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if self.no_statement and path.endswith("/metadata"):
+            return httpx.Response(404, json={"resourceType": "OperationOutcome", "issue": [
+                {"severity": "error", "code": "not-found", "diagnostics": "no metadata here"}]}, request=request)
+        is_search = (request.method == "GET" and "?" in str(request.url)) or path.endswith("/_search")
+        if is_search:
+            resource_type = path.rstrip("/").removesuffix("/_search").rsplit("/", 1)[-1]
+            body = request.read().decode() if path.endswith("/_search") else ""
+            params = httpx.QueryParams(body) if body else request.url.params
+            pairs = self._params(list(params.multi_items()))
+            if any(f"{resource_type}:{k.split(':')[0].split('.')[0]}" in self.refuses for k, _ in pairs):
+                return httpx.Response(400, json={"resourceType": "OperationOutcome", "issue": [
+                    {"severity": "error", "code": "not-supported", "diagnostics": "parameter not supported"}]},
+                    request=request)
+            if path.endswith("/_search"):
+                content = str(httpx.QueryParams(pairs)).encode()
+                headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+                request = httpx.Request("POST", request.url, headers=headers, content=content)
+            else:
+                request = httpx.Request("GET", request.url.copy_with(params=pairs), headers=request.headers)
+        response = self.inner.handle_request(request)
+        if is_search and self.no_next:
+            bundle = json.loads(response.read())
+            bundle["link"] = [link for link in bundle.get("link", []) if link.get("relation") != "next"]
+            return httpx.Response(response.status_code, json=bundle, request=request)
+        return response

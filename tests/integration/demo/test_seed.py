@@ -64,3 +64,62 @@ def test_a_pending_transfer_out_points_at_a_bed_on_the_other_unit(gateway: FhirG
     moving = [e for e in med_surg.encounters if e.status == "in-progress"
               and any(loc.status == "planned" and loc.location in cardiac_beds for loc in e.locations)]
     assert len(moving) == 1
+
+
+class LimitsTransactions:
+    """The real server behind a proxy that refuses transactions of more than `most` entries (HTTP 413)."""
+
+    def __init__(self, most: int):
+        import httpx
+
+        self.inner = httpx.HTTPTransport()
+        self.most = most
+        self.sizes: list[int] = []
+        self.accepted: list[int] = []
+
+    def handle_request(self, request):  # type: ignore[no-untyped-def]
+        import json
+
+        import httpx
+
+        if request.method == "POST" and request.url.path.rstrip("/").endswith("/fhir"):
+            bundle = json.loads(request.read())
+            if bundle.get("type") == "transaction":
+                self.sizes.append(len(bundle["entry"]))
+                if len(bundle["entry"]) > self.most:
+                    return httpx.Response(413, json={"resourceType": "OperationOutcome", "issue": [
+                        {"severity": "error", "code": "too-costly", "diagnostics": "Bundle too large"}]},
+                        request=request)
+                self.accepted.append(len(bundle["entry"]))
+        return self.inner.handle_request(request)
+
+
+def test_a_server_that_refuses_large_transactions_gets_each_unit_in_consistent_parts(gateway: FhirGateway) -> None:
+    import uuid
+
+    import httpx
+
+    from kiosk.demo.hospital import DemoBuilder, unit_plan
+    from kiosk.demo.loader import LoadReport, load_transaction
+    from kiosk.fhir.client import FhirClient
+
+    code = f"CH{uuid.uuid4().hex[:5].upper()}"
+    proxy = LimitsTransactions(most=40)
+    gw = FhirGateway(FhirClient(gateway.client.base_url, transport=httpx.MockTransport(proxy.handle_request)),
+                     gateway.identifiers, unit(gateway, code))
+    tx = DemoBuilder(gateway.identifiers, first_number=9_000_000).unit_transaction(
+        unit_plan(code, "Chunked Unit", 24, seed=5))
+    assert len(tx) > 40
+    said: list[str] = []
+    report = LoadReport()
+    load_transaction(gw, "unit CH", tx, report, said.append)
+    assert proxy.sizes[0] == len(tx) and max(proxy.accepted) <= 40 and sum(proxy.accepted) == len(tx)
+    assert said[0].startswith(f"unit CH: the server refused {len(tx)} entries in one transaction")
+    assert report.created == len(tx) and report.existing == 0
+    census = unit_census(gateway, unit(gateway, code))
+    assert len(census.beds) == 24 and census.unreadable == []
+    assert all(e.patient in census.patients for e in census.encounters)  # every stay points at its patient
+    again = LoadReport()
+    load_transaction(gw, "unit CH", DemoBuilder(gateway.identifiers, first_number=9_000_000).unit_transaction(
+        unit_plan(code, "Chunked Unit", 24, seed=5)), again, said.append)
+    assert again.created == 0  # a rerun finds everything
