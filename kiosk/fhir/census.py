@@ -20,13 +20,14 @@ the census.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .capability import Capabilities, SearchNeed
 from .client import SearchResult
 from .codes import OPEN_ENCOUNTER_STATUSES, OPEN_TASK_STATUSES
-from .errors import FhirNotAllowed, UnreadableResource
+from .errors import FhirError, FhirNotAllowed, FhirUnavailable, UnreadableResource
 from .gateway import FhirGateway, UnitRef
 from .records import (
     EncounterRecord,
@@ -95,11 +96,11 @@ class Census:
     incomplete: list[str] = field(default_factory=list)
 
     def room_of(self, bed: LocationRecord) -> LocationRecord | None:
-        return next((r for r in self.rooms if r.reference == bed.part_of), None)
+        return self._rooms_by_reference.get(bed.part_of or "")
 
-
-def _or_list(prefix: str, ids: list[str]) -> str:
-    return ",".join(f"{prefix}/{i}" for i in ids)
+    @functools.cached_property
+    def _rooms_by_reference(self) -> dict[str, LocationRecord]:
+        return {r.reference: r for r in self.rooms}
 
 
 def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
@@ -133,14 +134,19 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
     rooms.sort(key=lambda r: natural_key(r.name))
     beds.sort(key=lambda b: (natural_key(b.name)))
 
-    location_ids = [unit_id, *(r.id for r in rooms), *(b.id for b in beds)]
-    found = gw.client.search("Encounter", [
-        ("location", _or_list("Location", location_ids)),
+    unit_ref = f"Location/{unit_id}"
+    location_refs = [unit_ref, *(r.reference for r in rooms), *(b.reference for b in beds)]
+    flags_with_stays = caps.supports_revinclude("Encounter", FLAGS_OF_PATIENTS)
+    stay_params = [
         ("status", ",".join(OPEN_ENCOUNTER_STATUSES)),
         ("_include", "Encounter:subject"),
         ("_include", "Encounter:participant"),
+        *([("_revinclude:iterate", FLAGS_OF_PATIENTS)] if flags_with_stays else []),
         ("_count", CENSUS_PAGE),
-    ])
+    ]
+    job_params = [("status", ",".join(OPEN_TASK_STATUSES)), ("_count", CENSUS_PAGE)]
+    found, task_result = _stays_and_jobs(gw, unit_ref, location_refs, [b.reference for b in beds], stay_params,
+                                         job_params)
     encounters = read_all(found.matches, lambda r: read_encounter(r, identifiers.encounter))
     patient_json = found.of_type("Patient") + _fetch_missing(gw, found, [e.patient for e in encounters.records],
                                                              "Patient")
@@ -149,40 +155,32 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
     patients = read_all(patient_json, lambda r: read_patient(r, identifiers.mrn))
     practitioners = read_all(practitioner_json, read_practitioner)
     incomplete = [f"{name}: {result.total} on the server, {len(result.matches)} sent"
-                  for name, result in (("places", places), ("stays", found)) if result.incomplete]
+                  for name, result in (("places", places), ("stays", found), ("jobs", task_result))
+                  if result.incomplete]
     unreadable += encounters.unreadable + patients.unreadable + practitioners.unreadable
     unreadable_at: dict[str, list[str]] = {}
     _place(unreadable_at, encounters.failed, encounters.unreadable)
 
     flags: dict[str, list[FlagRecord]] = {}
-    patient_ids = sorted({p.id for p in patients.records})
-    if patient_ids:
-        flag_result = gw.client.search("Flag", [
-            ("patient", _or_list("Patient", patient_ids)),
-            ("status", "active"),
-            ("_count", CENSUS_PAGE),
-        ])
-        read_flags = read_all(flag_result.matches, read_flag)
+    patient_refs = sorted({p.reference for p in patients.records})
+    if flags_with_stays:
+        flag_json = [f for f in found.of_type("Flag") if f.get("status") == "active"]
+    else:
+        flag_result = _in_chunks(gw, "Flag", "patient", patient_refs, [("status", "active"), ("_count", CENSUS_PAGE)])
         if flag_result.incomplete:
             incomplete.append(f"alerts: {flag_result.total} on the server, {len(flag_result.matches)} sent")
-        unreadable += read_flags.unreadable
-        for flag in read_flags.records:
-            if flag.patient:
-                flags.setdefault(flag.patient, []).append(flag)
+        flag_json = flag_result.matches
+    read_flags = read_all(flag_json, read_flag)
+    unreadable += read_flags.unreadable
+    wanted = set(patient_refs)
+    for flag in read_flags.records:
+        if flag.patient in wanted:
+            flags.setdefault(flag.patient, []).append(flag)
 
-    tasks: list[TaskRecord] = []
-    if beds:
-        task_result = gw.client.search("Task", [
-            ("focus", _or_list("Location", [b.id for b in beds])),
-            ("status", ",".join(OPEN_TASK_STATUSES)),
-            ("_count", CENSUS_PAGE),
-        ])
-        read_tasks = read_all(task_result.matches, read_task)
-        if task_result.incomplete:
-            incomplete.append(f"jobs: {task_result.total} on the server, {len(task_result.matches)} sent")
-        unreadable += read_tasks.unreadable
-        _place(unreadable_at, read_tasks.failed, read_tasks.unreadable)
-        tasks = read_tasks.records
+    read_tasks = read_all(task_result.matches, read_task)
+    unreadable += read_tasks.unreadable
+    _place(unreadable_at, read_tasks.failed, read_tasks.unreadable)
+    tasks = read_tasks.records
 
     return Census(
         unit=unit_record,
@@ -200,13 +198,71 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
     )
 
 
+#: No census search puts more than this many values in one parameter: sekmet-fhir answers HTTP 500 above
+#: 494 (a SQLite expression-depth limit), other servers have limits of their own, and long lists make
+#: 35 to 50 KB queries. Lists are only the fallback: chained searches are of fixed size.
+CHUNK = 100
+#: Encounters of the unit whatever their entries name: the unit, a room or bed directly on it, a bed in
+#: one of its rooms.
+STAY_CHAINS = ("location", "location.partof", "location.partof.partof")
+#: Jobs on the unit's beds: beds directly on the unit, and beds in its rooms.
+JOB_CHAINS = ("focus:Location.partof", "focus:Location.partof.partof")
+#: The patients' alerts, brought with their stays (the included patients' Flags).
+FLAGS_OF_PATIENTS = "Flag:subject"
+
+
+def _stays_and_jobs(gw: FhirGateway, unit_ref: str, location_refs: list[str], bed_refs: list[str],
+                    stay_params: list[tuple[str, str]], job_params: list[tuple[str, str]]
+                    ) -> tuple[SearchResult, SearchResult]:
+    """The unit's open encounters and its beds' open jobs: by chained searches on the unit (three and two,
+    of fixed size whatever the unit), or, for a server that refuses chains, by lists of the unit's places
+    in chunks. A server is tried with chains once; one that refuses them is not asked again."""
+    if gw.chained_searches is not False:
+        try:
+            stays = merge([gw.client.search("Encounter", [(chain, unit_ref), *stay_params], post=True)
+                           for chain in STAY_CHAINS])
+            jobs = merge([gw.client.search("Task", [(chain, unit_ref), *job_params], post=True)
+                          for chain in JOB_CHAINS])
+            gw.chained_searches = True
+            return stays, jobs
+        except FhirUnavailable:
+            raise
+        except FhirError:
+            if gw.chained_searches:
+                raise
+            gw.chained_searches = False
+    stays = _in_chunks(gw, "Encounter", "location", location_refs, stay_params)
+    jobs = _in_chunks(gw, "Task", "focus", bed_refs, job_params)
+    return stays, jobs
+
+
+def _in_chunks(gw: FhirGateway, resource_type: str, param: str, refs: list[str],
+               params: list[tuple[str, str]]) -> SearchResult:
+    """One search per CHUNK references (sent as POST: long lists, and patient ids, stay out of URLs)."""
+    if not refs:
+        return SearchResult(matches=[], included={}, total=0, pages=0)
+    return merge([gw.client.search(resource_type, [(param, ",".join(refs[i:i + CHUNK])), *params], post=True)
+                  for i in range(0, len(refs), CHUNK)])
+
+
+def merge(results: list[SearchResult]) -> SearchResult:
+    """Several searches' results as one (each resource once); incomplete if any part was."""
+    matches: dict[str, dict[str, object]] = {}
+    included: dict[str, dict[str, object]] = {}
+    for result in results:
+        for m in result.matches:
+            matches.setdefault(f"{m.get('resourceType')}/{m.get('id')}", m)
+        for key, resource in result.included.items():
+            included.setdefault(key, resource)
+    shortfall = sum((r.total or 0) - len(r.matches) for r in results if r.incomplete)
+    return SearchResult(matches=list(matches.values()), included=included,
+                        total=len(matches) + shortfall if shortfall else None, pages=sum(r.pages for r in results))
+
+
 def _beds_in_rooms(gw: FhirGateway, places: list[dict[str, object]]) -> list[dict[str, object]]:
     """The Locations in the unit's rooms, by a second search (for servers without the _revinclude)."""
-    room_ids = sorted({str(r.get("id")) for r in places if _is_room(r)})
-    if not room_ids:
-        return []
-    return gw.client.search("Location", [("partof", _or_list("Location", room_ids)),
-                                         ("_count", CENSUS_PAGE)]).matches
+    room_refs = sorted({f"Location/{r.get('id')}" for r in places if _is_room(r)})
+    return _in_chunks(gw, "Location", "partof", room_refs, [("_count", CENSUS_PAGE)]).matches
 
 
 def _any_bed_in_a_room(places: list[dict[str, object]]) -> bool:

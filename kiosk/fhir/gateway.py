@@ -39,6 +39,8 @@ class FhirGateway:
         self.unit = unit
         self.capabilities_cache = CapabilityCache(lambda: self.client.metadata(), self._probe_capabilities)
         self._unit_ids: dict[UnitRef, str] = {}
+        #: Whether the server answers chained searches (the census uses them): None until tried.
+        self.chained_searches: bool | None = None
         self._lock = threading.Lock()
 
     @classmethod
