@@ -94,6 +94,8 @@ class PatientSummary:
     attending: str | None
     length_of_stay: str | None
     admitted_at: datetime | None
+    #: The admission was recorded as a day without a time: shown as the day only.
+    admitted_day_only: bool
     expected_discharge: date | None
     expected_label: str | None  # 'Today', 'Tomorrow', 'Fri 28 Nov', 'Overdue (Mon 24 Nov)'
     expected_short: str | None  # on the tile: 'today', 'tomorrow', '28 Nov', 'overdue'
@@ -396,7 +398,9 @@ class BoardBuilder:
         )
         if patient is not None and name_key(patient.name) in self.same_names:
             flags = (FlagChip("name-alert", "Same name", SAME_NAME_TEXT), *flags)
-        admitted = next((loc.start for loc in enc.locations_with("active") if loc.start), None) or enc.start
+        # The admission is the stay's start, not the latest bed entry (a transfer); a stay without one
+        # falls back to its first entry.
+        admitted = enc.start or min((loc.start for loc in enc.locations if loc.start), default=None)
         name = board_name(patient.name) if patient else "Unreadable patient record"
         return PatientSummary(
             encounter_id=enc.id,
@@ -414,8 +418,9 @@ class BoardBuilder:
             birth_date_text=patient.birth_date_text if patient else None,
             mrn=patient.mrn if patient else None,
             attending=_short_name(attending.name.family, attending.name.given) if attending else None,
-            length_of_stay=stay_text(enc.start, self.now) if enc.status != "planned" else None,
+            length_of_stay=stay_text(admitted, self.now) if enc.status != "planned" else None,
             admitted_at=admitted if enc.status != "planned" else None,
+            admitted_day_only=enc.start_is_date and admitted == enc.start,
             expected_discharge=enc.planned_end,
             expected_label=expected_text(enc.planned_end, self.today),
             expected_short=expected_short(enc.planned_end, self.today),

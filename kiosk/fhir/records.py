@@ -326,6 +326,8 @@ class EncounterRecord:
     discharge_disposition: str | None
     #: Location entries that name no Location the kiosk can place: display-only or contained ('#home').
     unplaced: tuple[str, ...] = ()
+    #: period.start was a date without a time ("2026-11-25"): never shown as midnight.
+    start_is_date: bool = False
     modifier: bool = False
 
     @property
@@ -404,6 +406,7 @@ def read_encounter(resource: dict[str, Any], number_system: str) -> EncounterRec
             participants=tuple(participants),
             discharge_disposition=code_of(hospitalization.get("dischargeDisposition")),
             unplaced=tuple(unplaced),
+            start_is_date=isinstance(period.get("start"), str) and len(period["start"]) == 10,
             modifier=has_modifier(resource),
         )
     except UnreadableResource:

@@ -13,7 +13,7 @@ from kiosk.beds.actions import Refused
 from kiosk.beds.occupancy import BedState
 from kiosk.beds.panel import bed_panel
 from kiosk.fhir import codes
-from tests.support.beds import BedUnit
+from tests.support.beds import BedUnit, page_text, signed_in
 
 Factory = Callable[..., BedUnit]
 MODIFIER = [{"url": "https://other-ehr.example.org/fhir/StructureDefinition/entered-in-error-pending",
@@ -125,3 +125,25 @@ def test_isolating_a_patient_whose_record_cannot_be_read_writes_the_flag_for_the
     unit.act("isolate", bed_id=bed.id, kind="isolation-contact")
     flags = unit.gw.client.search("Flag", [("patient", f"Patient/{patient_id}"), ("status", "active")]).matches
     assert any(f["code"]["coding"][0]["code"] == "isolation-contact" for f in flags)  # ...the encounter names them
+
+
+def test_the_admission_is_the_stays_start_not_the_latest_bed(bed_unit: Factory) -> None:
+    """After a transfer the panel still shows the admission; a stay recorded with a day only shows the day,
+    never midnight; a stay without a start shows no 'LOS None'."""
+    unit = bed_unit()
+    source = unit.beds(BedState.OCCUPIED)[0]
+    target = unit.beds(BedState.AVAILABLE, free=True)[0]
+    encounter_id = source.patient.encounter_id
+    start = unit.read("Encounter", encounter_id)["period"]["start"]
+    unit.act("transfer", encounter_id=encounter_id, bed_id=source.id, target_id=target.id)
+    moved = unit.board().tile(target.id).patient
+    assert moved.admitted_at.isoformat().replace("+00:00", "Z") == start
+
+    change(unit, "Encounter", encounter_id, lambda e: e["period"].__setitem__("start", "2026-11-20"))
+    client = signed_in(unit.app)
+    panel = page_text(client.get(f"/beds/bed/{target.id}", headers={"HX-Request": "true"}).get_data(as_text=True))
+    assert "Admitted 20 Nov ·" in panel and "00:00" not in panel
+
+    change(unit, "Encounter", encounter_id, lambda e: e.pop("period"))
+    panel = page_text(client.get(f"/beds/bed/{target.id}", headers={"HX-Request": "true"}).get_data(as_text=True))
+    assert "LOS None" not in panel
