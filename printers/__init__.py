@@ -2,7 +2,8 @@
 
 Takes label data objects (printers.model), returns bytes: ZPL II for Zebra printers at their
 resolution, PDF at the exact media size; proves every symbol reads back (printers.verify); sends the
-bytes over raw TCP, CUPS or to a folder (printers.transports). Imports nothing from kiosk/ or Flask.
+bytes over raw TCP, CUPS or to a folder and hears from the printer whether it printed them (printers.transports,
+printers.hoststatus). Imports nothing from kiosk/ or Flask.
 """
 
 from .config import PrintersConfig, PrinterSettings, RetrySettings, load_printers_config, parse_printers_config
@@ -13,7 +14,9 @@ from .errors import (
     PrinterError,
     PrinterRefused,
     PrinterSendInterrupted,
+    PrinterUnconfirmed,
     PrinterUnreachable,
+    PrintOutcomeUnknown,
     SymbolMismatch,
     UnprintableText,
 )
@@ -52,11 +55,13 @@ __all__ = [
     "LabelType",
     "Media",
     "PatientIdentity",
+    "PrintOutcomeUnknown",
     "PrinterConfigError",
     "PrinterError",
     "PrinterRefused",
     "PrinterSendInterrupted",
     "PrinterSettings",
+    "PrinterUnconfirmed",
     "PrinterUnreachable",
     "PrintersConfig",
     "RenderedLabel",

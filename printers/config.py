@@ -31,17 +31,31 @@ class PrinterSettings:
     port: int = 9100
     connect_timeout: float = 3.0
     send_timeout: float = 10.0
+    #: How long a Zebra may take to answer one host status query (~HS).
+    status_timeout: float = 3.0
+    #: How long sending waits for the printer (or CUPS) to confirm the job before leaving it "sent, waiting for
+    #: the printer" for the print-retry job to follow.
+    confirm_wait: float = 5.0
     queue: str = ""
     server: str = ""
     path: Path | None = None
 
     def make_transport(self) -> Transport:
         if self.transport == "tcp":
-            return TcpTransport(self.host, self.port, self.connect_timeout, self.send_timeout)
+            return TcpTransport(self.host, self.port, self.connect_timeout, self.send_timeout, self.status_timeout,
+                                self.confirm_wait)
         if self.transport == "cups":
-            return CupsTransport(self.queue, self.server, raw=self.language == "zpl")
+            return CupsTransport(self.queue, self.server, raw=self.language == "zpl", confirm_wait=self.confirm_wait)
         assert self.path is not None
         return FolderTransport(self.path)
+
+    @property
+    def longest_send_s(self) -> float:
+        """The longest a send can take with these timeouts (a Zebra: connecting, its status before the label, the
+        label, its status after, waiting for it to finish, and the last status asked before the wait ran out)."""
+        if self.transport == "tcp":
+            return self.connect_timeout + self.send_timeout + 3 * self.status_timeout + self.confirm_wait
+        return self.confirm_wait if self.transport == "cups" else 0.0
 
     @property
     def description(self) -> str:
@@ -56,6 +70,9 @@ class RetrySettings:
     max_attempts: int = 100
     #: A job claimed for sending longer ago than this was cut off mid-send: it may or may not have printed.
     stale_claim_s: float = 300.0
+    #: A job sent but not yet confirmed by its printer is followed by the print-retry job; still unconfirmed
+    #: this long after it was sent, it becomes "check the printer".
+    confirm_within_s: float = 600.0
 
     def delay_after(self, attempts: int) -> float:
         return min(self.max_delay_s, self.first_delay_s * (2 ** max(0, attempts - 1)))
@@ -150,7 +167,7 @@ def _media(r: _Reader, data: dict[str, Any]) -> dict[LabelType, Media]:
 
 
 PRINTER_KEYS = {"name", "transport", "language", "labels", "dpi", "host", "port", "connect_timeout",
-                "send_timeout", "queue", "server", "path"}
+                "send_timeout", "status_timeout", "confirm_wait", "queue", "server", "path"}
 
 
 def _printer(r: _Reader, printer_id: str, raw: Any, root: Path) -> PrinterSettings:
@@ -186,6 +203,8 @@ def _printer(r: _Reader, printer_id: str, raw: Any, root: Path) -> PrinterSettin
         port=int(r.number(table, "port", setting, 9100, 1, 65535)),
         connect_timeout=r.number(table, "connect_timeout", setting, 3.0, 0.1, 60),
         send_timeout=r.number(table, "send_timeout", setting, 10.0, 0.1, 300),
+        status_timeout=r.number(table, "status_timeout", setting, 3.0, 0.1, 60),
+        confirm_wait=r.number(table, "confirm_wait", setting, 5.0, 0, 60),
         queue=r.text(table, "queue", setting) if transport == "cups" else "",
         server=r.text(table, "server", setting, ""),
         path=path,
@@ -204,12 +223,13 @@ def parse_printers_config(data: dict[str, Any], origin: str, root: Path) -> Prin
     except ValueError:
         raise r.fail("scan.armband_barcode", "must be encounter or mrn") from None
     retry_table = r.table(data.get("retry", {}), "retry")
-    r.only(retry_table, "retry", {"first_delay_s", "max_delay_s", "max_attempts", "stale_claim_s"})
+    r.only(retry_table, "retry", {"first_delay_s", "max_delay_s", "max_attempts", "stale_claim_s", "confirm_within_s"})
     retry = RetrySettings(
         first_delay_s=r.number(retry_table, "first_delay_s", "retry", 15, 1, 3600),
         max_delay_s=r.number(retry_table, "max_delay_s", "retry", 600, 1, 86400),
         max_attempts=int(r.number(retry_table, "max_attempts", "retry", 100, 1, 10000)),
         stale_claim_s=r.number(retry_table, "stale_claim_s", "retry", 300, 10, 86400),
+        confirm_within_s=r.number(retry_table, "confirm_within_s", "retry", 600, 10, 7 * 86400),
     )
     retention_table = r.table(data.get("retention", {}), "retention")
     r.only(retention_table, "retention", {"label_bytes_days"})
@@ -220,6 +240,11 @@ def parse_printers_config(data: dict[str, Any], origin: str, root: Path) -> Prin
     if not printers_table:
         raise r.fail("printers", "must list at least one printer")
     printers = {pid: _printer(r, pid, raw, root) for pid, raw in printers_table.items()}
+    for printer in printers.values():
+        if printer.longest_send_s >= retry.stale_claim_s:
+            raise r.fail("retry.stale_claim_s", f"must be longer than the longest send to printer {printer.id} "
+                                                f"({printer.longest_send_s:g} s with its timeouts), or a slow send "
+                                                "would be taken for one cut off")
     stations: dict[str, dict[LabelType, str]] = {}
     for station, raw in r.table(data.get("stations", {}), "stations").items():
         defaults: dict[LabelType, str] = {}

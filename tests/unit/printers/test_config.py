@@ -77,3 +77,29 @@ def test_tcp_and_cups_printers_make_their_transports() -> None:
     data["printers"]["BAD"] = {"name": "Bad", "transport": "tcp", "language": "pdf", "host": "x", "labels": ["chart"]}
     with pytest.raises(PrinterConfigError, match="must be zpl for a raw TCP"):
         parse(data)
+
+
+def test_how_long_the_kiosk_waits_for_a_printers_word_is_set_per_printer() -> None:
+    data = shipped()
+    data["printers"]["ZEBRA"] = {"name": "Zebra", "transport": "tcp", "language": "zpl", "dpi": 300,
+                                 "host": "10.0.4.21", "labels": ["chart"], "status_timeout": 1.5, "confirm_wait": 8}
+    data["retry"]["confirm_within_s"] = 900
+    config = parse(data)
+    assert config.printers["ZEBRA"].make_transport() == TcpTransport("10.0.4.21", 9100, 3.0, 10.0, 1.5, 8.0)
+    assert config.printers["ZEBRA"].longest_send_s == 3 + 10 + 3 * 1.5 + 8
+    assert config.retry.confirm_within_s == 900
+
+
+@pytest.mark.parametrize(("change", "setting", "message"), [
+    ({"status_timeout": 0}, "printers.ZEBRA.status_timeout", "must be a number from 0.1 to 60"),
+    ({"confirm_wait": 61}, "printers.ZEBRA.confirm_wait", "must be a number from 0 to 60"),
+    ({"send_timeout": 250, "confirm_wait": 60}, "retry.stale_claim_s",
+     "must be longer than the longest send to printer ZEBRA (322 s with its timeouts)"),
+])
+def test_waits_that_could_not_work_are_named(change: dict[str, Any], setting: str, message: str) -> None:
+    data = shipped()
+    data["printers"]["ZEBRA"] = {"name": "Zebra", "transport": "tcp", "language": "zpl", "dpi": 300,
+                                 "host": "10.0.4.21", "labels": ["chart"], **change}
+    with pytest.raises(PrinterConfigError) as error:
+        parse(data)
+    assert str(error.value).startswith(f"Setting {setting} in printers.toml ") and message in str(error.value)
