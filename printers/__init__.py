@@ -39,9 +39,9 @@ from .zpl import render_zpl
 
 
 def render_label(label: Label, media: Media, language: str, dpi: int, copies: int = 1) -> RenderedLabel:
-    """The bytes for `copies` of the label in the printer's language (ZPL at `dpi`, or PDF)."""
+    """The bytes for `copies` of the label in the printer's language at its resolution (ZPL, or PDF)."""
     if language == "pdf":
-        return render_pdf(label, media, copies)
+        return render_pdf(label, media, copies, dpi=dpi)
     return render_zpl(label, media, dpi, copies)
 
 

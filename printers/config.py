@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import PrinterConfigError
 from .model import LabelType, Media, ScanIdentifier
+from .pdf import DEFAULT_PDF_DPI
 from .transports import CupsTransport, FolderTransport, TcpTransport, Transport
 from .zpl import SUPPORTED_DPI
 
@@ -59,8 +60,7 @@ class PrinterSettings:
 
     @property
     def description(self) -> str:
-        kind = f"ZPL {self.dpi} dpi" if self.language == "zpl" else "PDF"
-        return f"{kind} · {self.make_transport().describe()}"
+        return f"{self.language.upper()} {self.dpi} dpi · {self.make_transport().describe()}"
 
 
 @dataclass(frozen=True)
@@ -183,8 +183,8 @@ def _printer(r: _Reader, printer_id: str, raw: Any, root: Path) -> PrinterSettin
     labels = table.get("labels")
     if not isinstance(labels, list) or not labels:
         raise r.fail(f"{setting}.labels", "must list the label types loaded in this printer")
-    dpi = int(r.number(table, "dpi", setting, 203, 100, 600)) if language == "zpl" else 0
-    if language == "zpl" and dpi not in SUPPORTED_DPI:
+    dpi = int(r.number(table, "dpi", setting, 203 if language == "zpl" else DEFAULT_PDF_DPI, 100, 600))
+    if dpi not in SUPPORTED_DPI:
         raise r.fail(f"{setting}.dpi", f"must be one of {', '.join(map(str, SUPPORTED_DPI))}, not {dpi}")
     if transport == "tcp" and language != "zpl":
         raise r.fail(f"{setting}.language", "must be zpl for a raw TCP (port 9100) printer")

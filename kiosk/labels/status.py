@@ -18,7 +18,7 @@ from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.records import read_all, read_patient
 from printers import LabelType, PrinterSettings
-from printers.verify import first_format, rasterize_pdf, rasterize_zpl
+from printers.verify import PDF_RENDER_DPI, first_format, rasterize_pdf, rasterize_zpl
 
 from .models import JobProblem, JobStatus, PrintJob
 from .services import REPRINT_REASONS, person_last_first
@@ -166,7 +166,7 @@ def job_view(job: PrintJob, printers: dict[str, PrinterSettings], patients: Pati
 def job_preview_png(job: PrintJob) -> bytes:
     """The first label of a stored job, rendered from its stored bytes, in reading orientation."""
     if job.language == "pdf":
-        image = rasterize_pdf(job.payload)[0]
+        image = rasterize_pdf(job.payload, job.dpi or PDF_RENDER_DPI)[0]
     else:
         image = rasterize_zpl(first_format(job.payload), job.dpi)[0]
         if job.media_rotated:

@@ -47,16 +47,17 @@ def test_zpl_symbols_decode_to_the_exact_identifiers(label_type: LabelType, dpi:
 
 
 @pytest.mark.parametrize("name", sorted(NAMES))
+@pytest.mark.parametrize("dpi", [203, 300])
 @pytest.mark.parametrize("label_type", list(LabelType))
-def test_pdf_symbols_decode_to_the_exact_identifiers(label_type: LabelType, name: str,
-                                                     config: PrintersConfig) -> None:
+def test_pdf_symbols_decode_to_the_exact_identifiers_at_the_printers_resolution(
+        label_type: LabelType, dpi: int, name: str, config: PrintersConfig) -> None:
     label = make_label(label_type, name)
     if name in UNPRINTABLE:
         with pytest.raises(UnprintableText):
-            render_pdf(label, config.media[label_type])
+            render_pdf(label, config.media[label_type], dpi=dpi)
         return
-    rendered = render_pdf(label, config.media[label_type], copies=2)
-    pages = rasterize_pdf(rendered.data)
+    rendered = render_pdf(label, config.media[label_type], copies=2, dpi=dpi)
+    pages = rasterize_pdf(rendered.data, dpi)
     assert len(pages) == 2
     for page in pages:
         assert {(d.kind, d.text) for d in decode(page)} == expected(label_type)
@@ -77,7 +78,7 @@ def test_every_copy_is_decoded_when_asked(label_type: LabelType, config: Printer
 def test_a_pdf_whose_later_page_carries_another_symbol_is_refused(config: PrintersConfig) -> None:
     media = config.media[LabelType.CHART]
     good = render_pdf(make_label(LabelType.CHART, "accents"), media, copies=2)
-    writer = PdfWriter(media)
+    writer = PdfWriter(media, 300)
     writer.page(layout_for(make_label(LabelType.CHART, "accents"), media))
     writer.page(layout_for(make_label(LabelType.SPECIMEN, "accents"), media))  # page 2: the accession
     mixed = RenderedLabel("pdf", writer.document(), 0, media, 2, good.symbols)
