@@ -8,6 +8,7 @@ printers.hoststatus). Imports nothing from kiosk/ or Flask.
 
 from .config import PrintersConfig, PrinterSettings, RetrySettings, load_printers_config, parse_printers_config
 from .errors import (
+    BadIdentifier,
     DoesNotFit,
     LabelError,
     PrinterConfigError,
@@ -47,6 +48,7 @@ def render_label(label: Label, media: Media, language: str, dpi: int, copies: in
 
 __all__ = [
     "ArmbandLabel",
+    "BadIdentifier",
     "ChartLabel",
     "DoesNotFit",
     "EncounterDetails",

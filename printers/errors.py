@@ -22,6 +22,11 @@ class DoesNotFit(LabelError):
     """An identifier (name, birth date, MRN, encounter or accession number) does not fit in full."""
 
 
+class BadIdentifier(LabelError):
+    """An identifier (MRN, encounter or accession number) that could read differently on the label than in the
+    record: a space or line break inside it, or a character outside printable ASCII."""
+
+
 class UnprintableText(LabelError):
     """Text has a character the label font cannot draw: it would print as an empty box."""
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from .errors import BadIdentifier
+
 
 class LabelType(StrEnum):
     ADULT_ARMBAND = "adult-armband"
@@ -62,6 +64,23 @@ def last_first(family: str, given: Sequence[str]) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def identifier(value: str, what: str) -> str:
+    """An identifier as a label prints it and as its barcode carries it, made once for both: composed (NFC),
+    without the spaces around it (a record padded to "  20000074 " holds the same number). One whose meaning
+    could change on the way is refused (BadIdentifier), never guessed at: a space, tab or line break inside it
+    (which one is the number?), or a character outside printable ASCII (a barcode cannot carry it, and a
+    look-alike such as a Cyrillic А or a zero-width space prints as the same text but scans as another)."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if any(ch.isspace() for ch in text):
+        raise BadIdentifier(f"The {what} on record has a space or line break inside it, so the label could be read "
+                            "as another number. Nothing was printed; ask registration to correct the record.")
+    if not all(32 < ord(ch) < 127 for ch in text):
+        raise BadIdentifier(f"The {what} on record has a character other than letters, digits and plain signs, so "
+                            "its barcode could scan as another number. Nothing was printed; ask registration to "
+                            "correct the record.")
+    return text
+
+
 @dataclass(frozen=True)
 class PatientIdentity:
     """The patient identifiers a label carries. Name and birth date are the two identifiers the user
@@ -78,6 +97,7 @@ class PatientIdentity:
             raise ValueError("a label needs the patient's name")
         if not self.mrn.strip():
             raise ValueError("a label needs the patient's MRN")
+        object.__setattr__(self, "mrn", identifier(self.mrn, "MRN"))
 
     @property
     def name_last_first(self) -> str:
@@ -101,6 +121,7 @@ class EncounterDetails:
     def __post_init__(self) -> None:
         if not self.number.strip():
             raise ValueError("an armband needs the encounter number")
+        object.__setattr__(self, "number", identifier(self.number, "encounter number"))
 
 
 @dataclass(frozen=True)
@@ -137,6 +158,7 @@ class SpecimenLabel:
     def __post_init__(self) -> None:
         if not self.accession.strip():
             raise ValueError("a specimen label needs the accession number")
+        object.__setattr__(self, "accession", identifier(self.accession, "accession number"))
 
     @property
     def label_type(self) -> LabelType:

@@ -159,6 +159,14 @@ def encounter_details(ctx: EncounterContext) -> EncounterDetails:
 
 def build_label(ctx: EncounterContext, label_type: LabelType, config: PrintersConfig,
                 specimen: SpecimenDetails | None = None) -> Label:
+    try:
+        return _build_label(ctx, label_type, config, specimen)
+    except LabelError as e:  # an identifier that could read differently on the label (printers.model.identifier)
+        raise LabelRefused(e.message) from None
+
+
+def _build_label(ctx: EncounterContext, label_type: LabelType, config: PrintersConfig,
+                 specimen: SpecimenDetails | None) -> Label:
     patient = identity(ctx)
     if label_type is LabelType.SPECIMEN:
         if specimen is None or not specimen.accession.strip():
