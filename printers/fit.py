@@ -1,5 +1,5 @@
-"""Fitting text into a box: identifiers shrink (down to a readable minimum) and wrap at spaces, but are
-never shortened; a label that cannot hold one in full is refused. A box with `instead` text prints that
+"""Fitting text into a box: identifiers shrink (down to a readable minimum) and wrap at spaces (names also
+after a hyphen, never a number), but are never shortened; a label that cannot hold one in full is refused. A box with `instead` text prints that
 text when its own does not fit (alerts: never a partial list). Other text is shortened visibly with an
 ellipsis.
 
@@ -11,6 +11,7 @@ its smallest size does not fit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -61,19 +62,30 @@ class FittedText:
         return self.baseline + line * self.pitch
 
 
-def _wrap(words: list[str], lines: int, width: float, size: float, measure: Measure) -> list[str] | None:
-    """Greedy wrap of whole words into at most `lines` lines of `width`; None when they do not fit."""
+def pieces(text: str, at_hyphens: bool) -> list[tuple[str, str]]:
+    """Where a line may break, as (piece, what joins it to the piece before): at each space (dropped at a break)
+    and, with `at_hyphens`, after a hyphen followed by a letter (the hyphen stays at the end of the line). Joined
+    back, the pieces are the text exactly."""
+    out = []
+    for i, word in enumerate(text.split(" ")):
+        chunks = re.split(r"(?<=-)(?=[^-])", word) if at_hyphens else [word]
+        out.extend((chunk, (" " if i else "") if j == 0 else "") for j, chunk in enumerate(chunks))
+    return out
+
+
+def _wrap(parts: list[tuple[str, str]], lines: int, width: float, size: float, measure: Measure) -> list[str] | None:
+    """Greedy wrap of the pieces into at most `lines` lines of `width`; None when they do not fit."""
     out: list[str] = []
     current = ""
-    for word in words:
-        candidate = f"{current} {word}" if current else word
+    for piece, joint in parts:
+        candidate = f"{current}{joint}{piece}" if current else piece
         if measure(candidate, size) <= width:
             current = candidate
             continue
-        if not current or measure(word, size) > width:
+        if not current or measure(piece, size) > width:
             return None
         out.append(current)
-        current = word
+        current = piece
         if len(out) >= lines:
             return None
     if current:
@@ -113,7 +125,7 @@ def inner_width(box: TextBox) -> float:
 
 
 def _fit_whole(box: TextBox, text: str, metrics: TextMetrics) -> FittedText | None:
-    words = text.split(" ")
+    words = pieces(text, box.break_at_hyphens)
     width = inner_width(box)
     for size in _sizes(box):
         for lines in range(1, box.max_lines + 1):

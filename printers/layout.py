@@ -37,6 +37,7 @@ class TextBox:
     inverse: bool = False  # white on black (alerts)
     what: str = ""  # what other text is, for messages ("alert text")
     instead: str | None = None  # printed in place of the text when it does not fit (never shortened)
+    break_at_hyphens: bool = False  # a name may wrap after a hyphen as after a space (a number never does)
 
     @property
     def subject(self) -> str:
@@ -152,7 +153,7 @@ def chart_layout(label: ChartLabel, media: Media) -> Layout:
     scan, scan_what = scan_value(label)
     texts = [
         TextBox(m, m, W - 2 * m, u * 2.3, p.name_last_first, size=u * 1.15, min_size=min(2.0, u), max_lines=2,
-                identifier="patient name"),
+                identifier="patient name", break_at_hyphens=True),
         TextBox(m, m + u * 2.35, W - 2 * m, u, _id_line(label), size=u * 0.95, min_size=min(1.8, u * 0.8),
                 identifier="date of birth"),
         TextBox(m, m + u * 3.35, W - 2 * m, u, f"MRN {p.mrn}  Enc {e.number}", size=u * 0.95,
@@ -176,7 +177,7 @@ def specimen_layout(label: SpecimenLabel, media: Media) -> Layout:
     code_h = u * 2.3
     texts = [
         TextBox(m, m, W - 2 * m, u * 2.1, p.name_last_first, size=u * 1.05, min_size=min(1.8, u), max_lines=3,
-                identifier="patient name"),
+                identifier="patient name", break_at_hyphens=True),
         TextBox(m, m + u * 2.15, W - 2 * m, u, f"DOB {label_date(p.birth_date)} {p.sex_letter}  MRN {p.mrn}",
                 size=u * 0.95, min_size=min(1.7, u * 0.8), identifier="date of birth and MRN"),
         TextBox(m, code_y + code_h + 0.2, W * 0.45 - m, u, label.accession, size=u * 0.95,
