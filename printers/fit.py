@@ -1,7 +1,7 @@
 """Fitting text into a box: identifiers shrink (down to a readable minimum) and wrap at spaces (names also
-after a hyphen, never a number), but are never shortened; a label that cannot hold one in full is refused. A box with `instead` text prints that
-text when its own does not fit (alerts: never a partial list). Other text is shortened visibly with an
-ellipsis.
+after a hyphen, never a number), but are never shortened; a label that cannot hold one in full is refused. A
+box with `instead` text prints that text when its own does not fit (alerts: never a partial list). Other text
+is shortened visibly with an ellipsis. Right-to-left text is refused by a renderer that cannot set it.
 
 Sizes are em sizes. Lines sit LINE_PITCH em apart, or further when their real ink is taller: the ink of
 every line, with stacked marks above capitals (Ễ, Ậ) and marks below the baseline (ị), never reaches
@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from .errors import DoesNotFit, UnprintableText
-from .fonts import can_draw, normalized
+from .fonts import can_draw, can_shape, normalized, right_to_left
 from .layout import TextBox
 
 #: Line pitch as a multiple of the em size.
@@ -47,6 +47,9 @@ class TextMetrics(Protocol):
     def ascent(self, size: float) -> float:
         """The font's ascent: where the baseline sits below the top of a line's slot by default."""
         ...
+
+    #: Does this renderer set right-to-left text in reading order with Arabic letters joined?
+    shapes_right_to_left: bool
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,12 @@ def fit_text(box: TextBox, metrics: TextMetrics, label_name: str = "this label")
     text = normalized(box.text)
     if not text:
         return FittedText((), box.size)
+    if right_to_left(text) and not (metrics.shapes_right_to_left and can_shape()):
+        raise UnprintableText(
+            f"The {box.subject} is written right to left (Hebrew or Arabic), and this printer's labels cannot set "
+            "it in the right order with its letters joined (PDF labels; or a kiosk without libraqm). Nothing was "
+            "printed; print it on a Zebra label printer."
+        )
     if not can_draw(text):
         raise UnprintableText(
             f"The {box.subject} contains characters that the label font cannot print (it has Latin letters, "

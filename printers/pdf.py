@@ -43,7 +43,10 @@ def _pt(size_mm: float) -> float:
 
 class PdfMetrics:
     """Vector text: widths from the embedded font's metrics, ink from its glyph boxes (measured once at a
-    large em size and scaled), in mm."""
+    large em size and scaled), in mm. reportlab draws characters in the order given and unjoined, so Hebrew
+    and Arabic would print reversed and Arabic letters apart: such text is refused on PDF labels."""
+
+    shapes_right_to_left = False
 
     def width(self, text: str, size: float) -> float:
         return pdfmetrics.stringWidth(text, _register_font(), _pt(size)) / mm

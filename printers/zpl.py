@@ -103,7 +103,10 @@ class PlacedText:
 
 
 class ZplMetrics:
-    """Text measured in dots at the printer's resolution (what will print), given and returned in mm."""
+    """Text measured in dots at the printer's resolution (what will print), given and returned in mm. Lines are
+    drawn by Pillow, which orders and joins right-to-left text through libraqm."""
+
+    shapes_right_to_left = True
 
     def __init__(self, per_mm: float):
         self.per_mm = per_mm

@@ -43,6 +43,8 @@ class Metrics:
     def ascent(self, size: float) -> float:
         return 0.9 * size
 
+    shapes_right_to_left = False
+
 
 METRICS = Metrics()
 
