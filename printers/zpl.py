@@ -29,6 +29,11 @@ from .model import Label, Media, RenderedLabel, Symbol
 
 SUPPORTED_DPI = (152, 203, 300, 600)
 FORMAT_END = "^XZ\n"
+
+
+def quantity_command(copies: int) -> str:
+    """^PQ for `copies` labels of a format (no pause, no serial numbers), on a line of its own; none for one."""
+    return f"^PQ{copies},0,0,N\n" if copies > 1 else ""
 #: Quiet zone on each side of a Code 128 symbol, in modules.
 QUIET_MODULES = 10
 #: The smallest em size text is drawn at, in dots.
@@ -207,12 +212,13 @@ class ZplWriter:
     # ---------------------------------------------------------------- document
 
     def document(self, copies: int) -> bytes:
+        """One format; `copies` of it are asked for with ^PQ just before its end (the check renders the format
+        without that one command: printers.verify.first_format)."""
         pw, ll = (self.height, self.width) if self.media.rotated else (self.width, self.height)
         head = f"^XA^CI28^PW{pw}^LL{ll}^LH0,0^PON^PMN"
         body = "\n".join(self.fields)
-        # Copies repeat the whole format rather than using ^PQ, so that the stream the preview renders is
-        # the stream that prints, every copy included (zplkit does not render ^PQ).
-        return f"{head}\n{body}\n{FORMAT_END}".encode("ascii") * copies
+        quantity = quantity_command(copies)
+        return f"{head}\n{body}\n{quantity}{FORMAT_END}".encode("ascii")
 
 
 #: ZPL's ASCII compression: repeat counts 1-19 are G-Y, multiples of 20 up to 400 are g-z.

@@ -125,7 +125,7 @@ def test_printer_down_queues_the_job_and_the_retry_prints_it_exactly_once(labels
         job = session.query(PrintJob).one()
         assert job.status == JobStatus.PRINTED and job.attempts == 2
         assert jobs == [job.payload]
-        assert job.payload.count(b"^XA") == 3
+        assert job.payload.count(b"^XA") == 1 and b"^PQ3,0,0,N\n^XZ" in job.payload  # one format, three labels
     assert "Printed" in text(client.get(response.headers["Location"]).get_data(as_text=True))
 
 
