@@ -6,11 +6,13 @@ setting raises PrinterConfigError with one sentence naming it.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import PrinterConfigError
+from .errors import DoesNotFit, LabelError, PrinterConfigError
+from .layout import MIN_BAR_HEIGHT_MM, MIN_IDENTIFIER_TEXT_MM
 from .model import LabelType, Media, ScanIdentifier
 from .pdf import DEFAULT_PDF_DPI
 from .transports import CupsTransport, FolderTransport, TcpTransport, Transport
@@ -106,12 +108,19 @@ class PrintersConfig:
         return choices[0] if choices else None
 
 
+LineOf = Callable[[tuple[str | int, ...]], int | None]
+
+
 class _Reader:
-    def __init__(self, origin: str):
+    def __init__(self, origin: str, line_of: LineOf | None = None):
         self.origin = origin
+        self.line_of = line_of
 
     def fail(self, setting: str, message: str) -> PrinterConfigError:
-        return PrinterConfigError(f"Setting {setting} in {self.origin} {message}.")
+        """One sentence naming the setting, the file and (when known) the line where the setting is."""
+        line = self.line_of(tuple(setting.split("."))) if self.line_of else None
+        where = f"{self.origin} line {line}" if line else self.origin
+        return PrinterConfigError(f"Setting {setting} in {where} {message}.")
 
     def table(self, data: Any, setting: str) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -149,7 +158,7 @@ def _media(r: _Reader, data: dict[str, Any]) -> dict[LabelType, Media]:
         setting = f"media.{key}"
         label_type = r.label_type(key, setting)
         table = r.table(raw, setting)
-        r.only(table, setting, {"name", "width_in", "height_in", "width_mm", "height_mm", "rotated"})
+        r.only(table, setting, {"name", "width_in", "height_in", "width_mm", "height_mm", "rotated", "bar_height_mm"})
         if ("width_in" in table) == ("width_mm" in table) or ("height_in" in table) == ("height_mm" in table):
             raise r.fail(setting, "must give the size once, as width_in and height_in or width_mm and height_mm")
         width = r.number(table, "width_in", setting, 0, 0.2, 24) * 25.4 if "width_in" in table else \
@@ -159,11 +168,37 @@ def _media(r: _Reader, data: dict[str, Any]) -> dict[LabelType, Media]:
         rotated = table.get("rotated", False)
         if not isinstance(rotated, bool):
             raise r.fail(f"{setting}.rotated", "must be true or false")
-        media[label_type] = Media(r.text(table, "name", setting), width, height, rotated)
+        bar_height = None
+        if "bar_height_mm" in table:
+            bar_height = r.number(table, "bar_height_mm", setting, 0, MIN_BAR_HEIGHT_MM, height)
+        media[label_type] = Media(r.text(table, "name", setting), width, height, rotated, bar_height)
+        if bar_height is not None:
+            _check_bar_height(r, label_type, media[label_type], setting)
     missing = [t.value for t in LabelType if t not in media]
     if missing:
         raise r.fail("media", f"has no label stock for {', '.join(missing)}; add [media.{missing[0]}]")
     return media
+
+
+def _check_bar_height(r: _Reader, label_type: LabelType, media: Media, setting: str) -> None:
+    """A sample label of this type, with long identifiers, must still fit the stock with bars this high: the text
+    rows give way to the bars, but an identifier's text is never set under MIN_IDENTIFIER_TEXT_MM for them."""
+    from .layout import layout_for
+    from .model import sample_label
+    from .zpl import lay_out
+
+    layout = layout_for(sample_label(label_type), media)
+    tall = [b.h for b in layout.symbols if b.symbol.kind == "Code128"]
+    try:
+        if tall and tall[0] + 1e-9 < (media.bar_height_mm or 0):
+            raise DoesNotFit("the bars")
+        if any(b.identifier and b.size < MIN_IDENTIFIER_TEXT_MM - 1e-9 for b in layout.texts):
+            raise DoesNotFit("the identifiers' text")
+        lay_out(sample_label(label_type), media, 300, layout)
+    except LabelError:
+        raise r.fail(f"{setting}.bar_height_mm", f"leaves too little room for the text of the {label_type.value} "
+                                                 f"label on this {media.width_mm:g} x {media.height_mm:g} mm stock; "
+                                                 "lower it or use a larger stock") from None
 
 
 PRINTER_KEYS = {"name", "transport", "language", "labels", "dpi", "host", "port", "connect_timeout",
@@ -212,8 +247,10 @@ def _printer(r: _Reader, printer_id: str, raw: Any, root: Path) -> PrinterSettin
     return printer
 
 
-def parse_printers_config(data: dict[str, Any], origin: str, root: Path) -> PrintersConfig:
-    r = _Reader(origin)
+def parse_printers_config(data: dict[str, Any], origin: str, root: Path,
+                          line_of: LineOf | None = None) -> PrintersConfig:
+    """The settings in `data` (from `origin`); `line_of` gives the line of a setting's key path, for errors."""
+    r = _Reader(origin, line_of)
     r.only(data, "printers.toml", {"scan", "retry", "retention", "media", "printers", "stations"})
     scan_raw = data.get("scan", {"armband_barcode": "encounter"})
     scan_table = r.table(scan_raw, "scan")
@@ -261,11 +298,11 @@ def parse_printers_config(data: dict[str, Any], origin: str, root: Path) -> Prin
     return PrintersConfig(printers, media, stations, scan, retry, origin, retention)
 
 
-def load_printers_config(path: Path, root: Path) -> PrintersConfig:
+def load_printers_config(path: Path, root: Path, line_of: LineOf | None = None) -> PrintersConfig:
     if not path.is_file():
         raise PrinterConfigError(f"Printer settings file {path} does not exist (set KIOSK_PRINTERS_CONFIG).")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise PrinterConfigError(f"Printer settings file {path} is not valid TOML: {e}.") from None
-    return parse_printers_config(data, str(path), root)
+    return parse_printers_config(data, str(path), root, line_of)

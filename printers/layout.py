@@ -68,6 +68,12 @@ MIN_MODULE_MM = 0.19
 MIN_CELL_MM = 0.25
 #: The smallest em size of an armband's alert text (about 5 pt capitals).
 MIN_ALERT_MM = 1.8
+#: The lowest Code 128 bars a label stock may be set to (printers.toml bar_height_mm): the chart label's own
+#: 4.5 mm, less a little; ISO/IEC 15417 asks for 0.15 of the symbol's width, 4 mm for the longest chart symbol.
+MIN_BAR_HEIGHT_MM = 4.0
+#: Taller bars take room from the text rows; an identifier's preferred em size must stay at least this (about
+#: 6 pt capitals), or the stock's bar height is refused.
+MIN_IDENTIFIER_TEXT_MM = 2.0
 
 
 def scan_value(label: ArmbandLabel | ChartLabel) -> tuple[str, str]:
@@ -131,7 +137,8 @@ def armband_layout(label: ArmbandLabel, media: Media) -> Layout:
         texts.append(TextBox(m, y1 + 3 * u + 0.3, text_w, u * 1.55, alerts, size=u * 0.85,
                              min_size=max(u * 0.6, MIN_ALERT_MM),
                              max_lines=2, inverse=True, what="alert text", instead=alerts_instead(e)))
-    code_h = H - 2 * m - u * 2.6
+    room = H - 2 * m - u * 2.6
+    code_h = min(media.bar_height_mm, room) if media.bar_height_mm else room
     symbols = [
         SymbolBox(code_x, y1, code_w, code_h, Symbol("Code128", scan, scan_what), module=0.25,
                   min_module=MIN_MODULE_MM),
@@ -149,7 +156,8 @@ def chart_layout(label: ChartLabel, media: Media) -> Layout:
     p, e = label.patient, label.encounter
     W, H = media.width_mm, media.height_mm
     m = max(1.2, H * 0.05)
-    u = (H - 2 * m) / 6.6
+    # Five rows of text (5.3 units) above the bars; the bars 1.3 units, or the stock's bar height.
+    u = (H - 2 * m - media.bar_height_mm) / 5.3 if media.bar_height_mm else (H - 2 * m) / 6.6
     scan, scan_what = scan_value(label)
     texts = [
         TextBox(m, m, W - 2 * m, u * 2.3, p.name_last_first, size=u * 1.15, min_size=min(2.0, u), max_lines=2,
@@ -172,9 +180,10 @@ def specimen_layout(label: SpecimenLabel, media: Media) -> Layout:
     p = label.patient
     W, H = media.width_mm, media.height_mm
     m = max(1.2, H * 0.05)
-    u = (H - 2 * m) / 7.4
+    # Rows of text: 3.2 units above the bars and 2.1 below; the bars 2.3 units, or the stock's bar height.
+    u = (H - 2 * m - media.bar_height_mm) / 5.1 if media.bar_height_mm else (H - 2 * m) / 7.4
     code_y = m + u * 3.2
-    code_h = u * 2.3
+    code_h = media.bar_height_mm or u * 2.3
     texts = [
         TextBox(m, m, W - 2 * m, u * 2.1, p.name_last_first, size=u * 1.05, min_size=min(1.8, u), max_lines=3,
                 identifier="patient name", break_at_hyphens=True),

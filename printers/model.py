@@ -177,6 +177,8 @@ class Media:
     width_mm: float
     height_mm: float
     rotated: bool = False
+    #: The height of the Code 128 bars on this stock (printers.toml bar_height_mm); None: the layout's own.
+    bar_height_mm: float | None = None
 
     def __post_init__(self) -> None:
         if not (5 <= self.width_mm <= 600 and 5 <= self.height_mm <= 600):
@@ -210,3 +212,15 @@ class RenderedLabel:
     @property
     def content_type(self) -> str:
         return "application/pdf" if self.language == "pdf" else "application/vnd.zebra-zpl"
+
+
+def sample_label(label_type: LabelType) -> Label:
+    """A made-up label of the type with long-ish identifiers, for checking a label stock's settings and for test
+    labels: it never carries a real patient."""
+    patient = PatientIdentity("Test-Label", ("Not", "A Patient"), date(2000, 1, 1), "TEST0001", "unknown")
+    details = EncounterDetails("TEST000000002", date(2000, 1, 1), "TEST, Attending", ("Test label: not a patient",))
+    if label_type is LabelType.SPECIMEN:
+        return SpecimenLabel(patient, "TEST-00000003", "Test label", "No specimen")
+    if label_type is LabelType.CHART:
+        return ChartLabel(patient, details)
+    return ArmbandLabel(patient, details, infant=label_type is LabelType.INFANT_ARMBAND)
