@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DoesNotFit, LabelError, PrinterConfigError
+from .fonts import can_draw, right_to_left
 from .layout import MIN_BAR_HEIGHT_MM, MIN_IDENTIFIER_TEXT_MM
 from .model import LabelType, Media, ScanIdentifier
 from .pdf import DEFAULT_PDF_DPI
@@ -96,6 +97,8 @@ class PrintersConfig:
     retry: RetrySettings = field(default_factory=RetrySettings)
     source: str = ""
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    #: Printed on armbands and specimen labels when another patient on the unit shares family name and initial.
+    same_name_alert: str = "SAME NAME"
 
     def printers_for(self, label_type: LabelType) -> list[PrinterSettings]:
         return [p for p in self.printers.values() if label_type in p.labels]
@@ -251,7 +254,12 @@ def parse_printers_config(data: dict[str, Any], origin: str, root: Path,
                           line_of: LineOf | None = None) -> PrintersConfig:
     """The settings in `data` (from `origin`); `line_of` gives the line of a setting's key path, for errors."""
     r = _Reader(origin, line_of)
-    r.only(data, "printers.toml", {"scan", "retry", "retention", "media", "printers", "stations"})
+    r.only(data, "printers.toml", {"scan", "retry", "retention", "alerts", "media", "printers", "stations"})
+    alerts_table = r.table(data.get("alerts", {}), "alerts")
+    r.only(alerts_table, "alerts", {"same_name"})
+    same_name = " ".join(r.text(alerts_table, "same_name", "alerts", "SAME NAME").split())
+    if not 1 <= len(same_name) <= 24 or not can_draw(same_name) or right_to_left(same_name):
+        raise r.fail("alerts.same_name", "must be 1 to 24 characters the label font prints left to right")
     scan_raw = data.get("scan", {"armband_barcode": "encounter"})
     scan_table = r.table(scan_raw, "scan")
     r.only(scan_table, "scan", {"armband_barcode"})
@@ -295,7 +303,7 @@ def parse_printers_config(data: dict[str, Any], origin: str, root: Path,
                                       "labels (its labels list)")
             defaults[label_type] = printer_id
         stations[station] = defaults
-    return PrintersConfig(printers, media, stations, scan, retry, origin, retention)
+    return PrintersConfig(printers, media, stations, scan, retry, origin, retention, same_name)
 
 
 def load_printers_config(path: Path, root: Path, line_of: LineOf | None = None) -> PrintersConfig:

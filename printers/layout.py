@@ -88,9 +88,11 @@ def datamatrix_content(mrn: str, encounter: str) -> str:
 
 
 def alerts_instead(details: EncounterDetails) -> str:
-    """What an armband says when its alerts do not fit in full: never a partial list of allergies."""
+    """What an armband says when its alerts do not fit in full: never a partial list of allergies, and never
+    without the name alert."""
     count = len([a for a in details.alerts if a.strip()])
-    return f"{'ALLERGIES' if details.allergies else 'ALERTS'}: SEE CHART ({count})"
+    see_chart = f"{'ALLERGIES' if details.allergies else 'ALERTS'}: SEE CHART ({count})"
+    return f"{details.name_alert} · {see_chart}" if details.name_alert else see_chart
 
 
 def _details_line(details: EncounterDetails, gap: str) -> str:
@@ -119,7 +121,7 @@ def armband_layout(label: ArmbandLabel, media: Media) -> Layout:
     code_w = min(W * 0.34, 70.0)
     code_x = W - m - dm_size - 2.5 - code_w
     text_w = code_x - m - 1.5
-    alerts = " · ".join(a.strip() for a in e.alerts if a.strip())
+    alerts = " · ".join(a.strip() for a in (e.name_alert, *e.alerts) if a.strip())
     y1 = m + u * 1.35
     texts = [
         TextBox(m, m, W - 2 * m, u * 1.35, p.name_last_first, size=u * 1.25, min_size=min(2.2, u),
@@ -194,9 +196,17 @@ def specimen_layout(label: SpecimenLabel, media: Media) -> Layout:
         TextBox(W * 0.45, code_y + code_h + 0.2, W * 0.55 - m, u,
                 label_datetime(label.collected) if label.collected else "Collected ____ ____",
                 size=u * 0.8, min_size=u * 0.6, what="collection time"),
-        TextBox(m, code_y + code_h + u * 1.15, W - 2 * m, u, f"{label.test} · {label.container}", size=u * 0.9,
-                min_size=u * 0.6, what="test and container"),
     ]
+    bottom = code_y + code_h + u * 1.15
+    detail_x = m
+    if label.name_alert:
+        # White on black at the start of the last row, sized to its text; the test and container take the rest.
+        alert_w = min(W * 0.45, len(label.name_alert) * u * 0.62 + 2 * 0.6)
+        texts.append(TextBox(m, bottom, alert_w, u, label.name_alert, size=u * 0.85, min_size=min(1.6, u * 0.7),
+                             inverse=True, identifier="name alert"))
+        detail_x = m + alert_w + 0.8
+    texts.append(TextBox(detail_x, bottom, W - m - detail_x, u, f"{label.test} · {label.container}", size=u * 0.9,
+                         min_size=u * 0.6, what="test and container"))
     symbols = [SymbolBox(m, code_y, W - 2 * m, code_h, Symbol("Code128", label.accession, "accession number"),
                          module=0.25, min_module=MIN_MODULE_MM)]
     return Layout(media, tuple(texts), tuple(symbols))

@@ -117,6 +117,9 @@ class EncounterDetails:
     #: How many of the alerts are allergies (they come first): an armband whose alerts do not fit says
     #: "ALLERGIES: SEE CHART" rather than printing part of the list.
     allergies: int = 0
+    #: Printed first among the alerts when another patient on the unit shares family name and initial
+    #: ("SAME NAME", or the hospital's wording); "" when none does.
+    name_alert: str = ""
 
     def __post_init__(self) -> None:
         if not self.number.strip():
@@ -154,6 +157,7 @@ class SpecimenLabel:
     test: str
     container: str
     collected: datetime | None = None
+    name_alert: str = ""  # as EncounterDetails.name_alert
 
     def __post_init__(self) -> None:
         if not self.accession.strip():

@@ -186,3 +186,18 @@ def test_numbers_never_wrap_at_their_hyphens(config: PrintersConfig) -> None:
                           "Lavender")
     boxes = layout_for(label, config.media[LabelType.SPECIMEN]).texts
     assert [b.break_at_hyphens for b in boxes if b.identifier] == [True, False, False]  # the name only
+
+
+def test_the_name_alert_comes_first_and_survives_see_chart(config: PrintersConfig) -> None:
+    patient = PatientIdentity("Johnson", ("Rohan",), date(1955, 8, 21), "23700000", "male")
+    many = tuple(f"Allergy: drug number {i} with a long name" for i in range(6))
+    details = EncounterDetails("610000013", None, "", many, allergies=6, name_alert="SAME NAME")
+    media = config.media[LabelType.INFANT_ARMBAND]
+    box = next(b for b in layout_for(ArmbandLabel(patient, details, infant=True), media).texts if b.inverse)
+    assert box.text.startswith("SAME NAME · Allergy: drug number 0") and box.instead == \
+        "SAME NAME · ALLERGIES: SEE CHART (6)"
+    fitted = fit_text(box, ZplMetrics(203 / 25.4))
+    assert fitted.replaced and fitted.lines == ("SAME NAME · ALLERGIES: SEE CHART (6)",)
+    only = next(b for b in layout_for(ArmbandLabel(patient, replace(details, alerts=(), allergies=0)), media).texts
+                if b.inverse)
+    assert only.text == "SAME NAME"
