@@ -2,18 +2,22 @@
 
 Takes label data objects (printers.model), returns bytes: ZPL II for Zebra printers at their
 resolution, PDF at the exact media size; proves every symbol reads back (printers.verify); sends the
-bytes over raw TCP, CUPS or to a folder (printers.transports). Imports nothing from kiosk/ or Flask.
+bytes over raw TCP, CUPS or to a folder and hears from the printer whether it printed them (printers.transports,
+printers.hoststatus). Imports nothing from kiosk/ or Flask.
 """
 
 from .config import PrintersConfig, PrinterSettings, RetrySettings, load_printers_config, parse_printers_config
 from .errors import (
+    BadIdentifier,
     DoesNotFit,
     LabelError,
     PrinterConfigError,
     PrinterError,
     PrinterRefused,
     PrinterSendInterrupted,
+    PrinterUnconfirmed,
     PrinterUnreachable,
+    PrintOutcomeUnknown,
     SymbolMismatch,
     UnprintableText,
 )
@@ -36,14 +40,15 @@ from .zpl import render_zpl
 
 
 def render_label(label: Label, media: Media, language: str, dpi: int, copies: int = 1) -> RenderedLabel:
-    """The bytes for `copies` of the label in the printer's language (ZPL at `dpi`, or PDF)."""
+    """The bytes for `copies` of the label in the printer's language at its resolution (ZPL, or PDF)."""
     if language == "pdf":
-        return render_pdf(label, media, copies)
+        return render_pdf(label, media, copies, dpi=dpi)
     return render_zpl(label, media, dpi, copies)
 
 
 __all__ = [
     "ArmbandLabel",
+    "BadIdentifier",
     "ChartLabel",
     "DoesNotFit",
     "EncounterDetails",
@@ -52,11 +57,13 @@ __all__ = [
     "LabelType",
     "Media",
     "PatientIdentity",
+    "PrintOutcomeUnknown",
     "PrinterConfigError",
     "PrinterError",
     "PrinterRefused",
     "PrinterSendInterrupted",
     "PrinterSettings",
+    "PrinterUnconfirmed",
     "PrinterUnreachable",
     "PrintersConfig",
     "RenderedLabel",

@@ -1,7 +1,7 @@
-"""Fitting text into a box: identifiers shrink (down to a readable minimum) and wrap at spaces, but are
-never shortened; a label that cannot hold one in full is refused. A box with `instead` text prints that
-text when its own does not fit (alerts: never a partial list). Other text is shortened visibly with an
-ellipsis.
+"""Fitting text into a box: identifiers shrink (down to a readable minimum) and wrap at spaces (names also
+after a hyphen, never a number), but are never shortened; a label that cannot hold one in full is refused. A
+box with `instead` text prints that text when its own does not fit (alerts: never a partial list). Other text
+is shortened visibly with an ellipsis. Right-to-left text is refused by a renderer that cannot set it.
 
 Sizes are em sizes. Lines sit LINE_PITCH em apart, or further when their real ink is taller: the ink of
 every line, with stacked marks above capitals (Ễ, Ậ) and marks below the baseline (ị), never reaches
@@ -11,12 +11,13 @@ its smallest size does not fit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from .errors import DoesNotFit, UnprintableText
-from .fonts import can_draw, normalized
+from .fonts import can_draw, can_shape, normalized, right_to_left
 from .layout import TextBox
 
 #: Line pitch as a multiple of the em size.
@@ -47,6 +48,9 @@ class TextMetrics(Protocol):
         """The font's ascent: where the baseline sits below the top of a line's slot by default."""
         ...
 
+    #: Does this renderer set right-to-left text in reading order with Arabic letters joined?
+    shapes_right_to_left: bool
+
 
 @dataclass(frozen=True)
 class FittedText:
@@ -61,19 +65,30 @@ class FittedText:
         return self.baseline + line * self.pitch
 
 
-def _wrap(words: list[str], lines: int, width: float, size: float, measure: Measure) -> list[str] | None:
-    """Greedy wrap of whole words into at most `lines` lines of `width`; None when they do not fit."""
+def pieces(text: str, at_hyphens: bool) -> list[tuple[str, str]]:
+    """Where a line may break, as (piece, what joins it to the piece before): at each space (dropped at a break)
+    and, with `at_hyphens`, after a hyphen followed by a letter (the hyphen stays at the end of the line). Joined
+    back, the pieces are the text exactly."""
+    out = []
+    for i, word in enumerate(text.split(" ")):
+        chunks = re.split(r"(?<=-)(?=[^-])", word) if at_hyphens else [word]
+        out.extend((chunk, (" " if i else "") if j == 0 else "") for j, chunk in enumerate(chunks))
+    return out
+
+
+def _wrap(parts: list[tuple[str, str]], lines: int, width: float, size: float, measure: Measure) -> list[str] | None:
+    """Greedy wrap of the pieces into at most `lines` lines of `width`; None when they do not fit."""
     out: list[str] = []
     current = ""
-    for word in words:
-        candidate = f"{current} {word}" if current else word
+    for piece, joint in parts:
+        candidate = f"{current}{joint}{piece}" if current else piece
         if measure(candidate, size) <= width:
             current = candidate
             continue
-        if not current or measure(word, size) > width:
+        if not current or measure(piece, size) > width:
             return None
         out.append(current)
-        current = word
+        current = piece
         if len(out) >= lines:
             return None
     if current:
@@ -113,7 +128,7 @@ def inner_width(box: TextBox) -> float:
 
 
 def _fit_whole(box: TextBox, text: str, metrics: TextMetrics) -> FittedText | None:
-    words = text.split(" ")
+    words = pieces(text, box.break_at_hyphens)
     width = inner_width(box)
     for size in _sizes(box):
         for lines in range(1, box.max_lines + 1):
@@ -151,6 +166,12 @@ def fit_text(box: TextBox, metrics: TextMetrics, label_name: str = "this label")
     text = normalized(box.text)
     if not text:
         return FittedText((), box.size)
+    if right_to_left(text) and not (metrics.shapes_right_to_left and can_shape()):
+        raise UnprintableText(
+            f"The {box.subject} is written right to left (Hebrew or Arabic), and this printer's labels cannot set "
+            "it in the right order with its letters joined (PDF labels; or a kiosk without libraqm). Nothing was "
+            "printed; print it on a Zebra label printer."
+        )
     if not can_draw(text):
         raise UnprintableText(
             f"The {box.subject} contains characters that the label font cannot print (it has Latin letters, "

@@ -71,6 +71,19 @@ def can_draw(text: str, name: str = LABEL_FONT) -> bool:
     return all(ord(ch) in covered for ch in normalized(text))
 
 
+def right_to_left(text: str) -> bool:
+    """Has `text` letters written right to left (Hebrew, Arabic, Syriac, Thaana ...)? They need the bidirectional
+    algorithm and, for Arabic, joining: Pillow does both through libraqm (HarfBuzz and FriBiDi) when it has it."""
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+def can_shape() -> bool:
+    """Does the bitmap path order and join right-to-left text (Pillow built with libraqm)?"""
+    from PIL import features
+
+    return bool(features.check("raqm"))
+
+
 def ascent(pixels: int) -> int:
     return truetype(pixels).getmetrics()[0]
 

@@ -37,6 +37,7 @@ class TextBox:
     inverse: bool = False  # white on black (alerts)
     what: str = ""  # what other text is, for messages ("alert text")
     instead: str | None = None  # printed in place of the text when it does not fit (never shortened)
+    break_at_hyphens: bool = False  # a name may wrap after a hyphen as after a space (a number never does)
 
     @property
     def subject(self) -> str:
@@ -67,6 +68,12 @@ MIN_MODULE_MM = 0.19
 MIN_CELL_MM = 0.25
 #: The smallest em size of an armband's alert text (about 5 pt capitals).
 MIN_ALERT_MM = 1.8
+#: The lowest Code 128 bars a label stock may be set to (printers.toml bar_height_mm): the chart label's own
+#: 4.5 mm, less a little; ISO/IEC 15417 asks for 0.15 of the symbol's width, 4 mm for the longest chart symbol.
+MIN_BAR_HEIGHT_MM = 4.0
+#: Taller bars take room from the text rows; an identifier's preferred em size must stay at least this (about
+#: 6 pt capitals), or the stock's bar height is refused.
+MIN_IDENTIFIER_TEXT_MM = 2.0
 
 
 def scan_value(label: ArmbandLabel | ChartLabel) -> tuple[str, str]:
@@ -81,9 +88,11 @@ def datamatrix_content(mrn: str, encounter: str) -> str:
 
 
 def alerts_instead(details: EncounterDetails) -> str:
-    """What an armband says when its alerts do not fit in full: never a partial list of allergies."""
+    """What an armband says when its alerts do not fit in full: never a partial list of allergies, and never
+    without the name alert."""
     count = len([a for a in details.alerts if a.strip()])
-    return f"{'ALLERGIES' if details.allergies else 'ALERTS'}: SEE CHART ({count})"
+    see_chart = f"{'ALLERGIES' if details.allergies else 'ALERTS'}: SEE CHART ({count})"
+    return f"{details.name_alert} · {see_chart}" if details.name_alert else see_chart
 
 
 def _details_line(details: EncounterDetails, gap: str) -> str:
@@ -112,7 +121,7 @@ def armband_layout(label: ArmbandLabel, media: Media) -> Layout:
     code_w = min(W * 0.34, 70.0)
     code_x = W - m - dm_size - 2.5 - code_w
     text_w = code_x - m - 1.5
-    alerts = " · ".join(a.strip() for a in e.alerts if a.strip())
+    alerts = " · ".join(a.strip() for a in (e.name_alert, *e.alerts) if a.strip())
     y1 = m + u * 1.35
     texts = [
         TextBox(m, m, W - 2 * m, u * 1.35, p.name_last_first, size=u * 1.25, min_size=min(2.2, u),
@@ -130,7 +139,8 @@ def armband_layout(label: ArmbandLabel, media: Media) -> Layout:
         texts.append(TextBox(m, y1 + 3 * u + 0.3, text_w, u * 1.55, alerts, size=u * 0.85,
                              min_size=max(u * 0.6, MIN_ALERT_MM),
                              max_lines=2, inverse=True, what="alert text", instead=alerts_instead(e)))
-    code_h = H - 2 * m - u * 2.6
+    room = H - 2 * m - u * 2.6
+    code_h = min(media.bar_height_mm, room) if media.bar_height_mm else room
     symbols = [
         SymbolBox(code_x, y1, code_w, code_h, Symbol("Code128", scan, scan_what), module=0.25,
                   min_module=MIN_MODULE_MM),
@@ -148,11 +158,12 @@ def chart_layout(label: ChartLabel, media: Media) -> Layout:
     p, e = label.patient, label.encounter
     W, H = media.width_mm, media.height_mm
     m = max(1.2, H * 0.05)
-    u = (H - 2 * m) / 6.6
+    # Five rows of text (5.3 units) above the bars; the bars 1.3 units, or the stock's bar height.
+    u = (H - 2 * m - media.bar_height_mm) / 5.3 if media.bar_height_mm else (H - 2 * m) / 6.6
     scan, scan_what = scan_value(label)
     texts = [
         TextBox(m, m, W - 2 * m, u * 2.3, p.name_last_first, size=u * 1.15, min_size=min(2.0, u), max_lines=2,
-                identifier="patient name"),
+                identifier="patient name", break_at_hyphens=True),
         TextBox(m, m + u * 2.35, W - 2 * m, u, _id_line(label), size=u * 0.95, min_size=min(1.8, u * 0.8),
                 identifier="date of birth"),
         TextBox(m, m + u * 3.35, W - 2 * m, u, f"MRN {p.mrn}  Enc {e.number}", size=u * 0.95,
@@ -171,12 +182,13 @@ def specimen_layout(label: SpecimenLabel, media: Media) -> Layout:
     p = label.patient
     W, H = media.width_mm, media.height_mm
     m = max(1.2, H * 0.05)
-    u = (H - 2 * m) / 7.4
+    # Rows of text: 3.2 units above the bars and 2.1 below; the bars 2.3 units, or the stock's bar height.
+    u = (H - 2 * m - media.bar_height_mm) / 5.1 if media.bar_height_mm else (H - 2 * m) / 7.4
     code_y = m + u * 3.2
-    code_h = u * 2.3
+    code_h = media.bar_height_mm or u * 2.3
     texts = [
         TextBox(m, m, W - 2 * m, u * 2.1, p.name_last_first, size=u * 1.05, min_size=min(1.8, u), max_lines=3,
-                identifier="patient name"),
+                identifier="patient name", break_at_hyphens=True),
         TextBox(m, m + u * 2.15, W - 2 * m, u, f"DOB {label_date(p.birth_date)} {p.sex_letter}  MRN {p.mrn}",
                 size=u * 0.95, min_size=min(1.7, u * 0.8), identifier="date of birth and MRN"),
         TextBox(m, code_y + code_h + 0.2, W * 0.45 - m, u, label.accession, size=u * 0.95,
@@ -184,9 +196,17 @@ def specimen_layout(label: SpecimenLabel, media: Media) -> Layout:
         TextBox(W * 0.45, code_y + code_h + 0.2, W * 0.55 - m, u,
                 label_datetime(label.collected) if label.collected else "Collected ____ ____",
                 size=u * 0.8, min_size=u * 0.6, what="collection time"),
-        TextBox(m, code_y + code_h + u * 1.15, W - 2 * m, u, f"{label.test} · {label.container}", size=u * 0.9,
-                min_size=u * 0.6, what="test and container"),
     ]
+    bottom = code_y + code_h + u * 1.15
+    detail_x = m
+    if label.name_alert:
+        # White on black at the start of the last row, sized to its text; the test and container take the rest.
+        alert_w = min(W * 0.45, len(label.name_alert) * u * 0.62 + 2 * 0.6)
+        texts.append(TextBox(m, bottom, alert_w, u, label.name_alert, size=u * 0.85, min_size=min(1.6, u * 0.7),
+                             inverse=True, identifier="name alert"))
+        detail_x = m + alert_w + 0.8
+    texts.append(TextBox(detail_x, bottom, W - m - detail_x, u, f"{label.test} · {label.container}", size=u * 0.9,
+                         min_size=u * 0.6, what="test and container"))
     symbols = [SymbolBox(m, code_y, W - 2 * m, code_h, Symbol("Code128", label.accession, "accession number"),
                          module=0.25, min_module=MIN_MODULE_MM)]
     return Layout(media, tuple(texts), tuple(symbols))

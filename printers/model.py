@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from .errors import BadIdentifier
+
 
 class LabelType(StrEnum):
     ADULT_ARMBAND = "adult-armband"
@@ -62,6 +64,23 @@ def last_first(family: str, given: Sequence[str]) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def identifier(value: str, what: str) -> str:
+    """An identifier as a label prints it and as its barcode carries it, made once for both: composed (NFC),
+    without the spaces around it (a record padded to "  20000074 " holds the same number). One whose meaning
+    could change on the way is refused (BadIdentifier), never guessed at: a space, tab or line break inside it
+    (which one is the number?), or a character outside printable ASCII (a barcode cannot carry it, and a
+    look-alike such as a Cyrillic А or a zero-width space prints as the same text but scans as another)."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if any(ch.isspace() for ch in text):
+        raise BadIdentifier(f"The {what} on record has a space or line break inside it, so the label could be read "
+                            "as another number. Nothing was printed; ask registration to correct the record.")
+    if not all(32 < ord(ch) < 127 for ch in text):
+        raise BadIdentifier(f"The {what} on record has a character other than letters, digits and plain signs, so "
+                            "its barcode could scan as another number. Nothing was printed; ask registration to "
+                            "correct the record.")
+    return text
+
+
 @dataclass(frozen=True)
 class PatientIdentity:
     """The patient identifiers a label carries. Name and birth date are the two identifiers the user
@@ -78,6 +97,7 @@ class PatientIdentity:
             raise ValueError("a label needs the patient's name")
         if not self.mrn.strip():
             raise ValueError("a label needs the patient's MRN")
+        object.__setattr__(self, "mrn", identifier(self.mrn, "MRN"))
 
     @property
     def name_last_first(self) -> str:
@@ -97,10 +117,14 @@ class EncounterDetails:
     #: How many of the alerts are allergies (they come first): an armband whose alerts do not fit says
     #: "ALLERGIES: SEE CHART" rather than printing part of the list.
     allergies: int = 0
+    #: Printed first among the alerts when another patient on the unit shares family name and initial
+    #: ("SAME NAME", or the hospital's wording); "" when none does.
+    name_alert: str = ""
 
     def __post_init__(self) -> None:
         if not self.number.strip():
             raise ValueError("an armband needs the encounter number")
+        object.__setattr__(self, "number", identifier(self.number, "encounter number"))
 
 
 @dataclass(frozen=True)
@@ -133,10 +157,12 @@ class SpecimenLabel:
     test: str
     container: str
     collected: datetime | None = None
+    name_alert: str = ""  # as EncounterDetails.name_alert
 
     def __post_init__(self) -> None:
         if not self.accession.strip():
             raise ValueError("a specimen label needs the accession number")
+        object.__setattr__(self, "accession", identifier(self.accession, "accession number"))
 
     @property
     def label_type(self) -> LabelType:
@@ -155,6 +181,8 @@ class Media:
     width_mm: float
     height_mm: float
     rotated: bool = False
+    #: The height of the Code 128 bars on this stock (printers.toml bar_height_mm); None: the layout's own.
+    bar_height_mm: float | None = None
 
     def __post_init__(self) -> None:
         if not (5 <= self.width_mm <= 600 and 5 <= self.height_mm <= 600):
@@ -188,3 +216,15 @@ class RenderedLabel:
     @property
     def content_type(self) -> str:
         return "application/pdf" if self.language == "pdf" else "application/vnd.zebra-zpl"
+
+
+def sample_label(label_type: LabelType) -> Label:
+    """A made-up label of the type with long-ish identifiers, for checking a label stock's settings and for test
+    labels: it never carries a real patient."""
+    patient = PatientIdentity("Test-Label", ("Not", "A Patient"), date(2000, 1, 1), "TEST0001", "unknown")
+    details = EncounterDetails("TEST000000002", date(2000, 1, 1), "TEST, Attending", ("Test label: not a patient",))
+    if label_type is LabelType.SPECIMEN:
+        return SpecimenLabel(patient, "TEST-00000003", "Test label", "No specimen")
+    if label_type is LabelType.CHART:
+        return ChartLabel(patient, details)
+    return ArmbandLabel(patient, details, infant=label_type is LabelType.INFANT_ARMBAND)

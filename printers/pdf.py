@@ -1,8 +1,8 @@
 """PDF labels at the exact media size, for ordinary CUPS printers (reportlab).
 
 Text is the label typeface (printers.fonts), fitted with the same rules as the ZPL labels; symbols are
-drawn module by module from the matrices zxing-cpp encodes, so bar and cell sizes are exact at any
-printer resolution.
+drawn module by module (Code 128 from printers.code128, Data Matrix from zxing-cpp's matrix), each module a
+whole number of the printer's dots, on its dot grid.
 """
 
 from __future__ import annotations
@@ -16,14 +16,19 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from .errors import DoesNotFit, LabelError
+from . import code128
+from .errors import LabelError
 from .fit import INVERSE_PAD, fit_text
 from .fonts import REFERENCE_EM, ascent, font_path, ink_extent
 from .layout import Layout, SymbolBox, TextBox, layout_for
 from .model import Label, Media, RenderedLabel
-from .zpl import QUIET_MODULES, label_name
+from .zpl import QUIET_MODULES, SUPPORTED_DPI, label_name, module_dots
 
 PDF_FONT = "KioskLabelSans-Bold"
+#: A PDF printer's resolution when its settings do not give one.
+DEFAULT_PDF_DPI = 300
+#: How far inside its dots a module is drawn, in dots (see PdfWriter._cell).
+CELL_INSET = 0.05
 
 
 @functools.cache
@@ -38,7 +43,10 @@ def _pt(size_mm: float) -> float:
 
 class PdfMetrics:
     """Vector text: widths from the embedded font's metrics, ink from its glyph boxes (measured once at a
-    large em size and scaled), in mm."""
+    large em size and scaled), in mm. reportlab draws characters in the order given and unjoined, so Hebrew
+    and Arabic would print reversed and Arabic letters apart: such text is refused on PDF labels."""
+
+    shapes_right_to_left = False
 
     def width(self, text: str, size: float) -> float:
         return pdfmetrics.stringWidth(text, _register_font(), _pt(size)) / mm
@@ -64,22 +72,27 @@ METRICS = PdfMetrics()
 @functools.lru_cache(maxsize=512)
 def symbol_matrix(kind: str, data: str) -> tuple[tuple[bool, ...], ...]:
     """Rows of modules (True = dark) of the symbol, without quiet zones."""
-    fmt = zxingcpp.BarcodeFormat.Code128 if kind == "Code128" else zxingcpp.BarcodeFormat.DataMatrix
+    if kind == "Code128":  # the same characters as the ZPL symbol: fewest, subsets B and C (printers.code128)
+        return (tuple(m == "1" for m in code128.encode(data).pattern()),)
     try:
-        barcode = zxingcpp.create_barcode(data, fmt)
+        barcode = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.DataMatrix)
     except (ValueError, RuntimeError):
         raise LabelError(f"The {kind} symbol could not be encoded; nothing was printed.") from None
     view = memoryview(barcode.to_image(scale=1, add_quiet_zones=False))
     rows, cols = view.shape
     raw = bytes(view)
-    if kind == "Code128":
-        return (tuple(raw[c] < 128 for c in range(cols)),)
     return tuple(tuple(raw[r * cols + c] < 128 for c in range(cols)) for r in range(rows))
 
 
 class PdfWriter:
-    def __init__(self, media: Media):
+    """One PDF page per label. Symbols are laid on the grid of the printer's dots (`dpi`): every module is a
+    whole number of dots and starts on a dot, as on a Zebra, so the printer draws bars of exactly the widths
+    the check decoded (a bar of 1.5 dots would print as 1 or 2 depending on where it falls)."""
+
+    def __init__(self, media: Media, dpi: int):
         self.media = media
+        self.dpi = dpi
+        self.per_mm = dpi / 25.4
         self.buffer = io.BytesIO()
         # invariant: no timestamps or random ids, so the same label gives the same bytes (previewed == printed).
         self.canvas = Canvas(self.buffer, pagesize=(_pt(media.width_mm), _pt(media.height_mm)), pageCompression=1,
@@ -91,6 +104,12 @@ class PdfWriter:
     def _y(self, top_mm: float, height_mm: float) -> float:
         """reportlab's y grows upwards."""
         return _pt(self.media.height_mm - top_mm - height_mm)
+
+    def _dot(self, mm_: float) -> int:
+        return round(mm_ * self.per_mm)
+
+    def _mm(self, dots: int) -> float:
+        return dots / self.per_mm
 
     def text(self, box: TextBox) -> None:
         fitted = fit_text(box, METRICS, label_name=label_name(self.media))
@@ -105,36 +124,35 @@ class PdfWriter:
             c.drawString(_pt(x), _pt(self.media.height_mm - box.y - fitted.baseline_of(i)), line)
         c.setFillGray(0)
 
+    def _cell(self, x: int, y: int, w: int, h: int) -> None:
+        """A dark rectangle given in whole dots from the page's top left, drawn a hair (CELL_INSET of a dot) inside
+        its dots: rasterisers that round a filled rectangle outwards (pdfium does) and those that fill the dots
+        whose centres it covers then both fill exactly its dots, never one more."""
+        e = CELL_INSET
+        self.canvas.rect(_pt(self._mm(x + e)), self._y(self._mm(y + e), self._mm(h - 2 * e)),
+                         _pt(self._mm(w - 2 * e)), _pt(self._mm(h - 2 * e)), stroke=0, fill=1)
+
     def symbol(self, box: SymbolBox) -> None:
         rows = symbol_matrix(box.symbol.kind, box.symbol.data)
         cols = len(rows[0])
-        c = self.canvas
-        c.setFillGray(0)
+        self.canvas.setFillGray(0)
+        x, y, w, h = self._dot(box.x), self._dot(box.y), self._dot(box.w), self._dot(box.h)
         if box.symbol.kind == "Code128":
-            module = min(box.module, box.w / (cols + 2 * QUIET_MODULES))
-            if module < box.min_module:
-                raise DoesNotFit(f"The {box.symbol.what} barcode does not fit on this label at a size scanners "
-                                 "read reliably; nothing was printed.")
-            x0 = box.x + QUIET_MODULES * module
+            module = module_dots(box, cols + 2 * QUIET_MODULES, w, self.per_mm)
+            x0 = x + QUIET_MODULES * module
             run = 0
             for i, dark in enumerate((*rows[0], False)):
                 if dark:
                     run += 1
                 elif run:
-                    start = i - run
-                    c.rect(_pt(x0 + start * module), self._y(box.y, box.h), _pt(run * module), _pt(box.h),
-                           stroke=0, fill=1)
+                    self._cell(x0 + (i - run) * module, y, run * module, h)
                     run = 0
             return
-        module = min(box.module, min(box.w, box.h) / (cols + 2))
-        if module < box.min_module:
-            raise DoesNotFit(f"The {box.symbol.what} symbol does not fit on this label at a size scanners read "
-                             "reliably; nothing was printed.")
+        module = module_dots(box, cols + 2, min(w, h), self.per_mm)
         for r, row in enumerate(rows):
             for col, dark in enumerate(row):
                 if dark:
-                    c.rect(_pt(box.x + (col + 1) * module), self._y(box.y + (r + 1) * module, module),
-                           _pt(module), _pt(module), stroke=0, fill=1)
+                    self._cell(x + (col + 1) * module, y + (r + 1) * module, module, module)
 
     def page(self, layout: Layout) -> None:
         for box in layout.texts:
@@ -148,12 +166,16 @@ class PdfWriter:
         return self.buffer.getvalue()
 
 
-def render_pdf(label: Label, media: Media, copies: int = 1, layout: Layout | None = None) -> RenderedLabel:
-    """A PDF with one page per copy, each page exactly the media size."""
+def render_pdf(label: Label, media: Media, copies: int = 1, layout: Layout | None = None,
+               dpi: int = DEFAULT_PDF_DPI) -> RenderedLabel:
+    """A PDF with one page per copy, each page exactly the media size, its symbols on the grid of a `dpi`
+    printer (the check renders it at that resolution)."""
     if not 1 <= copies <= 50:
         raise LabelError("Copies must be between 1 and 50.")
+    if dpi not in SUPPORTED_DPI:
+        raise LabelError(f"Printers of {dpi} dpi are not supported (use one of {SUPPORTED_DPI}).")
     layout = layout or layout_for(label, media)
-    writer = PdfWriter(media)
+    writer = PdfWriter(media, dpi)
     for _ in range(copies):
         writer.page(layout)
-    return RenderedLabel("pdf", writer.document(), 0, media, copies, tuple(s.symbol for s in layout.symbols))
+    return RenderedLabel("pdf", writer.document(), dpi, media, copies, tuple(s.symbol for s in layout.symbols))

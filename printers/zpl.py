@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import zxingcpp
 from PIL import Image
 
+from . import code128
 from .errors import DoesNotFit, LabelError
 from .fit import INVERSE_PAD, FittedText, fit_text
 from .fonts import advance, ascent, ink_extent, text_bitmap
@@ -28,6 +29,11 @@ from .model import Label, Media, RenderedLabel, Symbol
 
 SUPPORTED_DPI = (152, 203, 300, 600)
 FORMAT_END = "^XZ\n"
+
+
+def quantity_command(copies: int) -> str:
+    """^PQ for `copies` labels of a format (no pause, no serial numbers), on a line of its own; none for one."""
+    return f"^PQ{copies},0,0,N\n" if copies > 1 else ""
 #: Quiet zone on each side of a Code 128 symbol, in modules.
 QUIET_MODULES = 10
 #: The smallest em size text is drawn at, in dots.
@@ -48,14 +54,9 @@ def fh_escape(text: str) -> str:
 
 
 def code128_field(data: str, what: str) -> tuple[str, int]:
-    """The ^BC field data (with an explicit start code) and the number of symbol characters."""
-    if not data or not all(32 <= ord(ch) < 127 for ch in data):
-        raise LabelError(f"The {what} contains characters a Code 128 barcode cannot carry; nothing was printed.")
-    if data.isdigit() and len(data) % 2 == 0 and len(data) >= 4:
-        return ">;" + data, len(data) // 2
-    # Subset B: ^, > and ~ are written with their invocation codes.
-    escaped = "".join({"^": "><", ">": ">0", "~": ">="}.get(ch, ch) for ch in data)
-    return ">:" + escaped, len(data)
+    """The ^BC field data (explicit start code, subset switches) and the number of symbol characters."""
+    symbol = code128.encode(data, what)
+    return symbol.zpl_field(), symbol.symbol_chars
 
 
 def code128_modules(symbol_chars: int) -> int:
@@ -68,6 +69,22 @@ def datamatrix_size(data: str) -> int:
     """Modules on a side of the square Data Matrix ECC 200 symbol for `data`."""
     barcode = zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.DataMatrix)
     return memoryview(barcode.to_image(scale=1, add_quiet_zones=False)).shape[0]
+
+
+def module_dots(box: SymbolBox, modules: int, space: int, per_mm: float) -> int:
+    """A symbol's module (narrow bar, or cell) in whole printer dots: the preferred size rounded to dots, never
+    under the symbol's own minimum (raised to the next whole dot: at 152 dpi a dot is 0.167 mm, under Code 128's
+    0.19 mm, so a bar is two dots there), and smaller only down to that minimum when `modules` of it would not
+    fit in `space` dots. A symbol that does not fit even so is refused: the stock is too small at this
+    resolution."""
+    smallest = max(1, math.ceil(box.min_module * per_mm - 1e-9))
+    module = max(smallest, round(box.module * per_mm))
+    while module > smallest and module * modules > space:
+        module -= 1
+    if module * modules > space:
+        raise DoesNotFit(f"The {box.symbol.what} barcode does not fit on this label at a size scanners read "
+                         f"reliably at {round(per_mm * 25.4)} dpi; nothing was printed.")
+    return module
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,10 @@ class PlacedText:
 
 
 class ZplMetrics:
-    """Text measured in dots at the printer's resolution (what will print), given and returned in mm."""
+    """Text measured in dots at the printer's resolution (what will print), given and returned in mm. Lines are
+    drawn by Pillow, which orders and joins right-to-left text through libraqm."""
+
+    shapes_right_to_left = True
 
     def __init__(self, per_mm: float):
         self.per_mm = per_mm
@@ -165,15 +185,7 @@ class ZplWriter:
     # ---------------------------------------------------------------- symbols
 
     def _module(self, box: SymbolBox, modules: int, space: int) -> int:
-        preferred = max(1, self.dots(box.module))
-        smallest = max(1, math.ceil(box.min_module * self.per_mm - 1e-9))
-        module = preferred
-        while module > smallest and module * modules > space:
-            module -= 1
-        if module * modules > space:
-            raise DoesNotFit(f"The {box.symbol.what} barcode does not fit on this label at a size scanners "
-                             "read reliably; nothing was printed.")
-        return module
+        return module_dots(box, modules, space, self.per_mm)
 
     def symbol(self, box: SymbolBox) -> None:
         x, y, w, h = self.dots(box.x), self.dots(box.y), self.dots(box.w), self.dots(box.h)
@@ -200,12 +212,13 @@ class ZplWriter:
     # ---------------------------------------------------------------- document
 
     def document(self, copies: int) -> bytes:
+        """One format; `copies` of it are asked for with ^PQ just before its end (the check renders the format
+        without that one command: printers.verify.first_format)."""
         pw, ll = (self.height, self.width) if self.media.rotated else (self.width, self.height)
         head = f"^XA^CI28^PW{pw}^LL{ll}^LH0,0^PON^PMN"
         body = "\n".join(self.fields)
-        # Copies repeat the whole format rather than using ^PQ, so that the stream the preview renders is
-        # the stream that prints, every copy included (zplkit does not render ^PQ).
-        return f"{head}\n{body}\n{FORMAT_END}".encode("ascii") * copies
+        quantity = quantity_command(copies)
+        return f"{head}\n{body}\n{quantity}{FORMAT_END}".encode("ascii")
 
 
 #: ZPL's ASCII compression: repeat counts 1-19 are G-Y, multiples of 20 up to 400 are g-z.

@@ -4,9 +4,7 @@ from a census (plain data in, plain data out, so every rule here is unit-tested 
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,7 +12,7 @@ from datetime import date, datetime, timedelta
 from kiosk.fhir import codes
 from kiosk.fhir.census import Census, natural_key
 from kiosk.fhir.movements import blocked_reason
-from kiosk.fhir.records import EncounterRecord, LocationRecord, PatientRecord, PersonName, TaskRecord
+from kiosk.fhir.records import EncounterRecord, LocationRecord, PatientRecord, PersonName, TaskRecord, name_key
 from kiosk.nav import BedMark, UnitBeds
 
 from .occupancy import (
@@ -541,17 +539,6 @@ def board_name(name: PersonName) -> str:
     given = " ".join(name.given)
     family = name.family.upper()
     return f"{family}, {given}" if family and given else family or given or NO_NAME
-
-
-@functools.lru_cache(maxsize=4096)
-def name_key(name: PersonName) -> tuple[str, str]:
-    """Family name and first given initial, without case, accents or punctuation: 'Nguyễn, Mai' and
-    'NGUYEN, M.' are the same name to a person reading a board."""
-    def plain(text: str) -> str:
-        decomposed = unicodedata.normalize("NFKD", text.casefold())
-        return "".join(ch for ch in decomposed if ch.isalnum())
-
-    return plain(name.family), plain(name.given[0])[:1] if name.given else ""
 
 
 def same_name_keys(census: Census, occupancy: list[BedOccupancy]) -> set[tuple[str, str]]:

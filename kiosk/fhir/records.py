@@ -9,7 +9,9 @@ are ignored, as a tolerant reader should.
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -223,6 +225,17 @@ def read_name(names: Any) -> PersonName:
     if not family and not given and chosen.get("text"):
         family = str(chosen["text"])
     return PersonName(family, given)
+
+
+@functools.lru_cache(maxsize=4096)
+def name_key(name: PersonName) -> tuple[str, str]:
+    """Family name and first given initial, without case, accents or punctuation: 'Nguyễn, Mai' and
+    'NGUYEN, M.' are the same name to a person reading a board or a label (the "Same name" alert)."""
+    def plain(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(ch for ch in decomposed if ch.isalnum())
+
+    return plain(name.family), plain(name.given[0])[:1] if name.given else ""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The print queue: every armband and label the kiosk prints, with the exact bytes sent.
 
 A job is claimed atomically (status queued -> sending, with a claim token) before its bytes go to the
-printer, so that the web request and the scheduler's retry can never both send it.
+printer, so that the web request and the scheduler's retry can never both send it. A job the printer has but
+has not confirmed yet is "sent" until the print-retry job hears how it ended.
 """
 
 from __future__ import annotations
@@ -23,16 +24,18 @@ def utcnow() -> datetime:
 class JobStatus(StrEnum):
     QUEUED = "queued"  # waiting to be sent (now, or at next_attempt_at)
     SENDING = "sending"  # claimed by one process, bytes on their way
-    PRINTED = "printed"  # the printer (or print server) took every byte
+    SENT = "sent"  # the printer (or print server) has the job and has not confirmed it yet: followed by the scheduler
+    PRINTED = "printed"  # the printer (or print server) confirmed it: see docs/decisions.md for what that means
     CANCELLED = "cancelled"
     FAILED = "failed"  # refused by the printer, or gave up after the last retry
-    UNKNOWN = "unknown"  # cut off while sending: may or may not have printed; never sent again by itself
+    UNKNOWN = "unknown"  # may or may not have printed (cut off, or not confirmed): never sent again by itself
 
     @property
     def label(self) -> str:
         return {
             JobStatus.QUEUED: "Waiting for printer",
             JobStatus.SENDING: "Sending",
+            JobStatus.SENT: "Sent, waiting for the printer",
             JobStatus.PRINTED: "Printed",
             JobStatus.CANCELLED: "Cancelled",
             JobStatus.FAILED: "Not printed",
@@ -47,6 +50,7 @@ class JobProblem(StrEnum):
     NO_PRINTER = "no-printer"  # the printer was removed from the settings
     INTERRUPTED = "interrupted"  # the send broke off part-way: may have printed
     CUT_OFF = "cut-off"  # the sender stopped mid-send (the kiosk was restarted): may have printed
+    UNCONFIRMED = "unconfirmed"  # the printer took the job, then reported a problem or never confirmed it
 
 
 #: Jobs that are over: their label bytes may be removed after the retention period.
@@ -87,6 +91,10 @@ class PrintJob(Base):
     problem: Mapped[str | None] = mapped_column(String(16), nullable=True)
     #: When `payload` (the label, with the patient's name, birth date and MRN) was emptied after the job ended.
     payload_removed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: The printer's own word on the job, in plain words ("Printer paused"), when it said one.
+    printer_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: How the print server knows the job (a CUPS job id), to follow a sent job to its end.
+    printer_job: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
         Index("ix_labels_print_jobs_due", "status", "next_attempt_at"),

@@ -4,9 +4,14 @@
 - `send` claims the job atomically (one UPDATE ... WHERE status = 'queued' AND due) before any byte
   leaves, so the web request and the scheduler's retry cannot both send it; the outcome is recorded
   against the claim token;
-- a claim older than retry.stale_claim_s means the sender was cut off mid-send, and a send that broke
-  off after the printer took the connection may have printed part of the label: either way the job
-  becomes "check the printer" and is never sent again by itself;
+- a job is printed only when its printer says so (printers.transports: a Zebra's ~HS host status, the CUPS
+  job's IPP state, a folder's synced file); a printer that has the job but has not finished it leaves it
+  "sent, waiting for the printer", and `follow_sent` (the print-retry job) asks again until it is printed, ends
+  badly, or retry.confirm_within_s has passed;
+- a claim older than retry.stale_claim_s means the sender was cut off mid-send; a send that broke off after
+  the printer took the connection may have printed part of the label; a printer that took the label and then
+  reported a problem, or never confirmed it, may or may not print it: each way the job becomes "check the
+  printer", with the printer's own reason, and is never sent again by itself;
 - a print form carries a one-time token stored under a UNIQUE constraint: a second POST of the same
   form (a double tap) finds the first job and never submits another;
 - the label bytes (which carry the patient's identifiers) of a finished job are emptied after
@@ -29,12 +34,14 @@ from sqlalchemy.orm import Session
 from kiosk.db import Database
 from printers import (
     PrinterError,
-    PrinterRefused,
     PrintersConfig,
     PrinterSendInterrupted,
+    PrinterSettings,
     PrinterUnreachable,
+    PrintOutcomeUnknown,
     RenderedLabel,
 )
+from printers.transports import Delivery
 
 from .models import FINISHED, JobProblem, JobStatus, PrintJob, utcnow
 
@@ -67,7 +74,12 @@ class SendOutcome:
     job_id: int
     status: JobStatus
     message: str
-    sent: bool = False
+    claimed: bool = True  # False: the job was not waiting to be sent (another sender has it, or it is over)
+
+    @property
+    def printed(self) -> bool:
+        """This send printed it (the printer confirmed it)."""
+        return self.claimed and self.status is JobStatus.PRINTED
 
 
 @dataclass(frozen=True)
@@ -79,11 +91,17 @@ class RetrySummary:
     skipped: int = 0
     abandoned_claims: int = 0
     purged: int = 0
+    to_check: int = 0  # sent this run, and the printer did not confirm them: a person checks
+    waiting: int = 0  # sent (this run or before) and still waiting for the printer to confirm
+    followed: int = 0  # sent jobs asked about again
+    confirmed: int = 0  # ... of which the printer has now confirmed
 
     def line(self) -> str:
         return (f"print queue: {self.due} due, {self.printed} printed, {self.still_queued} still queued, "
-                f"{self.failed} failed, {self.skipped} taken by another sender, "
-                f"{self.abandoned_claims} cut off mid-send, {self.purged} finished labels' bytes removed")
+                f"{self.failed} failed, {self.to_check} to check at the printer, {self.skipped} taken by another "
+                f"sender, {self.abandoned_claims} cut off mid-send, {self.followed} sent jobs followed "
+                f"({self.confirmed} confirmed, {self.waiting} still waiting for the printer), "
+                f"{self.purged} finished labels' bytes removed")
 
 
 class PrintQueue:
@@ -149,14 +167,15 @@ class PrintQueue:
             )
 
     def send(self, job_id: int) -> SendOutcome:
-        """Claim the job and send it; record printed, queued for a retry (with backoff), or failed."""
+        """Claim the job and send it; record printed (the printer confirmed it), sent and waiting for the printer,
+        queued for a retry (with backoff: nothing reached the printer), check the printer, or failed."""
         now = self.clock()
         token = self._claim(job_id, now)
         if token is None:
             job = self.get(job_id)
             status = job.job_status if job else JobStatus.FAILED
             return SendOutcome(job_id, status, "This job is not waiting to be sent (it is "
-                                                f"{status.label.lower()}).")
+                                                f"{status.label.lower()}).", claimed=False)
         with self.database.session() as session:
             job = session.get(PrintJob, job_id)
             assert job is not None
@@ -170,37 +189,108 @@ class PrintQueue:
             return SendOutcome(job_id, JobStatus.FAILED, message)
         content_type = "application/pdf" if language == "pdf" else "application/vnd.zebra-zpl"
         try:
-            receipt = printer.make_transport().send(payload, title=f"{label_type} job {job_id}",
-                                                    content_type=content_type)
+            delivery = printer.make_transport().send(payload, title=f"{label_type} job {job_id}",
+                                                     content_type=content_type)
         except PrinterUnreachable as e:
             if attempts >= self.config.retry.max_attempts:
                 message = f"{e.message} Gave up after {attempts} attempts."
                 self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=message,
-                             problem=JobProblem.GAVE_UP.value)
+                             problem=JobProblem.GAVE_UP.value, printer_reason=e.reason or None)
                 log.warning("print job %s failed after %s attempts", job_id, attempts)
                 return SendOutcome(job_id, JobStatus.FAILED, message)
             delay = self.config.retry.delay_after(attempts)
             self._finish(job_id, token, status=JobStatus.QUEUED.value, last_error=e.message,
-                         problem=JobProblem.UNREACHABLE.value, next_attempt_at=self.clock() + timedelta(seconds=delay))
-            log.info("print job %s queued: printer %s unreachable (attempt %s)", job_id, printer_id, attempts)
+                         problem=JobProblem.UNREACHABLE.value, printer_reason=e.reason or None,
+                         next_attempt_at=self.clock() + timedelta(seconds=delay))
+            log.info("print job %s queued: printer %s not ready (attempt %s)", job_id, printer_id, attempts)
             return SendOutcome(job_id, JobStatus.QUEUED, f"{e.message} The label is kept in the print queue and "
                                                          f"will be sent again in {delay:.0f} seconds.")
-        except PrinterSendInterrupted as e:
-            # Part of the label may have printed: a person checks the printer; never resent by itself.
-            self._finish(job_id, token, status=JobStatus.UNKNOWN.value, last_error=e.message,
-                         problem=JobProblem.INTERRUPTED.value)
-            log.warning("print job %s cut off mid-send on printer %s", job_id, printer_id)
+        except PrintOutcomeUnknown as e:
+            # Some or all of the label reached the printer, unconfirmed: a person checks; never resent by itself.
+            problem = JobProblem.INTERRUPTED if isinstance(e, PrinterSendInterrupted) else JobProblem.UNCONFIRMED
+            self._finish(job_id, token, status=JobStatus.UNKNOWN.value, last_error=e.message, problem=problem.value,
+                         printer_reason=e.reason or None)
+            log.warning("print job %s not confirmed by printer %s (%s)", job_id, printer_id, problem.value)
             return SendOutcome(job_id, JobStatus.UNKNOWN, f"{e.message} It may or may not have printed: check the "
                                                           "printer, and reprint (with a reason) if it is missing.")
-        except (PrinterRefused, PrinterError) as e:
+        except PrinterError as e:
             self._finish(job_id, token, status=JobStatus.FAILED.value, last_error=e.message,
-                         problem=JobProblem.REFUSED.value)
+                         problem=JobProblem.REFUSED.value, printer_reason=e.reason or None)
             log.warning("print job %s refused by printer %s", job_id, printer_id)
             return SendOutcome(job_id, JobStatus.FAILED, e.message)
-        self._finish(job_id, token, status=JobStatus.PRINTED.value, printed_at=self.clock(), receipt=receipt,
-                     last_error=None, problem=None)
-        log.info("print job %s printed on %s", job_id, printer_id)
-        return SendOutcome(job_id, JobStatus.PRINTED, f"Sent to {printer.name}.", sent=True)
+        if delivery.printed:
+            self._finish(job_id, token, **self._printed(delivery))
+            log.info("print job %s printed on %s", job_id, printer_id)
+            return SendOutcome(job_id, JobStatus.PRINTED, f"Printed on {printer.name}.")
+        self._finish(job_id, token, status=JobStatus.SENT.value, receipt=delivery.receipt[:200], last_error=None,
+                     problem=None, printer_reason=delivery.progress or None, printer_job=delivery.ref or None)
+        log.info("print job %s sent to %s, waiting for the printer to confirm it", job_id, printer_id)
+        return SendOutcome(job_id, JobStatus.SENT, f"Sent to {printer.name}; waiting for the printer to confirm it.")
+
+    def _printed(self, delivery: Delivery) -> dict[str, object]:
+        return {"status": JobStatus.PRINTED.value, "printed_at": self.clock(), "receipt": delivery.receipt[:200],
+                "last_error": None, "problem": None, "printer_reason": None}
+
+    # ------------------------------------------------------------------ following sent jobs
+
+    def _settle(self, job_id: int, **values: object) -> bool:
+        """Record how a sent job stands, unless something else has changed it meanwhile."""
+        with self.database.session() as session:
+            result = session.execute(
+                update(PrintJob).where(PrintJob.id == job_id, PrintJob.status == JobStatus.SENT.value)
+                .values(updated_at=self.clock(), **values)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    def follow(self, job_id: int) -> JobStatus:
+        """Ask the printer again about a job it has and has not confirmed: printed, still sent (waiting), or
+        check the printer (it ended badly, or retry.confirm_within_s passed without a confirmation)."""
+        with self.database.session() as session:
+            job = session.get(PrintJob, job_id)
+            if job is None or job.job_status is not JobStatus.SENT:
+                return job.job_status if job else JobStatus.FAILED
+            printer_id, ref, sent_at = job.printer_id, job.printer_job or "", job.claimed_at or job.updated_at
+            last_reason = job.printer_reason or ""
+        printer: PrinterSettings | None = self.config.printers.get(printer_id)
+        if printer is None:
+            self._settle(job_id, status=JobStatus.UNKNOWN.value, problem=JobProblem.UNCONFIRMED.value,
+                         last_error=f"Printer {printer_id} was removed from the printer settings before it confirmed "
+                                    "the job.", printer_reason="The printer was removed from the kiosk's settings")
+            return JobStatus.UNKNOWN
+        delivery: Delivery | None = None
+        try:
+            delivery = printer.make_transport().follow(ref)
+            note = delivery.receipt
+        except PrinterUnreachable as e:
+            note = e.message
+        except PrinterError as e:
+            self._settle(job_id, status=JobStatus.UNKNOWN.value, problem=JobProblem.UNCONFIRMED.value,
+                         last_error=e.message, printer_reason=e.reason or None)
+            log.warning("print job %s ended without a confirmation from printer %s", job_id, printer_id)
+            return JobStatus.UNKNOWN
+        if delivery is not None and delivery.printed:
+            self._settle(job_id, **self._printed(delivery))
+            log.info("print job %s confirmed by printer %s", job_id, printer_id)
+            return JobStatus.PRINTED
+        if delivery is not None:
+            last_reason = delivery.progress or last_reason
+        limit = self.config.retry.confirm_within_s
+        if self.clock() >= sent_at + timedelta(seconds=limit):
+            waited = f"{limit / 60:g} minutes" if limit >= 60 else f"{limit:g} seconds"
+            reason = f"Not confirmed by the printer within {waited}" + (f" (last: {last_reason})" if last_reason
+                                                                       else "")
+            self._settle(job_id, status=JobStatus.UNKNOWN.value, problem=JobProblem.UNCONFIRMED.value,
+                         last_error=note[:500], printer_reason=reason[:200])
+            log.warning("print job %s not confirmed by printer %s in time", job_id, printer_id)
+            return JobStatus.UNKNOWN
+        self._settle(job_id, printer_reason=last_reason[:200] or None, receipt=note[:200])
+        return JobStatus.SENT
+
+    def sent_job_ids(self, limit: int = 50) -> list[int]:
+        with self.database.session() as session:
+            return list(session.scalars(select(PrintJob.id).where(PrintJob.status == JobStatus.SENT.value)
+                                        .order_by(PrintJob.id).limit(limit)))
 
     # ------------------------------------------------------------------ retry, cancel, read
 
@@ -243,20 +333,18 @@ class PrintQueue:
 
     def retry_due(self, limit: int = 50) -> RetrySummary:
         abandoned = self.abandon_stale_claims()
+        followed = [self.follow(job_id) for job_id in self.sent_job_ids(limit)]
         due = self.due_job_ids(limit)
-        counts = {"printed": 0, "queued": 0, "failed": 0, "skipped": 0}
-        for job_id in due:
-            outcome = self.send(job_id)
-            if outcome.sent:
-                counts["printed"] += 1
-            elif outcome.status is JobStatus.QUEUED:
-                counts["queued"] += 1
-            elif outcome.status is JobStatus.FAILED:
-                counts["failed"] += 1
-            else:
-                counts["skipped"] += 1
-        return RetrySummary(len(due), counts["printed"], counts["queued"], counts["failed"], counts["skipped"],
-                            abandoned, self.purge_label_bytes())
+        outcomes = [self.send(job_id) for job_id in due]
+        sent = [o.status for o in outcomes if o.claimed]
+        return RetrySummary(
+            due=len(due), printed=sent.count(JobStatus.PRINTED), still_queued=sent.count(JobStatus.QUEUED),
+            failed=sent.count(JobStatus.FAILED), to_check=sent.count(JobStatus.UNKNOWN),
+            skipped=len(outcomes) - len(sent),
+            abandoned_claims=abandoned, purged=self.purge_label_bytes(), followed=len(followed),
+            confirmed=followed.count(JobStatus.PRINTED),
+            waiting=followed.count(JobStatus.SENT) + sent.count(JobStatus.SENT),
+        )
 
     def cancel(self, job_id: int) -> bool:
         """Cancel a job that is still waiting; False when it is already being sent, printed or closed."""
@@ -287,7 +375,7 @@ class PrintQueue:
                     PrintJob.patient_id == patient_id, PrintJob.encounter_id == encounter_id,
                     PrintJob.label_type == label_type, PrintJob.test_label.is_(False),
                     PrintJob.status.in_([JobStatus.PRINTED.value, JobStatus.UNKNOWN.value, JobStatus.SENDING.value,
-                                         JobStatus.QUEUED.value]),
+                                         JobStatus.SENT.value, JobStatus.QUEUED.value]),
                 ).limit(1)
             )
             return found is not None

@@ -150,24 +150,33 @@ def allergy_count(ctx: EncounterContext) -> int:
     return sum(1 for f in ctx.flags if f.category == codes.FLAG_ALLERGY and f.text.strip())
 
 
-def encounter_details(ctx: EncounterContext) -> EncounterDetails:
+def encounter_details(ctx: EncounterContext, name_alert: str = "") -> EncounterDetails:
     if not ctx.encounter.number:
         raise LabelRefused("This encounter has no encounter number on record, and armbands carry it. Nothing "
                            "was printed; ask registration to complete the record.")
     attending = person_last_first(ctx.attending.name) if ctx.attending else ""
     return EncounterDetails(ctx.encounter.number, admission_date(ctx.encounter), attending, ctx.armband_alerts,
-                            allergy_count(ctx))
+                            allergy_count(ctx), name_alert)
 
 
 def build_label(ctx: EncounterContext, label_type: LabelType, config: PrintersConfig,
-                specimen: SpecimenDetails | None = None) -> Label:
+                specimen: SpecimenDetails | None = None, name_alert: str = "") -> Label:
+    """The label from the record; `name_alert` (kiosk.labels.names) is printed on armbands and specimen labels."""
+    try:
+        return _build_label(ctx, label_type, config, specimen, name_alert)
+    except LabelError as e:  # an identifier that could read differently on the label (printers.model.identifier)
+        raise LabelRefused(e.message) from None
+
+
+def _build_label(ctx: EncounterContext, label_type: LabelType, config: PrintersConfig,
+                 specimen: SpecimenDetails | None, name_alert: str) -> Label:
     patient = identity(ctx)
     if label_type is LabelType.SPECIMEN:
         if specimen is None or not specimen.accession.strip():
             raise LabelRefused("Enter the accession number, test and container for the specimen label.")
         return SpecimenLabel(patient, specimen.accession.strip(), specimen.test.strip(), specimen.container.strip(),
-                             specimen.collected)
-    details = encounter_details(ctx)
+                             specimen.collected, name_alert)
+    details = encounter_details(ctx, "" if label_type is LabelType.CHART else name_alert)
     if label_type is LabelType.CHART:
         return ChartLabel(patient, details, config.scan)
     return ArmbandLabel(patient, details, infant=label_type is LabelType.INFANT_ARMBAND, scan=config.scan)

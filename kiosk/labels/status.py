@@ -1,6 +1,7 @@
 """The print queue and a job's page as a unit secretary reads them: the station's local times, whose label
-it is (name and MRN, read from the FHIR server in one search), the status in plain words with the
-technical cause kept for IT, whether automatic retries are running, and who may see or cancel a job.
+it is (name and MRN, read from the FHIR server in one search), the status in plain words (with the printer's own
+reason, "Printer paused", where it gave one) and the technical cause kept for IT, whether automatic retries are
+running, and who may see or cancel a job.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.patients import patients_by_reference
 from printers import LabelType, PrinterSettings
-from printers.verify import first_format, rasterize_pdf, rasterize_zpl
+from printers.verify import PDF_RENDER_DPI, first_format, rasterize_pdf, rasterize_zpl
 
 from .models import JobProblem, JobStatus, PrintJob
 from .services import REPRINT_REASONS, person_last_first
@@ -88,37 +89,57 @@ class JobView:
 
     @property
     def waiting(self) -> bool:
-        return self.status in (JobStatus.QUEUED, JobStatus.SENDING)
+        return self.status in (JobStatus.QUEUED, JobStatus.SENDING, JobStatus.SENT)
 
 
 def _clock(moment: datetime | None) -> str:
     return timeutil.local(moment).strftime("%H:%M") if moment else ""
 
 
+#: The reason a printer that cannot be reached gives; the queue's own words say more for it.
+NO_ANSWER = "The printer does not answer"
+
+
 def explain(job: PrintJob, printer_name: str, retries_running: bool, can_cancel: bool = False) -> str:
-    """What happened to the job and what the person can do, without technical terms."""
+    """What happened to the job and what the person can do, without technical terms; the printer's own reason
+    (`printer_reason`: "Printer paused", "Out of labels") where it gave one."""
     status = job.job_status
     problem = JobProblem(job.problem) if job.problem else None
+    reason = (job.printer_reason or "").rstrip(".")
     if status is JobStatus.PRINTED:
-        return f"Sent to {printer_name} at {_clock(job.printed_at)}."
+        return f"Printed on {printer_name} at {_clock(job.printed_at)}: the printer confirmed it."
     if status is JobStatus.SENDING:
         return f"Sending to {printer_name}…"
+    if status is JobStatus.SENT:
+        waiting = f"Sent to {printer_name}, which has not confirmed it yet" + (f": {reason}." if reason else ".")
+        if not retries_running:
+            return waiting + " The kiosk is not checking again because automatic retries are stopped: look at the " \
+                             "printer, and tell IT."
+        return waiting + " The kiosk keeps checking until the printer confirms it."
     if status is JobStatus.CANCELLED:
         return "Cancelled before it was sent: nothing was printed."
     if status is JobStatus.QUEUED:
         if not job.attempts:
             return f"Waiting to be sent to {printer_name}."
+        said = f"Not sent yet: {reason}" if reason and reason != NO_ANSWER else ""
         if not retries_running:
-            return "The printer does not answer, and automatic retries are stopped: tell IT." + (
+            return f"{said or 'The printer does not answer'}, and automatic retries are stopped: tell IT." + (
                 " You can cancel the label and print it on another printer." if can_cancel else "")
+        if said:
+            return f"{said}. Trying again at {_clock(job.next_attempt_at)}."
         return (f"The printer does not answer: check that it is on, has labels and is not paused. Trying again "
                 f"at {_clock(job.next_attempt_at)}.")
     if status is JobStatus.UNKNOWN:
+        if reason and problem in (JobProblem.INTERRUPTED, JobProblem.UNCONFIRMED):
+            return (f"{reason}. The label may or may not have printed: check the printer; if the label is missing, "
+                    "print it again and choose the reason.")
         return ("Sending was cut off, so the label may or may not have printed. Check the printer; if the label "
                 "is missing, print it again and choose the reason.")
     if problem is JobProblem.NO_PRINTER:
         return "Not printed: this printer is no longer set up at the kiosk. Print it again on another printer."
     if problem is JobProblem.GAVE_UP:
+        if reason and reason != NO_ANSWER:
+            return f"Not printed: the printer was not ready on any try (last: {reason}). Print it again when it is."
         return "Not printed: the printer did not answer on any try. Print it again when the printer is back."
     return "Not printed: the printer refused the label. Print it again, or choose another printer."
 
@@ -145,7 +166,7 @@ def job_view(job: PrintJob, printers: dict[str, PrinterSettings], patients: Pati
 def job_preview_png(job: PrintJob) -> bytes:
     """The first label of a stored job, rendered from its stored bytes, in reading orientation."""
     if job.language == "pdf":
-        image = rasterize_pdf(job.payload)[0]
+        image = rasterize_pdf(job.payload, job.dpi or PDF_RENDER_DPI)[0]
     else:
         image = rasterize_zpl(first_format(job.payload), job.dpi)[0]
         if job.media_rotated:

@@ -20,6 +20,7 @@ from printers import LabelType, PrintersConfig
 
 from .forms import CONTAINERS, MAX_COPIES, FindPatientForm, PrintForm, printer_choices
 from .models import PrintJob
+from .names import name_alert
 from .printing import printers_config
 from .queue import JobRequest, PrintQueue
 from .services import (
@@ -92,7 +93,8 @@ def _form_for(config: PrintersConfig, label_type: LabelType, data: object | None
     return form
 
 
-def _prepare_from_form(form: PrintForm, ctx, config: PrintersConfig, label_type: LabelType):  # type: ignore[no-untyped-def]
+def _prepare_from_form(form: PrintForm, ctx, config: PrintersConfig, label_type: LabelType,  # type: ignore[no-untyped-def]
+                       name_alert: str = ""):
     """Build and verify the label the form describes; (prepared, refusal)."""
     printer = config.printers.get(form.printer_id.data or "")
     if printer is None:
@@ -104,7 +106,7 @@ def _prepare_from_form(form: PrintForm, ctx, config: PrintersConfig, label_type:
         specimen = SpecimenDetails(form.accession.data or "", form.test.data or "", form.container.data or "")
     copies = form.copies.data if isinstance(form.copies.data, int) and 1 <= form.copies.data <= 50 else 1
     try:
-        return prepare(build_label(ctx, label_type, config, specimen), printer, config, copies), None
+        return prepare(build_label(ctx, label_type, config, specimen, name_alert), printer, config, copies), None
     except LabelRefused as e:
         return None, e.message
 
@@ -114,7 +116,9 @@ def _page(patient_id: str, encounter_id: str, label_type: LabelType, form: Print
     config = _config()
     ctx = load_context(gateway(), patient_id, encounter_id)
     form = form or _form_for(config, label_type)
-    prepared, refusal = _prepare_from_form(form, ctx, config, label_type)
+    alert = name_alert(gateway(), ctx.patient, label_type, config)
+    prepared, refusal = _prepare_from_form(form, ctx, config, label_type, alert.text)
+    notice = notice or alert.notice
     form.preview_sha256.data = prepared.sha256 if prepared is not None else ""
     media = config.media[label_type]
     return PrintPage(banner(ctx), label_type, list(LabelType), form, prepared, refusal,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,7 +16,7 @@ from kiosk.labels.jobs import retry_print_queue
 from kiosk.labels.models import JobStatus, PrintJob
 from printers.verify import decode, first_format, rasterize_zpl
 from tests.support.auth import CREDENTIALS
-from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient, job_context
+from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient, job_context, make_due
 
 
 def text(html: str) -> str:
@@ -44,12 +43,14 @@ def _form(client: FlaskClient, url: str, **fields: str) -> dict[str, str]:
     return {**form, "preview_sha256": _field(panel, "preview_sha256")}
 
 
-def test_the_patient_page_previews_the_armband_in_two_fhir_requests(labels_app: Flask, client: FlaskClient,
+def test_the_patient_page_previews_the_armband_in_eight_fhir_requests(labels_app: Flask, client: FlaskClient,
                                                                     gateway: FhirGateway) -> None:
+    """2 for the patient's encounter and flags, 4 for the unit's census (the name alert, kiosk.labels.names)."""
     stay = demo_inpatient(gateway, with_allergy=True)
+    client.get(_page_url(stay))  # the process's first census also reads the statement and the unit's id
     response = client.get(_page_url(stay))
     assert response.status_code == 200
-    assert response.headers["X-FHIR-Requests"] == "2"
+    assert response.headers["X-FHIR-Requests"] == "8"  # the patient (2) and the unit's census for the name alert (6)
     page = text(response.get_data(as_text=True))
     assert "Exactly what will print" in page
     assert f"Barcodes read back: {stay.encounter_number} · MRN:{stay.mrn}|ENC:{stay.encounter_number}" in page
@@ -116,22 +117,19 @@ def test_printer_down_queues_the_job_and_the_retry_prints_it_exactly_once(labels
     assert retry_print_queue(ctx).startswith("print queue: 0 due")  # not due yet: backoff
     listener = RawPrinter(zebra_port).start()
     try:
-        time.sleep(printer_files.first_delay_s + 0.2)
+        assert make_due(labels_app) == 1
         summary = retry_print_queue(ctx)
         assert "1 due, 1 printed" in summary
-        time.sleep(printer_files.first_delay_s + 0.2)
+        assert make_due(labels_app) == 0
         assert "0 due, 0 printed" in retry_print_queue(ctx)
-        deadline = time.monotonic() + 3
-        while not listener.jobs() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        jobs = listener.jobs()
+        jobs = listener.jobs()  # printed: the printer confirmed it after taking every byte
     finally:
         listener.stop()
     with labels_app.app_context(), database().session() as session:
         job = session.query(PrintJob).one()
         assert job.status == JobStatus.PRINTED and job.attempts == 2
         assert jobs == [job.payload]
-        assert job.payload.count(b"^XA") == 3
+        assert job.payload.count(b"^XA") == 1 and b"^PQ3,0,0,N\n^XZ" in job.payload  # one format, three labels
     assert "Printed" in text(client.get(response.headers["Location"]).get_data(as_text=True))
 
 
@@ -148,7 +146,7 @@ def test_a_queued_job_can_be_cancelled_and_is_never_sent(labels_app: Flask, clie
     assert "Cancelled" in text(client.get(job_url).get_data(as_text=True))
     listener = RawPrinter(zebra_port).start()
     try:
-        time.sleep(printer_files.first_delay_s + 0.2)
+        assert make_due(labels_app) == 0  # nothing left waiting
         assert "0 due" in retry_print_queue(job_context(labels_app))
     finally:
         listener.stop()
@@ -189,7 +187,7 @@ def test_a_queued_job_survives_a_restart(labels_app: Flask, client: FlaskClient,
     restarted = create_app(same_settings)
     listener = RawPrinter(zebra_port).start()
     try:
-        time.sleep(printer_files.first_delay_s + 0.2)
+        assert make_due(restarted) == 1
         assert "1 printed" in retry_print_queue(job_context(restarted))
     finally:
         listener.stop()

@@ -1,1 +1,1 @@
-from tests.support.cups import cups_pdf_queue  # noqa: F401  (session fixture)
+from tests.support.cups import cups_pdf_queue, cups_queues, cups_server  # noqa: F401  (fixtures)

@@ -12,7 +12,6 @@ from kiosk.beds.board import (
     board_name,
     duration_text,
     expected_text,
-    name_key,
     public_rooms,
     stay_text,
 )
@@ -33,6 +32,7 @@ from kiosk.fhir.records import (
     PersonName,
     PractitionerRecord,
     TaskRecord,
+    name_key,
 )
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

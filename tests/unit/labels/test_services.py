@@ -95,7 +95,7 @@ def test_prepare_refuses_a_printer_without_the_stock_and_verifies_the_rest() -> 
     with pytest.raises(LabelRefused, match="not loaded with specimen label stock"):
         prepare(label, CONFIG.printers["4W-WRISTBAND"], CONFIG, 1)
     prepared = prepare(label, CONFIG.printers["4W-LABELS"], CONFIG, 2)
-    assert prepared.decoded == ("S26-9",) and prepared.rendered.data.count(b"^XA") == 2
+    assert prepared.decoded == ("S26-9",) and b"^PQ2,0,0,N" in prepared.rendered.data
     assert prepared.preview_data_uri.startswith("data:image/png;base64,")
 
 
@@ -178,3 +178,25 @@ def test_a_print_needs_the_previewed_bytes_and_a_print_token() -> None:
 def test_the_armbands_own_data_matrix_text_finds_the_encounter() -> None:
     assert scanned_number("MRN:20000074|ENC:610000013") == "610000013"
     assert scanned_number(" 20000074 ") == "20000074"
+
+
+def test_padded_identifiers_from_the_record_are_trimmed_once_for_text_and_barcodes() -> None:
+    """A record padded with spaces (and a no-break space) prints and scans as the same number: the barcode
+    carries what the text shows."""
+    ctx = context(mrn=" 20000037\u00a0", number="\t610000026 ")
+    label = build_label(ctx, LabelType.ADULT_ARMBAND, CONFIG)
+    assert (label.patient.mrn, label.encounter.number) == ("20000037", "610000026")  # type: ignore[union-attr]
+    prepared = prepare(label, CONFIG.printers["4W-WRISTBAND"], CONFIG, 1)
+    assert sorted(prepared.decoded) == ["610000026", "MRN:20000037|ENC:610000026"]
+
+
+@pytest.mark.parametrize(("mrn", "number", "message"), [
+    ("2000 0037", "610000026", "MRN on record has a space or line break inside it"),
+    ("20000037", "6100\n00026", "encounter number on record has a space or line break inside it"),
+    ("2000\u200b0037", "610000026", "MRN on record has a character other than letters, digits and plain signs"),
+    ("20000037", "61000002\u0410", "encounter number on record has a character other than"),
+])
+def test_identifiers_whose_meaning_could_change_are_refused(mrn: str, number: str, message: str) -> None:
+    with pytest.raises(LabelRefused, match=message) as refused:
+        build_label(context(mrn=mrn, number=number), LabelType.CHART, CONFIG)
+    assert "0037" not in refused.value.message and "00026" not in refused.value.message  # no patient data

@@ -3,12 +3,14 @@ other text shortened with a visible ellipsis; lines sized from their real ink; b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from printers import (
     ArmbandLabel,
+    ChartLabel,
     DoesNotFit,
     EncounterDetails,
     LabelType,
@@ -21,9 +23,11 @@ from printers import (
     render_zpl,
 )
 from printers.fit import LINE_PITCH, fit_text
-from printers.layout import TextBox
+from printers.layout import TextBox, layout_for
 from printers.model import label_date
-from printers.zpl import lay_out
+from printers.pdf import PdfMetrics
+from printers.verify import verify
+from printers.zpl import ZplMetrics, lay_out
 
 
 class Metrics:
@@ -38,6 +42,8 @@ class Metrics:
 
     def ascent(self, size: float) -> float:
         return 0.9 * size
+
+    shapes_right_to_left = False
 
 
 METRICS = Metrics()
@@ -148,3 +154,50 @@ def test_long_attending_names_are_shortened_visibly_on_the_armband(config: Print
 
 def test_dates_are_unambiguous() -> None:
     assert label_date(date(1985, 11, 2)) == "02 Nov 1985"
+
+
+def test_a_name_wraps_after_a_hyphen_and_keeps_every_character() -> None:
+    box = TextBox(0, 0, 4.6, 3, "ABCD-EFGH, Ann", size=1.0, min_size=1.0, max_lines=2,
+                  identifier="patient name", break_at_hyphens=True)
+    assert fit_text(box, Metrics()).lines == ("ABCD-", "EFGH, Ann")
+    with pytest.raises(DoesNotFit):  # at spaces only, "ABCD-EFGH," is one word wider than the box
+        fit_text(replace(box, break_at_hyphens=False), Metrics())
+    joined = TextBox(0, 0, 40, 3, "A--B X- Y-Z", size=1.0, min_size=1.0, max_lines=2, identifier="patient name",
+                     break_at_hyphens=True)
+    assert fit_text(joined, Metrics()).lines == ("A--B X- Y-Z",)
+
+
+@pytest.mark.parametrize("language", ["zpl", "pdf"])
+def test_a_long_hyphenated_family_name_fits_a_chart_label_by_wrapping_at_its_hyphen(
+        language: str, config: PrintersConfig) -> None:
+    """Refused before: the family name was one unbreakable word wider than the label."""
+    patient = PatientIdentity("Fernández-Castellanos-Villanueva", ("María", "José"), date(1970, 1, 2), "20000074")
+    label = ChartLabel(patient, EncounterDetails("610000013"))
+    media = config.media[LabelType.CHART]
+    rendered = render_zpl(label, media, 203) if language == "zpl" else render_pdf(label, media, dpi=203)
+    name_box = next(b for b in layout_for(label, media).texts if b.identifier == "patient name")
+    lines = fit_text(name_box, ZplMetrics(203 / 25.4) if language == "zpl" else PdfMetrics()).lines
+    assert lines == ("FERNÁNDEZ-CASTELLANOS-", "VILLANUEVA, María José")
+    assert [d.text for d in verify(rendered).decoded] == ["610000013"]
+
+
+def test_numbers_never_wrap_at_their_hyphens(config: PrintersConfig) -> None:
+    label = SpecimenLabel(PatientIdentity("Okafor", ("Ada",), date(1990, 3, 4), "20000074"), "S26-000123", "CBC",
+                          "Lavender")
+    boxes = layout_for(label, config.media[LabelType.SPECIMEN]).texts
+    assert [b.break_at_hyphens for b in boxes if b.identifier] == [True, False, False]  # the name only
+
+
+def test_the_name_alert_comes_first_and_survives_see_chart(config: PrintersConfig) -> None:
+    patient = PatientIdentity("Johnson", ("Rohan",), date(1955, 8, 21), "23700000", "male")
+    many = tuple(f"Allergy: drug number {i} with a long name" for i in range(6))
+    details = EncounterDetails("610000013", None, "", many, allergies=6, name_alert="SAME NAME")
+    media = config.media[LabelType.INFANT_ARMBAND]
+    box = next(b for b in layout_for(ArmbandLabel(patient, details, infant=True), media).texts if b.inverse)
+    assert box.text.startswith("SAME NAME · Allergy: drug number 0") and box.instead == \
+        "SAME NAME · ALLERGIES: SEE CHART (6)"
+    fitted = fit_text(box, ZplMetrics(203 / 25.4))
+    assert fitted.replaced and fitted.lines == ("SAME NAME · ALLERGIES: SEE CHART (6)",)
+    only = next(b for b in layout_for(ArmbandLabel(patient, replace(details, alerts=(), allergies=0)), media).texts
+                if b.inverse)
+    assert only.text == "SAME NAME"

@@ -4,9 +4,11 @@ A name the label font cannot draw is refused, never printed as empty boxes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from printers import LabelType, PrintersConfig, SymbolMismatch, UnprintableText, render_pdf, render_zpl
+from printers import LabelError, LabelType, PrintersConfig, SymbolMismatch, UnprintableText, render_pdf, render_zpl
 from printers.layout import datamatrix_content, layout_for
 from printers.model import RenderedLabel
 from printers.pdf import PdfWriter
@@ -47,16 +49,17 @@ def test_zpl_symbols_decode_to_the_exact_identifiers(label_type: LabelType, dpi:
 
 
 @pytest.mark.parametrize("name", sorted(NAMES))
+@pytest.mark.parametrize("dpi", [203, 300])
 @pytest.mark.parametrize("label_type", list(LabelType))
-def test_pdf_symbols_decode_to_the_exact_identifiers(label_type: LabelType, name: str,
-                                                     config: PrintersConfig) -> None:
+def test_pdf_symbols_decode_to_the_exact_identifiers_at_the_printers_resolution(
+        label_type: LabelType, dpi: int, name: str, config: PrintersConfig) -> None:
     label = make_label(label_type, name)
     if name in UNPRINTABLE:
         with pytest.raises(UnprintableText):
-            render_pdf(label, config.media[label_type])
+            render_pdf(label, config.media[label_type], dpi=dpi)
         return
-    rendered = render_pdf(label, config.media[label_type], copies=2)
-    pages = rasterize_pdf(rendered.data)
+    rendered = render_pdf(label, config.media[label_type], copies=2, dpi=dpi)
+    pages = rasterize_pdf(rendered.data, dpi)
     assert len(pages) == 2
     for page in pages:
         assert {(d.kind, d.text) for d in decode(page)} == expected(label_type)
@@ -64,20 +67,40 @@ def test_pdf_symbols_decode_to_the_exact_identifiers(label_type: LabelType, name
 
 
 @pytest.mark.parametrize("label_type", list(LabelType))
-def test_every_copy_is_decoded_when_asked(label_type: LabelType, config: PrintersConfig) -> None:
-    rendered = render_zpl(make_label(label_type, "accents"), config.media[label_type], 203, copies=4)
-    assert rendered.data.count(b"^XA") == 4 and rendered.data.count(b"^XZ") == 4
-    assert rendered.data == first_format(rendered.data) * 4
-    checked = verify(rendered, all_copies=True)
-    assert checked.labels == 4
-    assert {(d.kind, d.text) for d in checked.decoded} == expected(label_type)
-    assert verify(rendered).labels == 1  # copies are proven identical, so the print checks the first
+def test_copies_are_one_format_with_pq_and_the_format_rendered_is_what_prints(label_type: LabelType,
+                                                                              config: PrintersConfig) -> None:
+    media = config.media[label_type]
+    one = render_zpl(make_label(label_type, "accents"), media, 203)
+    four = render_zpl(make_label(label_type, "accents"), media, 203, copies=4)
+    assert four.data.count(b"^XA") == 1 and four.data.endswith(b"^PQ4,0,0,N\n^XZ\n")
+    assert first_format(four.data) == one.data  # the only difference is the quantity
+    assert first_format(one.data * 3) == one.data  # jobs stored before ^PQ repeated the format
+    checked = verify(four)
+    assert checked.labels == 4 and {(d.kind, d.text) for d in checked.decoded} == expected(label_type)
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda d: d.replace(b"^PQ4,0,0,N\n", b"^PQ4,0,0,N\n^FO0,0^GB10,10,10^FS\n"),  # something after the quantity
+    lambda d: d.replace(b"^PQ4,0,0,N", b"^PQ4,1,0,Y"),  # a quantity the kiosk never writes
+    lambda d: d.replace(b"^XA^CI28", b"^XA^PQ2^CI28"),  # a second quantity, inside the format
+    lambda d: d + d.replace(b"S26-", b"S27-"),  # a second, different format
+])
+def test_a_stream_that_is_not_the_format_plus_its_quantity_is_refused(tamper, config: PrintersConfig) -> None:  # type: ignore[no-untyped-def]
+    four = render_zpl(make_label(LabelType.SPECIMEN, "accents"), config.media[LabelType.SPECIMEN], 203, copies=4)
+    with pytest.raises(LabelError):
+        verify(replace(four, data=tamper(four.data)))
+
+
+def test_a_quantity_other_than_the_copies_asked_is_refused(config: PrintersConfig) -> None:
+    four = render_zpl(make_label(LabelType.CHART, "accents"), config.media[LabelType.CHART], 203, copies=4)
+    with pytest.raises(SymbolMismatch, match="another number of copies"):
+        verify(replace(four, data=four.data.replace(b"^PQ4,", b"^PQ9,")))
 
 
 def test_a_pdf_whose_later_page_carries_another_symbol_is_refused(config: PrintersConfig) -> None:
     media = config.media[LabelType.CHART]
     good = render_pdf(make_label(LabelType.CHART, "accents"), media, copies=2)
-    writer = PdfWriter(media)
+    writer = PdfWriter(media, 300)
     writer.page(layout_for(make_label(LabelType.CHART, "accents"), media))
     writer.page(layout_for(make_label(LabelType.SPECIMEN, "accents"), media))  # page 2: the accession
     mixed = RenderedLabel("pdf", writer.document(), 0, media, 2, good.symbols)

@@ -220,7 +220,7 @@ def test_rotated_media_print_every_field_turned(config: PrintersConfig) -> None:
 def test_a_label_whose_symbols_do_not_read_back_is_refused(config: PrintersConfig) -> None:
     good = render_zpl(make_label(LabelType.SPECIMEN, "accents"), config.media[LabelType.SPECIMEN], 203)
     # What the printer would get if a layout bug garbled the field: another accession.
-    garbled = good.data.replace(b">:S26-000123", b">:S26-000128")
+    garbled = good.data.replace(b">:S26->5000123", b">:S26->5000128")
     with pytest.raises(SymbolMismatch, match="refused to print"):
         verify(replace(good, data=garbled))
     # A symbol drawn too small to scan: Data Matrix cells of one dot.
