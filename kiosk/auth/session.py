@@ -11,6 +11,7 @@ from flask import Response, current_app, g, redirect, render_template, request, 
 
 from kiosk import audit
 from kiosk.extensions import database, settings
+from kiosk.http import same_site_path
 
 from .models import StaffAccount, StaffSession
 from .roles import Role, roles_phrase
@@ -77,13 +78,13 @@ def _idle_seconds() -> float | None:
         return None
 
 
-def _return_path() -> str | None:
-    """Where to come back to after an unlock: the page in front of the person (path only)."""
+def return_path() -> str | None:
+    """Where to come back to after an unlock: the page in front of the person (a same-site path only)."""
     if _is_htmx():
         current = request.headers.get("HX-Current-URL")
-        return urlsplit(current).path if current else None
+        return same_site_path(urlsplit(current).path) if current else None
     if request.method == "GET":
-        return request.path
+        return same_site_path(request.path)
     return None
 
 
@@ -102,13 +103,13 @@ def enforce_sign_in() -> Response | None:
             return _go("auth.sign_in")
         if state.locked:
             if not state.session.return_to:
-                state.session.return_to = _return_path()
+                state.session.return_to = return_path()
             g.locked_staff = state.staff
             return _go("auth.locked")
         g.staff = state.staff
         g.staff_session_id = state.session.id
         if request.method == "GET" and not _is_htmx():
-            state.session.return_to = request.path
+            state.session.return_to = same_site_path(request.path)
     return None
 
 

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from kiosk import audit
 from kiosk.extensions import database, settings
+from kiosk.http import same_site_path
 
 from .forms import BadgeForm, PinForm
 from .models import StaffAccount, StaffSession
@@ -21,18 +22,11 @@ from .services import (
     start_session,
     unlock_session,
 )
-from .session import SESSION_KEY, _return_path, public
+from .session import SESSION_KEY, public, return_path
 
 bp = Blueprint("auth", __name__)
 
 PENDING_BADGE = "pending_badge"
-
-
-def _safe_path(path: str | None) -> str:
-    """Only same-site paths are followed after sign-in (never another host)."""
-    if path and path.startswith("/") and not path.startswith(("//", "/\\")) and "\\" not in path:
-        return path
-    return url_for("home.index")
 
 
 def _cookie_session(db) -> StaffSession | None:  # type: ignore[no-untyped-def]
@@ -148,7 +142,7 @@ def unlock() -> str | Response:
         return render_template("auth/locked.html", form=PinForm(formdata=None), name=name, badge_form=BadgeForm(),
                                error=result.message), 401  # type: ignore[return-value]
     audit.record("unlock", actor=staff)
-    return redirect(_safe_path(back))
+    return redirect(same_site_path(back) or url_for("home.index"))
 
 
 @bp.post("/lock")
@@ -157,7 +151,7 @@ def lock() -> Response:
     with database().session() as db:
         current = db.get(StaffSession, g.staff_session_id)
         if current is not None:
-            lock_session(current, return_to=_return_path() or request.form.get("return_to"))
+            lock_session(current, return_to=return_path() or same_site_path(request.form.get("return_to")))
     audit.record("lock")
     response = redirect(url_for("auth.locked"))
     if request.headers.get("HX-Request") == "true":

@@ -41,6 +41,7 @@ from kiosk.auth.roles import roles_phrase
 from kiosk.config import BedSettings
 from kiosk.extensions import gateway, settings
 from kiosk.fhir.errors import FhirConflict, FhirError, FhirOutcomeUnknown
+from kiosk.http import secure_cookies
 
 from .actions import HANDLERS, ActionContext, ActionRequest, Refused, perform
 from .board import Board, fingerprint, public_rooms
@@ -213,7 +214,7 @@ def display_setup(token: str) -> Response:
     response = redirect(url_for("beds.display"))
     response.set_cookie(DISPLAY_COOKIE, _display_signer().dumps(hashlib.sha256(token.encode()).hexdigest()),
                         max_age=365 * 24 * 3600, httponly=True, samesite="Strict",
-                        secure=settings().web.secure_cookies, path=url_for("beds.display"))
+                        secure=secure_cookies(settings().web), path=url_for("beds.display"))
     return response
 
 

@@ -15,6 +15,7 @@ from kiosk.auth import Role, roles_required
 from kiosk.auth.models import StaffSession
 from kiosk.extensions import database
 from tests.support.auth import CREDENTIALS, csrf_token, page_token, sign_in_client
+from tests.support.http import browser_target
 
 
 def audit_actions(app: Flask) -> list[str]:
@@ -193,3 +194,21 @@ def test_a_missing_page_keeps_the_signed_in_header(client: FlaskClient) -> None:
     html = page.get_data(as_text=True)
     assert page.status_code == 404 and "This page does not exist" in html and "Dana Reyes" in html
     assert "Try again" not in html
+
+
+def test_the_return_path_after_unlock_stays_on_this_site(client: FlaskClient) -> None:
+    """A return path sent in the lock form or the htmx header is parsed as a browser would read it."""
+    _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
+    sent = [({"return_to": "/\t/evil.example/x"}, {}), ({"return_to": "/\n/x"}, {}),
+            ({"return_to": "/\\evil.example"}, {}),
+            ({}, {"HX-Request": "true", "HX-Current-URL": "http://kiosk//evil.example/x"}),
+            ({"return_to": "/beds/"}, {})]
+    targets = []
+    for form, headers in sent:
+        client.post("/lock", data={"csrf_token": page_token(client), **form}, headers=headers)
+        locked = client.get("/locked").get_data(as_text=True)
+        back = client.post("/unlock", data={"pin": pin, "csrf_token": csrf_token(locked)})
+        assert back.status_code == 302
+        targets.append(back.headers["Location"])
+    assert [browser_target(t) for t in targets] == ["kiosk"] * len(sent)
+    assert targets[-1] == "/beds/"
