@@ -15,12 +15,13 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter, Map
 
-from kiosk import http, timeutil
+from kiosk import http, polling, timeutil
 from kiosk.config import Settings, load_settings
 from kiosk.extensions import init_services
 from kiosk.fhir.client import RequestCounter, _counter
 from kiosk.fhir.errors import FhirError, FhirUnavailable
 from kiosk.nav import nav_items
+from kiosk.slots import FhirBusy, give_back_for_request
 
 __version__ = "0.1.0"
 
@@ -177,6 +178,11 @@ def register_request_hooks(app: Flask) -> None:
         token = g.pop("fhir_counter_token", None)
         if token is not None:
             _counter.reset(token)
+        slots = app.extensions["kiosk"].slots
+        if slots is not None:
+            give_back_for_request(slots)
+
+    polling.register(app)
 
 
 def _error_page(title: str, message: str, status: int):  # type: ignore[no-untyped-def]
@@ -185,14 +191,21 @@ def _error_page(title: str, message: str, status: int):  # type: ignore[no-untyp
 
 
 def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(FhirBusy)
+    def _fhir_busy(e: FhirBusy):  # type: ignore[no-untyped-def]
+        polling.note_problem(e.message)
+        return _error_page("The FHIR server is slow", e.message, 503)
+
     @app.errorhandler(FhirUnavailable)
     def _fhir_down(e: FhirUnavailable):  # type: ignore[no-untyped-def]
         log.warning("FHIR server unavailable: %s", type(e).__name__)
+        polling.note_problem(e.message)
         return _error_page("The FHIR server cannot be reached", e.message, 503)
 
     @app.errorhandler(FhirError)
     def _fhir_error(e: FhirError):  # type: ignore[no-untyped-def]
         log.warning("FHIR error %s (HTTP %s)", type(e).__name__, e.status)
+        polling.note_problem(e.message)
         return _error_page("The FHIR server refused the request", e.message, 502)
 
     @app.errorhandler(CSRFError)

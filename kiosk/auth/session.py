@@ -10,18 +10,19 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, g, redirect, render_template, request, session, url_for
 
 from kiosk import audit
-from kiosk.extensions import database, settings
+from kiosk.extensions import database, now, settings
 from kiosk.http import same_site_path
+from kiosk.polling import is_poll
 
 from .models import StaffAccount, StaffSession
 from .roles import Role, roles_phrase
-from .services import StaffMember, load_session
+from .services import Activity, StaffMember, load_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION_KEY = "sid"
-#: Sent by the page's script on every htmx request: seconds since the screen was last touched.
-IDLE_HEADER = "X-Kiosk-Idle"
+#: The page's heartbeat (kiosk.js): sent only after touches that made no request of their own.
+HEARTBEAT_ENDPOINT = "auth.alive"
 
 #: Flask's own endpoint for static files; every other open view is marked with @public.
 STATIC_ENDPOINT = "static"
@@ -68,14 +69,14 @@ def _go(endpoint: str) -> Response:
     return redirect(target)
 
 
-def _idle_seconds() -> float | None:
-    raw = request.headers.get(IDLE_HEADER)
-    if raw is None or not _is_htmx():
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
+def _activity() -> Activity:
+    """What this request says about the person at the screen, decided by the server from the request
+    itself (which view, htmx or not), never from anything the page reports about its idle time."""
+    if request.endpoint == HEARTBEAT_ENDPOINT:
+        return Activity.TOUCH_REPORT
+    if is_poll():
+        return Activity.POLL
+    return Activity.USER
 
 
 def return_path() -> str | None:
@@ -97,7 +98,7 @@ def enforce_sign_in() -> Response | None:
         return None
     rules = settings().auth
     with database().session() as db:
-        state = load_session(db, session.get(SESSION_KEY), rules, idle_seconds=_idle_seconds())
+        state = load_session(db, session.get(SESSION_KEY), rules, now(), _activity())
         if state is None:
             session.pop(SESSION_KEY, None)
             return _go("auth.sign_in")

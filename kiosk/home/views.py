@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, url_for
 
 from kiosk.extensions import gateway
+from kiosk.polling import polled
 
 from .services import UnitSummary, unit_summary
 
@@ -21,6 +22,7 @@ def index() -> str:
 
 
 @bp.get("/home/summary")
+@polled("the unit's counts")
 def summary() -> str:
     """The counts alone, polled by the home page (htmx)."""
     return render_template("home/_summary.html", summary=_summary())
