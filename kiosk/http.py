@@ -1,7 +1,7 @@
 """The kiosk's HTTP edge: who the client is behind a reverse proxy, whether the request came over HTTPS,
 which origin the kiosk is served from, and the checks that follow from them (POSTs from the kiosk's own
 origin only, Secure cookies and HSTS over HTTPS, plain HTTP only where it cannot cross a network, return
-paths that stay on this site).
+paths that stay on this site); and static files, answered before the app.
 
 A proxy's X-Forwarded-* headers are believed only from the addresses in `web.trusted_proxies`; from
 anyone else they are ignored, so a client cannot make itself look like another station or like HTTPS.
@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import Flask, Request, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from kiosk.config import WebSettings, proxy_networks
 
@@ -178,7 +179,29 @@ def same_site_path(raw: str | None) -> str | None:
     return path if len(path) <= MAX_RETURN_PATH else None
 
 
+class StaticFiles(SharedDataMiddleware):
+    """Static files (CSS, scripts, htmx) answered before the Flask app: no session, no database, no
+    request hooks, so they never queue behind anything the app does. They carry the kiosk's content
+    headers; browsers revalidate them on every page (max-age=0 with an ETag: a 304 when unchanged)."""
+
+    def __init__(self, app: Callable[..., Any], url_path: str, folder: str, web: WebSettings):
+        super().__init__(app, {url_path: folder}, cache_timeout=0)
+        self.web = web
+
+    def __call__(self, environ: Environ, start_response: Callable[..., Any]) -> Any:
+        def with_headers(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            headers.append(("X-Content-Type-Options", "nosniff"))
+            if environ.get("wsgi.url_scheme") == "https" and self.web.hsts_seconds:
+                headers.append(("Strict-Transport-Security", f"max-age={self.web.hsts_seconds}"))
+            return start_response(status, headers, *rest)
+
+        return super().__call__(environ, with_headers)
+
+
 def install(app: Flask, web: WebSettings) -> None:
-    """Wrap the app: trusted proxies first (everything after sees the real client and scheme)."""
+    """Wrap the app: trusted proxies first (everything after sees the real client and scheme), then the
+    static files, then Flask."""
     app.session_interface = SessionCookies()
-    app.wsgi_app = TrustedProxies(app.wsgi_app, proxy_networks(web.trusted_proxies))  # type: ignore[method-assign]
+    assert app.static_folder and app.static_url_path is not None
+    static = StaticFiles(app.wsgi_app, app.static_url_path, app.static_folder, web)
+    app.wsgi_app = TrustedProxies(static, proxy_networks(web.trusted_proxies))  # type: ignore[method-assign]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from kiosk.auth import Role
+from tests.support.auth import CREDENTIALS, csrf_token
 from tests.support.sekmet import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,19 +45,22 @@ def kiosk_env(settings_env: dict[str, str], **extra: str) -> dict[str, str]:
     return {**environ, **settings_env, "PYTHONUNBUFFERED": "1", **extra}
 
 
-def run_kiosk(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """One `kiosk ...` command (python -m kiosk.cli), to the end."""
-    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], cwd=ROOT, env=env, capture_output=True,
+def run_kiosk(*args: str, env: dict[str, str], timeout: float = 120, root: Path = ROOT
+              ) -> subprocess.CompletedProcess[str]:
+    """One `kiosk ...` command (python -m kiosk.cli), to the end; `root`: the checkout whose kiosk runs."""
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], cwd=root, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 
-def serve(env: dict[str, str], workdir: Path, name: str = "kiosk", timeout: float = 90) -> ServedKiosk:
-    """Start `kiosk serve` on a free loopback port and wait until /healthz answers (any status)."""
+def serve(env: dict[str, str], workdir: Path, name: str = "kiosk", timeout: float = 90, root: Path = ROOT
+          ) -> ServedKiosk:
+    """Start `kiosk serve` on a free loopback port and wait until it answers a static file; `root` is
+    the checkout whose kiosk runs (benchmarks compare an older one)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "serve", "--port", str(port)], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "serve", "--port", str(port)], cwd=root,
                                    env=env, stdout=log_file, stderr=subprocess.STDOUT)
     served = ServedKiosk(process, f"http://127.0.0.1:{port}", log_path)
     deadline = time.monotonic() + timeout
@@ -69,3 +74,13 @@ def serve(env: dict[str, str], workdir: Path, name: str = "kiosk", timeout: floa
             time.sleep(0.2)
     served.stop()
     raise AssertionError(f"kiosk serve did not answer within {timeout} s:\n{served.log()[-3000:]}")
+
+
+def sign_in_http(client: httpx.Client, role: Role = Role.UNIT_SECRETARY) -> httpx.Client:
+    """Sign an httpx client (with base_url set to a served kiosk) in with the demo account of `role`."""
+    badge, pin, _ = CREDENTIALS[role]
+    client.post("/sign-in/badge", data={"badge": badge, "csrf_token": csrf_token(client.get("/sign-in").text)})
+    answer = client.post("/sign-in/pin", data={"pin": pin, "csrf_token": csrf_token(client.get("/sign-in/pin").text)})
+    if answer.status_code != 302:
+        raise AssertionError(f"sign-in failed with HTTP {answer.status_code}")
+    return client
