@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter, Map
 
-from kiosk import http, polling, timeutil
+from kiosk import display, http, polling, timeutil
 from kiosk.config import Settings, load_settings
 from kiosk.extensions import init_services
 from kiosk.fhir.client import RequestCounter, _counter
@@ -244,6 +244,7 @@ def register_template_context(app: Flask) -> None:
         }
 
     app.jinja_env.filters["localtime"] = _localtime
+    display.register(app)
 
 
 HTMX_ASSET = "vendor/htmx-2.0.11.min.js"

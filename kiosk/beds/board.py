@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kiosk.config import BedSettings
+from kiosk.display import NAME_LIMIT, PLACE_LIMIT, bounded, is_too_long, last_first
 from kiosk.fhir import codes
 from kiosk.fhir.census import Census, natural_key
 from kiosk.fhir.movements import blocked_reason
@@ -55,6 +56,8 @@ FLAG_KINDS = {codes.FLAG_ISOLATION: "isolation", codes.FLAG_ALLERGY: "allergy", 
 
 #: A tile shows this many chips, then "+n" (the panel shows them all).
 TILE_CHIPS = 2
+#: 'FAMILY, G.' is whole on a tile up to this many characters (four lines of its smallest type).
+TILE_NAME_LIMIT = 80
 #: Pixels the side lists share on a 1280x800 screen (the side column less the scan field, the unit's
 #: name on two lines, the counts and the public view's link; measured in Chromium). A list longer than
 #: its share shows "+n" in its head, which opens the whole list in the panel.
@@ -98,6 +101,8 @@ class PatientSummary:
     expected_short: str | None  # on the tile: 'today', 'tomorrow', '28 Nov', 'overdue'
     expected_due: bool  # today or overdue
     flags: tuple[FlagChip, ...]
+    #: The record's name is longer than any real name (kiosk.display): shown cut, and marked so.
+    name_too_long: bool = False
 
     @property
     def status_word(self) -> str:
@@ -112,9 +117,22 @@ class PatientSummary:
         return any(f.kind == "name-alert" for f in self.flags)
 
     @property
+    def tile_name(self) -> str:
+        """'FAMILY, G.' on a tile: whole up to TILE_NAME_LIMIT characters (four lines of the smallest
+        type); a longer one is cut with '…', and the tile says the name is too long (the panel shows
+        it whole up to kiosk.display.NAME_LIMIT)."""
+        return bounded(self.short_name, TILE_NAME_LIMIT)
+
+    @property
+    def tile_name_cut(self) -> bool:
+        return self.name_too_long or is_too_long(self.short_name, TILE_NAME_LIMIT)
+
+    @property
     def name_size(self) -> str:
         """A smaller type for a longer name on a tile, so that it takes one line where it can, two at
-        most for any usual name, and the family name is never cut."""
+        most for any usual name, four for the longest, and the family name is never cut."""
+        if len(self.short_name) > 44:
+            return "name-xxlong"
         if len(self.short_name) > 26:
             return "name-xlong"
         return "name-long" if len(self.short_name) > 11 else ""
@@ -360,7 +378,7 @@ class BoardBuilder:
         self.today = local_today(self.now)
         self.same_names: set[tuple[str, str]] = set()
         c = self.census
-        self.place_names = {loc.reference: loc.name for loc in (c.unit, *c.rooms, *c.beds)}
+        self.place_names = {loc.reference: bounded(loc.name, PLACE_LIMIT) for loc in (c.unit, *c.rooms, *c.beds)}
 
     # ------------------------------------------------------------ people
 
@@ -371,7 +389,8 @@ class BoardBuilder:
         attending = c.practitioners.get(attending_ref or "")
         flags = tuple(
             FlagChip(kind=FLAG_KINDS.get(f.category or "", "other"),
-                     label=short_flag(f.text, FLAG_KINDS.get(f.category or "", "other")), text=f.text,
+                     label=bounded(short_flag(f.text, FLAG_KINDS.get(f.category or "", "other")), 16),
+                     text=bounded(f.text),
                      ref=f.reference, version=f.version)
             for f in sorted(c.flags.get(enc.patient or "", []),
                             key=lambda f: list(FLAG_KINDS).index(f.category) if f.category in FLAG_KINDS else 9)
@@ -394,7 +413,8 @@ class BoardBuilder:
             birth_date=patient.birth_date if patient else None,
             birth_date_text=patient.birth_date_text if patient else None,
             mrn=patient.mrn if patient else None,
-            attending=_short_name(attending.name.family, attending.name.given) if attending else None,
+            attending=bounded(_short_name(attending.name.family, attending.name.given), NAME_LIMIT)
+            if attending else None,
             length_of_stay=stay_text(enc.start, self.now) if enc.status != "planned" else None,
             admitted_at=admitted if enc.status != "planned" else None,
             expected_discharge=enc.planned_end,
@@ -402,6 +422,7 @@ class BoardBuilder:
             expected_short=expected_short(enc.planned_end, self.today),
             expected_due=enc.planned_end is not None and enc.planned_end <= self.today,
             flags=flags,
+            name_too_long=patient is not None and is_too_long(patient.name.family, NAME_LIMIT),
         )
 
     def place(self, ref: str | None) -> str:
@@ -411,7 +432,7 @@ class BoardBuilder:
         if here is not None:
             return here
         elsewhere = self.places_elsewhere.get(ref)
-        return elsewhere.name if elsewhere else "another unit"
+        return bounded(elsewhere.name, PLACE_LIMIT) if elsewhere else "another unit"
 
     # ------------------------------------------------------------ beds
 
@@ -436,14 +457,15 @@ class BoardBuilder:
         room = occ.room
         label, letter = _short_label(bed.name, room.name if room else None)
         tile = BedTile(
-            id=bed.id, ref=bed.reference, version=bed.version, name=bed.name, label=label, letter=letter,
-            room=room.name if room else None, state=occ.state, icon=STATE_ICONS[occ.state],
+            id=bed.id, ref=bed.reference, version=bed.version, name=bounded(bed.name, PLACE_LIMIT),
+            label=bounded(label, 12), letter=bounded(letter, 4),
+            room=bounded(room.name, PLACE_LIMIT) if room else None, state=occ.state, icon=STATE_ICONS[occ.state],
             patient=self.patient(occ.occupant) if occ.occupant else None,
             reserved_for=[self.patient(e) for e in occ.reserved_for],
             timer=self.timer(occ),
             cleaning_task=occ.cleaning,
             cleaning_tasks=list(occ.cleaning_jobs),
-            blocked_reason=(blocked_reason(bed.description) or bed.description or None)
+            blocked_reason=bounded(blocked_reason(bed.description) or bed.description) or None
             if occ.state is BedState.CLOSED else None,
             warnings=list(occ.warnings),
         )
@@ -494,7 +516,7 @@ class BoardBuilder:
                                        urgent=summary.expected_due))
         return Board(
             unit_id=c.unit.id,
-            unit_name=c.unit.name,
+            unit_name=bounded(c.unit.name, PLACE_LIMIT),
             counts=unit_counts(c, occupancy, self.today),
             rooms=rooms,
             tiles={t.id: t for t in tiles},
@@ -508,10 +530,9 @@ class BoardBuilder:
 
 
 def board_name(name: PersonName) -> str:
-    """'GARCÍA-LÓPEZ, María José': the family name in capitals, as unit boards and armbands write it."""
-    given = " ".join(name.given)
-    family = name.family.upper()
-    return f"{family}, {given}" if family and given else family or given
+    """'GARCÍA-LÓPEZ, María José': the family name in capitals, as unit boards and armbands write it
+    (each part bounded for the screen: kiosk.display)."""
+    return last_first(name.family, name.given)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -539,7 +560,8 @@ def same_name_keys(census: Census, occupancy: list[BedOccupancy]) -> set[tuple[s
 
 def _short_name(family: str, given: tuple[str, ...]) -> str:
     initial = given[0][:1] if given else ""
-    return f"{family}, {initial}." if family and initial else family or " ".join(given)
+    family = bounded(family, NAME_LIMIT)
+    return f"{family}, {initial}." if family and initial else family or bounded(" ".join(given), NAME_LIMIT)
 
 
 def _room_number(room_name: str) -> str:
