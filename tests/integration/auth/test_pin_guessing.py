@@ -11,20 +11,13 @@ from flask.testing import FlaskClient
 
 from kiosk.auth import Role
 from tests.integration.auth.test_sign_in import audit_actions
-from tests.support.auth import CREDENTIALS, csrf_token, page_token, sign_in_client
+from tests.support.auth import CREDENTIALS, csrf_token, page_token, sign_in_client, use_cheap_pin_hashing
 from tests.support.clock import FakeClock, use_clock
 
 
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real Argon2 at its lowest cost: the limit is what is tested, not the hash."""
-    from argon2 import PasswordHasher
-
-    import kiosk.auth.services as services
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(services, "_hasher", cheap)
-    monkeypatch.setattr(services, "_DUMMY_HASH", cheap.hash("not-a-pin"))
+    use_cheap_pin_hashing(monkeypatch)
 
 
 def try_pin(client: FlaskClient, badge: str, pin: str, address: str = "10.20.0.31") -> tuple[int, str]:

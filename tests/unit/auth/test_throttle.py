@@ -14,6 +14,7 @@ from kiosk.auth.services import SignInOutcome, add_account, attempt_pin
 from kiosk.auth.throttle import acknowledge, open_alerts, wait_words
 from kiosk.config import AuthSettings
 from kiosk.db import Database
+from tests.support.auth import use_cheap_pin_hashing
 from tests.support.db import migrated_database
 
 RULES = AuthSettings()
@@ -23,14 +24,7 @@ KIOSK = "10.20.0.31"
 
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real Argon2 at its lowest cost: these tests check hundreds of PINs (the limit is what is tested)."""
-    from argon2 import PasswordHasher
-
-    import kiosk.auth.services as services
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(services, "_hasher", cheap)
-    monkeypatch.setattr(services, "_DUMMY_HASH", cheap.hash("not-a-pin"))
+    use_cheap_pin_hashing(monkeypatch)
 
 
 @pytest.fixture
