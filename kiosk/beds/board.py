@@ -56,8 +56,6 @@ FLAG_KINDS = {codes.FLAG_ISOLATION: "isolation", codes.FLAG_ALLERGY: "allergy", 
 
 #: A tile shows this many chips, then "+n" (the panel shows them all).
 TILE_CHIPS = 2
-#: 'FAMILY, G.' is whole on a tile up to this many characters (four lines of its smallest type).
-TILE_NAME_LIMIT = 80
 #: Pixels the side lists share on a 1280x800 screen (the side column less the scan field, the unit's
 #: name on two lines, the counts and the public view's link; measured in Chromium). A list longer than
 #: its share shows "+n" in its head, which opens the whole list in the panel.
@@ -117,20 +115,10 @@ class PatientSummary:
         return any(f.kind == "name-alert" for f in self.flags)
 
     @property
-    def tile_name(self) -> str:
-        """'FAMILY, G.' on a tile: whole up to TILE_NAME_LIMIT characters (four lines of the smallest
-        type); a longer one is cut with '…', and the tile says the name is too long (the panel shows
-        it whole up to kiosk.display.NAME_LIMIT)."""
-        return bounded(self.short_name, TILE_NAME_LIMIT)
-
-    @property
-    def tile_name_cut(self) -> bool:
-        return self.name_too_long or is_too_long(self.short_name, TILE_NAME_LIMIT)
-
-    @property
     def name_size(self) -> str:
         """A smaller type for a longer name on a tile, so that it takes one line where it can, two at
-        most for any usual name, four for the longest, and the family name is never cut."""
+        most for any usual name, six for the longest (kiosk.display.NAME_LIMIT), and the family name is
+        never cut."""
         if len(self.short_name) > 44:
             return "name-xxlong"
         if len(self.short_name) > 26:

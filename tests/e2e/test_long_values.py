@@ -103,7 +103,7 @@ def test_the_board_and_panel_keep_their_shape(page: Page, long_unit: LongUnit) -
     save_screenshot(page, "long-values-board")
     assert page.evaluate("document.documentElement.scrollHeight") <= 800  # the whole unit still fits
     fits_the_screen(page)
-    assert tallest(page, ".bed") <= 160
+    assert tallest(page, ".bed") <= 200  # the tallest: 100 characters of a name, marked too long
     tile = page.locator(f".bed[data-bed-id='{long_unit.long.id}']")
     # A long real family name is whole on its tile (smaller, wrapped), never cut.
     assert LONG_FAMILY in tile.inner_text().replace("\n", "").replace("\u00ad", "")

@@ -300,11 +300,11 @@ def test_long_names_are_set_smaller_on_tiles_and_pathological_ones_are_bounded_a
     long_real = "WOLFESCHLEGELSTEINHAUSENBERGERDORFF-KEIHANAIKUKAUAKAHIHULIHEEKAHAUNAELE"
     census.patients["Patient/e1"] = patient("e1", long_real, "Y" * 10_000)
     p = build(census).tile("4W-401").patient
-    assert p.tile_name == f"{long_real}, Y." and p.name_size == "name-xxlong" and not p.tile_name_cut
+    assert p.short_name == f"{long_real}, Y." and p.name_size == "name-xxlong" and not p.name_too_long
     assert p.name.startswith(f"{long_real}, YYY") and len(p.name) == len(long_real) + 2 + 100
     census.patients["Patient/e1"] = patient("e1", "X" * 10_000, "Ann")
     p = build(census).tile("4W-401").patient
-    assert p.name_too_long and p.tile_name_cut and len(p.tile_name) == 80 and p.tile_name.endswith("…")
+    assert p.name_too_long and p.short_name == "X" * 99 + "…, A."
     assert p.name == "X" * 99 + "…, Ann"
     census.flags["Patient/e1"][0] = FlagRecord("f1", "Patient/e1", codes.FLAG_ALLERGY, "allergy", "z" * 10_000, "4")
     flags = build(census).tile("4W-401").patient.flags
