@@ -12,8 +12,9 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import IntegerConverter, Map
 
-from kiosk import timeutil
+from kiosk import display, http, polling, timeutil
 from kiosk.config import Settings, load_settings
 from kiosk.extensions import csrf, htmx, init_services
 from kiosk.fhir.client import start_counting, stop_counting
@@ -21,6 +22,7 @@ from kiosk.fhir.errors import FhirError, FhirUnavailable
 from kiosk.logs import configure_logging
 from kiosk.nav import nav_items
 from kiosk.private_files import private_dir, tighten
+from kiosk.slots import FhirBusy, give_back_for_request
 from kiosk.version import __version__
 from kiosk.web import page_or_fragment
 
@@ -38,14 +40,26 @@ CONTENT_SECURITY_POLICY = (
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__)
+    app.url_map.converters["int"] = DatabaseId
     register_config(app, settings)
     register_logging(app)
+    register_request_hooks(app)
     register_extensions(app, settings)
     register_blueprints(app)
-    register_request_hooks(app)
     register_errorhandlers(app)
     register_template_context(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: only ids a database column can hold (signed 64 bits), so an id out of
+    range is a page that does not exist (404), never an overflow in the database driver (500)."""
+
+    MAX = 2**63 - 1
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def register_config(app: Flask, settings: Settings) -> None:
@@ -54,13 +68,17 @@ def register_config(app: Flask, settings: Settings) -> None:
         SECRET_KEY=settings.web.secret_key or _local_secret_key(settings.var_dir),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        # The Secure flag follows each request (kiosk.http.SessionCookies): set over HTTPS.
         SESSION_COOKIE_SECURE=settings.web.secure_cookies,
         SESSION_COOKIE_NAME="kiosk_session",
         WTF_CSRF_TIME_LIMIT=None,
-        WTF_CSRF_SSL_STRICT=settings.web.secure_cookies,
+        # Flask-WTF's own Referer check compares with the Host header, which is wrong behind a proxy;
+        # the kiosk checks Origin / Referer itself against its own or its configured public origin.
+        WTF_CSRF_SSL_STRICT=False,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
+    http.install(app, settings.web)
 
 
 def _local_secret_key(var_dir: Path) -> str:
@@ -101,6 +119,24 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    """Registered before the extensions and blueprints, so that these checks run first."""
+    from kiosk.extensions import settings as current_settings
+
+    @app.before_request
+    def _edge_checks():  # type: ignore[no-untyped-def]
+        web = current_settings().web
+        if request.endpoint != "health.healthz" and http.plain_http_refused(web):
+            return _error_page("This kiosk answers over HTTPS only",
+                               "Open the kiosk at its https:// address. Plain HTTP is answered only on this "
+                               "machine itself (or, for a demo, where web.allow_plain_http is set).", 403)
+        origin = http.foreign_origin(web)
+        if origin is not None:
+            log.warning("Refused a %s to %s from another origin", request.method, request.endpoint)
+            return _error_page("This request came from another site",
+                               "The kiosk takes forms only from its own pages. Nothing was changed; open the "
+                               "kiosk's page and try again.", 403)
+        return None
+
     @app.before_request
     def _start_fhir_counter() -> None:
         g.fhir_counter, g.fhir_counter_token = start_counting()
@@ -112,7 +148,12 @@ def register_request_hooks(app: Flask) -> None:
             response.headers["X-FHIR-Requests"] = str(counter.total)
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on the kiosk's own
+        # POSTs, and the origin check needs the real one; nothing leaves for another site either way.
+        response.headers["Referrer-Policy"] = "same-origin"
+        hsts = http.hsts_header(current_settings().web, request)
+        if hsts:
+            response.headers["Strict-Transport-Security"] = hsts
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if request.endpoint != "static":
@@ -124,6 +165,11 @@ def register_request_hooks(app: Flask) -> None:
         token = g.pop("fhir_counter_token", None)
         if token is not None:
             stop_counting(token)
+        slots = app.extensions["kiosk"].slots
+        if slots is not None:
+            give_back_for_request(slots)
+
+    polling.register(app)
 
 
 def _error_page(title: str, message: str, status: int):  # type: ignore[no-untyped-def]
@@ -132,14 +178,21 @@ def _error_page(title: str, message: str, status: int):  # type: ignore[no-untyp
 
 
 def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(FhirBusy)
+    def _fhir_busy(e: FhirBusy):  # type: ignore[no-untyped-def]
+        polling.note_problem(e.message)
+        return _error_page("The FHIR server is slow", e.message, 503)
+
     @app.errorhandler(FhirUnavailable)
     def _fhir_down(e: FhirUnavailable):  # type: ignore[no-untyped-def]
         log.warning("FHIR server unavailable: %s", type(e).__name__)
+        polling.note_problem(e.message)
         return _error_page("The FHIR server cannot be reached", e.message, 503)
 
     @app.errorhandler(FhirError)
     def _fhir_error(e: FhirError):  # type: ignore[no-untyped-def]
         log.warning("FHIR error %s (HTTP %s)", type(e).__name__, e.status)
+        polling.note_problem(e.message)
         return _error_page("The FHIR server refused the request", e.message, 502)
 
     @app.errorhandler(CSRFError)
@@ -178,6 +231,7 @@ def register_template_context(app: Flask) -> None:
         }
 
     app.jinja_env.filters["localtime"] = _localtime
+    display.register(app)
 
 
 HTMX_ASSET = "vendor/htmx-2.0.11.min.js"

@@ -5,6 +5,7 @@ commands each workflow adds (users, scheduler ...).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -42,8 +43,14 @@ def serve(kiosk: KioskContext, host: str | None, port: int | None, workers: int 
         def load_config(self) -> None:
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers or settings.web.workers)
-            self.cfg.set("threads", 4)
+            self.cfg.set("threads", settings.web.threads)
             self.cfg.set("worker_class", "gthread")
+            # gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): a second
+            # kiosk on the machine would take it over. Each instance has its own, or none.
+            if settings.web.control_socket:
+                self.cfg.set("control_socket", str(Path(settings.web.control_socket).resolve()))
+            else:
+                self.cfg.set("control_socket_disable", True)
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 10)
             # Access log lines carry paths only (ids, never names or MRNs: see DESIGN.md privacy rules).

@@ -7,6 +7,7 @@ where it came from, and what is expected.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -82,8 +83,27 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
+    #: Threads per worker process, and how many of them may be busy with FHIR at once: the rest always
+    #: answer sign-in, /healthz and static files, whatever the FHIR server's speed.
+    threads: int = 4
+    fhir_slots: int = 3
     secret_key: str = ""
+    #: Cookies are Secure (and HSTS is sent) whenever a request came over HTTPS; true makes them Secure
+    #: even when the kiosk cannot see the HTTPS (a TLS proxy not listed in trusted_proxies).
     secure_cookies: bool = False
+    #: HSTS max-age sent over HTTPS (seconds; 0: no HSTS header).
+    hsts_seconds: int = 31536000
+    #: Reverse proxies whose X-Forwarded-For / -Proto / -Host are believed: addresses or networks,
+    #: comma-separated ("10.0.0.5, 10.1.0.0/24"). Empty: none, the peer is the client.
+    trusted_proxies: str = ""
+    #: The origin people reach the kiosk at behind a proxy ("https://kiosk.example.org"); POSTs must come
+    #: from it. Empty: the origin of the request itself.
+    public_origin: str = ""
+    #: Plain HTTP is answered on loopback (make run, tests) and from trusted proxies; true lets any
+    #: client use plain HTTP (a demo on a LAN). Never in production: PINs would cross the network in clear.
+    allow_plain_http: bool = False
+    #: gunicorn's control socket (for gunicornc): a path for this instance, or empty for none.
+    control_socket: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,15 @@ class AuthSettings:
     badge_lockout_seconds: int = 300
     session_hours: int = 12
     pin_min_length: int = 4
+    #: The page's reports of touches (its heartbeat, while someone fills a form without requests) hold
+    #: the lock off for at most this long after the person's last real request.
+    touch_grace_seconds: int = 900
+    #: Wrong PINs from one client (a kiosk station), across badges: this many are free; each one beyond
+    #: makes the next attempt wait 2, 4, 8 ... seconds, at most client_max_delay_seconds. One is
+    #: forgotten every client_failure_leak_seconds. See docs/decisions.md for the numbers.
+    client_free_failures: int = 10
+    client_failure_leak_seconds: int = 600
+    client_max_delay_seconds: int = 900
 
 
 @dataclass(frozen=True)
@@ -202,6 +231,11 @@ AUTH_TYPES = ("none", "basic", "bearer", "smart")
 SIGNING_ALGORITHMS = ("RS384", "ES384")
 
 
+def proxy_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """'10.0.0.5, 10.1.0.0/24' -> the networks; ValueError for anything else."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
@@ -290,3 +324,26 @@ def validate(s: Settings) -> None:
     _require(4 <= s.auth.pin_min_length <= 12, "Setting auth.pin_min_length must be between 4 and 12.")
     _require(1 <= s.web.port <= 65535, f"Setting web.port must be a TCP port number, not {s.web.port}.")
     _require(1 <= s.web.workers <= 32, f"Setting web.workers must be between 1 and 32, not {s.web.workers}.")
+    _require(2 <= s.web.threads <= 64, f"Setting web.threads must be between 2 and 64, not {s.web.threads}.")
+    _require(1 <= s.web.fhir_slots < s.web.threads,
+             f"Setting web.fhir_slots must be at least 1 and less than web.threads ({s.web.threads}), so that a "
+             f"thread is always free for sign-in and static files; not {s.web.fhir_slots}.")
+    _require(0 <= s.web.hsts_seconds <= 2 * 365 * 86400,
+             f"Setting web.hsts_seconds must be between 0 and two years, not {s.web.hsts_seconds}.")
+    try:
+        proxy_networks(s.web.trusted_proxies)
+    except ValueError:
+        raise ConfigError("Setting web.trusted_proxies (KIOSK_WEB_TRUSTED_PROXIES) must be IP addresses or networks "
+                          f"separated by commas, not {s.web.trusted_proxies!r}.") from None
+    origin = urlsplit(s.web.public_origin)
+    _require(not s.web.public_origin or (origin.scheme in ("http", "https") and bool(origin.netloc)
+                                         and origin.path in ("", "/") and not origin.query),
+             "Setting web.public_origin (KIOSK_WEB_PUBLIC_ORIGIN) must be empty or a scheme and host such as "
+             f"https://kiosk.example.org, not {s.web.public_origin!r}.")
+    _require(10 <= s.auth.touch_grace_seconds <= 4 * 3600,
+             "Setting auth.touch_grace_seconds must be between 10 and 14400.")
+    _require(1 <= s.auth.client_free_failures <= 100, "Setting auth.client_free_failures must be between 1 and 100.")
+    _require(10 <= s.auth.client_failure_leak_seconds <= 86400,
+             "Setting auth.client_failure_leak_seconds must be between 10 and 86400.")
+    _require(1 <= s.auth.client_max_delay_seconds <= 86400,
+             "Setting auth.client_max_delay_seconds must be between 1 and 86400.")

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 
 from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.fhir.gateway import FhirGateway
+from kiosk.slots import FhirSlots, hold_for_request
 
 EXTENSION_KEY = "kiosk"
 
@@ -26,6 +29,10 @@ csrf = CSRFProtect()
 htmx = HTMX()
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class KioskServices:
     settings: Settings
@@ -33,6 +40,10 @@ class KioskServices:
     _gateway: FhirGateway | None = None
     _gateway_pid: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The time as sign-in, idle lock and the client limit see it; tests put their own clock here.
+    clock: Callable[[], datetime] = utc_now
+    #: The process's FHIR slots (kiosk.slots): taken by a request when it first asks for the gateway.
+    slots: FhirSlots | None = None
 
     def gateway(self) -> FhirGateway:
         with self._lock:
@@ -48,7 +59,8 @@ class KioskServices:
 
 
 def init_services(app: Flask, settings: Settings) -> KioskServices:
-    services = KioskServices(settings=settings, database=Database(settings.database_url))
+    services = KioskServices(settings=settings, database=Database(settings.database_url),
+                             slots=FhirSlots.sized(settings.web.fhir_slots))
     app.extensions[EXTENSION_KEY] = services
     return services
 
@@ -58,7 +70,12 @@ def services() -> KioskServices:
 
 
 def gateway() -> FhirGateway:
-    return services().gateway()
+    """The FHIR gateway. In a request, asking for it takes one of the process's FHIR slots (raising
+    kiosk.slots.FhirBusy when none is free, before anything is sent)."""
+    current = services()
+    if has_request_context() and current.slots is not None:
+        hold_for_request(current.slots)
+    return current.gateway()
 
 
 def database() -> Database:
@@ -67,3 +84,8 @@ def database() -> Database:
 
 def settings() -> Settings:
     return services().settings
+
+
+def now() -> datetime:
+    """The app's clock (UTC)."""
+    return services().clock()

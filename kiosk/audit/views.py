@@ -37,13 +37,23 @@ def _render(template: str, rows: list[AuditRow], **context: object) -> str:
                            single_station=single_station, **context)
 
 
+def _problem(form: AuditSearchForm) -> str:
+    """The first thing wrong with the search, in words (the results fragment is all an htmx search
+    redraws, so the message names the field)."""
+    for field in form:
+        if field.errors:
+            return f"{field.label.text}: {field.errors[0]}"
+    return "Check the fields above."
+
+
 def _query(form: AuditSearchForm) -> tuple[AuditQuery | None, str | None]:
     """The query for the form; an MRN is looked up on the FHIR server and searched by Patient id."""
     patient = None
-    if form.mrn.data:
+    mrn = form.patient_mrn()
+    if mrn:
         from kiosk.fhir.patients import patients_by_mrn
 
-        found = patients_by_mrn(gateway(), form.mrn.data)
+        found = patients_by_mrn(gateway(), mrn)
         if not found:
             return None, "No patient on the FHIR server has that MRN."
         patient = found[0].reference
@@ -65,7 +75,7 @@ def index() -> str:
 def results() -> str | tuple[str, int]:
     form = _form()
     if not form.validate_on_submit():
-        return render_template("audit/_results.html", rows=[], form=form, message="Check the fields above."), 400
+        return render_template("audit/_results.html", rows=[], form=form, message=_problem(form)), 400
     query, message = _query(form)
     rows = []
     if query is not None:

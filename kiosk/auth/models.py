@@ -1,10 +1,11 @@
-"""Staff accounts, their sign-in sessions, and failed-PIN counters per badge."""
+"""Staff accounts, their sign-in sessions, failed-PIN counters per badge and per client, and the
+sign-in alerts administrators see."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String
+from sqlalchemy import Boolean, DateTime, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kiosk.db import Base
@@ -37,6 +38,33 @@ class BadgeLockout(Base):
     last_failure: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class SignInClient(Base):
+    """Wrong PINs from one client (a station's address) across every badge, as a leaky bucket: `tat` is
+    the moment (epoch seconds) the bucket would be empty, `wait_until` when the next attempt may come."""
+
+    __tablename__ = "sign_in_client"
+
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float, default=0.0)
+    wait_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SignInAlert(Base):
+    """Shown to administrators on the staff page: a client that went past its free wrong PINs."""
+
+    __tablename__ = "sign_in_alert"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Wrong PINs from the client in this episode, counted from the one that started the delays.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    longest_wait_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+
 class StaffSession(Base):
     """A sign-in at this kiosk. The browser cookie holds only the random session id."""
 
@@ -50,3 +78,6 @@ class StaffSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     #: The page to return to after an unlock (a path with ids only).
     return_to: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    #: When the page last reported touches without a request of its own (its heartbeat): believed only
+    #: within auth.touch_grace_seconds of `last_activity`, which only real requests move.
+    touch_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

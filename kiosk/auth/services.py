@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
@@ -20,6 +20,7 @@ from kiosk.config import AuthSettings
 
 from .models import BadgeLockout, StaffAccount, StaffSession
 from .roles import Role
+from .throttle import ClientFailure, client_turn, count_failure, release, wait_words
 
 _hasher = PasswordHasher()
 #: Verified against when a badge matches no account, so that a wrong badge costs as long as a wrong PIN.
@@ -132,6 +133,8 @@ class SignInOutcome(Enum):
     OK = "ok"
     REFUSED = "refused"
     BADGE_LOCKED = "badge-locked"
+    #: Too many wrong PINs from this client across badges: this attempt was not checked.
+    CLIENT_WAIT = "client-wait"
 
 
 @dataclass(frozen=True)
@@ -141,15 +144,26 @@ class SignInResult:
     locked_until: datetime | None = None
     #: True when this attempt is the one that locked the badge.
     just_locked: bool = False
+    #: This wrong PIN as counted for the client (kiosk station), with the wait it earned.
+    client_failure: ClientFailure | None = None
+    #: Seconds until this client may try again (for CLIENT_WAIT, or after a failure that earned a wait).
+    wait_seconds: float = 0.0
 
     @property
     def message(self) -> str:
         if self.outcome is SignInOutcome.OK:
             return ""
+        if self.outcome is SignInOutcome.CLIENT_WAIT:
+            return (f"Too many wrong PINs at this kiosk. Wait {wait_words(self.wait_seconds)}, then try again; "
+                    "the administrators have been told.")
         if self.outcome is SignInOutcome.BADGE_LOCKED:
-            return ("Too many attempts with this badge. It is locked for a few minutes; "
+            text = ("Too many attempts with this badge. It is locked for a few minutes; "
                     "try again later or ask the charge nurse.")
-        return "Badge or PIN not accepted. Try again."
+        else:
+            text = "Badge or PIN not accepted. Try again."
+        if self.wait_seconds:
+            text += f" Too many wrong PINs at this kiosk: wait {wait_words(self.wait_seconds)} before the next try."
+        return text
 
 
 def lockout_key(badge: str) -> str:
@@ -214,6 +228,24 @@ def check_pin(db: Session, badge: str, pin: str, rules: AuthSettings, now: datet
     return SignInResult(SignInOutcome.REFUSED)
 
 
+def attempt_pin(db: Session, badge: str, pin: str, rules: AuthSettings, client: str,
+                now: datetime | None = None) -> SignInResult:
+    """A PIN typed at `client` (sign-in or unlock): the client's limit across badges first (an attempt
+    during its wait is refused unchecked), then the badge's (check_pin). Every attempt that does not
+    sign in counts against the client."""
+    now = now or utcnow()
+    turn = client_turn(db, client, rules, now)
+    if not turn.allowed:
+        assert turn.retry_at is not None
+        return SignInResult(SignInOutcome.CLIENT_WAIT, wait_seconds=(turn.retry_at - now).total_seconds())
+    result = check_pin(db, badge, pin, rules, now)
+    if result.outcome is SignInOutcome.OK:
+        release(db, client, turn)
+        return result
+    failure = count_failure(db, client, rules, now)
+    return replace(result, client_failure=failure, wait_seconds=float(failure.wait_seconds))
+
+
 def start_session(db: Session, staff: StaffMember, now: datetime | None = None) -> StaffSession:
     now = now or utcnow()
     session = StaffSession(id=secrets.token_urlsafe(32), staff_id=staff.id, started_at=now, last_activity=now,
@@ -229,13 +261,36 @@ class SessionState:
     locked: bool
 
 
+class Activity(Enum):
+    """What a request says about the person at the screen."""
+
+    #: A page opened, a form sent, a button's htmx request: someone is there.
+    USER = "user"
+    #: A timer's refresh of a polled fragment: says nothing about anyone.
+    POLL = "poll"
+    #: The page's heartbeat: it saw touches but made no request (someone typing a long form). Believed
+    #: only within auth.touch_grace_seconds of the last USER request.
+    TOUCH_REPORT = "touch-report"
+
+
+def last_sign_of_life(session: StaffSession, rules: AuthSettings) -> datetime:
+    """The last moment the server believes someone was at the screen: the last real request, or a later
+    touch report, but never more than touch_grace_seconds after that request."""
+    last = _aware(session.last_activity) or _aware(session.started_at)
+    assert last is not None
+    reported = _aware(session.touch_reported_at)
+    if reported is None or reported <= last:
+        return last
+    return min(reported, last + timedelta(seconds=rules.touch_grace_seconds))
+
+
 def load_session(db: Session, session_id: str | None, rules: AuthSettings, now: datetime | None = None,
-                 idle_seconds: float | None = None) -> SessionState | None:
+                 activity: Activity = Activity.USER) -> SessionState | None:
     """The live session for a cookie's id, or None (unknown, ended, expired, or account disabled).
 
-    `idle_seconds` is how long the person has not touched the screen, as the page reports it on
-    background requests; without it the request itself counts as a touch. A session idle past the
-    limit is locked, on the server, whatever the browser does.
+    The server measures idleness itself: only USER requests move `last_activity`; polls move nothing
+    and touch reports are believed for a bounded time (last_sign_of_life). Nothing the page says about
+    its own idle time is read. A session idle past the limit is locked, whatever the browser does.
     """
     if not session_id:
         return None
@@ -252,13 +307,13 @@ def load_session(db: Session, session_id: str | None, rules: AuthSettings, now: 
     if account is None or not account.active:
         session.ended_at = now
         return None
-    last = _aware(session.last_activity) or started
-    touched = now if idle_seconds is None else max(last, now - timedelta(seconds=max(0.0, idle_seconds)))
-    limit = timedelta(seconds=rules.idle_lock_seconds)
-    if not session.locked and (now - last >= limit or now - touched >= limit):
+    if not session.locked and now - last_sign_of_life(session, rules) >= timedelta(seconds=rules.idle_lock_seconds):
         session.locked = True
     if not session.locked:
-        session.last_activity = touched
+        if activity is Activity.USER:
+            session.last_activity, session.touch_reported_at = now, None
+        elif activity is Activity.TOUCH_REPORT:
+            session.touch_reported_at = now
     return SessionState(session=session, staff=StaffMember.of(account), locked=session.locked)
 
 
@@ -270,7 +325,7 @@ def lock_session(session: StaffSession, return_to: str | None = None) -> None:
 
 def unlock_session(session: StaffSession, now: datetime | None = None) -> None:
     session.locked = False
-    session.last_activity = now or utcnow()
+    session.last_activity, session.touch_reported_at = now or utcnow(), None
 
 
 def end_session(session: StaffSession, now: datetime | None = None) -> None:

@@ -10,17 +10,19 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, g, redirect, render_template, request, session, url_for
 
 from kiosk import audit
-from kiosk.extensions import database, htmx, settings
+from kiosk.extensions import database, htmx, now, settings
+from kiosk.http import same_site_path
+from kiosk.polling import is_poll
 
 from .models import StaffAccount, StaffSession
 from .roles import Role, roles_phrase
-from .services import StaffMember, load_session
+from .services import Activity, StaffMember, load_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION_KEY = "sid"
-#: Sent by the page's script on every htmx request: seconds since the screen was last touched.
-IDLE_HEADER = "X-Kiosk-Idle"
+#: The page's heartbeat (kiosk.js): sent only after touches that made no request of their own.
+HEARTBEAT_ENDPOINT = "auth.alive"
 
 #: Flask's own endpoint for static files; every other open view is marked with @public.
 STATIC_ENDPOINT = "static"
@@ -67,23 +69,23 @@ def _go(endpoint: str) -> Response:
     return redirect(target)
 
 
-def _idle_seconds() -> float | None:
-    raw = request.headers.get(IDLE_HEADER)
-    if raw is None or not _is_htmx():
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
+def _activity() -> Activity:
+    """What this request says about the person at the screen, decided by the server from the request
+    itself (which view, htmx or not), never from anything the page reports about its idle time."""
+    if request.endpoint == HEARTBEAT_ENDPOINT:
+        return Activity.TOUCH_REPORT
+    if is_poll():
+        return Activity.POLL
+    return Activity.USER
 
 
-def _return_path() -> str | None:
-    """Where to come back to after an unlock: the page in front of the person (path only)."""
+def return_path() -> str | None:
+    """Where to come back to after an unlock: the page in front of the person (a same-site path only)."""
     if _is_htmx():
         current = request.headers.get("HX-Current-URL")
-        return urlsplit(current).path if current else None
+        return same_site_path(urlsplit(current).path) if current else None
     if request.method == "GET":
-        return request.path
+        return same_site_path(request.path)
     return None
 
 
@@ -96,19 +98,19 @@ def enforce_sign_in() -> Response | None:
         return None
     rules = settings().auth
     with database().session() as db:
-        state = load_session(db, session.get(SESSION_KEY), rules, idle_seconds=_idle_seconds())
+        state = load_session(db, session.get(SESSION_KEY), rules, now(), _activity())
         if state is None:
             session.pop(SESSION_KEY, None)
             return _go("auth.sign_in")
         if state.locked:
             if not state.session.return_to:
-                state.session.return_to = _return_path()
+                state.session.return_to = return_path()
             g.locked_staff = state.staff
             return _go("auth.locked")
         g.staff = state.staff
         g.staff_session_id = state.session.id
         if request.method == "GET" and not _is_htmx():
-            state.session.return_to = request.path
+            state.session.return_to = same_site_path(request.path)
     return None
 
 

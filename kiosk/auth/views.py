@@ -6,15 +6,17 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from werkzeug.wrappers import Response
 
 from kiosk import audit
-from kiosk.extensions import database, settings
+from kiosk.extensions import database, now, settings
+from kiosk.http import client_address, same_site_path
 from kiosk.web import is_htmx
 
 from .forms import BadgeForm, PinForm
 from .models import StaffAccount, StaffSession
 from .services import (
     SignInOutcome,
+    SignInResult,
     StaffMember,
-    check_pin,
+    attempt_pin,
     end_session,
     find_account,
     lock_session,
@@ -22,18 +24,11 @@ from .services import (
     start_session,
     unlock_session,
 )
-from .session import SESSION_KEY, _return_path, public
+from .session import SESSION_KEY, public, return_path
 
 bp = Blueprint("auth", __name__)
 
 PENDING_BADGE = "pending_badge"
-
-
-def _safe_path(path: str | None) -> str:
-    """Only same-site paths are followed after sign-in (never another host)."""
-    if path and path.startswith("/") and not path.startswith(("//", "/\\")) and "\\" not in path:
-        return path
-    return url_for("home.index")
 
 
 def _cookie_session(db) -> StaffSession | None:  # type: ignore[no-untyped-def]
@@ -65,7 +60,7 @@ def badge() -> str | Response:
                 return redirect(url_for("auth.locked"))
             if account is None or account.id != current.staff_id:
                 # Another person at the kiosk: the previous sign-in ends, nothing of it carries over.
-                end_session(current)
+                end_session(current, now())
                 session.pop(SESSION_KEY, None)
     session[PENDING_BADGE] = scanned
     return redirect(url_for("auth.pin"))
@@ -83,14 +78,14 @@ def pin() -> str | Response:
         return render_template("auth/pin.html", form=form, badge_hint=scanned[-2:]), status  # type: ignore[return-value]
     rules = settings().auth
     with database().session() as db:
-        result = check_pin(db, scanned, form.pin.data or "", rules)
+        result = attempt_pin(db, scanned, form.pin.data or "", rules, client_address(), now())
         account = find_account(db, scanned)
         who = StaffMember.of(account) if account else None
         if result.outcome is SignInOutcome.OK and result.staff is not None:
-            new = start_session(db, result.staff)
+            new = start_session(db, result.staff, now())
             sid = new.id
     if result.outcome is not SignInOutcome.OK:
-        _record_failure(result.just_locked, who, scanned)
+        _record_failure(result, who, scanned)
         return render_template("auth/pin.html", form=PinForm(formdata=None), badge_hint=scanned[-2:],
                                error=result.message), 401  # type: ignore[return-value]
     session.clear()
@@ -99,12 +94,21 @@ def pin() -> str | Response:
     return redirect(url_for("home.index"))
 
 
-def _record_failure(just_locked: bool, who: StaffMember | None, badge: str) -> None:
-    """A badge that matches no account is not written down: it may be anything scanned, an armband too."""
+def _record_failure(result: SignInResult, who: StaffMember | None, badge: str) -> None:
+    """A badge that matches no account is not written down: it may be anything scanned, an armband too.
+    An attempt refused unchecked during the client's wait is not recorded one by one (the wait and its
+    alert are)."""
+    if result.outcome is SignInOutcome.CLIENT_WAIT:
+        return
     entity = f"Badge/{badge}" if who else "Badge/unknown"
     detail = None if who else "badge matches no account"
-    audit.record("badge-locked" if just_locked else "pin-failed", entity=entity, detail=detail,
+    audit.record("badge-locked" if result.just_locked else "pin-failed", entity=entity, detail=detail,
                  outcome="failure", actor=who)
+    failure = result.client_failure
+    if failure is not None and failure.delayed:
+        audit.record("sign-in-throttled", entity=f"SignInAlert/{failure.alert_id}", outcome="failure", actor=who,
+                     detail=f"client {failure.client}: {failure.level} wrong PINs across badges, next attempt "
+                            f"in {failure.wait_seconds} s")
 
 
 @bp.get("/locked")
@@ -136,20 +140,20 @@ def unlock() -> str | Response:
         name = account.display_name if account else ""
         if account is None or not form.validate_on_submit():
             return render_template("auth/locked.html", form=form, name=name, badge_form=BadgeForm()), 400  # type: ignore[return-value]
-        result = check_pin(db, account.badge, form.pin.data or "", rules)
+        result = attempt_pin(db, account.badge, form.pin.data or "", rules, client_address(), now())
         if result.outcome is SignInOutcome.OK:
-            unlock_session(current)
+            unlock_session(current, now())
             back = current.return_to
             current.return_to = None
             staff = result.staff
         else:
             staff = StaffMember.of(account)
     if result.outcome is not SignInOutcome.OK:
-        _record_failure(result.just_locked, staff, account.badge)
+        _record_failure(result, staff, account.badge)
         return render_template("auth/locked.html", form=PinForm(formdata=None), name=name, badge_form=BadgeForm(),
                                error=result.message), 401  # type: ignore[return-value]
     audit.record("unlock", actor=staff)
-    return redirect(_safe_path(back))
+    return redirect(same_site_path(back) or url_for("home.index"))
 
 
 @bp.post("/lock")
@@ -158,7 +162,7 @@ def lock() -> Response:
     with database().session() as db:
         current = db.get(StaffSession, g.staff_session_id)
         if current is not None:
-            lock_session(current, return_to=_return_path() or request.form.get("return_to"))
+            lock_session(current, return_to=return_path() or same_site_path(request.form.get("return_to")))
     audit.record("lock")
     response = redirect(url_for("auth.locked"))
     if is_htmx():
@@ -170,7 +174,8 @@ def lock() -> Response:
 @bp.get("/session/alive")
 def alive() -> Response:
     """The page's heartbeat while someone is working on it without requests (typing a count, filling
-    a form): enforce_sign_in has already recorded the reported touch, or answered with the lock."""
+    a form): enforce_sign_in has already noted the touch report (believed for a bounded time only), or
+    answered with the lock."""
     return Response(status=204)
 
 
@@ -179,7 +184,7 @@ def sign_out() -> Response:
     with database().session() as db:
         current = db.get(StaffSession, g.staff_session_id)
         if current is not None:
-            end_session(current)
+            end_session(current, now())
     audit.record("sign-out")
     session.clear()
     return redirect(url_for("auth.sign_in"))

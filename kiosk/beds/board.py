@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from kiosk.display import NAME_LIMIT, PLACE_LIMIT, bounded, is_too_long, last_first
 from kiosk.fhir import codes
 from kiosk.fhir.census import Census, natural_key
 from kiosk.fhir.movements import blocked_reason
@@ -99,6 +100,8 @@ class PatientSummary:
     expected_short: str | None  # on the tile: 'today', 'tomorrow', '28 Nov', 'overdue'
     expected_due: bool  # today or overdue
     flags: tuple[FlagChip, ...]
+    #: The record's name is longer than any real name (kiosk.display): shown cut, and marked so.
+    name_too_long: bool = False
 
     @property
     def status_word(self) -> str:
@@ -115,7 +118,10 @@ class PatientSummary:
     @property
     def name_size(self) -> str:
         """A smaller type for a longer name on a tile, so that it takes one line where it can, two at
-        most for any usual name, and the family name is never cut."""
+        most for any usual name, six for the longest (kiosk.display.NAME_LIMIT), and the family name is
+        never cut."""
+        if len(self.short_name) > 44:
+            return "name-xxlong"
         if len(self.short_name) > 26:
             return "name-xlong"
         return "name-long" if len(self.short_name) > 11 else ""
@@ -380,7 +386,7 @@ class BoardBuilder:
         self.today = local_today(self.now)
         self.same_names: set[tuple[str, str]] = set()
         c = self.census
-        self.place_names = {loc.reference: loc.name for loc in (c.unit, *c.rooms, *c.beds)}
+        self.place_names = {loc.reference: bounded(loc.name, PLACE_LIMIT) for loc in (c.unit, *c.rooms, *c.beds)}
 
     # ------------------------------------------------------------ people
 
@@ -390,8 +396,9 @@ class BoardBuilder:
         attending_ref = enc.participant(codes.ATTENDING)
         attending = c.practitioners.get(attending_ref or "")
         flags = tuple(
-            FlagChip(kind=codes.flag_kind(f.category), label=short_flag(f.text, codes.flag_kind(f.category)),
-                     text=f.text, ref=f.reference, version=f.version)
+            FlagChip(kind=codes.flag_kind(f.category),
+                     label=bounded(short_flag(f.text, codes.flag_kind(f.category)), 16), text=bounded(f.text),
+                     ref=f.reference, version=f.version)
             for f in sorted(c.flags.get(enc.patient or "", []), key=lambda f: codes.flag_rank(f.category))
         )
         if patient is not None and name_key(patient.name) in self.same_names:
@@ -415,7 +422,8 @@ class BoardBuilder:
             birth_date=patient.birth_date if patient else None,
             birth_date_text=patient.birth_date_text if patient else None,
             mrn=patient.mrn if patient else None,
-            attending=_short_name(attending.name.family, attending.name.given) if attending else None,
+            attending=bounded(_short_name(attending.name.family, attending.name.given), NAME_LIMIT)
+            if attending else None,
             length_of_stay=stay_text(admitted, self.now) if enc.status != "planned" else None,
             admitted_at=admitted if enc.status != "planned" else None,
             admitted_day_only=enc.start_is_date and admitted == enc.start,
@@ -424,6 +432,7 @@ class BoardBuilder:
             expected_short=expected_short(enc.planned_end, self.today),
             expected_due=enc.planned_end is not None and enc.planned_end <= self.today,
             flags=flags,
+            name_too_long=patient is not None and is_too_long(patient.name.family, NAME_LIMIT),
         )
 
     def place(self, ref: str | None) -> str:
@@ -433,7 +442,7 @@ class BoardBuilder:
         if here is not None:
             return here
         elsewhere = self.places_elsewhere.get(ref)
-        return elsewhere.name if elsewhere else "another unit"
+        return bounded(elsewhere.name, PLACE_LIMIT) if elsewhere else "another unit"
 
     # ------------------------------------------------------------ beds
 
@@ -458,14 +467,15 @@ class BoardBuilder:
         room = occ.room
         label, letter = _short_label(bed.name, room.name if room else None)
         tile = BedTile(
-            id=bed.id, ref=bed.reference, version=bed.version, name=bed.name, label=label, letter=letter,
-            room=room.name if room else None, state=occ.state, icon=STATE_ICONS[occ.state],
+            id=bed.id, ref=bed.reference, version=bed.version, name=bounded(bed.name, PLACE_LIMIT),
+            label=bounded(label, 12), letter=bounded(letter, 4),
+            room=bounded(room.name, PLACE_LIMIT) if room else None, state=occ.state, icon=STATE_ICONS[occ.state],
             patient=self.patient(occ.occupant) if occ.occupant else None,
             reserved_for=[self.patient(e) for e in occ.reserved_for],
             timer=self.timer(occ),
             cleaning_task=occ.cleaning,
             cleaning_tasks=list(occ.cleaning_jobs),
-            blocked_reason=(blocked_reason(bed.description) or bed.description or None)
+            blocked_reason=bounded(blocked_reason(bed.description) or bed.description) or None
             if occ.state is BedState.CLOSED else None,
             warnings=list(occ.warnings),
             hands_off=occ.hands_off,
@@ -517,7 +527,7 @@ class BoardBuilder:
                                        urgent=summary.expected_due))
         return Board(
             unit_id=c.unit.id,
-            unit_name=c.unit.name,
+            unit_name=bounded(c.unit.name, PLACE_LIMIT),
             counts=unit_counts(c, occupancy, self.today),
             rooms=rooms,
             tiles={t.id: t for t in tiles},
@@ -535,10 +545,9 @@ NO_NAME = "Name not recorded"
 
 
 def board_name(name: PersonName) -> str:
-    """'GARCÍA-LÓPEZ, María José': the family name in capitals, as unit boards and armbands write it."""
-    given = " ".join(name.given)
-    family = name.family.upper()
-    return f"{family}, {given}" if family and given else family or given or NO_NAME
+    """'GARCÍA-LÓPEZ, María José': the family name in capitals, as unit boards and armbands write it
+    (each part bounded for the screen: kiosk.display)."""
+    return last_first(name.family, name.given) or NO_NAME
 
 
 def same_name_keys(census: Census, occupancy: list[BedOccupancy]) -> set[tuple[str, str]]:
@@ -555,7 +564,8 @@ def same_name_keys(census: Census, occupancy: list[BedOccupancy]) -> set[tuple[s
 
 def _short_name(family: str, given: tuple[str, ...]) -> str:
     initial = given[0][:1] if given else ""
-    return f"{family}, {initial}." if family and initial else family or " ".join(given) or NO_NAME
+    family = bounded(family, NAME_LIMIT)
+    return f"{family}, {initial}." if family and initial else family or bounded(" ".join(given), NAME_LIMIT) or NO_NAME
 
 
 def _room_number(room_name: str) -> str:

@@ -11,8 +11,9 @@
 - POST /beds/scan                an armband scan (the number is in the body, never in the URL)
 - POST /beds/act/<action>        one action; answers with the panel as it is afterwards
 
-A poll that fails for any reason (the FHIR server, the kiosk's own database, a bug) answers 503 with
-HX-Reswap: none, so the board stays on screen, keeps polling, and says it is not up to date.
+The polled fragments are marked @polled (kiosk.polling): a poll that fails for any reason (the FHIR
+server, the kiosk's own database, a bug) answers 503 with HX-Reswap: none, so the board stays on
+screen, keeps polling, and says it is not up to date.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ from kiosk.auth.roles import roles_phrase
 from kiosk.extensions import gateway, settings
 from kiosk.fhir.errors import FhirConflict, FhirError
 from kiosk.fhir.records import FHIR_ID
+from kiosk.http import secure_cookies
 from kiosk.nav import bed_mark_sources, patient_links
+from kiosk.polling import not_up_to_date, polled
 from kiosk.settings_files import settings_of
 from kiosk.web import Notice, is_htmx
 from kiosk.web.changes import Reply, carry_out, refused
@@ -128,33 +131,11 @@ def _page(panel_key: str | None, open_form: str | None, chosen: dict[str, str] |
                                          board_html=region), status)
 
 
-#: The polled fragments: whatever goes wrong while answering one, the board stays on screen.
-POLL_ENDPOINTS = frozenset({"beds.board_fragment", "beds.public_fragment", "beds.display_fragment"})
-
-
-def _not_refreshed(problem: str) -> Response:
-    """A poll that could not be answered: nothing is swapped, the page says it is not up to date."""
-    response = make_response("", 503)
-    response.headers["HX-Reswap"] = "none"
-    response.headers["X-Board-Problem"] = problem.encode("ascii", "replace").decode("ascii")[:300]
-    return response
-
-
-@bp.after_request
-def _keep_the_board_on_a_failed_poll(response: Response) -> Response:
-    """Any error answer to a poll (an error page from the app's handlers: a database that is locked,
-    a bug ...) would replace the board, and with it the element that polls. Answer 503 without a swap
-    instead; sign-in redirects (HX-Redirect) are left alone."""
-    if request.endpoint not in POLL_ENDPOINTS or response.status_code < 400 or "HX-Reswap" in response.headers:
-        return response
-    return _not_refreshed(f"The kiosk could not refresh the board (error {response.status_code}).")
-
-
 def _poll(template: str, poll_url: str, corridor: bool = False) -> Response:
     try:
         current = _board(marks=template != PUBLIC_TEMPLATE)
     except FhirError as e:
-        return _not_refreshed(e.message)
+        return not_up_to_date(e.message)
     region = _region(current, template, corridor)
     if request.headers.get("X-Board-Fingerprint") == region.fingerprint:
         response = make_response("", 204)
@@ -165,6 +146,7 @@ def _poll(template: str, poll_url: str, corridor: bool = False) -> Response:
 
 
 @bp.get("/board")
+@polled("the board")
 def board_fragment() -> Response:
     return _poll(BOARD_TEMPLATE, url_for("beds.board_fragment"))
 
@@ -185,6 +167,7 @@ def public_view() -> str:
 
 
 @bp.get("/public/board")
+@polled("the board")
 def public_fragment() -> Response:
     return _poll(PUBLIC_TEMPLATE, url_for("beds.public_fragment"))
 
@@ -225,7 +208,7 @@ def display_setup(token: str) -> Response:
     response = redirect(url_for("beds.display"))
     response.set_cookie(DISPLAY_COOKIE, _display_signer().dumps(hashlib.sha256(token.encode()).hexdigest()),
                         max_age=365 * 24 * 3600, httponly=True, samesite="Strict",
-                        secure=settings().web.secure_cookies, path=url_for("beds.display"))
+                        secure=secure_cookies(settings().web), path=url_for("beds.display"))
     return response
 
 
@@ -239,6 +222,7 @@ def display() -> str:
 
 @bp.get("/display/board")
 @public
+@polled("the board")
 def display_fragment() -> Response:
     if not _has_display_cookie():
         abort(404)

@@ -98,9 +98,20 @@ def is_version_conflict(outcome: Any) -> bool:
     return not any(i.get("code") in ("multiple-matches", "duplicate", "not-found") for i in issues)
 
 
+def token(system: str, value: str) -> str:
+    """A token search value '<system>|<value>' with the FHIR search escapes (R4 search.html#escaping):
+    '\\', '$', '|' and ',' in either part are preceded by '\\', so what a person typed can never become
+    an OR-list (',') or a system separator ('|'). The one place search values are escaped."""
+
+    def escape(text: str) -> str:
+        return "".join("\\" + c if c in "\\$|," else c for c in text)
+
+    return f"{escape(system)}|{escape(value)}"
+
+
 def identifier_query(system: str, value: str) -> str:
     """The search query 'identifier=<system>|<value>' for If-None-Exist and conditional references."""
-    return urlencode([("identifier", f"{system}|{value}")])
+    return urlencode([("identifier", token(system, value))])
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .client import token
 from .gateway import FhirGateway
 from .records import PatientRecord, read_all, read_patient
 
@@ -11,7 +12,7 @@ def patients_by_mrn(gw: FhirGateway, mrn: str) -> list[PatientRecord]:
     value = mrn.strip()
     if not value:
         return []
-    result = gw.client.search("Patient", [("identifier", f"{gw.identifiers.mrn}|{value}")], post=True)
+    result = gw.client.search("Patient", [("identifier", token(gw.identifiers.mrn, value))], post=True)
     return read_all(result.matches, lambda r: read_patient(r, gw.identifiers.mrn)).records
 
 

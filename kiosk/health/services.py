@@ -25,17 +25,37 @@ class Check:
 
 
 class _ProbeCache:
+    """The last FHIR probe's result. A stale one starts a new probe in a thread of its own, and the
+    request answers at once with what is known: /healthz never waits behind a slow FHIR server (it
+    waits, briefly, only for the very first probe of the process)."""
+
+    FIRST_WAIT_SECONDS = 2.0
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._at = 0.0
         self._result: Check | None = None
+        self._running = False
 
     def get(self, probe) -> Check:  # type: ignore[no-untyped-def]
-        with self._lock:
-            if self._result is None or time.monotonic() - self._at > PROBE_SECONDS:
-                self._result = probe()
-                self._at = time.monotonic()
-            return self._result
+        with self._changed:
+            stale = self._result is None or time.monotonic() - self._at > PROBE_SECONDS
+            if stale and not self._running:
+                self._running = True
+                threading.Thread(target=self._run, args=(probe,), name="healthz-fhir-probe", daemon=True).start()
+            if self._result is None:
+                self._changed.wait_for(lambda: self._result is not None, timeout=self.FIRST_WAIT_SECONDS)
+            return self._result or Check(False, "not checked yet", 0.0)
+
+    def _run(self, probe) -> None:  # type: ignore[no-untyped-def]
+        try:
+            result = probe()
+        finally:
+            with self._changed:
+                self._running = False
+        with self._changed:
+            self._result, self._at = result, time.monotonic()
+            self._changed.notify_all()
 
 
 _fhir_probe = _ProbeCache()

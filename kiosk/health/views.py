@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from kiosk.auth import public
-from kiosk.extensions import database, gateway
+from kiosk.extensions import database, services
 
 from .services import health
 
@@ -15,5 +15,6 @@ bp = Blueprint("health", __name__)
 def healthz():  # type: ignore[no-untyped-def]
     from kiosk.version import __version__
 
-    ok, body = health(gateway(), database(), __version__)
+    # The process's gateway without a FHIR slot: the probe runs in its own thread (see services.py).
+    ok, body = health(services().gateway(), database(), __version__)
     return jsonify(body), 200 if ok else 503

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
 
 from kiosk.nav import home_panels
+from kiosk.polling import polled
 
 bp = Blueprint("home", __name__)
 
@@ -22,6 +23,7 @@ def index() -> str:
 
 
 @bp.get("/home/summary")
+@polled("the unit's counts")
 def summary() -> str:
     """The panels alone, polled by the home page (htmx)."""
     return render_template("home/_panels.html", panels=_panels())

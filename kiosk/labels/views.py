@@ -14,6 +14,7 @@ from kiosk.auth import Role, current_staff, roles_required
 from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.errors import FhirNotFound
 from kiosk.fhir.records import FHIR_ID
+from kiosk.polling import polled
 from kiosk.scheduler.lease import current_holder
 from kiosk.web import is_htmx, page_or_fragment
 from printers import LabelType, PrintersConfig
@@ -242,6 +243,7 @@ def _queue_page(find: FindPatientForm, choices: list[ScanChoice] | None = None,
 
 
 @bp.get("/queue")
+@polled("the print queue")
 def queue() -> str:
     return _queue_page(FindPatientForm())
 
@@ -283,6 +285,7 @@ def _job_for_viewer(job_id: int) -> PrintJob | tuple[str, int]:
 
 
 @bp.get("/jobs/<int:job_id>")
+@polled("the job's status")
 def job(job_id: int) -> str | tuple[str, int]:
     found = _job_for_viewer(job_id)
     if not isinstance(found, PrintJob):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from kiosk.auth import Role
 from kiosk.auth.models import StaffAccount
 from kiosk.auth.services import AccountError, add_account, disable_account, list_accounts, reset_pin
+from kiosk.auth.throttle import acknowledge, open_alerts, wait_words
 
 
 @dataclass(frozen=True)
@@ -45,3 +47,25 @@ def disable(db: Session, staff_id: int) -> StaffAccount:
 
 def new_pin(db: Session, staff_id: int, pin: str, min_pin_length: int) -> StaffAccount:
     return reset_pin(db, _badge_of(db, staff_id), pin, min_pin_length)
+
+
+@dataclass(frozen=True)
+class SignInAlertRow:
+    """A client (kiosk station or other address) that went past its free wrong PINs across badges."""
+
+    id: int
+    client: str
+    started_at: datetime
+    last_at: datetime
+    failures: int
+    longest_wait: str
+
+
+def sign_in_alerts(db: Session) -> list[SignInAlertRow]:
+    return [SignInAlertRow(a.id, a.client, a.started_at, a.last_at, a.failures, wait_words(a.longest_wait_seconds))
+            for a in open_alerts(db)]
+
+
+def acknowledge_alert(db: Session, alert_id: int, by: str, now: datetime) -> bool:
+    """True when the alert was open and is now acknowledged."""
+    return acknowledge(db, alert_id, by, now) is not None

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from kiosk import audit
 from kiosk.auth import Role, current_staff, roles_required
 from kiosk.auth.services import AccountError
-from kiosk.extensions import database, settings
+from kiosk.extensions import database, now, settings
 
 from . import services
 from .forms import ResetPinForm, StaffForm
@@ -18,8 +18,9 @@ ADMIN = roles_required(Role.ADMINISTRATOR, what="manage staff accounts")
 def _page(form: StaffForm, message: str | None = None, error: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     with database().session() as db:
         rows = services.staff_rows(db)
-    return render_template("staff/page.html", rows=rows, form=form, reset_form=ResetPinForm(), message=message,
-                           error=error, me=current_staff()), status
+        alerts = services.sign_in_alerts(db)
+    return render_template("staff/page.html", rows=rows, alerts=alerts, form=form, reset_form=ResetPinForm(),
+                           message=message, error=error, me=current_staff()), status
 
 
 @bp.get("/")
@@ -75,3 +76,14 @@ def reset_pin(staff_id: int):  # type: ignore[no-untyped-def]
         return _page(StaffForm(formdata=None), error=str(e), status=400)
     audit.record("staff-reset-pin", entity=f"Staff/{staff_id}")
     return _page(StaffForm(formdata=None), message=f"New PIN set for {name}.")
+
+
+@bp.post("/alerts/<int:alert_id>/acknowledge")
+@ADMIN
+def acknowledge_alert(alert_id: int) -> Response:
+    with database().session() as db:
+        done = services.acknowledge_alert(db, alert_id, current_staff().display_name, now())
+    if not done:
+        abort(404, "There is no such open alert.")
+    audit.record("alert-acknowledged", entity=f"SignInAlert/{alert_id}")
+    return redirect(url_for("staff.index"))

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from kiosk import audit
 from kiosk.auth import Role, current_staff, roles_required
 from kiosk.extensions import database, gateway, settings
+from kiosk.polling import polled
 from kiosk.scheduler import requests
 from kiosk.settings_files import settings_of
 from kiosk.web import is_htmx
@@ -85,6 +86,7 @@ def run_check() -> str | Response:
 
 
 @bp.get("/check/<int:request_id>")
+@polled("the supply check")
 def check_status(request_id: int) -> str:
     asked = requests.get(database(), request_id)
     if asked is None or asked.job != JOB:
@@ -101,6 +103,7 @@ def reorders() -> str:
 
 
 @bp.get("/alert")
+@polled("the supply alert")
 def alert() -> str:
     """The home screen's zero-stock alert, refreshed in place."""
     return render_template("supplies/_home_alert.html", supply_alert=zero_alert(config(), database()))

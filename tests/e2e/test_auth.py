@@ -115,3 +115,33 @@ def test_lock_now_and_another_badge_gets_a_fresh_session(page: Page, live_server
     page.locator(".sign-in-button").tap()
     expect(page.locator(".who")).to_contain_text(name)
     assert "Dana Reyes" not in page.inner_text("body")
+
+
+def test_an_administrator_sees_and_acknowledges_a_pin_guessing_alert(page: Page,
+                                                                     make_app: Callable[..., Flask]) -> None:
+    """Wrong PINs across badges from another station (here through the app directly, from its address on
+    the network) raise an alert on the staff page; the administrator acknowledges it with a tap."""
+    from tests.integration.auth.test_pin_guessing import try_pin
+
+    app = make_app(KIOSK_WEB_ALLOW_PLAIN_HTTP="true")
+    station = app.test_client()
+    for i in range(12):
+        try_pin(station, f"{300000 + i}", "0000", address="10.20.0.31")
+    server = LiveServer(app).start()
+    try:
+        sign_in(page, server.url, Role.ADMINISTRATOR)
+        page.goto(server.url + "/staff/")
+        acknowledge_the_alert(page)
+    finally:
+        server.stop()
+
+
+def acknowledge_the_alert(page: Page) -> None:
+    alert = page.locator(".sign-in-alert")
+    expect(alert).to_contain_text("Many wrong PINs from 10.20.0.31")
+    save_screenshot(page, "staff-sign-in-alert")
+    button = alert.get_by_role("button", name="Acknowledge")
+    box = button.bounding_box()
+    assert box and box["height"] >= 48
+    button.tap()
+    expect(page.locator(".sign-in-alert")).to_have_count(0)

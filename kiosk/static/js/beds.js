@@ -80,7 +80,7 @@
     var stamp = document.getElementById("board-refreshed");
     if (stale) {
       var since = stamp ? stamp.textContent : "";
-      var problem = (xhr && xhr.getResponseHeader("X-Board-Problem")) || "The kiosk cannot reach the server.";
+      var problem = (xhr && xhr.getResponseHeader("X-Poll-Problem")) || "The kiosk cannot reach the server.";
       stale.textContent = "Not up to date: last checked " + since + ". " + problem;
       stale.hidden = false;
     }

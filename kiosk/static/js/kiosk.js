@@ -1,8 +1,10 @@
 /* Unit Coordinator Kiosk: behaviour shared by every page (no inline script: the CSP forbids it).
  * - idle lock: after data-idle-lock seconds without a touch the screen is hidden at once, every open
- *   tab of the kiosk is told, and the server session is locked;
- * - every htmx request tells the server how long the screen has been idle (X-Kiosk-Idle), so the
- *   server locks an idle session even if this script stops;
+ *   tab of the kiosk is told, and the server session is locked. The server measures idleness itself
+ *   from real requests (polls do not count) and locks an idle session even if this script stops;
+ * - while someone works without making requests (typing a long count), a heartbeat tells the server
+ *   the screen was touched; the server believes it only for a bounded time (auth.touch_grace_seconds);
+ * - a polled fragment whose refresh failed says "Not up to date" (X-Poll-Problem) until one succeeds;
  * - the PIN keypad types into its field;
  * - a barcode scanner (fast keystrokes ending in Enter) is recognised and announced as a
  *   "kiosk:scan" event; on pages with a [data-scan-target] form the scan goes into that form.
@@ -60,7 +62,7 @@
       lastBeat = Date.now();
       window.fetch(body.getAttribute("data-alive-url"), {
         credentials: "same-origin",
-        headers: { "HX-Request": "true", "X-Kiosk-Idle": ((Date.now() - lastTouch) / 1000).toFixed(1) }
+        headers: { "HX-Request": "true" }
       }).then(function (response) {
         var go = response.headers.get("HX-Redirect");
         if (go) { locking = true; veil(); window.location.assign(go); }
@@ -75,8 +77,15 @@
     }
   }
 
-  document.addEventListener("htmx:configRequest", function (event) {
-    event.detail.headers["X-Kiosk-Idle"] = ((Date.now() - lastTouch) / 1000).toFixed(1);
+  /* Polled fragments: a refresh that failed leaves the fragment as it was and marks it "Not up to date"
+   * with the server's reason, until a refresh succeeds. */
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    var xhr = event.detail.xhr;
+    if (!elt || !elt.setAttribute || !xhr) { return; }
+    var problem = xhr.getResponseHeader("X-Poll-Problem");
+    if (problem) { elt.setAttribute("data-stale", problem); }
+    else if (event.detail.successful) { elt.removeAttribute("data-stale"); }
   });
 
   /* PIN keypads */

@@ -51,6 +51,32 @@ def test_search_by_patient_mrn_and_export(app: Flask, signed_in_client: Callable
     assert "No patient on the FHIR server has that MRN." in unknown.get_data(as_text=True)
 
 
+def test_search_characters_in_the_mrn_never_list_other_patients(
+        app: Flask, signed_in_client: Callable[[Role], FlaskClient]) -> None:
+    nurse = signed_in_client(Role.CHARGE_NURSE)
+    with app.app_context():
+        census = unit_census(gateway())
+        first, second = list(census.patients.values())[:2]
+        with app.test_request_context():
+            for p in (first, second):
+                audit.record("view-patient", patient=p.reference, detail="bed board panel")
+    token = page_token(nurse, "/audit/")
+    for typed in (f"{first.mrn},{second.mrn}", ",", f"{first.mrn}|x", f"{first.mrn}$", "\\", f"{first.mrn}\\,"):
+        for path in ("/audit/search", "/audit/export"):
+            answer = nurse.post(path, data={"mrn": typed, "csrf_token": token}, headers={"HX-Request": "true"})
+            page = html.unescape(answer.get_data(as_text=True))
+            assert answer.status_code == 400, (typed, path)
+            assert first.reference not in page and second.reference not in page, typed
+            assert first.name.last_first not in page and second.name.last_first not in page, typed
+        assert "An MRN is 3 to 40 letters, digits, dots or dashes." in html.unescape(
+            nurse.post("/audit/search", data={"mrn": typed, "csrf_token": token},
+                       headers={"HX-Request": "true"}).get_data(as_text=True))
+    armband = f"MRN:{first.mrn}|ENC:E-1"  # the armband's Data Matrix, scanned into the field
+    found = nurse.post("/audit/search", data={"mrn": armband, "csrf_token": token}, headers={"HX-Request": "true"})
+    page = html.unescape(found.get_data(as_text=True))
+    assert found.status_code == 200 and first.name.last_first in page and second.name.last_first not in page
+
+
 def test_audit_events_reach_the_fhir_server_once(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         gw = gateway()

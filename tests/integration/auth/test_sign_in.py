@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 from flask import Flask, url_for
 from flask.testing import FlaskClient
@@ -14,7 +13,15 @@ from kiosk.audit.services import AuditQuery, search
 from kiosk.auth import Role, roles_required
 from kiosk.auth.models import StaffSession
 from kiosk.extensions import database
+from kiosk.extensions import settings as current_settings
 from tests.support.auth import CREDENTIALS, csrf_token, page_token, sign_in_client
+from tests.support.clock import use_clock
+from tests.support.http import browser_target
+
+
+def settings_of(app: Flask):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return current_settings()
 
 
 def audit_actions(app: Flask) -> list[str]:
@@ -64,18 +71,11 @@ def test_a_post_without_the_csrf_token_is_refused(client: FlaskClient) -> None:
     assert accepted.status_code == 200 and accepted.headers["HX-Redirect"] == "/locked"
 
 
-def age_sessions(app: Flask, seconds: int) -> None:
-    """Pretend the last touch was `seconds` ago (the test cannot wait three minutes)."""
-    with app.app_context(), database().session() as db:
-        for s in db.scalars(select(StaffSession)):
-            s.last_activity = datetime.now(UTC) - timedelta(seconds=seconds)
-
-
 def test_an_idle_screen_is_locked_by_the_server_and_the_same_pin_resumes(app: Flask, client: FlaskClient) -> None:
+    clock = use_clock(app)
     client.get("/")
-    age_sessions(app, 400)
-    polled = client.get("/home/summary", headers={"HX-Request": "true", "X-Kiosk-Idle": "400",
-                                                   "HX-Current-URL": "http://kiosk/"})
+    clock.advance(400)
+    polled = client.get("/home/summary", headers={"HX-Request": "true", "HX-Current-URL": "http://kiosk/"})
     assert polled.headers["HX-Redirect"] == "/locked"
     locked = client.get("/")
     assert locked.status_code == 302 and locked.headers["Location"].endswith("/locked")
@@ -87,6 +87,59 @@ def test_an_idle_screen_is_locked_by_the_server_and_the_same_pin_resumes(app: Fl
     assert client.get("/").status_code == 200
     assert "lock" not in audit_actions(app)  # the server locked it, nobody pressed Lock
     assert audit_actions(app)[-1] == "unlock"
+
+
+def is_locked(app: Flask) -> bool:
+    with app.app_context(), database().session() as db:
+        return all(s.locked for s in db.scalars(select(StaffSession).where(StaffSession.ended_at.is_(None))))
+
+
+def test_polls_saying_idle_0_do_not_keep_a_session_alive(app: Flask, client: FlaskClient) -> None:
+    """A page's polls (here with the idle time the page used to report, forged to 0) are not someone at
+    the screen: the session locks three minutes after the last real request."""
+    clock = use_clock(app)
+    client.get("/")
+    for _ in range(11):  # 165 s of polls
+        clock.advance(15)
+        poll = client.get("/supplies/alert", headers={"HX-Request": "true", "X-Kiosk-Idle": "0"})
+        assert poll.status_code == 200 and not is_locked(app)
+    clock.advance(15)
+    poll = client.get("/supplies/alert", headers={"HX-Request": "true", "X-Kiosk-Idle": "0"})
+    assert poll.headers["HX-Redirect"] == "/locked" and is_locked(app)
+
+
+def test_a_script_beating_the_heartbeat_gets_a_bounded_time(app: Flask, client: FlaskClient) -> None:
+    """Heartbeats (and polls) every 10 s, forever: believed for auth.touch_grace_seconds after the last
+    real request, so the session still locks, at grace + idle limit."""
+    rules = settings_of(app).auth
+    clock = use_clock(app)
+    client.get("/")
+    elapsed = 0
+    while not is_locked(app) and elapsed < 3 * 3600:
+        clock.advance(10)
+        elapsed += 10
+        client.get("/session/alive", headers={"HX-Request": "true", "X-Kiosk-Idle": "0"})
+        client.get("/supplies/alert", headers={"HX-Request": "true", "X-Kiosk-Idle": "0"})
+    assert elapsed == rules.touch_grace_seconds + rules.idle_lock_seconds
+
+
+def test_the_heartbeat_keeps_a_busy_page_unlocked_and_a_save_lands(app: Flask, client: FlaskClient) -> None:
+    """Typing a count for minutes makes no requests; the page's heartbeat reports the touches."""
+    clock = use_clock(app)
+    client.get("/")
+    for _ in range(6):
+        clock.advance(100)  # 100 s since the last beat, the person kept touching the screen
+        beat = client.get("/session/alive", headers={"HX-Request": "true"})
+        assert beat.status_code == 204
+    assert client.get("/").status_code == 200  # ten minutes on: still signed in and unlocked
+
+
+def test_a_heartbeat_from_an_idle_screen_locks(app: Flask, client: FlaskClient) -> None:
+    clock = use_clock(app)
+    client.get("/")
+    clock.advance(200)
+    beat = client.get("/session/alive", headers={"HX-Request": "true"})
+    assert beat.headers["HX-Redirect"] == "/locked"
 
 
 def test_another_badge_on_the_lock_screen_starts_a_fresh_session(app: Flask, client: FlaskClient) -> None:
@@ -148,23 +201,6 @@ def test_secure_cookies_when_configured(make_app: Callable[..., Flask]) -> None:
         assert url_for("auth.sign_in") == "/sign-in"
 
 
-def test_the_heartbeat_keeps_a_busy_page_unlocked_and_a_save_lands(app: Flask, client: FlaskClient) -> None:
-    """Typing a count for minutes makes no requests; the page's heartbeat reports the touches."""
-    client.get("/")
-    for _ in range(3):
-        age_sessions(app, 100)  # 100 s since the last request, but the person kept touching the screen
-        beat = client.get("/session/alive", headers={"HX-Request": "true", "X-Kiosk-Idle": "2"})
-        assert beat.status_code == 204
-    assert client.get("/").status_code == 200  # still signed in and unlocked
-
-
-def test_a_heartbeat_from_an_idle_screen_locks(app: Flask, client: FlaskClient) -> None:
-    client.get("/")
-    age_sessions(app, 200)
-    beat = client.get("/session/alive", headers={"HX-Request": "true", "X-Kiosk-Idle": "200"})
-    assert beat.headers["HX-Redirect"] == "/locked"
-
-
 def test_every_page_but_the_public_ones_needs_a_sign_in(app: Flask, anonymous_client: FlaskClient) -> None:
     from kiosk.auth.session import _is_public
 
@@ -193,3 +229,21 @@ def test_a_missing_page_keeps_the_signed_in_header(client: FlaskClient) -> None:
     html = page.get_data(as_text=True)
     assert page.status_code == 404 and "This page does not exist" in html and "Dana Reyes" in html
     assert "Try again" not in html
+
+
+def test_the_return_path_after_unlock_stays_on_this_site(client: FlaskClient) -> None:
+    """A return path sent in the lock form or the htmx header is parsed as a browser would read it."""
+    _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
+    sent = [({"return_to": "/\t/evil.example/x"}, {}), ({"return_to": "/\n/x"}, {}),
+            ({"return_to": "/\\evil.example"}, {}),
+            ({}, {"HX-Request": "true", "HX-Current-URL": "http://kiosk//evil.example/x"}),
+            ({"return_to": "/beds/"}, {})]
+    targets = []
+    for form, headers in sent:
+        client.post("/lock", data={"csrf_token": page_token(client), **form}, headers=headers)
+        locked = client.get("/locked").get_data(as_text=True)
+        back = client.post("/unlock", data={"pin": pin, "csrf_token": csrf_token(locked)})
+        assert back.status_code == 302
+        targets.append(back.headers["Location"])
+    assert [browser_target(t) for t in targets] == ["kiosk"] * len(sent)
+    assert targets[-1] == "/beds/"

@@ -180,7 +180,7 @@ def test_a_server_that_does_not_offer_the_census_searches_says_which(bed_unit: F
     assert page.headers["X-FHIR-Requests"] == "0"
     poll = client.get("/beds/board", headers=htmx(client))
     assert poll.status_code == 503 and poll.headers["HX-Reswap"] == "none"
-    assert "Location search by partof" in poll.headers["X-Board-Problem"]
+    assert "Location search by partof" in poll.headers["X-Poll-Problem"]
     home = page_text(client.get("/").get_data(as_text=True))
     assert "Unit counts are not available" in home and "Oracle Health does not offer" in home
 
@@ -288,7 +288,7 @@ def test_a_server_that_is_down_leaves_a_readable_board(bed_unit: Factory) -> Non
     assert "The bed board is not available" in page_text(page.get_data(as_text=True))
     poll = client.get("/beds/board", headers=htmx(client))
     assert poll.status_code == 503 and poll.headers["HX-Reswap"] == "none"
-    assert "cannot be reached" in poll.headers["X-Board-Problem"]
+    assert "cannot be reached" in poll.headers["X-Poll-Problem"]
 
 
 def add_pending_patient(unit: BedUnit, family: str, given: list[str]) -> tuple[str, str]:
@@ -389,7 +389,7 @@ def test_a_corridor_screen_needs_no_sign_in_but_the_right_token(bed_unit: Factor
     other = unit.app.test_client()
     other.set_cookie("kiosk_display", "forged", path="/beds/display")
     assert other.get("/beds/display").status_code == 404
-    forged = other.get("/beds/display/board")  # a poll answers without a swap, and without any data
+    forged = other.get("/beds/display/board", headers={"HX-Request": "true"})  # a poll: no swap, no data
     assert forged.status_code == 503 and forged.data == b""
     assert anonymous.get("/beds/public").status_code == 302  # the in-kiosk public view still needs a sign-in
 
@@ -433,7 +433,7 @@ def test_a_poll_that_fails_for_any_reason_leaves_the_board_on_screen(
         poll = client.get(url, headers={**htmx(client), "X-Board-Fingerprint": "0" * 32})
         assert poll.status_code == 503 and poll.get_data() == b""
         assert poll.headers["HX-Reswap"] == "none"
-        assert poll.headers["X-Board-Problem"] == "The kiosk could not refresh the board (error 500)."
+        assert poll.headers["X-Poll-Problem"] == "The kiosk could not refresh the board (error 500)."
     # The same failure elsewhere still gets the ordinary error page.
     assert client.get("/beds/", headers={}).status_code == 500
 

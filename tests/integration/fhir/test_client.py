@@ -190,3 +190,24 @@ def test_a_server_that_does_not_answer_times_out_within_the_read_timeout(silent_
         client.read("Patient", "x")
     # A read timeout is not retried: a slow server would only be slowed down further.
     assert time.monotonic() - started < 1.5
+
+
+def test_search_values_are_escaped_so_a_comma_is_never_an_or_list(fhir: FhirClient) -> None:
+    """R4 search escaping: ',' '|' '$' in a typed value are literal; unescaped, 'A,B' finds A and B."""
+    from kiosk.fhir.client import token
+
+    tag = uuid.uuid4().hex[:6]
+    first, second = f"{tag}A", f"{tag}B"
+    for value in (first, second, f"{tag}A,{tag}B"):
+        fhir.create(patient(value))
+
+    def found(value: str) -> list[str]:
+        result = fhir.search("Patient", [("identifier", token(SYSTEM, value))], post=True)
+        return sorted(ident["value"] for m in result.matches for ident in m["identifier"])
+
+    assert found(first) == [first]
+    assert found(f"{first},{second}") == [f"{first},{second}"]  # the one patient whose MRN has a comma
+    assert found(",") == [] and found(f"{first}|x") == [] and found(f"{first}$x") == []
+    raw = fhir.search("Patient", [("identifier", f"{SYSTEM}|{first},{second}")], post=True)
+    assert len(raw.matches) == 2  # what an unescaped value does on this server
+    assert token("urn:x", "a\\b,c|d$e") == "urn:x|a\\\\b\\,c\\|d\\$e"

@@ -294,3 +294,19 @@ def test_no_links_to_workflows_that_are_not_installed() -> None:
     with Flask(__name__).test_request_context():
         _finish(panel)
     assert panel.patient is not None and panel.links == []
+
+
+def test_long_names_are_set_smaller_on_tiles_and_pathological_ones_are_bounded_and_marked() -> None:
+    census = unit()
+    long_real = "WOLFESCHLEGELSTEINHAUSENBERGERDORFF-KEIHANAIKUKAUAKAHIHULIHEEKAHAUNAELE"
+    census.patients["Patient/e1"] = patient("e1", long_real, "Y" * 10_000)
+    p = build(census).tile("4W-401").patient
+    assert p.short_name == f"{long_real}, Y." and p.name_size == "name-xxlong" and not p.name_too_long
+    assert p.name.startswith(f"{long_real}, YYY") and len(p.name) == len(long_real) + 2 + 100
+    census.patients["Patient/e1"] = patient("e1", "X" * 10_000, "Ann")
+    p = build(census).tile("4W-401").patient
+    assert p.name_too_long and p.short_name == "X" * 99 + "…, A."
+    assert p.name == "X" * 99 + "…, Ann"
+    census.flags["Patient/e1"][0] = FlagRecord("f1", "Patient/e1", codes.FLAG_ALLERGY, "allergy", "z" * 10_000, "4")
+    flags = build(census).tile("4W-401").patient.flags
+    assert max(len(f.text) for f in flags) == 200 and all(len(f.label) <= 16 for f in flags)
