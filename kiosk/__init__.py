@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
@@ -15,11 +16,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, NotFound
 
 from kiosk import timeutil
-from kiosk.config import Settings, load_settings
+from kiosk.config import ScannerSettings, Settings, load_settings
 from kiosk.extensions import init_services
 from kiosk.fhir.client import RequestCounter, _counter
 from kiosk.fhir.errors import FhirError, FhirUnavailable
 from kiosk.nav import nav_items
+from kiosk.scanner import ScannerKeys
 
 __version__ = "0.1.0"
 
@@ -35,9 +37,15 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, testing: bool = False) -> Flask:
+    """The kiosk. `testing` marks an app for the test suite (Flask's TESTING); only such an app may run
+    while the process hashes PINs at the test suite's cost (kiosk.auth.services.use_test_pin_hashing)."""
+    from kiosk.auth.services import require_production_pin_hashing
+
+    require_production_pin_hashing(testing)
     settings = settings or load_settings()
     app = Flask(__name__)
+    app.config["TESTING"] = testing
     register_config(app, settings)
     register_logging(app)
     register_extensions(app, settings)
@@ -188,12 +196,19 @@ def register_template_context(app: Flask) -> None:
             "nav_items": nav_items(app),
             "now": datetime.now(UTC),
             "htmx_asset": HTMX_ASSET,
+            "scanner": scanner_keys(s.scanner),
         }
 
     app.jinja_env.filters["localtime"] = _localtime
 
 
 HTMX_ASSET = "vendor/htmx-2.0.11.min.js"
+
+
+@functools.cache
+def scanner_keys(scanner: ScannerSettings) -> ScannerKeys:
+    """The keys base.html gives scanner.js (the settings were checked at start-up)."""
+    return ScannerKeys.of(scanner.prefix, scanner.suffix, scanner.aim_ids)
 
 
 def _localtime(value: datetime | None, fmt: str = "%H:%M") -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
+from kiosk.scanner import ScannerSettingError, check_prefix, check_suffix, parse_keys
 from kiosk.timeutil import zone_named
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +108,18 @@ class BedSettings:
 
 
 @dataclass(frozen=True)
+class ScannerSettings:
+    """How the station's barcode scanners are programmed (kiosk/scanner.py reads the notation)."""
+
+    #: Sent before every code, e.g. "<STX>"; empty: none (see docs/decisions.md for what that costs).
+    prefix: str = ""
+    #: Sent after every code; "<CR>" is Enter.
+    suffix: str = "<CR>"
+    #: Every code begins with its AIM symbology identifier (]C0, ]d2, ]Q3 ...).
+    aim_ids: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     station: StationSettings = field(default_factory=StationSettings)
     unit: UnitSettings = field(default_factory=UnitSettings)
@@ -116,6 +129,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     beds: BedSettings = field(default_factory=BedSettings)
+    scanner: ScannerSettings = field(default_factory=ScannerSettings)
     root: Path = PROJECT_ROOT
     source: str = "defaults"
 
@@ -309,3 +323,9 @@ def validate(s: Settings) -> None:
     _require(1 <= s.beds.housekeeping_amber_minutes < s.beds.housekeeping_red_minutes <= 24 * 60,
              "Settings beds.housekeeping_amber_minutes and beds.housekeeping_red_minutes must be minutes with "
              f"amber before red (got {s.beds.housekeeping_amber_minutes} and {s.beds.housekeeping_red_minutes}).")
+    for name, check in (("prefix", check_prefix), ("suffix", check_suffix)):
+        value = getattr(s.scanner, name)
+        try:
+            check(parse_keys(value))
+        except ScannerSettingError as e:
+            raise ConfigError(f"Setting scanner.{name} (KIOSK_SCANNER_{name.upper()}) is {value!r}, but {e}.") from None

@@ -1,14 +1,18 @@
-"""Per-process services the app shares: settings, the database, the FHIR gateway.
+"""Per-process services the app shares: settings, the database, the FHIR gateway, the clock.
 
 The gateway (and its pooled HTTP client) is created on first use in each process, so that gunicorn
-workers forked from one master never share a connection pool.
+workers forked from one master never share a connection pool. The clock is what "now" means for code
+that decides by time (the idle lock): the real time, or a test's clock that the test moves on, so that
+no test waits for time to pass.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from flask import Flask, current_app
 
@@ -19,10 +23,16 @@ from kiosk.fhir.gateway import FhirGateway
 EXTENSION_KEY = "kiosk"
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class KioskServices:
     settings: Settings
     database: Database
+    #: Aware UTC "now"; tests replace it (tests/support/clock.py).
+    clock: Callable[[], datetime] = utc_now
     _gateway: FhirGateway | None = None
     _gateway_pid: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -60,3 +70,8 @@ def database() -> Database:
 
 def settings() -> Settings:
     return services().settings
+
+
+def now() -> datetime:
+    """The app's clock: aware UTC."""
+    return services().clock()

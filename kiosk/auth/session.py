@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, g, redirect, render_template, request, session, url_for
 
 from kiosk import audit
-from kiosk.extensions import database, settings
+from kiosk.extensions import database, now, settings
 
 from .models import StaffAccount, StaffSession
 from .roles import Role, roles_phrase
@@ -96,7 +96,7 @@ def enforce_sign_in() -> Response | None:
         return None
     rules = settings().auth
     with database().session() as db:
-        state = load_session(db, session.get(SESSION_KEY), rules, idle_seconds=_idle_seconds())
+        state = load_session(db, session.get(SESSION_KEY), rules, now=now(), idle_seconds=_idle_seconds())
         if state is None:
             session.pop(SESSION_KEY, None)
             return _go("auth.sign_in")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kiosk.scheduler.context import JobContext
 
+from .models import naive_clock
 from .printing import printers_config
 from .queue import PrintQueue
 
@@ -15,7 +16,7 @@ from .queue import PrintQueue
 def retry_print_queue(ctx: JobContext) -> str:
     """Mark jobs cut off mid-send for a person to check, send each due job once (claimed first), and empty
     the label bytes of jobs finished longer ago than printers.toml's retention.label_bytes_days."""
-    queue = PrintQueue(ctx.database, printers_config(ctx.settings))
+    queue = PrintQueue(ctx.database, printers_config(ctx.settings), clock=naive_clock(ctx.clock))
     summary = queue.retry_due()
     if summary.due or summary.abandoned_claims or summary.purged:
         ctx.log.info(summary.line())

@@ -6,6 +6,7 @@ printer, so that the web request and the scheduler's retry can never both send i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -18,6 +19,11 @@ from kiosk.db import Base
 def utcnow() -> datetime:
     """Naive UTC, as SQLite stores it (every time in this table is UTC)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def naive_clock(clock: Callable[[], datetime]) -> Callable[[], datetime]:
+    """An aware clock (the app's, or a scheduled job's) read the way this table stores times."""
+    return lambda: clock().astimezone(UTC).replace(tzinfo=None)
 
 
 class JobStatus(StrEnum):

@@ -11,14 +11,14 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from kiosk import audit
 from kiosk.auth import Role, current_staff, roles_required
-from kiosk.extensions import database, gateway, settings
+from kiosk.extensions import database, gateway, now, settings
 from kiosk.fhir.errors import FhirNotFound
 from kiosk.fhir.records import FHIR_ID
 from kiosk.scheduler.lease import current_holder
 from printers import LabelType, PrintersConfig
 
 from .forms import CONTAINERS, MAX_COPIES, FindPatientForm, PrintForm, printer_choices
-from .models import PrintJob
+from .models import PrintJob, naive_clock
 from .printing import printers_config
 from .queue import JobRequest, PrintQueue
 from .services import (
@@ -47,7 +47,7 @@ def _config() -> PrintersConfig:
 
 
 def _queue() -> PrintQueue:
-    return PrintQueue(database(), _config())
+    return PrintQueue(database(), _config(), clock=naive_clock(now))
 
 
 def _station() -> str:

@@ -34,7 +34,7 @@ class RawPrinter:
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
 
     def start(self) -> Self:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -74,6 +74,7 @@ class RawPrinter:
                 chunks.append(data)
         with self._lock:
             self.received.append(b"".join(chunks))
+            self._lock.notify_all()
 
     def stop(self) -> None:
         self._stop.set()
@@ -84,6 +85,14 @@ class RawPrinter:
 
     def jobs(self) -> list[bytes]:
         with self._lock:
+            return list(self.received)
+
+    def wait_for_jobs(self, count: int, timeout: float = 10) -> list[bytes]:
+        """The jobs, once `count` have been read to their end (the printer finishes reading a connection
+        a moment after the sender has closed it)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self.received) >= count, timeout):
+                raise AssertionError(f"the test printer received {len(self.received)} of {count} jobs")
             return list(self.received)
 
 
@@ -251,7 +260,7 @@ def printer_files(tmp_path: Path, zebra_port: int, monkeypatch: pytest.MonkeyPat
 
 
 def job_context(app: Flask) -> JobContext:
-    """The scheduler's own job context for the app's settings, for calling jobs directly."""
+    """The scheduler's own job context for the app's settings and clock, for calling jobs directly."""
     with app.app_context():
         return JobContext(settings=settings(), database=database(), gateway=services().gateway(),
-                          log=logging.getLogger("test.scheduler"))
+                          log=logging.getLogger("test.scheduler"), clock=services().clock)

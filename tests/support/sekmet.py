@@ -29,6 +29,8 @@ class SekmetServer:
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
+    workdir: Path
+    settings: dict[str, Any] | None = None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -42,12 +44,19 @@ class SekmetServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def restart(self) -> None:
+        """Stop the server and start it again at the same address. An in-memory store starts empty, with
+        a new key for its access tokens: every token it issued before is refused."""
+        self.stop()
+        self.process = start_sekmet(self.workdir, self.settings, port=self.port).process
 
-def start_sekmet(workdir: Path, settings: dict[str, Any] | None = None, timeout: float = 60) -> SekmetServer:
-    """A sekmet-fhir server with an in-memory store (unless settings say otherwise)."""
+
+def start_sekmet(workdir: Path, settings: dict[str, Any] | None = None, timeout: float = 60,
+                 port: int | None = None) -> SekmetServer:
+    """A sekmet-fhir server with an in-memory store (unless settings say otherwise), on a free port."""
     if not SEKMET_BIN.exists():
         raise RuntimeError(f"sekmet-fhir is not installed at {SEKMET_BIN}; run `make test` (it builds .venv-fhir).")
-    port = free_port()
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}/fhir"
     config: dict[str, Any] = {
         "base_url": base_url,
@@ -68,7 +77,8 @@ def start_sekmet(workdir: Path, settings: dict[str, Any] | None = None, timeout:
     env = {**os.environ, "SEKMET_CONFIG": str(config_path)}
     process = subprocess.Popen([str(SEKMET_BIN), "serve"], cwd=workdir, env=env, stdout=log_file,
                                stderr=subprocess.STDOUT)
-    server = SekmetServer(base_url=base_url, port=port, process=process, log_path=log_path)
+    server = SekmetServer(base_url=base_url, port=port, process=process, log_path=log_path, workdir=workdir,
+                          settings=settings)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
