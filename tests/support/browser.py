@@ -11,8 +11,6 @@ from flask import Flask
 from playwright.sync_api import Page, Request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tests.support.sekmet import free_port
-
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -36,9 +34,9 @@ class LiveServer:
 
     def __init__(self, app: Flask):
         self.app = app
-        self.port = free_port()
+        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)  # the kernel picks the port
+        self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server: BaseWSGIServer = make_server("127.0.0.1", self.port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> LiveServer:

@@ -17,7 +17,8 @@ from kiosk.supplies.reorders import reorder_id, reorder_identifier
 from tests.support.sekmet import free_port
 from tests.support.supplies import EPIC, ORACLE, SupplyUnit, inject_capabilities
 
-NOW = datetime.now(UTC).replace(microsecond=0)
+#: Noon today on this machine's clock: an hour later is still the same day, whenever the suite runs.
+NOW = datetime.now().astimezone().replace(hour=12, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 def count_the_unit(s: SupplyUnit, at: datetime = NOW) -> None:

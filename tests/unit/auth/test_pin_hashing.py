@@ -10,7 +10,7 @@ from kiosk import create_app
 from kiosk.auth import services
 from kiosk.config import load_settings
 
-SETTINGS_ENV = {"KIOSK_WEB_SECRET_KEY": "x" * 32}
+SETTINGS_ENV = {"KIOSK_WEB_SECRET_KEY": "x" * 32, "KIOSK_DATABASE_URL": "sqlite:///:memory:"}
 
 
 def test_production_cost_is_fixed_in_code_at_rfc_9106s_second_option() -> None:
