@@ -128,18 +128,12 @@ def test_without_a_prefix_the_aim_identifier_begins_the_scan(page: Page, board: 
     patient_panel_opens(page, unit, patient.name)
 
 
-def test_without_a_prefix_a_scan_into_the_scan_field_opens_the_patient(page: Page, board: Board) -> None:
+@pytest.mark.parametrize("focus", ["#scan-code", ".unit-title"])  # the scan field; nothing that takes text
+def test_without_a_prefix_a_scan_into_the_scan_field_or_no_field_opens_the_patient(page: Page, board: Board,
+                                                                                    focus: str) -> None:
     unit = board(KIOSK_SCANNER_PREFIX="")
     patient = unit.beds(BedState.OCCUPIED)[2].patient
-    page.locator("#scan-code").tap()
-    scan(page, patient.mrn, prefix=(), delay=SLOW)
-    expect(page.locator("#panel .panel-title")).to_have_text(patient.name)
-
-
-def test_without_a_prefix_a_scan_with_nothing_focused_opens_the_patient(page: Page, board: Board) -> None:
-    unit = board(KIOSK_SCANNER_PREFIX="")
-    patient = unit.beds(BedState.OCCUPIED)[3].patient
-    page.locator(".unit-title").tap()
+    page.locator(focus).tap()
     scan(page, patient.mrn, prefix=(), delay=SLOW)
     expect(page.locator("#panel .panel-title")).to_have_text(patient.name)
 
