@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import secrets
@@ -15,13 +16,14 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter, Map
 
 from kiosk import display, http, polling, timeutil
-from kiosk.config import Settings, load_settings
+from kiosk.config import ScannerSettings, Settings, load_settings
 from kiosk.extensions import csrf, htmx, init_services
 from kiosk.fhir.client import start_counting, stop_counting
 from kiosk.fhir.errors import FhirError, FhirUnavailable
 from kiosk.logs import configure_logging
 from kiosk.nav import nav_items
 from kiosk.private_files import private_dir, tighten
+from kiosk.scanner import ScannerKeys
 from kiosk.slots import FhirBusy, give_back_for_request
 from kiosk.version import __version__
 from kiosk.web import page_or_fragment
@@ -37,10 +39,16 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, testing: bool = False) -> Flask:
+    """The kiosk. `testing` marks an app for the test suite (Flask's TESTING); only such an app may run
+    while the process hashes PINs at the test suite's cost (kiosk.auth.services.use_test_pin_hashing)."""
+    from kiosk.auth.services import require_production_pin_hashing
+
+    require_production_pin_hashing(testing)
     settings = settings or load_settings()
     app = Flask(__name__)
     app.url_map.converters["int"] = DatabaseId
+    app.config["TESTING"] = testing
     register_config(app, settings)
     register_logging(app)
     register_request_hooks(app)
@@ -228,6 +236,7 @@ def register_template_context(app: Flask) -> None:
             "nav_items": nav_items(app),
             "now": datetime.now(UTC),
             "htmx_asset": HTMX_ASSET,
+            "scanner": scanner_keys(s.scanner),
         }
 
     app.jinja_env.filters["localtime"] = _localtime
@@ -235,6 +244,12 @@ def register_template_context(app: Flask) -> None:
 
 
 HTMX_ASSET = "vendor/htmx-2.0.11.min.js"
+
+
+@functools.cache
+def scanner_keys(scanner: ScannerSettings) -> ScannerKeys:
+    """The keys base.html gives scanner.js (the settings were checked at start-up)."""
+    return ScannerKeys.of(scanner.prefix, scanner.suffix, scanner.aim_ids)
 
 
 def _localtime(value: datetime | None, fmt: str = "%H:%M") -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
+from kiosk.scanner import ScannerSettingError, check_prefix, check_suffix, parse_keys
 from kiosk.timeutil import zone_named
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -125,6 +126,18 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class ScannerSettings:
+    """How the station's barcode scanners are programmed (kiosk/scanner.py reads the notation)."""
+
+    #: Sent before every code, e.g. "<STX>"; empty: none (see docs/decisions.md for what that costs).
+    prefix: str = ""
+    #: Sent after every code; "<CR>" is Enter.
+    suffix: str = "<CR>"
+    #: Every code begins with its AIM symbology identifier (]C0, ]d2, ]Q3 ...).
+    aim_ids: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     station: StationSettings = field(default_factory=StationSettings)
     unit: UnitSettings = field(default_factory=UnitSettings)
@@ -133,6 +146,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    scanner: ScannerSettings = field(default_factory=ScannerSettings)
     root: Path = PROJECT_ROOT
     source: str = "defaults"
     #: The environment the settings were read with: workflows' own settings files read their
@@ -347,3 +361,9 @@ def validate(s: Settings) -> None:
              "Setting auth.client_failure_leak_seconds must be between 10 and 86400.")
     _require(1 <= s.auth.client_max_delay_seconds <= 86400,
              "Setting auth.client_max_delay_seconds must be between 1 and 86400.")
+    for name, check in (("prefix", check_prefix), ("suffix", check_suffix)):
+        value = getattr(s.scanner, name)
+        try:
+            check(parse_keys(value))
+        except ScannerSettingError as e:
+            raise ConfigError(f"Setting scanner.{name} (KIOSK_SCANNER_{name.upper()}) is {value!r}, but {e}.") from None

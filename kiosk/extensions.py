@@ -1,7 +1,9 @@
-"""Per-process services the app shares: settings, the database, the FHIR gateway.
+"""Per-process services the app shares: settings, the database, the FHIR gateway, the clock.
 
 The gateway (and its pooled HTTP client) is created on first use in each process, so that gunicorn
-workers forked from one master never share a connection pool.
+workers forked from one master never share a connection pool. The clock is what "now" means for code
+that decides by time (the idle lock): the real time, or a test's clock that the test moves on, so that
+no test waits for time to pass.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ class KioskServices:
     _gateway: FhirGateway | None = None
     _gateway_pid: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    #: The time as sign-in, idle lock and the client limit see it; tests put their own clock here.
+    #: Aware UTC "now" as sign-in, the idle lock, the client limit and the print queue see it; tests put
+    #: their own clock here (tests/support/clock.py).
     clock: Callable[[], datetime] = utc_now
     #: The process's FHIR slots (kiosk.slots): taken by a request when it first asks for the gateway.
     slots: FhirSlots | None = None

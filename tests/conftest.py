@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from kiosk import create_app
 from kiosk.auth import Role
-from kiosk.auth.services import ensure_demo_staff
+from kiosk.auth.services import ensure_demo_staff, use_test_pin_hashing
 from kiosk.config import Settings, load_settings
 from kiosk.demo.hospital import DemoBuilder, unit_plan
 from kiosk.demo.loader import load_demo
@@ -22,10 +22,31 @@ from kiosk.extensions import database
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.support.auth import sign_in_client
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.support.scanner import PREFIX as SCANNER_PREFIX
 from tests.support.sekmet import SekmetServer, start_sekmet
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
+TESTS = Path(__file__).resolve().parent
+
+#: Tests under these folders get the marker of the same name (`-m "not e2e"`, `-m integration`).
+FOLDER_MARKERS = ("integration", "e2e")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every process of the run (each xdist worker too) hashes PINs at the test suite's cost."""
+    use_test_pin_hashing()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by its folder, and keep the tests that share the machine's one CUPS server on one
+    xdist worker (`--dist loadgroup`)."""
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0]
+        if folder in FOLDER_MARKERS:
+            item.add_marker(getattr(pytest.mark, folder))
+        if "cups_pdf_queue" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("cups"))
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +63,7 @@ def make_settings(base_url: str, db_path: Path, **env: str) -> Settings:
         "KIOSK_DATABASE_URL": f"sqlite:///{db_path}",
         "KIOSK_WEB_SECRET_KEY": "test-secret-key-not-for-production",
         "KIOSK_FHIR_READ_TIMEOUT": "10",
+        "KIOSK_SCANNER_PREFIX": SCANNER_PREFIX,
         **env,
     }
     environ = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
@@ -87,8 +109,7 @@ def make_app(gateway: FhirGateway, demo_settings: Settings, tmp_path: Path) -> C
 
     def make(**env: str) -> Flask:
         settings = make_settings(demo_settings.fhir.base_url, tmp_path / f"kiosk-{next(counter)}.db", **env)
-        application = create_app(settings)
-        application.config["TESTING"] = True
+        application = create_app(settings, testing=True)
         with application.app_context():
             database().upgrade()
             with database().session() as db:

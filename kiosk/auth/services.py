@@ -10,8 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,9 +23,45 @@ from .models import BadgeLockout, StaffAccount, StaffSession
 from .roles import Role
 from .throttle import ClientFailure, client_turn, count_failure, release, wait_words
 
-_hasher = PasswordHasher()
-#: Verified against when a badge matches no account, so that a wrong badge costs as long as a wrong PIN.
-_DUMMY_HASH = _hasher.hash("not-a-pin")
+#: What a PIN hash costs in production: RFC 9106's second recommended option (Argon2id, 3 passes over
+#: 64 MiB, 4 lanes; argon2-cffi's default). Fixed here on purpose: no setting or environment variable can
+#: lower it.
+PIN_HASHING = RFC_9106_LOW_MEMORY
+#: The test suite's cost (the least Argon2id allows): tests hash and check hundreds of PINs.
+TEST_PIN_HASHING = Parameters(type=Type.ID, version=19, salt_len=16, hash_len=32, time_cost=1, memory_cost=8,
+                              parallelism=1)
+
+
+class _PinHasher:
+    """The process's PIN hasher, with the production cost unless the test suite asked for its own.
+
+    Why it cannot reach production by accident: the cheap cost is not a setting; only
+    `use_test_pin_hashing()` selects it, only tests/conftest.py calls that, and `create_app` refuses to
+    build an app that is not marked for testing while it is selected (`require_production_pin_hashing`).
+    A PIN hash records its own cost, so a hash made in tests never verifies faster elsewhere.
+    """
+
+    def __init__(self, parameters: Parameters):
+        self.parameters = parameters
+        self.hasher = PasswordHasher.from_parameters(parameters)
+        #: Verified against when a badge matches no account, so that a wrong badge costs as long as a wrong PIN.
+        self.dummy_hash = self.hasher.hash("not-a-pin")
+
+
+_pins = _PinHasher(PIN_HASHING)
+
+
+def use_test_pin_hashing() -> None:
+    """Hash PINs at the test suite's cost in this process (tests/conftest.py only; see _PinHasher)."""
+    global _pins
+    _pins = _PinHasher(TEST_PIN_HASHING)
+
+
+def require_production_pin_hashing(testing: bool) -> None:
+    """create_app's guard: an app not marked for testing never runs with the test suite's PIN cost."""
+    if not testing and _pins.parameters != PIN_HASHING:
+        raise RuntimeError("PIN hashing is at the test suite's cost in this process; only an app created "
+                           "with testing=True may run so.")
 
 
 class AccountError(Exception):
@@ -84,7 +121,7 @@ def add_account(db: Session, *, badge: str, display_name: str, role: Role, pin: 
         raise AccountError(f"Badge {badge} already has an account.")
     now = utcnow()
     account = StaffAccount(badge=badge, display_name=display_name.strip(), role=role.value,
-                           practitioner_ref=practitioner_ref, active=True, pin_hash=_hasher.hash(pin),
+                           practitioner_ref=practitioner_ref, active=True, pin_hash=_pins.hasher.hash(pin),
                            created_at=now, pin_changed_at=now)
     db.add(account)
     db.flush()
@@ -114,7 +151,7 @@ def disable_account(db: Session, badge: str) -> StaffAccount:
 def reset_pin(db: Session, badge: str, pin: str, min_pin_length: int = 4) -> StaffAccount:
     account = _require_account(db, badge)
     validate_pin(pin, min_pin_length)
-    account.pin_hash = _hasher.hash(pin)
+    account.pin_hash = _pins.hasher.hash(pin)
     account.pin_changed_at = utcnow()
     lockout = db.get(BadgeLockout, lockout_key(account.badge))
     if lockout:
@@ -211,14 +248,14 @@ def check_pin(db: Session, badge: str, pin: str, rules: AuthSettings, now: datet
         return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until)
     account = find_account(db, badge)
     try:
-        ok = _hasher.verify(account.pin_hash if account else _DUMMY_HASH, pin) and account is not None
+        ok = _pins.hasher.verify(account.pin_hash if account else _pins.dummy_hash, pin) and account is not None
     except (VerificationError, InvalidHashError):
         ok = False
     if ok and account is not None and account.active:
         db.execute(update(BadgeLockout).where(BadgeLockout.badge == key)
                    .values(failures=0, locked_until=None, last_failure=None))
-        if _hasher.check_needs_rehash(account.pin_hash):
-            account.pin_hash = _hasher.hash(pin)
+        if _pins.hasher.check_needs_rehash(account.pin_hash):
+            account.pin_hash = _pins.hasher.hash(pin)
         return SignInResult(SignInOutcome.OK, staff=StaffMember.of(account))
     if attempts >= rules.max_pin_failures:
         until = now + timedelta(seconds=rules.badge_lockout_seconds)

@@ -7,6 +7,7 @@ has not confirmed yet is "sent" until the print-retry job hears how it ended.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -19,6 +20,11 @@ from kiosk.db import Base
 def utcnow() -> datetime:
     """Naive UTC, as SQLite stores it (every time in this table is UTC)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def naive_clock(clock: Callable[[], datetime]) -> Callable[[], datetime]:
+    """An aware clock (the app's, or a scheduled job's) read the way this table stores times."""
+    return lambda: clock().astimezone(UTC).replace(tzinfo=None)
 
 
 class JobStatus(StrEnum):

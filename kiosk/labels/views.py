@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from kiosk import audit
 from kiosk.auth import Role, current_staff, roles_required
-from kiosk.extensions import database, gateway, settings
+from kiosk.extensions import database, gateway, now, settings
 from kiosk.fhir.errors import FhirNotFound
 from kiosk.fhir.records import FHIR_ID
 from kiosk.polling import polled
@@ -20,7 +20,7 @@ from kiosk.web import is_htmx, page_or_fragment
 from printers import LabelType, PrintersConfig
 
 from .forms import CONTAINERS, MAX_COPIES, FindPatientForm, PrintForm, printer_choices
-from .models import PrintJob
+from .models import PrintJob, naive_clock
 from .names import name_alert
 from .printing import printers_config
 from .queue import JobRequest, PrintQueue
@@ -51,7 +51,7 @@ def _config() -> PrintersConfig:
 
 
 def _queue() -> PrintQueue:
-    return PrintQueue(database(), _config())
+    return PrintQueue(database(), _config(), clock=naive_clock(now))
 
 
 def _station() -> str:

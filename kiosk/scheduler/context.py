@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from kiosk.config import Settings
 from kiosk.db import Database
+from kiosk.extensions import utc_now
 from kiosk.fhir.gateway import FhirGateway
 
 
@@ -15,7 +18,8 @@ class JobContext:
     """The scheduler process's services, shared by its jobs.
 
     `trigger` is "schedule" for a run the timetable started and "request" for one a person asked
-    for (then `requested_by` names who, when the web knew).
+    for (then `requested_by` names who, when the web knew). `clock` is "now" (aware UTC) for jobs that
+    decide by time; tests pass their own and move it on instead of waiting.
     """
 
     settings: Settings
@@ -24,6 +28,7 @@ class JobContext:
     log: logging.Logger
     trigger: str = "schedule"
     requested_by: str | None = None
+    clock: Callable[[], datetime] = utc_now
 
 
 class JobFailed(Exception):

@@ -11,16 +11,16 @@ from playwright.sync_api import Browser, Page, expect
 from kiosk.auth import Role
 from tests.e2e.conftest import new_touch_context
 from tests.support.auth import CREDENTIALS, sign_in
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import AnsweredRequests, LiveServer, save_screenshot
+from tests.support.clock import TestClock, set_app_clock
+from tests.support.scanner import scan
 
 
 def test_badge_and_keypad_sign_in(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/")
     expect(page).to_have_url(live_server.url + "/sign-in")
     badge, pin, name = CREDENTIALS[Role.UNIT_SECRETARY]
-    # A barcode scanner types the badge fast and ends with Enter.
-    page.keyboard.type(badge, delay=5)
-    page.keyboard.press("Enter")
+    scan(page, badge)  # the badge under the scanner
     page.wait_for_url("**/sign-in/pin")
     for digit in pin:
         page.locator(f".keypad [data-key='{digit}']").tap()
@@ -68,15 +68,18 @@ def test_idle_lock_hides_everything_in_every_tab_and_the_same_pin_resumes(browse
                                                                           quick_lock_server: LiveServer) -> None:
     url = quick_lock_server.url
     context = new_touch_context(browser)
+    context.clock.install()  # the tabs' clocks run on by themselves, and the test can move them on
     first = context.new_page()
     sign_in(first, url)
     second = context.new_page()
     second.goto(url + "/")
     expect(second.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
     first.goto(url + "/")
+    expect(first.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
     # Nobody touches either tab for longer than the limit: both lock.
-    first.wait_for_url("**/locked", timeout=20_000)
-    second.wait_for_url("**/locked", timeout=20_000)
+    context.clock.run_for(11_000)
+    first.wait_for_url("**/locked")
+    second.wait_for_url("**/locked")
     for tab in (first, second):
         text = tab.inner_text("body")
         assert "Kiosk locked" in text and "4 West Medical-Surgical" not in text and "Occupied" not in text
@@ -90,12 +93,21 @@ def test_idle_lock_hides_everything_in_every_tab_and_the_same_pin_resumes(browse
 
 
 def test_someone_working_without_requests_is_not_locked(browser: Browser, quick_lock_server: LiveServer) -> None:
+    """16 s of touches, one a second, on a page that makes no request of its own; the limit is 10 s. The
+    page's clock and the server's move on together, a second at a time, and nothing waits for real time."""
     context = new_touch_context(browser)
+    context.clock.install()
     page = context.new_page()
     sign_in(page, quick_lock_server.url)
-    for _ in range(16):  # 16 s of touches on a page that makes no request of its own; the limit is 10 s
+    expect(page.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
+    server_clock = set_app_clock(quick_lock_server.app, TestClock())
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)
+    answered = AnsweredRequests(page)
+    for _ in range(16):
         page.locator(".unit-name").tap()
-        page.wait_for_timeout(1000)
+        page.clock.run_for(1000)
+        answered.wait()  # the page's "still here" beats reach the server at the second they were sent
+        server_clock.advance(1)
     page.goto(quick_lock_server.url + "/")
     expect(page.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
     context.close()
@@ -107,8 +119,7 @@ def test_lock_now_and_another_badge_gets_a_fresh_session(page: Page, live_server
     page.wait_for_url("**/locked")
     badge, pin, name = CREDENTIALS[Role.CHARGE_NURSE]
     page.locator("#pin").focus()
-    page.keyboard.type(badge, delay=5)  # a badge scanned while the PIN field has the focus
-    page.keyboard.press("Enter")
+    scan(page, badge)  # a badge scanned while the PIN field has the focus
     page.wait_for_url("**/sign-in/pin")
     for digit in pin:
         page.locator(f".keypad [data-key='{digit}']").tap()

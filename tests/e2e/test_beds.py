@@ -18,6 +18,7 @@ from tests.e2e.conftest import new_touch_context
 from tests.support.auth import sign_in
 from tests.support.beds import BedUnit, unit_env, unit_gateway
 from tests.support.browser import LiveServer, save_screenshot
+from tests.support.scanner import scan
 
 
 @pytest.fixture
@@ -150,8 +151,7 @@ def test_an_armband_scan_anywhere_opens_the_patient(page: Page, served_unit: tup
     page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
     open_board(page, server)
     page.locator(".unit-title").tap()  # focus on the board, not in a field
-    page.keyboard.type(bed.patient.mrn, delay=5)  # a keyboard-wedge scanner: fast, then Enter
-    page.keyboard.press("Enter")
+    scan(page, bed.patient.mrn)
     expect(panel(page).locator(".panel-title")).to_have_text(bed.patient.name)
     expect(tile(page, bed.id)).to_have_class(re.compile(r"\bis-open\b"))
     assert posted and all(bed.patient.mrn not in url for url in posted)
@@ -169,8 +169,7 @@ def test_a_scan_into_another_field_opens_the_patient_and_submits_nothing_else(
     reason = panel(page).locator("input[name=reason], textarea[name=reason]").first
     reason.tap()
     page.keyboard.type("Broken rail", delay=120)  # a person typing
-    page.keyboard.type(scanned.patient.mrn, delay=5)  # then an armband is scanned into the same field
-    page.keyboard.press("Enter")
+    scan(page, scanned.patient.mrn)  # then an armband is scanned into the same field
     expect(panel(page).locator(".panel-title")).to_have_text(scanned.patient.name)
     assert unit.board().tile(free.id).state is BedState.AVAILABLE  # the block form was not sent
 
@@ -268,9 +267,8 @@ def test_the_armband_data_matrix_scanned_on_the_board_opens_the_patient(
     bed = unit.beds(BedState.OCCUPIED)[1]
     open_board(page, server)
     page.locator(".unit-title").tap()
-    # A 2D imager types what the armband's Data Matrix holds, then Enter.
-    page.keyboard.type(datamatrix_content(bed.patient.mrn, bed.patient.encounter_number), delay=5)
-    page.keyboard.press("Enter")
+    # A 2D imager types what the armband's Data Matrix holds, framed by its prefix and suffix.
+    scan(page, datamatrix_content(bed.patient.mrn, bed.patient.encounter_number))
     expect(panel(page).locator(".panel-title")).to_have_text(bed.patient.name)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import Flask
 from playwright.sync_api import Page, expect
 
@@ -15,7 +13,9 @@ from kiosk.labels.models import PrintJob
 from tests.support import labels as printing
 from tests.support.auth import sign_in
 from tests.support.browser import LiveServer, save_screenshot
+from tests.support.clock import TestClock, set_app_clock
 from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient, job_context, new_inpatient
+from tests.support.scanner import scan
 
 zebra_port = printing.zebra_port
 printer_files = printing.printer_files
@@ -71,6 +71,7 @@ def test_printer_down_the_page_says_so_and_the_retry_prints_it(page: Page, live_
                                                               zebra_port: int) -> None:
     stay = demo_inpatient(gateway, index=8)
     sign_in(page, live_server.url, Role.UNIT_SECRETARY)
+    clock = set_app_clock(app, TestClock())
     page.goto(f"{live_server.url}/labels/patients/{stay.patient_id}/encounters/{stay.encounter_id}?type=specimen")
     expect(page.locator(".preview-empty")).to_be_visible()
     _fill_specimen(page)
@@ -84,7 +85,7 @@ def test_printer_down_the_page_says_so_and_the_retry_prints_it(page: Page, live_
     save_screenshot(page, "labels-job-queued")
     zebra = RawPrinter(zebra_port).start()
     try:
-        time.sleep(printer_files.first_delay_s + 0.2)
+        clock.advance(printer_files.first_delay_s)
         assert "1 printed" in retry_print_queue(job_context(app))
         expect(status).to_have_text("Printed", timeout=8000)  # the job page polls
         save_screenshot(page, "labels-job-printed-after-retry")
@@ -188,8 +189,7 @@ def test_the_labels_page_finds_a_patient_by_typed_mrn_or_a_scan(page: Page, live
     expect(allergy).to_be_visible()
     colour = allergy.evaluate("el => getComputedStyle(el).backgroundColor")
     page.goto(live_server.url + "/labels/queue")
-    page.keyboard.type(stay.encounter_number, delay=5)  # an armband scanned, nothing focused
-    page.keyboard.press("Enter")
+    scan(page, stay.encounter_number)  # an armband scanned, nothing focused
     page.wait_for_url(_labels_url(live_server, stay))
     page.goto(live_server.url + "/labels/queue")
     page.locator(".find-input").tap()

@@ -15,6 +15,7 @@ from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
 from tests.support.auth import sign_in
 from tests.support.browser import LiveServer
+from tests.support.scanner import scan
 
 
 class Collect(logging.Handler):
@@ -75,8 +76,7 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.locator(".bed.bed-occupied").first.tap()
     expect(page.locator("#panel .panel-title")).to_be_visible()
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
-    page.keyboard.type(patient.mrn, delay=5)  # an armband scanned, nothing focused
-    page.keyboard.press("Enter")
+    scan(page, patient.mrn)  # an armband scanned, nothing focused
     expect(page.locator("#panel")).to_contain_text(patient.mrn)
     # Labels: the patient's page with its verified preview, and a search by MRN.
     page.goto(f"{server.url}/labels/patients/{patient.id}/encounters/{occupied.id}")

@@ -20,6 +20,7 @@ from kiosk.supplies.counts import Counter, last_counts, record_counts
 from kiosk.supplies.fhir import read_by_ids
 from tests.support.auth import sign_in
 from tests.support.browser import LiveServer, save_screenshot
+from tests.support.scanner import scan
 from tests.support.scheduler import SchedulerRun, scheduler_env, start_scheduler, write_schedule
 from tests.support.supplies import supplies_of, unit_env
 
@@ -61,28 +62,6 @@ def site(make_unit: Callable[..., UnitRef], make_app: Callable[..., Flask], tmp_
 
 def row(page: Page, description: str):  # type: ignore[no-untyped-def]
     return page.locator(".count-row", has=page.locator(".count-desc", has_text=description))
-
-
-#: A keyboard-wedge scanner: every character as a key press within the same few milliseconds, then Enter.
-#: (Playwright's keyboard.type sends each key over the DevTools protocol; on a busy machine the gaps can
-#: exceed the 35 ms by which kiosk.js tells a scanner from a person, so the burst is made in the page.)
-#: A key typed into a focused field is inserted, as the browser would.
-SCANNER = """code => {
-  for (const key of [...code, "Enter"]) {
-    const target = document.activeElement || document.body;
-    const down = new KeyboardEvent("keydown", {key, bubbles: true, cancelable: true});
-    const typed = target.dispatchEvent(down);
-    if (typed && key !== "Enter" && target.tagName === "INPUT") {
-      target.value += key;
-      target.dispatchEvent(new Event("input", {bubbles: true}));
-    }
-    target.dispatchEvent(new KeyboardEvent("keyup", {key, bubbles: true}));
-  }
-}"""
-
-
-def scan(page: Page, code: str) -> None:
-    page.evaluate(SCANNER, code)
 
 
 def test_count_the_crash_cart_run_the_check_and_see_the_reorders(page: Page, site: SuppliesSite,

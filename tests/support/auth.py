@@ -50,15 +50,3 @@ def sign_in(page, base_url: str, role: Role = Role.UNIT_SECRETARY) -> None:  # t
         page.locator(f".keypad [data-key='{digit}']").tap()
     page.locator(".sign-in-button").tap()
     page.wait_for_url(base_url + "/")
-
-
-def use_cheap_pin_hashing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Real Argon2 at its lowest cost, for tests that check hundreds of PINs (the limits are what they
-    test, not the hash)."""
-    from argon2 import PasswordHasher
-
-    import kiosk.auth.services as services
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(services, "_hasher", cheap)
-    monkeypatch.setattr(services, "_DUMMY_HASH", cheap.hash("not-a-pin"))

@@ -8,9 +8,8 @@ import threading
 from pathlib import Path
 
 from flask import Flask
+from playwright.sync_api import Page, Request
 from werkzeug.serving import BaseWSGIServer, make_server
-
-from tests.support.sekmet import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium")
@@ -34,9 +33,10 @@ class LiveServer:
     """The kiosk app served over real HTTP on a free loopback port, in a background thread."""
 
     def __init__(self, app: Flask):
-        self.port = free_port()
+        self.app = app
+        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)  # the kernel picks the port
+        self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server: BaseWSGIServer = make_server("127.0.0.1", self.port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> LiveServer:
@@ -46,6 +46,22 @@ class LiveServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(timeout=5)
+
+
+class AnsweredRequests:
+    """Follows a page's requests so that a test can wait until the server has answered each one, before it
+    moves a clock on (a background request the page sent must reach the server at the time it was sent)."""
+
+    def __init__(self, page: Page):
+        self._sent: list[Request] = []
+        page.on("request", self._on_request)
+
+    def _on_request(self, request: Request) -> None:
+        self._sent.append(request)
+
+    def wait(self) -> None:
+        while self._sent:
+            self._sent.pop(0).response()  # waits for the answer (None if the request failed)
 
 
 def save_screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -401,18 +402,19 @@ def printer_files(tmp_path: Path, zebra_port: int, monkeypatch: pytest.MonkeyPat
 
 
 def make_due(app: Flask) -> int:
-    """Every queued job due now, as if its backoff had run out (no waiting for the clock); how many."""
-    from kiosk.labels.models import JobStatus, PrintJob, utcnow
+    """Every queued job due now, as if its backoff had run out (no waiting for the clock, whichever clock
+    the app runs on); how many."""
+    from kiosk.labels.models import JobStatus, PrintJob
 
     with app.app_context(), database().session() as session:
         jobs = session.query(PrintJob).filter_by(status=JobStatus.QUEUED.value).all()
         for job in jobs:
-            job.next_attempt_at = utcnow()
+            job.next_attempt_at = datetime(2000, 1, 1)
         return len(jobs)
 
 
 def job_context(app: Flask) -> JobContext:
-    """The scheduler's own job context for the app's settings, for calling jobs directly."""
+    """The scheduler's own job context for the app's settings and clock, for calling jobs directly."""
     with app.app_context():
         return JobContext(settings=settings(), database=database(), gateway=services().gateway(),
-                          log=logging.getLogger("test.scheduler"))
+                          log=logging.getLogger("test.scheduler"), clock=services().clock)

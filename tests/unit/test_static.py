@@ -36,6 +36,6 @@ def test_every_workflow_has_a_drawn_icon() -> None:
     from kiosk.nav import nav_items
 
     icons = (TEMPLATES / "_icons.html").read_text()
-    app = create_app(load_settings(env={"KIOSK_WEB_SECRET_KEY": "x" * 32}))
+    app = create_app(load_settings(env={"KIOSK_WEB_SECRET_KEY": "x" * 32}), testing=True)
     for item in nav_items(app):
         assert f'name == "{item.icon}"' in icons, item

@@ -1,5 +1,5 @@
 /* Bed board behaviour that htmx attributes cannot express (no inline script: the CSP forbids it).
-   - Armband scans are recognised by kiosk.js, which puts them into the form marked data-scan-target
+   - Armband scans are recognised by scanner.js, which puts them into the form marked data-scan-target
      (the board's scan form): the number goes in a POST body and opens that patient.
    - The polled board answers 204 when nothing changed: the "Checked" time still moves on, and a
      failed poll (503, nothing swapped) says the board is not up to date instead of blanking it,

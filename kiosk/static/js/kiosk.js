@@ -5,9 +5,8 @@
  * - while someone works without making requests (typing a long count), a heartbeat tells the server
  *   the screen was touched; the server believes it only for a bounded time (auth.touch_grace_seconds);
  * - a polled fragment whose refresh failed says "Not up to date" (X-Poll-Problem) until one succeeds;
- * - the PIN keypad types into its field;
- * - a barcode scanner (fast keystrokes ending in Enter) is recognised and announced as a
- *   "kiosk:scan" event; on pages with a [data-scan-target] form the scan goes into that form.
+ * - the PIN keypad types into its field.
+ * Barcode scans are scanner.js's.
  */
 (function () {
   "use strict";
@@ -102,50 +101,4 @@
       field.dispatchEvent(new Event("input", { bubbles: true }));
     });
   });
-
-  /* Barcode scanners type like a very fast keyboard and end with Enter. On a page with a scan form
-   * ([data-scan-target]), a scan goes there even when another field has the focus: that field gets
-   * back what it held before the scan (fields marked [data-scan-input] keep scans, e.g. an accession
-   * number field). */
-  var SCAN_GAP_MS = 50;  /* scanners send a key every few ms; people rarely type faster than 80 ms */
-  var SCAN_MIN_LENGTH = 4;
-  var buffer = "";
-  var lastKey = 0;
-  var burstField = null;
-  var burstValue = null;
-
-  function editable(el) {
-    return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA") && typeof el.value === "string";
-  }
-
-  document.addEventListener("keydown", function (event) {
-    var now = Date.now();
-    if (now - lastKey > SCAN_GAP_MS) {  /* a person typing is slower than this: a new burst starts */
-      buffer = "";
-      burstField = document.activeElement;
-      burstValue = editable(burstField) ? burstField.value : null;
-    }
-    lastKey = now;
-    if (event.key === "Enter") {
-      if (buffer.length >= SCAN_MIN_LENGTH) {
-        var code = buffer;
-        buffer = "";
-        var target = document.querySelector("[data-scan-target]");
-        var field = burstField;
-        var inTarget = target && field && target.contains(field);
-        var keeps = field && field.hasAttribute && field.hasAttribute("data-scan-input");
-        if (target && !inTarget && !keeps) {
-          event.preventDefault();
-          if (editable(field) && burstValue !== null) { field.value = burstValue; }
-          var input = target.querySelector("input[type=text], input:not([type])");
-          if (input) { input.value = code; }
-          if (target.requestSubmit) { target.requestSubmit(); } else { target.submit(); }
-        }
-        document.dispatchEvent(new CustomEvent("kiosk:scan", { detail: { code: code, handled: !!(target && !keeps) } }));
-      }
-      buffer = "";
-      return;
-    }
-    if (event.key && event.key.length === 1) { buffer += event.key; }
-  }, true);
 }());

@@ -1,8 +1,7 @@
 /* The count screen: steppers, the number pad, Enter to move on, and a scanned bin label jumping to
- * its item. kiosk.js recognises a scanner (fast keys ending in Enter) and announces "kiosk:scan";
- * here the characters the scanner typed into a count field are taken back out, and the item whose
- * bin was scanned is brought into view and selected. Without script the form still works: type
- * the counts and save; the server checks every value.
+ * its item. scanner.js tells a scan from typing, keeps its keys out of the count fields and announces
+ * it as "kiosk:scan"; here the item whose bin was scanned is brought into view and selected. Without
+ * script the form still works: type the counts and save; the server checks every value.
  */
 (function () {
   "use strict";
@@ -16,7 +15,6 @@
   try { otherBins = JSON.parse(list.getAttribute("data-other-bins") || "{}"); } catch (e) { otherBins = {}; }
   var selected = null;
   var MAX_DIGITS = 5;
-  var SCAN_GAP_MS = 50;  /* the same as kiosk.js */
 
   function inputOf(row) { return row.querySelector(".count-input"); }
 
@@ -71,24 +69,10 @@
     });
   });
 
-  /* Where a burst of keys began, so a scan's characters can be taken back out of a count field. */
-  var lastKey = 0;
-  var burst = null;
-  var scanned = false;  /* set by the scan handler, which kiosk.js calls during the scan's Enter keydown */
   function isCountInput(element) { return !!(element && element.classList && element.classList.contains("count-input")); }
   document.addEventListener("keydown", function (event) {
-    var now = Date.now();
     var active = document.activeElement;
-    if (now - lastKey > SCAN_GAP_MS) {
-      burst = { input: isCountInput(active) ? active : null, value: isCountInput(active) ? active.value : "" };
-    }
-    lastKey = now;
     if (event.key !== "Enter") { return; }
-    if (scanned) {
-      scanned = false;
-      event.preventDefault();
-      return;
-    }
     if (isCountInput(active)) {
       /* Enter never sends the form from a count field: it moves to the next item. */
       event.preventDefault();
@@ -103,11 +87,9 @@
 
   document.addEventListener("kiosk:scan", function (event) {
     var code = String(event.detail.code || "").trim();
-    if (burst && burst.input) { burst.input.value = burst.value; }
     var row = rows.filter(function (r) {
       return (r.getAttribute("data-bin") || "").toUpperCase() === code.toUpperCase();
     })[0];
-    scanned = true;
     if (row) {
       select(row, true);
       row.scrollIntoView({ block: "center", behavior: "smooth" });

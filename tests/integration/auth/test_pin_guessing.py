@@ -5,19 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from kiosk.auth import Role
 from tests.integration.auth.test_sign_in import audit_actions
-from tests.support.auth import CREDENTIALS, csrf_token, page_token, sign_in_client, use_cheap_pin_hashing
-from tests.support.clock import FakeClock, use_clock
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_cheap_pin_hashing(monkeypatch)
+from tests.support.auth import CREDENTIALS, csrf_token, page_token, sign_in_client
+from tests.support.clock import TestClock, use_clock
 
 
 def try_pin(client: FlaskClient, badge: str, pin: str, address: str = "10.20.0.31") -> tuple[int, str]:
@@ -30,7 +24,7 @@ def try_pin(client: FlaskClient, badge: str, pin: str, address: str = "10.20.0.3
     return answer.status_code, answer.get_data(as_text=True)
 
 
-def guessing_run(app: Flask, clock: FakeClock, address: str = "10.20.0.31") -> list[str]:
+def guessing_run(app: Flask, clock: TestClock, address: str = "10.20.0.31") -> list[str]:
     """The finding: 176 wrong PINs over 44 sequential badges (4 each) from one client in 66 s."""
     client = app.test_client()
     texts = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -13,9 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from kiosk.config import FhirAuthSettings
-from kiosk.fhir.auth import SmartBackendAuthenticator, authenticator_from_settings
+from kiosk.fhir.auth import TOKEN_EXPIRY_MARGIN, SmartBackendAuthenticator, authenticator_from_settings
 from kiosk.fhir.client import FhirClient
 from kiosk.fhir.errors import FhirAuthError
+from tests.support.clock import TestClock
 from tests.support.sekmet import SekmetServer, start_sekmet
 
 
@@ -24,6 +26,8 @@ def _pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
                              serialization.NoEncryption())
 
 
+#: Seconds the server's access tokens last; the kiosk renews one TOKEN_EXPIRY_MARGIN (60 s) before.
+TOKEN_LIFETIME = 120
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP384R1())
 
@@ -39,7 +43,7 @@ def smart_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SekmetSer
     settings = {
         "server_auth": {
             "types": ["smart"],
-            "token_lifetime": 2,
+            "token_lifetime": TOKEN_LIFETIME,
             "smart_clients": [
                 {"client_id": "kiosk-rsa", "jwks": {"keys": [_jwk(RSA_KEY, "rsa-1", "RS384")]},
                  "scopes": "system/*.read system/*.write"},
@@ -51,16 +55,6 @@ def smart_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SekmetSer
     server = start_sekmet(tmp_path_factory.mktemp("sekmet-smart"), settings)
     yield server
     server.stop()
-
-
-class FrozenClock:
-    """The kiosk's idea of time; the server's tokens expire on the server's own clock."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.mark.parametrize(("client_id", "key", "kid", "alg"),
@@ -79,14 +73,33 @@ def test_token_flow_with_a_generated_key_pair(smart_server: SekmetServer, client
     client.close()
 
 
-def test_an_expired_token_is_refreshed_once_on_401(smart_server: SekmetServer) -> None:
-    clock = FrozenClock()
+def test_a_token_is_renewed_shortly_before_it_expires_by_the_kiosks_clock(smart_server: SekmetServer) -> None:
+    # The server checks each signed assertion against its own (real) clock: not issued in the future, not
+    # expired. So the kiosk's clock starts behind the real time by the token's usable life, and the
+    # renewal it leads to falls at the real time or before it.
+    usable = TOKEN_LIFETIME - TOKEN_EXPIRY_MARGIN
+    clock = TestClock(datetime.now(UTC) - timedelta(seconds=usable))
     auth = SmartBackendAuthenticator(smart_server.base_url, "kiosk-rsa", _pem(RSA_KEY), "rsa-1", "RS384",
-                                     clock=clock)
+                                     clock=clock.timestamp)
     client = FhirClient(smart_server.base_url, authenticator=auth)
     client.search("Patient", [("_count", "1")])
-    time.sleep(2.5)  # the server's 2-second token has expired; the kiosk's clock has not moved
+    clock.advance(usable - 1)
     client.search("Patient", [("_count", "1")])
+    assert auth.tokens_fetched == 1
+    clock.advance(1)  # a minute before the token runs out by the kiosk's clock: a new one
+    client.search("Patient", [("_count", "1")])
+    assert auth.tokens_fetched == 2
+    client.close()
+
+
+def test_a_token_the_server_refuses_is_replaced_once_on_401(smart_server: SekmetServer) -> None:
+    clock = TestClock()
+    auth = SmartBackendAuthenticator(smart_server.base_url, "kiosk-rsa", _pem(RSA_KEY), "rsa-1", "RS384",
+                                     clock=clock.timestamp)
+    client = FhirClient(smart_server.base_url, authenticator=auth)
+    client.search("Patient", [("_count", "1")])
+    smart_server.restart()  # a new signing key: the token the kiosk holds is refused, though its clock says valid
+    assert client.search("Patient", [("_count", "1")]).pages == 1
     assert auth.tokens_fetched == 2
     client.close()
 

@@ -16,6 +16,7 @@ from kiosk.labels.jobs import retry_print_queue
 from kiosk.labels.models import JobStatus, PrintJob
 from printers.verify import decode, first_format, rasterize_zpl
 from tests.support.auth import CREDENTIALS
+from tests.support.clock import TestClock, set_app_clock
 from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient, job_context, make_due
 
 
@@ -105,6 +106,7 @@ def test_printer_down_queues_the_job_and_the_retry_prints_it_exactly_once(labels
                                                                           gateway: FhirGateway, zebra_port: int,
                                                                           printer_files: PrinterFiles) -> None:
     stay = demo_inpatient(gateway, index=3)
+    clock = set_app_clock(labels_app, TestClock())
     url = _page_url(stay) + "?type=chart"
     form = _form(client, url, identifiers_confirmed="y", copies="3")
     response = client.post(_page_url(stay) + "/print", data=form)
@@ -115,6 +117,8 @@ def test_printer_down_queues_the_job_and_the_retry_prints_it_exactly_once(labels
     assert "For IT: The printer at 127.0.0.1" in page and "cannot be reached" in page
     ctx = job_context(labels_app)
     assert retry_print_queue(ctx).startswith("print queue: 0 due")  # not due yet: backoff
+    clock.advance(printer_files.first_delay_s - 0.001)
+    assert retry_print_queue(ctx).startswith("print queue: 0 due")  # a moment before the backoff ends
     listener = RawPrinter(zebra_port).start()
     try:
         assert make_due(labels_app) == 1
@@ -137,6 +141,7 @@ def test_a_queued_job_can_be_cancelled_and_is_never_sent(labels_app: Flask, clie
                                                          gateway: FhirGateway, zebra_port: int,
                                                          printer_files: PrinterFiles) -> None:
     stay = demo_inpatient(gateway, index=4)
+    set_app_clock(labels_app, TestClock())
     form = _form(client, _page_url(stay), identifiers_confirmed="y")
     response = client.post(_page_url(stay) + "/print", data=form)
     job_url = response.headers["Location"]
@@ -179,12 +184,14 @@ def test_a_queued_job_survives_a_restart(labels_app: Flask, client: FlaskClient,
     from kiosk import create_app
 
     stay = demo_inpatient(gateway, index=6)
+    clock = set_app_clock(labels_app, TestClock())
     assert client.post(_page_url(stay) + "/print",
                        data=_form(client, _page_url(stay), identifiers_confirmed="y")).status_code == 302
     with labels_app.app_context():
         same_settings = settings()
         database().dispose()
-    restarted = create_app(same_settings)
+    restarted = create_app(same_settings, testing=True)
+    set_app_clock(restarted, clock)
     listener = RawPrinter(zebra_port).start()
     try:
         assert make_due(restarted) == 1

@@ -17,16 +17,11 @@ from kiosk.supplies.models import CheckOutcome, SupplyCheck, SupplyReorder
 from tests.support.sekmet import free_port
 from tests.support.supplies import EPIC, ORACLE, SupplyUnit, inject_capabilities
 
-
-def _a_moment_with_room_left_in_the_day() -> datetime:
-    """Now, moved back into the afternoon when the local day has under three hours left: these tests add
-    up to an hour and expect the same day (a reorder's identifier carries the station's date), and the
-    server stamps what they write with its own clock, so the moment cannot be far in the future."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    return now - timedelta(hours=4) if now.astimezone().hour >= 21 else now
-
-
-NOW = _a_moment_with_room_left_in_the_day()
+#: The checks' clock: noon today on this machine's clock, so that an hour later is still the same day
+#: whenever the suite runs.
+NOW = datetime.now().astimezone().replace(hour=12, minute=0, second=0, microsecond=0).astimezone(UTC)
+#: The server stamps what it stores with its own (real) clock: everything these tests write is newer.
+SERVER_SINCE = datetime.now(UTC) - timedelta(minutes=5)
 
 
 def count_the_unit(s: SupplyUnit, at: datetime = NOW) -> None:
@@ -111,7 +106,7 @@ def test_running_the_check_again_the_same_day_creates_nothing_more(supply_unit: 
     assert second.summary.startswith("Checked 6 items: 2 at or below reorder point; 0 reorders sent, 2 already")
     # Nothing was overwritten and nothing new was made.
     assert {i: r["meta"]["versionId"] for i, r in s.supply_requests(second).items()} == versions
-    assert len(unit_requests(s, NOW - timedelta(minutes=5))) == 2
+    assert len(unit_requests(s, SERVER_SINCE)) == 2
 
 
 def test_an_item_back_at_par_is_not_reordered(supply_unit: SupplyUnit) -> None:
@@ -126,7 +121,7 @@ def test_an_item_back_at_par_is_not_reordered(supply_unit: SupplyUnit) -> None:
     assert [(p.stock.item.code, p.quantity) for p in report.plans] == [("300110", 2)]
     assert [x.result for x in report.sent] == ["created"]
     assert report.summary == "Checked 6 items: 1 at or below reorder point; 1 reorder sent."
-    requests = unit_requests(s, NOW - timedelta(minutes=5))
+    requests = unit_requests(s, SERVER_SINCE)
     assert sorted(r["identifier"][0]["value"].split("/", 1)[1] for r in requests) == sorted([
         f"SUPPLY/100112/{NOW.astimezone().date()}", f"CRASH/300110/{NOW.astimezone().date()}",
         f"CRASH/300110/{tomorrow.astimezone().date()}"])

@@ -246,7 +246,7 @@ def test_a_bad_par_file_stops_the_web_app_from_starting(demo_settings, tmp_path:
     par.write_text(SMALL_PAR.replace('"300120"', '"300110"'))
     monkeypatch.setenv("KIOSK_SUPPLIES_PAR_LEVELS", str(par))
     with pytest.raises(ConfigError) as err:
-        create_app(make_settings(demo_settings.fhir.base_url, tmp_path / "kiosk.db"))
+        create_app(make_settings(demo_settings.fhir.base_url, tmp_path / "kiosk.db"), testing=True)
     assert str(err.value) == (f"{par} line 18: item code 300110 appears twice in Crash cart (first on line 17); "
                               "each item is listed once per location.")
 

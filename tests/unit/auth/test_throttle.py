@@ -14,17 +14,11 @@ from kiosk.auth.services import SignInOutcome, add_account, attempt_pin
 from kiosk.auth.throttle import acknowledge, open_alerts, wait_words
 from kiosk.config import AuthSettings
 from kiosk.db import Database
-from tests.support.auth import use_cheap_pin_hashing
 from tests.support.db import migrated_database
 
 RULES = AuthSettings()
 T0 = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 KIOSK = "10.20.0.31"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_cheap_pin_hashing(monkeypatch)
 
 
 @pytest.fixture
