@@ -23,7 +23,7 @@ from kiosk.nav import nav_items
 from kiosk.version import __version__
 from kiosk.web import page_or_fragment
 
-__all__ = ["__version__", "configure_logging", "create_app"]
+__all__ = ["__version__", "configure_logging", "create_app", "secret_key"]
 
 log = logging.getLogger("kiosk")
 
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 def register_config(app: Flask, settings: Settings) -> None:
     timeutil.configure(settings.station.timezone)
     app.config.update(
-        SECRET_KEY=settings.web.secret_key or _local_secret_key(settings.var_dir),
+        SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=settings.web.secure_cookies,
@@ -60,6 +60,12 @@ def register_config(app: Flask, settings: Settings) -> None:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
+
+
+def secret_key(settings: Settings) -> str:
+    """The web app's secret key; processes without the app (the scheduler signs acknowledgement links
+    with it) read the same one."""
+    return settings.web.secret_key or _local_secret_key(settings.var_dir)
 
 
 def _local_secret_key(var_dir: Path) -> str:
@@ -86,7 +92,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import audit, auth, beds, health, home, labels, staff, supplies
+    from kiosk import audit, auth, beds, health, home, labels, paging, staff, supplies
 
     auth.register(app)
     health.register(app)
@@ -96,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     beds.register(app)
     labels.register(app)
     supplies.register(app)
+    paging.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -34,6 +34,8 @@ JOBS: tuple[Job, ...] = (
         "Reorders supplies at or below their reorder point", preflight="kiosk.supplies.jobs:preflight"),
     Job("audit-events", "kiosk.audit.jobs:send_audit_events", "Sends waiting audit rows to the FHIR server"),
     Job("print-retry", "kiosk.labels.jobs:retry_print_queue", "Resends print jobs whose printer could not be reached"),
+    Job("paging", "kiosk.paging.jobs:run_paging", "Resends pages, escalates unanswered ones, records them on FHIR",
+        preflight="kiosk.paging.jobs:preflight"),
 )
 
 
