@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 from flask import Flask
 
 if TYPE_CHECKING:
+    from kiosk.config import Settings
+    from kiosk.db import Database
+    from kiosk.fhir.gateway import FhirGateway
+
     from .offer import Nurse, PageOutcome, PageState
+    from .oncall import OnCall
 
 
 def register(app: Flask) -> None:
@@ -61,4 +66,18 @@ def page_states(page_ids: list[int]) -> dict[int, PageState]:
     return states(page_ids)
 
 
-__all__ = ["page_nurse", "page_states", "register", "unit_nurses"]
+def on_call_file(settings: Settings) -> OnCall:
+    """config/on-call.toml, read and checked (the demo's roles use its identifier system)."""
+    from .oncall import ON_CALL_FILE
+
+    return ON_CALL_FILE.read(settings)
+
+
+def seed_demo_pages(settings: Settings, gw: FhirGateway, database: Database) -> str:
+    """Pages in every state for the demo (kiosk/demo/paging.py); a second run adds none."""
+    from .demo import seed_pages
+
+    return seed_pages(settings, gw, database)
+
+
+__all__ = ["on_call_file", "page_nurse", "page_states", "register", "seed_demo_pages", "unit_nurses"]

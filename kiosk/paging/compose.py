@@ -1,6 +1,6 @@
 """What a pager shows, built in one place so that the compose screen's preview is the text that is sent.
 
-    STAT 4 West Rm 405A J.M.: Question about the patient. BP 82/40 after the dose. Call 4 West at 4321.
+    STAT 4 West Bed 4W-405A J.M.: Question about the patient. BP 82/40 after the dose. Call 4 West at 4321.
     Ack http://kiosk.example/paging/a/3f9c0a1b2c4d-0.Qm9vZ2xlWXo
 
 The whole message, acknowledgement link included, fits the pager's limit (settings pager_limit): the
@@ -63,9 +63,9 @@ class About:
 
     def words(self, mode: str) -> str:
         if mode == "room-initials":
-            return " ".join(p for p in (f"Rm {self.room}" if self.room else "", self.initials) if p)
+            return " ".join(p for p in (f"Bed {self.room}" if self.room else "", self.initials) if p)
         if mode == "room":
-            return f"Rm {self.room}" if self.room else ""
+            return f"Bed {self.room}" if self.room else ""
         return ""
 
 

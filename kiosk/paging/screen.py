@@ -116,7 +116,8 @@ def _record_words(page: Page, server: dict[str, Any] | None, kept_here: bool) ->
         if server is not None and server.get("status") != written_status and not page.fhir_pending:
             return (f"Record {page.fhir_request_ref}", f"Changed on the FHIR server: it now says "
                                                        f"{server.get('status')}.")
-        return f"Recorded ({written_status or 'active'})" + (", updating" if page.fhir_pending else ""), None
+        return (f"Recorded on the FHIR server ({written_status or 'active'})"
+                + (", updating" if page.fhir_pending else "")), None
     if kept_here:
         return "Kept in the kiosk", None
     return "Waiting to be recorded on the FHIR server", None

@@ -247,8 +247,9 @@ class Paging:
                 .values(escalation_step=to, escalation_note=note, updated_at=self.clock())
                 .execution_options(synchronize_session=False)).rowcount == 1
 
-    def _add_message(self, page_id: int, kind: MessageKind, recipient: Recipient, route: Route,
-                     prefix: str) -> int:
+    def add_message(self, page_id: int, kind: MessageKind, recipient: Recipient, route: Route,
+                    prefix: str) -> int:
+        """Write the page's next message (a repeat or the backup), queued; returns its id."""
         now = self.clock()
         with self.database.session() as session:
             page = session.get(Page, page_id)
@@ -303,7 +304,7 @@ class Paging:
             return 0
         if not self._claim_step(page_id, REPEATED, REPEATED):
             return 0
-        self.send(self._add_message(page_id, MessageKind.REPEAT, recipient, route, "REPEAT"))
+        self.send(self.add_message(page_id, MessageKind.REPEAT, recipient, route, "REPEAT"))
         return 1
 
     def _backup(self, page_id: int, gw: FhirGateway, on_call: OnCall) -> tuple[int, str | None]:
@@ -324,7 +325,7 @@ class Paging:
         recipient, route = found
         if not self._claim_step(page_id, BACKUP_PAGED, BACKUP_PAGED):
             return 0, None
-        self.send(self._add_message(page_id, MessageKind.BACKUP, recipient, route,
+        self.send(self.add_message(page_id, MessageKind.BACKUP, recipient, route,
                                     f"BACKUP, no answer from {page.recipient_name}"))
         return 1, None
 
@@ -399,6 +400,8 @@ def recipient_list(gw: FhirGateway, config: PagingConfig, on_call: OnCall, unit_
         def rank(r: Recipient) -> int:
             return min(order.get(r.ref, 99), order.get(r.practitioner or "", 99))
 
+        on_call_pagers = {p for role in on_call.roles for shift in role.shifts for p in shift.people}
+        roles = [r for r in roles if r.identifier not in on_call_pagers]
         roles.sort(key=lambda r: (rank(r), r.name))
         add("Attending and care team",
             [choice(r, settings, why.get(r.ref) or why.get(r.practitioner or "", "Care team")) for r in roles])

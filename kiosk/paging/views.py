@@ -102,13 +102,13 @@ def _about(found: PatientForPage | None) -> About | None:
     return About(found.bed_name, found.patient.name.initials) if found else None
 
 
-def _compose(form: ComposeForm, found: PatientForPage | None, notice: Notice | None = None,
+def _compose(form: ComposeForm, found: PatientForPage | None, problem: Notice | None = None,
              status: int = 200) -> Response:
     cfg = config()
     unit_ref = f"Location/{gateway().unit_location_id()}"
     recipients = recipient_list(gateway(), cfg, on_call(), unit_ref, cfg.settings.unit_name, found, utcnow())
     composed = paging().preview(form.public_id.data, form.draft())
-    html = render_template("paging/compose.html", form=form, recipients=recipients, found=found, notice=notice,
+    html = render_template("paging/compose.html", form=form, recipients=recipients, found=found, problem=problem,
                            composed=composed, preview_hash=text_hash(composed.text), templates=TEMPLATES,
                            urgencies=URGENCIES, urgency_words=URGENCY_WORDS, system_words=SYSTEM_WORDS,
                            errors=form.field_errors() if form.errors else {})
