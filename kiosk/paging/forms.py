@@ -9,7 +9,7 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from kiosk.fhir.change import Seen
 from kiosk.fhir.records import FHIR_ID as RECORD_ID
@@ -43,9 +43,12 @@ class ComposeForm(FlaskForm):
     about_initials = HiddenField(validators=[Optional(), Length(max=12)])
     preview_hash = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{64}$")])
 
-    def validate_free_text(self, field: TextAreaField) -> None:
-        if not (field.data or "").strip() and not (self.template.data or "").strip():
-            raise ValidationError("Choose a message or type one.")
+    def validate(self, extra_validators: dict | None = None) -> bool:  # type: ignore[type-arg]
+        valid = super().validate(extra_validators)
+        if not (self.free_text.data or "").strip() and not (self.template.data or "").strip():
+            self.refuse("free_text", "Choose a message or type one.")
+            return False
+        return valid
 
     def draft(self) -> Draft:
         about = None

@@ -153,7 +153,7 @@ def preview() -> str:
     form.validate()
     composed = paging().preview(form.public_id.data or "000000000000", form.draft())
     return render_template("paging/_preview.html", composed=composed, preview_hash=text_hash(composed.text),
-                           errors={k: v for k, v in form.field_errors().items() if k in ("free_text", "callback")})
+                           preview_errors={k: v for k, v in form.field_errors().items() if k == "callback"})
 
 
 # ---------------------------------------------------------------- send
