@@ -30,7 +30,7 @@ from kiosk.fhir.capability import Capabilities, SearchNeed
 from kiosk.fhir.census import searches_not_offered
 from kiosk.fhir.change import TRANSACTION, Change, Needs
 from kiosk.fhir.codes import ATTENDING, BED
-from kiosk.fhir.errors import FhirNotFound, UnreadableResource
+from kiosk.fhir.errors import FhirError, FhirNotFound, UnreadableResource
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.patients import patients_by_reference
 from kiosk.fhir.records import (
@@ -117,9 +117,13 @@ def patient_for_page(gw: FhirGateway, encounter_id: str, patient_id: str | None 
             team.append(TeamMember(participant.individual, "Care team"))
     notes: list[str] = []
     if searches_not_offered(caps, (CARE_TEAM_SEARCH,), "") is None:
-        result = gw.client.search("CareTeam", [("encounter", encounter.reference), ("status", "active"),
-                                               *_includes(caps, "CareTeam", ("CareTeam:participant",))])
-        for care_team in result.matches:
+        try:
+            care_teams = gw.client.search("CareTeam", [("encounter", encounter.reference), ("status", "active"),
+                                                       *_includes(caps, "CareTeam", ("CareTeam:participant",))]).matches
+        except FhirError as e:  # the rest of the screen still works: the encounter's practitioners are listed
+            care_teams = []
+            notes.append(f"The care team could not be read ({e.message}); the encounter's practitioners are listed.")
+        for care_team in care_teams:
             for participant in care_team.get("participant") or []:
                 ref = ref_key((participant or {}).get("member"))
                 if ref and ref.startswith(("Practitioner/", "PractitionerRole/")) and all(m.ref != ref for m in team):
@@ -209,8 +213,11 @@ def _roles(gw: FhirGateway, params: list[tuple[str, str]], role_system: str) -> 
 
 def roles_offered(caps: Capabilities) -> str | None:
     """Why the server cannot list PractitionerRoles the way paging needs, or None."""
-    refused = searches_not_offered(caps, (ROLES_BY_PRACTITIONER, ROLES_AT_LOCATION, ROLES_BY_IDENTIFIER), "Paging")
-    return refused.message if refused is not None else None
+    missing = list(dict.fromkeys(m for need in (ROLES_BY_PRACTITIONER, ROLES_AT_LOCATION, ROLES_BY_IDENTIFIER)
+                                 for m in caps.missing_searches(need)))
+    if not missing:
+        return None
+    return f"{caps.software} does not offer {' or '.join(missing)}, which paging needs to find whom to page."
 
 
 def roles_of_practitioners(gw: FhirGateway, practitioner_refs: list[str], role_system: str) -> list[Recipient]:

@@ -89,8 +89,6 @@ class PagesScreen:
 
 
 def _about(page: Page) -> str:
-    if not page.patient_ref:
-        return ""
     return " ".join(p for p in (f"Bed {page.about_room}" if page.about_room else "", page.about_initials or "") if p)
 
 

@@ -101,7 +101,8 @@ class EscalationSummary:
 
 
 def draft_of(page: Page) -> Draft:
-    about = About(page.about_room or "", page.about_initials or "") if page.patient_ref else None
+    about = About(page.about_room or "", page.about_initials or "") if page.about_room or page.about_initials \
+        else None
     return Draft(page.urgency, page.template, page.free_text, page.callback, about)
 
 

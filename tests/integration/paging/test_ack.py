@@ -97,7 +97,8 @@ def test_the_messaging_platform_acknowledges_with_a_signed_post(make_app, smtp: 
     again = platform.post("/paging/platform/ack", data=body, headers=signed_headers(WEBHOOK_SECRET, body))
     assert again.status_code == 409 and again.json["result"] == "used"
     page, _ = the_page(app)
-    assert page.status == "acknowledged" and page.answered_how == "platform" and page.answered_by == "Lena Ortiz (phone)"
+    assert page.status == "acknowledged" and page.answered_how == "platform"
+    assert page.answered_by == "Lena Ortiz (phone)"
 
 
 def test_called_back_and_cancel_are_recorded_with_the_versions_on_screen(

@@ -18,7 +18,6 @@ from tests.support.paging import (
     SmtpSink,
     compose_form,
     field_value,
-    preview_text,
     recipients_on,
     send_page,
 )
