@@ -92,7 +92,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import audit, auth, beds, health, home, labels, paging, staff, supplies
+    from kiosk import audit, auth, beds, calls, health, home, labels, paging, staff, supplies
 
     auth.register(app)
     health.register(app)
@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     labels.register(app)
     supplies.register(app)
     paging.register(app)
+    calls.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -8,6 +8,7 @@ from kiosk.db import Base
 MODEL_MODULES = (
     "kiosk.audit.models",
     "kiosk.auth.models",
+    "kiosk.calls.models",
     "kiosk.labels.models",
     "kiosk.paging.models",
     "kiosk.scheduler.models",
