@@ -126,6 +126,8 @@ def compose(draft: Draft, settings: PagingSettings, link: str, prefix: str = "")
     if template is not None:
         head += " " + template.text
     free_text = plain(draft.free_text, ascii_only)
+    if free_text and free_text[-1] not in ".!?":  # a sentence, so the callback reads as the next one
+        free_text += "."
     callback = plain(draft.callback, ascii_only)
     callback_text = f"Call {unit} at {callback}." if callback else ""
     tail = " ".join(p for p in (callback_text, f"Ack {link}") if p)
