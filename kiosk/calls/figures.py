@@ -187,5 +187,6 @@ def chart(figures: ShiftFigures) -> Chart:
                                                                    if f.calls > f.answered else "")
         out.append(ChartRow(middle, f.label, count, tuple(bars)))
     bottom = TOP + len(rows) * ROW
-    ticks = tuple((LABEL_WIDTH + plot * i / 4, f"{scale * i / 4:g}") for i in range(5))
+    step = next(s for s in (1, 2, 5, 10, 15, 30, 60, 120, 240) if scale / s <= 6)
+    ticks = tuple((LABEL_WIDTH + plot * m / scale, f"{m:g}") for m in range(0, int(scale) + 1, step))
     return Chart(CHART_WIDTH, int(bottom + 46), LABEL_WIDTH, tuple(out), ticks, bottom)

@@ -29,6 +29,11 @@ class Reason(StrEnum):
         return {Reason.PAIN: "Pain", Reason.BATHROOM: "Bathroom", Reason.IV_PUMP: "IV pump alarm",
                 Reason.BED_ALARM: "Bed alarm", Reason.HELP: "Needs help", Reason.EMERGENCY: "Emergency"}[self]
 
+    @property
+    def short(self) -> str:
+        """For a bed tile's mark, which has room for a few words."""
+        return {Reason.IV_PUMP: "IV pump", Reason.HELP: "Help"}.get(self, self.label)
+
 
 class CallLight(Base):
     __tablename__ = "calls_lights"

@@ -166,7 +166,7 @@ def marks_for(database: Database, beds: list[str]) -> dict[str, list[BedMark]]:
                                                              CallLight.bed_ref.in_(beds))))
     marks: dict[str, list[BedMark]] = {}
     for call in sorted(calls, key=lambda c: (not c.emergency, c.raised_at)):
-        label = "CALL: EMERGENCY" if call.emergency else f"Call: {call.call_reason.label}"
+        label = "EMERGENCY CALL" if call.emergency else f"Call: {call.call_reason.short}"
         marks.setdefault(call.bed_ref, []).append(BedMark("call", label, urgent=call.emergency))
     return marks
 

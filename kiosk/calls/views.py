@@ -88,6 +88,11 @@ class BedChoice:
     name: str
     occupied: bool
 
+    @property
+    def label(self) -> str:
+        """'405A' for bed 4W-405A: the grid has room for the number only (the unit is this one)."""
+        return self.name.split("-", 1)[1] if "-" in self.name else self.name
+
 
 def _beds() -> tuple[list[BedChoice], str | None]:
     """The unit's beds for the two-tap entry (the census); the log works without them."""

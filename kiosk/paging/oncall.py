@@ -128,6 +128,7 @@ def _parse(file: TomlFile, _settings: Settings, _env: Mapping[str, str]) -> OnCa
     if problem:
         raise file.error(("role_system",), f"role_system {problem}.")
     roles: list[OnCallRole] = []
+    shift_lines = 0  # the file's [[role.shift]] tables are numbered across roles (their lines are kept so)
     for index, role in enumerate(data.get("role", [])):
         path: KeyPath = ("role", index)
         if not isinstance(role, dict):
@@ -139,7 +140,8 @@ def _parse(file: TomlFile, _settings: Settings, _env: Mapping[str, str]) -> OnCa
         if any(r.key == key for r in roles):
             raise file.error((*path, "key"), f"Two roles have the key {key!r}.")
         name = _text(file, (*path, "name"), role.get("name"), None, "A role name")
-        shifts = tuple(_shift(file, (*path, "shift", i), s) for i, s in enumerate(role.get("shift", [])))
+        shifts = tuple(_shift(file, ("role", "shift", shift_lines + i), s) for i, s in enumerate(role.get("shift", [])))
+        shift_lines += len(shifts)
         if not shifts:
             raise file.error(path, f"Role {key!r} has no [[role.shift]].")
         roles.append(OnCallRole(key, name, shifts))

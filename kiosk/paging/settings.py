@@ -59,7 +59,7 @@ class ChannelSettings:
     """How each kind of telecom (ContactPoint.system) is reached: smtp, webhook, or "" (not at all)."""
 
     pager: str = field(default="smtp", metadata=checked(one_of(*CHANNELS)))
-    sms: str = field(default="webhook", metadata=checked(one_of(*CHANNELS)))
+    sms: str = field(default="smtp", metadata=checked(one_of(*CHANNELS)))
     email: str = field(default="smtp", metadata=checked(one_of(*CHANNELS)))
     other: str = field(default="webhook", metadata=checked(one_of(*CHANNELS)))
 
