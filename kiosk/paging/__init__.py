@@ -38,7 +38,7 @@ def register(app: Flask) -> None:
         raise ConfigError(f"{paging.source}: backup_role {backup!r} is not a role in {on_call.source} "
                           f"(roles: {', '.join(r.key for r in on_call.roles) or 'none'}).")
     app.register_blueprint(bp)
-    add_nav(app, NavItem("paging.index", "Paging", "Page providers; see who answered", "bell", order=40))
+    add_nav(app, NavItem("paging.index", "Paging", "Page providers; see who answered", "pager", order=40))
     add_patient_link(app, PatientLink("paging.compose_for_patient", "Page a provider", order=40, roles=PAGERS))
     add_home_panel(app, HomePanel("paging.home_panel", order=20))
 
