@@ -24,6 +24,8 @@ from tests.support.auth import sign_in_client
 from tests.support.sekmet import SekmetServer, start_sekmet
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Fixtures shared by the tests of paging and call lights (a real SMTP server, a webhook receiver).
+pytest_plugins = ["tests.support.paging"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from kiosk.fhir.builders import fhir_instant
 from kiosk.fhir.capability import Capabilities, SearchNeed
 from kiosk.fhir.census import searches_not_offered
-from kiosk.fhir.change import TRANSACTION, Change, Needs
+from kiosk.fhir.change import TRANSACTION, Needs
 from kiosk.fhir.codes import ATTENDING, BED
 from kiosk.fhir.errors import FhirError, FhirNotFound, UnreadableResource
 from kiosk.fhir.gateway import FhirGateway
@@ -358,23 +358,33 @@ class PageShape:
     notes: tuple[tuple[datetime, str], ...] = ()
 
 
-def communication_request(shape: PageShape, resource_id: str | None = None) -> dict[str, Any]:
+def _communication_base(rtype: str, system: str, value: str, status: str, urgency: str, text: str,
+                         recipients: list[dict[str, Any]], resource_id: str | None, patient: str | None,
+                         encounter: str | None) -> dict[str, Any]:
+    """What a page's request and its messages have in common."""
     resource: dict[str, Any] = {
-        "resourceType": "CommunicationRequest",
-        "identifier": [{"system": shape.system, "value": shape.public_id}],
-        "status": shape.status,
+        "resourceType": rtype,
+        "identifier": [{"system": system, "value": value}],
+        "status": status,
         "category": [_concept(COMMUNICATION_CATEGORY, "notification")],
-        "priority": shape.urgency,
-        "payload": [{"contentString": shape.text}],
-        "authoredOn": _instant(shape.authored),
-        "recipient": [_ref(ref, name) for ref, name in shape.recipients],
+        "priority": urgency,
+        "recipient": recipients,
+        "payload": [{"contentString": text}],
     }
     if resource_id:
         resource["id"] = resource_id
-    if shape.patient:
-        resource["subject"] = _ref(shape.patient)
-    if shape.encounter:
-        resource["encounter"] = _ref(shape.encounter)
+    if patient:
+        resource["subject"] = _ref(patient)
+    if encounter:
+        resource["encounter"] = _ref(encounter)
+    return resource
+
+
+def communication_request(shape: PageShape, resource_id: str | None = None) -> dict[str, Any]:
+    resource = _communication_base("CommunicationRequest", shape.system, shape.public_id, shape.status,
+                                   shape.urgency, shape.text, [_ref(ref, name) for ref, name in shape.recipients],
+                                   resource_id, shape.patient, shape.encounter)
+    resource["authoredOn"] = _instant(shape.authored)
     if shape.notes:
         resource["note"] = [{"time": _instant(at), "text": text} for at, text in shape.notes]
     return resource
@@ -397,23 +407,10 @@ class MessageShape:
 
 
 def communication(shape: MessageShape, resource_id: str | None = None) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Communication",
-        "identifier": [{"system": shape.system, "value": shape.key}],
-        "status": shape.status,
-        "category": [_concept(COMMUNICATION_CATEGORY, "notification")],
-        "priority": shape.urgency,
-        "recipient": [_ref(*shape.recipient)],
-        "payload": [{"contentString": shape.text}],
-    }
-    if resource_id:
-        resource["id"] = resource_id
+    resource = _communication_base("Communication", shape.system, shape.key, shape.status, shape.urgency, shape.text,
+                                   [_ref(*shape.recipient)], resource_id, shape.patient, shape.encounter)
     if shape.based_on:
         resource["basedOn"] = [_ref(shape.based_on)]
-    if shape.patient:
-        resource["subject"] = _ref(shape.patient)
-    if shape.encounter:
-        resource["encounter"] = _ref(shape.encounter)
     if shape.sent:
         resource["sent"] = _instant(shape.sent)
     if shape.received:
@@ -421,10 +418,6 @@ def communication(shape: MessageShape, resource_id: str | None = None) -> dict[s
     if shape.reason:
         resource["statusReason"] = {"text": shape.reason}
     return resource
-
-
-def new_change(name: str, mode: RecordMode) -> Change:
-    return Change(name, mode.needs)
 
 
 def versions_after(gw: FhirGateway, refs: list[str]) -> dict[str, str | None]:

@@ -28,11 +28,8 @@ SECRET = "nurse-call-shared-secret-e2e-0001"
 
 
 @pytest.fixture
-def receivers() -> Iterator[tuple[SmtpSink, WebhookReceiver]]:
-    smtp, webhook = SmtpSink().start(), WebhookReceiver().start()
-    yield smtp, webhook
-    smtp.stop()
-    webhook.stop()
+def receivers(smtp: SmtpSink, webhook: WebhookReceiver) -> tuple[SmtpSink, WebhookReceiver]:
+    return smtp, webhook
 
 
 @pytest.fixture

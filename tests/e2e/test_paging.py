@@ -23,13 +23,6 @@ LINK = re.compile(r"http://kiosk\.test(/paging/a/[0-9a-f]{12}-\d+\.[\w-]{12})")
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
 def paging_server(make_app: Callable[..., Flask], gateway: FhirGateway, demo_settings: Settings,
                   smtp: SmtpSink) -> Iterator[LiveServer]:
     load_roles(gateway, demo_settings)

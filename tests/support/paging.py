@@ -9,7 +9,7 @@ import re
 import socketserver
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -17,6 +17,7 @@ from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from kiosk.demo.paging import roles_transaction
@@ -280,3 +281,22 @@ class DroppingSmtp:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+# ---------------------------------------------------------------- fixtures (a pytest plugin: tests/conftest.py)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server for the test, up."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookReceiver]:
+    """A messaging platform's endpoint for the test, up."""
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()

@@ -36,20 +36,6 @@ class Simulator:
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def webhook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
 def calls_app(make_app: Callable[..., Flask], gateway: FhirGateway, demo_settings: Settings, smtp: SmtpSink,
               webhook: WebhookReceiver) -> Flask:
     load_roles(gateway, demo_settings)

@@ -3,7 +3,7 @@ receiver started by the tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -18,20 +18,6 @@ from tests.support.paging import SmtpSink, WebhookReceiver, load_roles, paging_e
 @pytest.fixture(scope="session")
 def role_system(gateway: FhirGateway, demo_settings: Settings) -> str:
     return load_roles(gateway, demo_settings)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def webhook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture
