@@ -17,10 +17,11 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for
 
-from kiosk import audit, paging
+from kiosk import audit, paging, timeutil
 from kiosk.auth import Role, current_staff, public, roles_required
 from kiosk.extensions import csrf, database, gateway, settings
 from kiosk.fhir.census import unit_census
@@ -82,6 +83,12 @@ def _views(calls: list[CallLight]) -> list[CallView]:
     return views
 
 
+def start_of_today() -> datetime:
+    """Midnight of the station's day, as the database keeps times (naive UTC)."""
+    midnight = timeutil.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(UTC).replace(tzinfo=None)
+
+
 @dataclass(frozen=True)
 class BedChoice:
     id: str
@@ -105,8 +112,8 @@ def _beds() -> tuple[list[BedChoice], str | None]:
 
 
 def _lists() -> dict[str, object]:
-    since = utcnow().replace(hour=0, minute=0, second=0)
-    return {"open_calls": _views(open_calls(database())), "answered": _views(answered_since(database(), since)),
+    return {"open_calls": _views(open_calls(database())),
+            "answered": _views(answered_since(database(), start_of_today())),
             "refresh_seconds": config().settings.refresh_seconds}
 
 

@@ -19,6 +19,7 @@ import secrets
 
 SIGNATURE_CHARS = 12
 PUBLIC_ID = re.compile(r"^[0-9a-f]{12}$")
+MESSAGE_KEY = re.compile(r"^[0-9a-f]{12}-\d{1,3}$")
 TOKEN = re.compile(r"^(?P<key>[0-9a-f]{12}-\d{1,3})\.(?P<sig>[A-Za-z0-9_-]{12})$")
 LINK_PATH = "/paging/a/"
 

@@ -10,11 +10,12 @@ to say when the record was changed elsewhere.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 
+from kiosk import timeutil
 from kiosk.db import Database
 from kiosk.fhir.change import Seen
 from kiosk.fhir.errors import FhirError
@@ -170,10 +171,12 @@ def load_pages(database: Database, ids: list[int] | None = None, since: datetime
     return [(p, by_page.get(p.id, [])) for p in pages]
 
 
-def pages_screen(database: Database, gw: FhirGateway, settings: PagingSettings, now: datetime | None = None,
-                 recent_hours: int = 12) -> PagesScreen:
+def pages_screen(database: Database, gw: FhirGateway, settings: PagingSettings,
+                 now: datetime | None = None) -> PagesScreen:
+    """Open pages, and the pages answered since the station's midnight."""
     now = now or utcnow()
-    loaded = load_pages(database, since=now - timedelta(hours=recent_hours))
+    midnight = timeutil.local(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    loaded = load_pages(database, since=midnight.astimezone(UTC).replace(tzinfo=None))
     mode = record_mode(gw.capabilities)
     refs = [p.fhir_request_ref for p, _ in loaded if p.fhir_request_ref and p.page_status not in CLOSED]
     server: dict[str, dict[str, Any]] = {}

@@ -181,11 +181,13 @@ class Paging:
     def acknowledge(self, key: str, how: str, by: str | None = None) -> AckResult:
         """Record the acknowledgement of one message (its link works once). `how`: link or platform."""
         public_id, _, seq_text = key.rpartition("-")
+        if not seq_text.isdigit():
+            return AckResult("unknown")
         now = self.clock()
         with self.database.session() as session:
             found = session.execute(
                 select(PageMessage, Page).join(Page, Page.id == PageMessage.page_id)
-                .where(Page.public_id == public_id, PageMessage.seq == int(seq_text or -1))).first()
+                .where(Page.public_id == public_id, PageMessage.seq == int(seq_text))).first()
             if found is None:
                 return AckResult("unknown")
             message, page = found

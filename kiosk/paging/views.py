@@ -21,7 +21,7 @@ from flask import Blueprint, Response, abort, current_app, make_response, render
 from kiosk import audit
 from kiosk.auth import Role, current_staff, public, roles_required
 from kiosk.extensions import csrf, database, gateway, settings
-from kiosk.fhir.change import Outcome, Seen
+from kiosk.fhir.change import Change, Outcome, Seen
 from kiosk.fhir.errors import FhirNotAllowed, FhirNotFound
 from kiosk.settings_files import settings_of
 from kiosk.web import Notice, page_or_fragment
@@ -31,7 +31,7 @@ from kiosk.web.signed import BadSignature, verify
 from .compose import TEMPLATES, URGENCY_WORDS, About, Composed
 from .fhir import PatientForPage, patient_for_page, recipient_by_ref
 from .forms import ComposeForm, PageActionForm, text_hash
-from .links import key_of, new_public_id
+from .links import MESSAGE_KEY, key_of, new_public_id
 from .models import MessageStatus, Page, utcnow
 from .oncall import ON_CALL_FILE, OnCall
 from .outbox import SendOutcome
@@ -181,7 +181,7 @@ def record_in_request(page_id: int, shown: Seen | None = None) -> list[Notice]:
     notices say how that went when it did not simply work."""
     replies: list[Reply] = []
 
-    def send(change, seen: Seen, page: Page) -> Outcome | None:  # type: ignore[no-untyped-def]
+    def send(change: Change, seen: Seen, page: Page) -> Outcome | None:
         reply = carry_out(change, seen=seen, done="Recorded on the FHIR server.", patient=page.patient_ref,
                           entity=entity_of(page))
         replies.append(reply)
@@ -349,6 +349,8 @@ def platform_ack() -> Response:
         return _json({"result": "refused", "reason": "The body must be JSON with the message's id."}, 400)
     if not isinstance(by, str | None):
         by = None
+    if not MESSAGE_KEY.match(key):
+        return _json({"result": "unknown", "reason": "That is not a message id of this kiosk."}, 404)
     result = paging().acknowledge(key, "platform", by=(by or None) and by[:120])
     audit.record("page-acknowledged", entity=f"Page/{result.page_id}" if result.page_id else None,
                  outcome="success" if result.kind == "acknowledged" else "failure",

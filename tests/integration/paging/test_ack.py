@@ -96,6 +96,9 @@ def test_the_messaging_platform_acknowledges_with_a_signed_post(make_app, smtp: 
     assert signed.status_code == 200 and signed.json == {"result": "acknowledged", "late": False}
     again = platform.post("/paging/platform/ack", data=body, headers=signed_headers(WEBHOOK_SECRET, body))
     assert again.status_code == 409 and again.json["result"] == "used"
+    odd = json.dumps({"id": "not-a-message"}).encode()
+    unknown = platform.post("/paging/platform/ack", data=odd, headers=signed_headers(WEBHOOK_SECRET, odd))
+    assert unknown.status_code == 404 and unknown.json["result"] == "unknown"
     page, _ = the_page(app)
     assert page.status == "acknowledged" and page.answered_how == "platform"
     assert page.answered_by == "Lena Ortiz (phone)"
