@@ -28,7 +28,7 @@ from kiosk.slots import FhirBusy, give_back_for_request
 from kiosk.version import __version__
 from kiosk.web import page_or_fragment
 
-__all__ = ["__version__", "configure_logging", "create_app"]
+__all__ = ["__version__", "configure_logging", "create_app", "secret_key"]
 
 log = logging.getLogger("kiosk")
 
@@ -73,7 +73,7 @@ class DatabaseId(IntegerConverter):
 def register_config(app: Flask, settings: Settings) -> None:
     timeutil.configure(settings.station.timezone)
     app.config.update(
-        SECRET_KEY=settings.web.secret_key or _local_secret_key(settings.var_dir),
+        SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         # The Secure flag follows each request (kiosk.http.SessionCookies): set over HTTPS.
@@ -87,6 +87,12 @@ def register_config(app: Flask, settings: Settings) -> None:
         JSON_SORT_KEYS=False,
     )
     http.install(app, settings.web)
+
+
+def secret_key(settings: Settings) -> str:
+    """The web app's secret key; processes without the app (the scheduler signs acknowledgement links
+    with it) read the same one."""
+    return settings.web.secret_key or _local_secret_key(settings.var_dir)
 
 
 def _local_secret_key(var_dir: Path) -> str:
@@ -114,7 +120,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import audit, auth, beds, health, home, labels, staff, supplies
+    from kiosk import audit, auth, beds, calls, health, home, labels, paging, staff, supplies
 
     auth.register(app)
     health.register(app)
@@ -124,6 +130,8 @@ def register_blueprints(app: Flask) -> None:
     beds.register(app)
     labels.register(app)
     supplies.register(app)
+    paging.register(app)
+    calls.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -8,7 +8,9 @@ from kiosk.db import Base
 MODEL_MODULES = (
     "kiosk.audit.models",
     "kiosk.auth.models",
+    "kiosk.calls.models",
     "kiosk.labels.models",
+    "kiosk.paging.models",
     "kiosk.scheduler.models",
     "kiosk.supplies.models",
 )

@@ -6,7 +6,9 @@
   patient's encounter ("Print armband / labels", "Orders", "Request transport");
 - `HomePanel`: a fragment on the home screen (its counts or alerts), which refreshes itself;
 - `add_bed_marks`: marks on the bed board's tiles (a transport under way, a call light, the room's
-  readiness), from one call per board render with what the board knows of each bed (`UnitBeds`).
+  readiness), from one call per board render with what the board knows of each bed (`UnitBeds`);
+- `add_bed_assignments`: who looks after each bed now (the whiteboard's nurse assignments), for the
+  screens that page "the nurse of this bed" (the call lights).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from flask import Flask, current_app, url_for
 
 NAV_KEY = "KIOSK_NAV"
 BED_MARKS_KEY = "KIOSK_BED_MARKS"
+BED_ASSIGNMENTS_KEY = "KIOSK_BED_ASSIGNMENTS"
 PATIENT_LINKS_KEY = "KIOSK_PATIENT_LINKS"
 HOME_PANELS_KEY = "KIOSK_HOME_PANELS"
 
@@ -130,3 +133,32 @@ def add_bed_marks(app: Flask, source: MarkSource) -> None:
 
 def bed_mark_sources(app: Flask) -> list[MarkSource]:
     return list(app.config.get(BED_MARKS_KEY, []))
+
+
+@dataclass(frozen=True)
+class BedAssignment:
+    """Who looks after a bed now: `person` is 'PractitionerRole/<id>' or 'Practitioner/<id>'."""
+
+    person: str
+    name: str
+    role: str = "nurse"
+
+
+#: Who looks after each of these beds ('Location/<id>' -> assignments, the first to page first). At most one
+#: small request or query per call; a bed nobody is assigned to is left out.
+AssignmentSource = Callable[[list[str]], dict[str, list[BedAssignment]]]
+
+
+def add_bed_assignments(app: Flask, source: AssignmentSource) -> None:
+    sources: list[AssignmentSource] = app.config.setdefault(BED_ASSIGNMENTS_KEY, [])
+    if source not in sources:
+        sources.append(source)
+
+
+def bed_assignments(app: Flask, beds: list[str]) -> dict[str, list[BedAssignment]]:
+    """Every registered source's assignments for these beds, merged in registration order."""
+    found: dict[str, list[BedAssignment]] = {}
+    for source in app.config.get(BED_ASSIGNMENTS_KEY, []):
+        for bed, people in source(beds).items():
+            found.setdefault(bed, []).extend(people)
+    return found

@@ -43,6 +43,10 @@ curl -fsS "${fhir_url}/metadata" >/dev/null
 
 export KIOSK_FHIR_BASE_URL="${fhir_url}"
 export KIOSK_WEB_PORT="${kiosk_port}"
+# Paging and call lights in the demo: pages go to demo pagers on port 2525 (some acknowledge by themselves),
+# and a simulated nurse-call system raises a call every few minutes, signed with a secret made here.
+export KIOSK_PAGING_SMTP_PORT="${KIOSK_PAGING_SMTP_PORT:-2525}" KIOSK_PAGING_PUBLIC_URL="http://127.0.0.1:${kiosk_port}"
+export KIOSK_CALLS_WEBHOOK_SECRET="${KIOSK_CALLS_WEBHOOK_SECRET:-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}"
 .venv/bin/kiosk seed-demo --if-empty
 .venv/bin/kiosk db upgrade
 .venv/bin/kiosk user demo
@@ -80,12 +84,15 @@ for _ in $(seq 1 60); do
   if curl -fsS "http://127.0.0.1:${kiosk_port}/healthz" >/dev/null 2>&1; then break; fi
   sleep 0.5
 done
+.venv/bin/python scripts/pager_sink.py --port "${KIOSK_PAGING_SMTP_PORT}" >var/pagers.log 2>&1 & pids+=($!)
+.venv/bin/python scripts/nurse_call_simulator.py run --every 180 >var/nurse-call.log 2>&1 & pids+=($!)
 cat <<MSG
 
   Unit Coordinator Kiosk is running:  http://127.0.0.1:${kiosk_port}
   FHIR server (sekmet-fhir):          ${fhir_url}
 $(cat var/demo-sign-in.txt 2>/dev/null || true)
   Scheduler log:                      var/scheduler.log (restarted if it dies)
+  Demo pagers, nurse-call simulator:  var/pagers.log, var/nurse-call.log
   Press Ctrl-C to stop them all.
 
 MSG

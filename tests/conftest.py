@@ -26,6 +26,8 @@ from tests.support.scanner import PREFIX as SCANNER_PREFIX
 from tests.support.sekmet import SekmetServer, start_sekmet
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Fixtures shared by the tests of paging and call lights (a real SMTP server, a webhook receiver).
+pytest_plugins = ["tests.support.paging"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 TESTS = Path(__file__).resolve().parent
 

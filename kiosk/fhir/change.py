@@ -104,6 +104,8 @@ class Undeclared(ValueError):
 class Create:
     resource: dict[str, Any]
     if_none_exist: str | None = None
+    #: The urn:uuid other entries of the same transaction use to reference this new resource.
+    full_url: str | None = None
 
 
 def edit(resource: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
@@ -158,8 +160,11 @@ class Change:
         if name:
             self.names[reference_of(edited[0])] = name
 
-    def create(self, resource: dict[str, Any], if_none_exist: str | None = None, name: str | None = None) -> None:
-        self.creates.append(Create(resource, if_none_exist))
+    def create(self, resource: dict[str, Any], if_none_exist: str | None = None, name: str | None = None,
+               full_url: str | None = None) -> None:
+        """Add a create. `full_url` ('urn:uuid:...') lets another entry of the same transaction reference
+        the new resource before it has an id."""
+        self.creates.append(Create(resource, if_none_exist, full_url))
         self._declared((resource["resourceType"], "conditional-create" if if_none_exist else "create"))
         if name:
             self.names[_create_key(len(self.creates) - 1)] = name
@@ -392,7 +397,7 @@ def _write(gw: FhirGateway, change: Change) -> tuple[list[str], list[WriteResult
     for resource, version in change.updates:
         tx.update(resource, version)
     for new in change.creates:
-        tx.create(new.resource, if_none_exist=new.if_none_exist)
+        tx.create(new.resource, if_none_exist=new.if_none_exist, full_url=new.full_url)
     entries = gw.client.transaction(tx)
     results = [WriteResult(e.resource, e.created) for e in entries if e.resource]
     return [e.reference or "" for e in entries], results

@@ -196,11 +196,12 @@ class Transaction:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def create(self, resource: Any, if_none_exist: str | None = None) -> str:
-        """Add a create; returns the urn:uuid other entries use to reference the new resource."""
+    def create(self, resource: Any, if_none_exist: str | None = None, full_url: str | None = None) -> str:
+        """Add a create; returns the urn:uuid other entries use to reference the new resource (`full_url`
+        when the caller chose it)."""
         body = resource_json(resource)
         check_for_write(body)
-        full_url = f"urn:uuid:{uuid.uuid4()}"
+        full_url = full_url or f"urn:uuid:{uuid.uuid4()}"
         request: dict[str, Any] = {"method": "POST", "url": body["resourceType"]}
         if if_none_exist:
             request["ifNoneExist"] = if_none_exist

@@ -35,6 +35,8 @@ JOBS: tuple[Job, ...] = (
     Job("audit-events", "kiosk.audit.jobs:send_audit_events", "Sends waiting audit rows to the FHIR server"),
     Job("audit-verify", "kiosk.audit.jobs:verify_audit_chain", "Checks that no audit row was changed or removed"),
     Job("print-retry", "kiosk.labels.jobs:retry_print_queue", "Resends print jobs whose printer could not be reached"),
+    Job("paging", "kiosk.paging.jobs:run_paging", "Resends pages, escalates unanswered ones, records them on FHIR",
+        preflight="kiosk.paging.jobs:preflight"),
 )
 
 

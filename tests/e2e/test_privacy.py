@@ -11,10 +11,12 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from kiosk.auth import Role
+from kiosk.config import Settings
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
 from tests.support.auth import sign_in
 from tests.support.browser import LiveServer
+from tests.support.paging import load_roles
 from tests.support.scanner import scan
 
 
@@ -57,7 +59,7 @@ def patient_data(gw: FhirGateway) -> set[str]:
 
 
 def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect], gateway: FhirGateway,
-                                       page: Page) -> None:
+                                       demo_settings: Settings, page: Page) -> None:
     """Every workflow, looked at the way staff use it, with the log at DEBUG; only looking: the demo
     unit is shared with other tests."""
     server, collect = debug_server
@@ -86,6 +88,20 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.keyboard.type(patient.mrn, delay=60)
     page.locator(".find-form button").tap()
     expect(page.locator(".patient-more")).to_contain_text(patient.mrn)
+    # Paging: a page about the patient (its compose screen, sent to a pager whose server is down, so it
+    # waits in the outbox), the pages screen, an acknowledgement link nobody signed; call lights and figures.
+    load_roles(gateway, demo_settings)
+    page.goto(f"{server.url}/paging/patients/{patient.id}/encounters/{occupied.id}")
+    page.locator(".recipient").first.tap()
+    page.locator(".template-choice", has_text="Patient question").tap()
+    page.locator(".send-button").tap()
+    expect(page.locator(".page-card").first).to_be_visible()
+    page.goto(server.url + "/paging/a/000000000000-0.AAAAAAAAAAAA")
+    page.goto(server.url + "/calls/")
+    page.locator(".bed-choice").first.tap()
+    page.locator(".reason-button", has_text="Pain").tap()
+    expect(page.locator(".call-card").first).to_be_visible()
+    page.goto(server.url + "/calls/figures")
     # Supplies, the audit trail searched by MRN, and a page that does not exist.
     page.goto(server.url + "/supplies/")
     expect(page.locator(".location-tile").first).to_be_visible()

@@ -15,6 +15,7 @@ import pytest
 from kiosk.scheduler import requests
 from kiosk.scheduler.lease import current_holder
 from kiosk.scheduler.models import JobRun
+from kiosk.scheduler.registry import job_names
 from kiosk.supplies.check import last_check
 from tests.support.scheduler import SchedulerRun, scheduler_env, start_scheduler, write_schedule
 from tests.support.supplies import SMALL_PAR, SupplyUnit
@@ -110,7 +111,7 @@ def wait_for_answer(supply_unit: SupplyUnit, request_id: int, timeout: float = 3
 
 @pytest.mark.parametrize(("broken", "expected"), [
     ("schedule", r"^kiosk: .*scheduler\.toml line 2: there is no job called 'supply-chek'; the jobs are: "
-                 r"supply-check, audit-events, audit-verify, print-retry\.$"),
+                 + re.escape(", ".join(job_names())) + r"\.$"),
     ("par file", r"^kiosk: .*par-levels\.toml line 11: item 100112 in Supply room has par -5; par must be a whole "
                  r"number from 1 to 100000\.$"),
 ])

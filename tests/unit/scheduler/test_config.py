@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.config import ConfigError
 from kiosk.scheduler.config import load_scheduler_config
-from kiosk.scheduler.registry import JOBS, find, job_function, load
+from kiosk.scheduler.registry import JOBS, find, job_function, job_names, load
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -49,7 +49,7 @@ def test_cron_and_interval_both_fire(tmp_path: Path) -> None:
 
 BAD = [
     ("an unknown job", GOOD.replace("[jobs.supply-check]", "[jobs.supply-chek]"), 6,
-     "there is no job called 'supply-chek'; the jobs are: supply-check, audit-events, audit-verify, print-retry."),
+     f"there is no job called 'supply-chek'; the jobs are: {', '.join(job_names())}."),
     ("a bad cron hour", GOOD.replace('"0 19 * * *"', '"0 25 * * *"'), 7,
      "cron '0 25 * * *' of job supply-check is not a crontab line (minute hour day month weekday): Error "
      "validating expression '25': the last value (25) is higher than the maximum value (23)."),
