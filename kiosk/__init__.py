@@ -86,7 +86,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import audit, auth, beds, health, home, labels, staff, supplies
+    from kiosk import audit, auth, beds, health, home, labels, readiness, staff, supplies, whiteboard
 
     auth.register(app)
     health.register(app)
@@ -96,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     beds.register(app)
     labels.register(app)
     supplies.register(app)
+    whiteboard.register(app)
+    readiness.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

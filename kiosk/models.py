@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "kiosk.audit.models",
     "kiosk.auth.models",
     "kiosk.labels.models",
+    "kiosk.readiness.models",
     "kiosk.scheduler.models",
     "kiosk.supplies.models",
 )

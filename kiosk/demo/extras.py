@@ -23,7 +23,10 @@ class DemoContext:
 
 
 #: 'module:function' of each workflow's demo seeding, in order.
-DEMO_EXTRAS: tuple[str, ...] = ()
+DEMO_EXTRAS: tuple[str, ...] = (
+    "kiosk.demo.whiteboard:seed",
+    "kiosk.demo.readiness:seed",
+)
 
 
 def seed_extras(ctx: DemoContext, extras: tuple[str, ...] = DEMO_EXTRAS) -> list[str]:
