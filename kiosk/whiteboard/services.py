@@ -28,7 +28,7 @@ from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.records import read_encounter
 from kiosk.nav import BedMark, MarkSource
 
-from .assign import AssignmentRequest, AssignPlan, AssignScreen, assign_screen, plan_assignment
+from .assign import AssignmentRequest, AssignPlan, AssignScreen, Refused, assign_screen, plan_assignment
 from .board import TeamIndex, Whiteboard, build_whiteboard
 from .fhir import (
     StaffLink,
@@ -178,7 +178,10 @@ def load_assign_screen(gw: FhirGateway, database: Database, settings: Whiteboard
 def plan_save(gw: FhirGateway, database: Database, settings: WhiteboardSettings, which: str,
               request: AssignmentRequest, now: datetime | None = None) -> tuple[AssignPlan, TeamAccess]:
     """The change that saves an assignment, planned on what the server holds now (Refused or FhirError
-    before anything is sent)."""
+    before anything is sent; on a server that takes no care teams, before anything is read)."""
+    access = access_of(gw, settings)
+    if access.write is None:
+        raise Refused(f"{access.write_reason} Nothing was saved.")
     ctx = _assign_context(gw, database, settings, which, now or utc_now())
     if any(p.startswith("Care teams could not be read") for p in ctx.problems):
         raise FhirError(next(p for p in ctx.problems if p.startswith("Care teams could not be read")))
