@@ -100,8 +100,10 @@ def _not_refreshed(problem: str) -> Response:
 
 @bp.after_request
 def _keep_the_screen_on_a_failed_poll(response: Response) -> Response:
-    """An error page answering a poll would replace the whiteboard (and the element that polls)."""
-    if request.endpoint not in POLL_ENDPOINTS or response.status_code < 400 or "HX-Reswap" in response.headers:
+    """An error page answering a poll would replace the whiteboard (and the element that polls). A screen
+    that is not (or no longer) set up gets its 404."""
+    if request.endpoint not in POLL_ENDPOINTS or response.status_code in (404,) or response.status_code < 400 \
+            or "HX-Reswap" in response.headers:
         return response
     return _not_refreshed(f"The kiosk could not refresh the whiteboard (error {response.status_code}).")
 
@@ -160,7 +162,7 @@ def _screen(which: str, notice: Notice | None = None, chosen: dict[str, str] | N
         screen.notice = notice
         screen.chosen = chosen or {}
         screen.cannot = screen.cannot or _not_allowed()
-    html = page_or_fragment("whiteboard/assign.html", "whiteboard/_assign.html", screen=screen, notice=notice)
+    html = page_or_fragment("whiteboard/assign.html", "whiteboard/_assign.html", screen=screen, message=notice)
     return make_response(html, status)
 
 
