@@ -19,7 +19,7 @@ from .settings import ShiftStart
 class Shift:
     name: str
     day: date
-    start: datetime  # aware
+    start: datetime  # aware, UTC
     end: datetime
 
     @property
@@ -43,7 +43,8 @@ def _at(day: date, defs: tuple[ShiftStart, ...], index: int) -> datetime:
     days, position = divmod(index, len(defs))
     local = datetime.combine(day + timedelta(days=days), defs[position].start)
     zone = timeutil.station_zone()
-    return local.replace(tzinfo=zone) if zone is not None else local.astimezone()
+    aware = local.replace(tzinfo=zone) if zone is not None else local.astimezone()
+    return aware.astimezone(UTC)  # in UTC, so that lengths and comparisons count real hours across a DST change
 
 
 def _shift(day: date, defs: tuple[ShiftStart, ...], index: int) -> Shift:
