@@ -84,12 +84,12 @@
       var parts = [];
       if (changed) { parts.push(changed + (changed === 1 ? " bed" : " beds")); }
       if (chargeChanged) { parts.push("charge nurse"); }
-      save.textContent = parts.length ? "Save assignments (" + parts.join(", ") + ")" : "Save assignments";
+      save.textContent = parts.length ? "Save (" + parts.join(", ") + ")" : "Save assignments";
     }
     var hint = f.querySelector("[data-hint]");
     var picked = chosen(f).length;
     if (hint) {
-      hint.textContent = picked ? picked + (picked === 1 ? " bed" : " beds") + " chosen: tap a person to give them " +
+      hint.textContent = picked ? picked + (picked === 1 ? " bed" : " beds") + " chosen: tap the person who takes " +
         (picked === 1 ? "it" : "them") + "." : "Tap beds, then a person. Tap a person first to pick their beds.";
       hint.classList.toggle("is-active", picked > 0);
     }
