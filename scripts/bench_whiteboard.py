@@ -29,7 +29,7 @@ from kiosk.extensions import database, services  # noqa: E402
 from kiosk.fhir.gateway import FhirGateway, UnitRef  # noqa: E402
 from kiosk.settings_files import settings_of  # noqa: E402
 from kiosk.whiteboard import WHITEBOARD_FILE, assign_shift  # noqa: E402
-from scripts.bench import http_share, timed  # noqa: E402
+from scripts.bench_beds import measure  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.support.auth import sign_in_client  # noqa: E402
 from tests.support.sekmet import start_sekmet  # noqa: E402
@@ -100,12 +100,8 @@ def main() -> None:
                     (client, "readiness list", "/readiness/", None),
                     (client, "bed board poll with readiness marks", "/beds/board", HTMX),
                 ):
-                    def get(who=who, path=path, headers=headers):  # type: ignore[no-untyped-def]
-                        return who.get(path, headers=headers or {})
-
-                    get()
-                    requests = get().headers["X-FHIR-Requests"]
-                    rows.append((beds, what, requests, timed(get), http_share(gw, get)))
+                    requests, total, waiting = measure(who, gw, path, headers)
+                    rows.append((beds, what, requests, total, waiting))
                 # Saving from the screen: every bed's nurse changes (one transaction of updates), then back.
                 samples: list[float] = []
                 requests = ""

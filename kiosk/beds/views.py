@@ -42,6 +42,7 @@ from kiosk.settings_files import settings_of
 from kiosk.web import Notice, is_htmx
 from kiosk.web.changes import Reply, carry_out, refused
 from kiosk.web.display import DisplayAccess
+from kiosk.web.polls import keep_screen_on_failed_poll, not_refreshed
 
 from .actions import BED_ACTIONS, ActionContext, Refused, plan
 from .board import Board, fingerprint, public_rooms
@@ -129,29 +130,17 @@ def _page(panel_key: str | None, open_form: str | None, chosen: dict[str, str] |
 POLL_ENDPOINTS = frozenset({"beds.board_fragment", "beds.public_fragment", "beds.display_fragment"})
 
 
-def _not_refreshed(problem: str) -> Response:
-    """A poll that could not be answered: nothing is swapped, the page says it is not up to date."""
-    response = make_response("", 503)
-    response.headers["HX-Reswap"] = "none"
-    response.headers["X-Board-Problem"] = problem.encode("ascii", "replace").decode("ascii")[:300]
-    return response
-
-
 @bp.after_request
 def _keep_the_board_on_a_failed_poll(response: Response) -> Response:
-    """Any error answer to a poll (an error page from the app's handlers: a database that is locked,
-    a bug ...) would replace the board, and with it the element that polls. Answer 503 without a swap
-    instead; sign-in redirects (HX-Redirect) are left alone."""
-    if request.endpoint not in POLL_ENDPOINTS or response.status_code < 400 or "HX-Reswap" in response.headers:
-        return response
-    return _not_refreshed(f"The kiosk could not refresh the board (error {response.status_code}).")
+    """Any error answer to a poll would replace the board, and with it the element that polls."""
+    return keep_screen_on_failed_poll(response, POLL_ENDPOINTS, "the board")
 
 
 def _poll(template: str, poll_url: str, corridor: bool = False) -> Response:
     try:
         current = _board(marks=template != PUBLIC_TEMPLATE)
     except FhirError as e:
-        return _not_refreshed(e.message)
+        return not_refreshed(e.message)
     region = _region(current, template, corridor)
     if request.headers.get("X-Board-Fingerprint") == region.fingerprint:
         response = make_response("", 204)

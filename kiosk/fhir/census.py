@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .capability import Capabilities, SearchNeed
-from .codes import ADMITTED_ENCOUNTER_STATUSES, OPEN_ENCOUNTER_STATUSES, OPEN_TASK_STATUSES
+from .codes import OPEN_ENCOUNTER_STATUSES, OPEN_TASK_STATUSES
 from .errors import FhirNotAllowed, UnreadableResource
 from .gateway import FhirGateway, UnitRef
 from .records import (
@@ -182,22 +182,6 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
         unreadable=unreadable,
         unreadable_at=unreadable_at,
     )
-
-
-def expected_in_beds(census: Census) -> dict[str, list[EncounterRecord]]:
-    """'Location/<bed>' -> the encounters coming to that bed: a planned or reserved entry for it, from a
-    planned admission or from a patient admitted elsewhere (a transfer in), not yet active in it."""
-    beds = {b.reference for b in census.beds}
-    out: dict[str, list[EncounterRecord]] = {}
-    for enc in census.encounters:
-        if enc.status != "planned" and enc.status not in ADMITTED_ENCOUNTER_STATUSES:
-            continue
-        active = {loc.location for loc in enc.locations_with("active")}
-        for loc in enc.locations_with("planned", "reserved"):
-            if loc.location in beds and loc.location not in active:
-                out.setdefault(loc.location, []).append(enc)
-                break
-    return out
 
 
 def _beds_in_rooms(gw: FhirGateway, places: list[dict[str, object]]) -> list[dict[str, object]]:

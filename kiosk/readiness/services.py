@@ -22,7 +22,8 @@ from sqlalchemy import select
 from kiosk import timeutil
 from kiosk.db import Database
 from kiosk.fhir import codes
-from kiosk.fhir.census import Census, expected_in_beds
+from kiosk.fhir.arrivals import expected_in_beds
+from kiosk.fhir.census import Census
 from kiosk.fhir.movements import cleaning_jobs
 from kiosk.fhir.records import EncounterRecord, LocationRecord
 from kiosk.nav import BedMark, UnitBeds

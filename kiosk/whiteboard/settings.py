@@ -8,17 +8,11 @@ from dataclasses import dataclass, field
 from datetime import time
 
 from kiosk.config import Settings
-from kiosk.settings_files import SettingsFile, between, checked, one_of, read_dataclass
+from kiosk.settings_files import SettingsFile, between, checked, one_of, read_dataclass, secret_token
 from kiosk.tomlfile import TomlFile
 
 CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 SHIFT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ]{0,19}$")
-
-
-def _display_token(value: str) -> str | None:
-    if not value or (len(value) >= 24 and value.replace("-", "").replace("_", "").isalnum()):
-        return None
-    return "must be empty or at least 24 letters, digits, '-' or '_'"
 
 
 @dataclass(frozen=True)
@@ -36,7 +30,7 @@ class WhiteboardSettings:
     shift_starts: tuple[str, ...] = ("07:00", "19:00")
     staff_names: str = field(default="name", metadata=checked(one_of("name", "initials")))
     patient_names: str = field(default="none", metadata=checked(one_of("none", "initials", "name")))
-    display_token: str = field(default="", metadata=checked(_display_token))
+    display_token: str = field(default="", metadata=checked(secret_token))
     unlisted_care_team_servers: tuple[str, ...] = ()
 
     @property

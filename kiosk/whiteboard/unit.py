@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kiosk.fhir import codes
-from kiosk.fhir.census import Census, expected_in_beds
+from kiosk.fhir.arrivals import expected_in_beds
+from kiosk.fhir.census import Census
 from kiosk.fhir.movements import cleaning_jobs
 from kiosk.fhir.records import EncounterRecord, LocationRecord
 from kiosk.nav import UnitBeds

@@ -31,6 +31,7 @@ from kiosk.settings_files import settings_of
 from kiosk.web import Notice, page_or_fragment
 from kiosk.web.changes import carry_out, refused
 from kiosk.web.display import DisplayAccess
+from kiosk.web.polls import keep_screen_on_failed_poll, not_refreshed
 
 from .assign import AssignScreen, Refused, created_elsewhere
 from .board import Whiteboard
@@ -81,7 +82,7 @@ def _poll(poll_url: str, display: bool) -> Response:
     try:
         board = _load()
     except FhirError as e:
-        return _not_refreshed(e.message)
+        return not_refreshed(e.message)
     html, fingerprint = _region(board, poll_url, display)
     if request.headers.get("X-Board-Fingerprint") == fingerprint:
         response = make_response("", 204)
@@ -91,21 +92,11 @@ def _poll(poll_url: str, display: bool) -> Response:
     return response
 
 
-def _not_refreshed(problem: str) -> Response:
-    response = make_response("", 503)
-    response.headers["HX-Reswap"] = "none"
-    response.headers["X-Board-Problem"] = problem.encode("ascii", "replace").decode("ascii")[:300]
-    return response
-
-
 @bp.after_request
 def _keep_the_screen_on_a_failed_poll(response: Response) -> Response:
-    """An error page answering a poll would replace the whiteboard (and the element that polls). A screen
-    that is not (or no longer) set up gets its 404."""
-    if request.endpoint not in POLL_ENDPOINTS or response.status_code in (404,) or response.status_code < 400 \
-            or "HX-Reswap" in response.headers:
-        return response
-    return _not_refreshed(f"The kiosk could not refresh the whiteboard (error {response.status_code}).")
+    """An error page answering a poll would replace the whiteboard; a screen that is not (or no longer)
+    set up gets its 404."""
+    return keep_screen_on_failed_poll(response, POLL_ENDPOINTS, "the whiteboard", passed=(404,))
 
 
 @bp.get("/")

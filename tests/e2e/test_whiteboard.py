@@ -15,9 +15,8 @@ from kiosk.auth import Role
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.e2e.conftest import new_touch_context
 from tests.support.auth import sign_in
-from tests.support.beds import unit_env, unit_gateway
 from tests.support.browser import LiveServer, save_screenshot
-from tests.support.whiteboard import AIDES, NURSES, Ward, add_people, steady_shifts
+from tests.support.whiteboard import Ward, build_ward
 
 TOKEN = "station-whiteboard-0123456789abcdef"
 REFRESH_SECONDS = 30
@@ -30,13 +29,10 @@ SMALLEST_CAPITAL_PX = 22
 def served_ward(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
                 make_app: Callable[..., Flask]) -> Iterator[tuple[Ward, LiveServer]]:
     """A unit of 12 beds: 8 with a patient in them or coming to them."""
-    ref = make_unit(12)
-    app = make_app(**unit_env(ref), **steady_shifts(), KIOSK_WHITEBOARD_DISPLAY_TOKEN=TOKEN,
-                   KIOSK_WHITEBOARD_REFRESH_SECONDS=str(REFRESH_SECONDS))
-    gw = unit_gateway(gateway, ref)
-    nurses, aides = add_people(gw, gw.unit_location_id(), str(ref.value), NURSES, AIDES)
-    server = LiveServer(app).start()
-    yield Ward(ref=ref, gw=gw, app=app, nurses=nurses, aides=aides), server
+    unit = build_ward(gateway, make_unit, make_app, 12, KIOSK_WHITEBOARD_DISPLAY_TOKEN=TOKEN,
+                      KIOSK_WHITEBOARD_REFRESH_SECONDS=str(REFRESH_SECONDS))
+    server = LiveServer(unit.app).start()
+    yield unit, server
     server.stop()
 
 

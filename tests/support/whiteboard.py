@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from kiosk import timeutil
@@ -114,3 +115,23 @@ def split_among(screen: AssignScreen, nurses: Sequence[Staff], aides: Sequence[S
         chosen[bed.id] = {"nurse": nurses[i * len(nurses) // len(screen.beds)].ref,
                           "aide": aides[i * len(aides) // len(screen.beds)].ref}
     return chosen, charge.ref
+
+
+def build_ward(gateway: FhirGateway, make_unit: Callable[..., UnitRef], make_app: Callable[..., Flask],
+               beds: int = 20, **env: str) -> Ward:
+    """A new unit of `beds` beds with four nurses and two aides, and a kiosk app serving it (shifts placed
+    so that none ends during the test; `env` adds settings)."""
+    from tests.support.beds import unit_env, unit_gateway
+
+    ref = make_unit(beds)
+    app = make_app(**unit_env(ref), **{**steady_shifts(), **env})
+    gw = unit_gateway(gateway, ref)
+    nurses, aides = add_people(gw, gw.unit_location_id(), str(ref.value), NURSES, AIDES)
+    return Ward(ref=ref, gw=gw, app=app, nurses=nurses, aides=aides)
+
+
+@pytest.fixture
+def ward(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
+         make_app: Callable[..., Flask]) -> Callable[..., Ward]:
+    """ward(beds=20, **env) -> a new unit with its nurses and aides, and a kiosk app serving it."""
+    return lambda beds=20, **env: build_ward(gateway, make_unit, make_app, beds, **env)
