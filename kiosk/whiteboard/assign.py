@@ -8,7 +8,6 @@ conflict, found before anything is sent, and a team changed since is refused by 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -78,7 +77,8 @@ class AssignScreen:
     #: What the person chose (form kept after a refusal): field name -> value.
     chosen: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: Names of people assigned who are not in the list any more (from the teams' displays).
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def nurses(self) -> list[Person]:
@@ -106,9 +106,6 @@ class AssignScreen:
     def name(self, ref: str) -> str:
         person = self.person(ref)
         return person.short if person else self.names.get(ref, "someone")
-
-    #: Names of people assigned who are not in the list any more (from the teams' displays).
-    names: dict[str, str] = field(default_factory=dict)
 
 
 def _team_for(teams: TeamsRead, key: str) -> TeamRecord | None:

@@ -164,6 +164,8 @@ class TeamsRead:
     #: Practitioners the server included with the teams (where it offers _include=CareTeam:participant).
     practitioners: dict[str, PractitionerRecord] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
+    #: Why the care teams could not be read at all (nothing above can be trusted to be complete), or None.
+    error: str | None = None
 
 
 def _or_list(prefix: str, ids: Iterable[str]) -> str:
@@ -263,7 +265,7 @@ def unit_people(gw: FhirGateway, unit_id: str, staff: Sequence[StaffLink]) -> Pe
     by_identifier = {s.practitioner_ref.split("identifier=", 1)[1]: s for s in wanted
                      if s.practitioner_ref.startswith("Practitioner?identifier=")}
     by_id = {s.practitioner_ref.split("/", 1)[1]: s for s in wanted if s.practitioner_ref.startswith("Practitioner/")
-             and f"{s.practitioner_ref}" not in by_ref}
+             and s.practitioner_ref not in by_ref}
     records: list[tuple[PractitionerRecord, StaffLink]] = []
     if by_identifier and gw.capabilities.supports_search("Practitioner", "identifier"):
         found = gw.client.search("Practitioner", [("identifier", ",".join(sorted(by_identifier))),

@@ -2,7 +2,8 @@
 is checked by the service against what the server holds now, not here.
 
 Per bed the form carries `enc-<bed id>` (the patient it showed), `nurse-<bed id>` and `aide-<bed id>`
-('Practitioner/<id>', or empty for nobody); beds are listed in `beds`.
+('Practitioner/<id>', or empty for nobody); beds are listed in `beds`. No one-time token: what a save
+creates is identified by patient and shift, so a double tap or a retry finds what the first one wrote.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ class AssignForm(FlaskForm):
     charge = HiddenField(validators=[Optional(), Regexp(PRACTITIONER, message="That is not a person.")])
     seen = HiddenField(validators=[Optional(), Length(max=MOST_BEDS * 120)])
     absent = HiddenField(validators=[Optional(), Length(max=MOST_BEDS * 120)])
-    token = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message="That form is not from the kiosk.")])
 
     def bed_ids(self) -> list[str]:
         ids = [b for b in (self.beds.data or "").split(",") if b]

@@ -44,7 +44,7 @@ from .fhir import (
 )
 from .settings import WhiteboardSettings
 from .shifts import Shift, next_shift, previous_shift, shift_at
-from .teams import PARTICIPATION_WORDS, SLOT_WORDS
+from .teams import PARTICIPATION_WORDS, SLOT_WORDS, Person
 from .unit import UnitView, unit_view
 
 #: The kiosk's staff who can be assigned, by their role: (slot, can lead the shift).
@@ -65,12 +65,12 @@ def _teams(gw: FhirGateway, access: TeamAccess, view: UnitView, shifts: Sequence
     """The care teams of the unit's patients for these shifts; what could not be read becomes a problem."""
     if access.read is None:
         problems.append(f"Care teams are not shown: {access.read_reason}")
-        return TeamsRead()
+        return TeamsRead(error=access.read_reason)
     try:
         found = read_teams(gw, access, [e.id for e in view.encounters], view.census.unit.id, shifts)
     except FhirError as e:
         problems.append(f"Care teams could not be read: {e.message}")
-        return TeamsRead()
+        return TeamsRead(error=f"Care teams could not be read: {e.message}")
     if found.unreadable:
         problems.append(f"{len(found.unreadable)} care team record(s) could not be read.")
     return found
@@ -145,7 +145,7 @@ class AssignContext:
     shift: Shift
     previous: Shift
     teams: TeamsRead
-    people: list
+    people: list[Person]
     problems: list[str] = field(default_factory=list)
 
 
@@ -170,7 +170,7 @@ def load_assign_screen(gw: FhirGateway, database: Database, settings: Whiteboard
     screen.problems = ctx.problems
     if ctx.access.write is None:
         screen.cannot = f"Assignments cannot be saved here: {ctx.access.write_reason}"
-    elif ctx.access.read is None or any(p.startswith("Care teams could not be read") for p in ctx.problems):
+    elif ctx.teams.error:
         screen.cannot = "Assignments cannot be saved while the care teams cannot be read."
     return screen
 
@@ -183,8 +183,8 @@ def plan_save(gw: FhirGateway, database: Database, settings: WhiteboardSettings,
     if access.write is None:
         raise Refused(f"{access.write_reason} Nothing was saved.")
     ctx = _assign_context(gw, database, settings, which, now or utc_now())
-    if any(p.startswith("Care teams could not be read") for p in ctx.problems):
-        raise FhirError(next(p for p in ctx.problems if p.startswith("Care teams could not be read")))
+    if ctx.teams.error:
+        raise FhirError(ctx.teams.error)
     planned = plan_assignment(ctx.view, ctx.teams, ctx.people, ctx.access, ctx.shift, request, team_system(gw),
                               ctx.view.census.unit.name)
     return planned, ctx.access

@@ -236,6 +236,12 @@ def test_a_save_from_the_screen_is_audited_without_patient_data_in_the_log(
     assert rows and rows[0].outcome == "success" and rows[0].detail.count("CareTeam/") == len(beds) + 1
     names = re.findall(r'class="ab-patient">([^<]+)<', page)
     assert names and all(name.split(",")[0].lower() not in caplog.text.lower() for name in names)
+    # The same form sent again (a double tap, a retry) finds it all saved and writes nothing.
+    versions = [b.current for b in unit.screen().beds]
+    again = client.post("/whiteboard/assign", data=form)
+    assert again.status_code == 200 and "nothing needed changing" in page_text(again.get_data(as_text=True))
+    assert [b.current for b in unit.screen().beds] == versions
+    assert team_of(unit, unit.screen().beds[0].encounter_id)["meta"]["versionId"] == "1"  # type: ignore[index]
 
 
 def form_of(html: str) -> dict[str, str]:
