@@ -64,6 +64,9 @@ class DatabaseId(IntegerConverter):
     range is a page that does not exist (404), never an overflow in the database driver (500)."""
 
     MAX = 2**63 - 1
+    #: At most 19 digits: a longer number matches no route at all (a 404 also where the same address has a
+    #: view for another method, which a value refused after matching would answer with 405).
+    regex = r"\d{1,19}"
 
     def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX,
                  signed: bool = False) -> None:
@@ -120,7 +123,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import audit, auth, beds, calls, health, home, labels, paging, staff, supplies
+    from kiosk import audit, auth, beds, calls, health, home, labels, paging, readiness, staff, supplies, whiteboard
 
     auth.register(app)
     health.register(app)
@@ -132,6 +135,8 @@ def register_blueprints(app: Flask) -> None:
     supplies.register(app)
     paging.register(app)
     calls.register(app)
+    whiteboard.register(app)
+    readiness.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

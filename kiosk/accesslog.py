@@ -1,4 +1,5 @@
-"""Gunicorn's access log, with secrets taken out of paths (the corridor screen's set-up address)."""
+"""Gunicorn's access log, with secrets taken out of paths (the set-up addresses of the corridor screen
+and the unit whiteboard)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-_DISPLAY_TOKEN = re.compile(r"(/beds/display/)(?!board\b)[^/?\s]+")
+_DISPLAY_TOKEN = re.compile(r"(/(?:beds|whiteboard)/display/)(?!board\b)[^/?\s]+")
 
 
 def redact(path: str) -> str:

@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "kiosk.calls.models",
     "kiosk.labels.models",
     "kiosk.paging.models",
+    "kiosk.readiness.models",
     "kiosk.scheduler.models",
     "kiosk.supplies.models",
 )

@@ -7,23 +7,30 @@
 - `HomePanel`: a fragment on the home screen (its counts or alerts), which refreshes itself;
 - `add_bed_marks`: marks on the bed board's tiles (a transport under way, a call light, the room's
   readiness), from one call per board render with what the board knows of each bed (`UnitBeds`);
+  the unit whiteboard shows the same marks;
 - `add_bed_assignments`: who looks after each bed now (the whiteboard's nurse assignments), for the
-  screens that page "the nurse of this bed" (the call lights).
+  screens that page "the nurse of this bed" (the call lights);
+- `PanelSection`: a section of the bed board's panel drawn by another workflow (a patient's care team,
+  a bed's readiness), loaded into the panel as an htmx fragment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import Flask, current_app, url_for
+
+if TYPE_CHECKING:
+    from kiosk.fhir.census import Census
 
 NAV_KEY = "KIOSK_NAV"
 BED_MARKS_KEY = "KIOSK_BED_MARKS"
 BED_ASSIGNMENTS_KEY = "KIOSK_BED_ASSIGNMENTS"
 PATIENT_LINKS_KEY = "KIOSK_PATIENT_LINKS"
 HOME_PANELS_KEY = "KIOSK_HOME_PANELS"
+PANEL_SECTIONS_KEY = "KIOSK_PANEL_SECTIONS"
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,24 @@ class Link:
     url: str
 
 
-Entry = TypeVar("Entry", NavItem, PatientLink, HomePanel)
+@dataclass(frozen=True)
+class PanelSection:
+    """A section of the bed board's panel, answered by `endpoint` as an htmx fragment that the panel
+    loads when it opens. `needs` says which panels get it: 'patient' (the endpoint takes `encounter_id`:
+    a patient's panel, in a bed or coming in) or 'bed' (it takes `bed_id`: a bed's panel, occupied or
+    not). `roles` limits who sees it (empty: everyone signed in)."""
+
+    endpoint: str
+    needs: str
+    order: int = 50
+    roles: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.needs not in ("patient", "bed"):
+            raise ValueError("a panel section needs 'patient' or 'bed'")
+
+
+Entry = TypeVar("Entry", NavItem, PatientLink, HomePanel, PanelSection)
 
 
 def _add(app: Flask, key: str, entry: Entry) -> None:
@@ -101,24 +125,53 @@ def patient_links(patient_id: str, encounter_id: str, role: str | None) -> list[
             if not link.roles or role in link.roles]
 
 
+def add_panel_section(app: Flask, section: PanelSection) -> None:
+    """Register a section; the panel template calls `panel_sections` (a template global)."""
+    _add(app, PANEL_SECTIONS_KEY, section)
+    app.jinja_env.globals.setdefault("panel_sections", panel_sections)
+
+
+def panel_sections(bed_id: str | None, encounter_id: str | None, role: str | None) -> list[str]:
+    """The addresses of the sections other workflows registered for a panel showing this bed and / or
+    this encounter (ids only), for a person of `role`."""
+    urls = []
+    for section in current_app.config.get(PANEL_SECTIONS_KEY, []):
+        if section.roles and role not in section.roles:
+            continue
+        if section.needs == "patient" and encounter_id:
+            urls.append(url_for(section.endpoint, encounter_id=encounter_id))
+        elif section.needs == "bed" and bed_id:
+            urls.append(url_for(section.endpoint, bed_id=bed_id))
+    return urls
+
+
 @dataclass(frozen=True)
 class BedMark:
     """A mark on a bed's tile: `kind` names its look (css `mark-<kind>`), `label` is a few words
-    ("Transport", "Call: pain", "Ready 3/5"); `urgent` shows it red."""
+    ("Transport", "Call: pain", "Ready 3/5"); `urgent` shows it red; `detail`, a longer text for where
+    there is room (the whiteboard's lists: "3 of 5: oxygen, bed"), the label when empty."""
 
     kind: str
     label: str
     urgent: bool = False
+    detail: str = ""
+
+    @property
+    def long(self) -> str:
+        return self.detail or self.label
 
 
 @dataclass(frozen=True)
 class UnitBeds:
     """What the bed board knows of its unit, for other workflows' marks: each bed ('Location/<id>') with
-    its occupant's patient and encounter references (None for an empty bed), and who is coming to it."""
+    its occupant's patient and encounter references (None for an empty bed), and who is coming to it;
+    `census`, the census the board was drawn from (beds with their status, encounters, patients, alerts,
+    cleaning jobs), so that a source needs no FHIR request of its own for what the board already read."""
 
     unit_id: str
     occupants: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     incoming: dict[str, list[str]] = field(default_factory=dict)
+    census: Census | None = None
 
 
 #: A workflow's marks for a unit: 'Location/<id>' -> marks. At most one small request or query per call.

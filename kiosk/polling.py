@@ -22,11 +22,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 PROBLEM_HEADER = "X-Poll-Problem"
 
 
-def polled(what: str) -> Callable[[F], F]:
-    """Mark a view as polled; `what` names what it refreshes ("the board") in the not-up-to-date text."""
+def polled(what: str, passes: tuple[int, ...] = ()) -> Callable[[F], F]:
+    """Mark a view as polled; `what` names what it refreshes ("the board") in the not-up-to-date text.
+    `passes`: error statuses the poll answers as they are (a screen no longer set up gets its 404)."""
 
     def mark(view: F) -> F:
         view.polled = what  # type: ignore[attr-defined]
+        view.polled_passes = passes  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -64,6 +66,9 @@ def register(app: Flask) -> None:
         that is locked, a bug ...) would replace the fragment, and with it the element that polls.
         Answer "not up to date" instead; sign-in redirects (HX-Redirect, 200) are left alone."""
         if response.status_code < 400 or "HX-Reswap" in response.headers or not is_poll():
+            return response
+        view = current_app.view_functions.get(request.endpoint or "")
+        if response.status_code in getattr(view, "polled_passes", ()):
             return response
         what = polled_what(request.endpoint)
         return not_up_to_date(g.get("poll_problem")

@@ -101,6 +101,13 @@ def not_empty(value: Any) -> str | None:
     return None if (value.strip() if isinstance(value, str) else value) else "must not be empty"
 
 
+def secret_token(value: Any) -> str | None:
+    """A screen's set-up token (kiosk.web.display): empty (no such screen) or long enough to be a secret."""
+    if not value or (len(value) >= 24 and value.replace("-", "").replace("_", "").isalnum()):
+        return None
+    return "must be empty or at least 24 letters, digits, '-' or '_'"
+
+
 def checked(*checks: Check, doc: str = "") -> dict[str, Any]:
     """Field metadata: `x: int = field(default=5, metadata=checked(between(1, 10)))`."""
     return {"checks": checks, "doc": doc}

@@ -10,6 +10,8 @@ class Role(StrEnum):
     CHARGE_NURSE = "charge_nurse"
     PROVIDER = "provider"
     ADMINISTRATOR = "administrator"
+    NURSE = "nurse"
+    NURSING_ASSISTANT = "nursing_assistant"
 
     @property
     def label(self) -> str:
@@ -18,6 +20,8 @@ class Role(StrEnum):
             Role.CHARGE_NURSE: "charge nurse",
             Role.PROVIDER: "provider",
             Role.ADMINISTRATOR: "administrator",
+            Role.NURSE: "nurse",
+            Role.NURSING_ASSISTANT: "nursing assistant",
         }[self]
 
     @property

@@ -377,6 +377,8 @@ DEMO_STAFF: tuple[tuple[str, str, Role, str, str | None], ...] = (
     ("100002", "Sam Okoye", Role.CHARGE_NURSE, "1357", None),
     ("100003", "Dr. Folake Adeyemi", Role.PROVIDER, "8642", "P1001"),
     ("100004", "Lee Park", Role.ADMINISTRATOR, "9753", None),
+    ("100005", "Grace Lambert", Role.NURSE, "3579", "N2001"),
+    ("100006", "Tomás Ortega", Role.NURSING_ASSISTANT, "8024", "N2101"),
 )
 
 

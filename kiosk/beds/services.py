@@ -6,7 +6,7 @@ more for a transfer form's beds on other units, or for a scan of a patient who i
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from kiosk.armband import ScanCode
@@ -35,7 +35,7 @@ def load_board(gw: FhirGateway, settings: BedSettings, now: datetime | None = No
     places = places_by_reference(gw, elsewhere) if elsewhere else {}
     board = BoardBuilder(census, settings, now or utc_now(), places).build()
     if marks:
-        beds = board.unit_beds()
+        beds = replace(board.unit_beds(), census=census)
         for source in marks:
             try:
                 found = source(beds)

@@ -6,14 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kiosk.config import Settings
-from kiosk.settings_files import SettingsFile, between, checked, read_dataclass
+from kiosk.settings_files import SettingsFile, between, checked, read_dataclass, secret_token
 from kiosk.tomlfile import TomlFile
-
-
-def _display_token(value: str) -> str | None:
-    if not value or (len(value) >= 24 and value.replace("-", "").replace("_", "").isalnum()):
-        return None
-    return "must be empty or at least 24 letters, digits, '-' or '_'"
 
 
 @dataclass(frozen=True)
@@ -26,7 +20,7 @@ class BedSettings:
     housekeeping_red_minutes: int = field(default=90, metadata=checked(between(1, 24 * 60)))
     #: A corridor screen opens /beds/display/<token> without a sign-in (rooms and initials only).
     #: Empty: no such screen. A secret: set it in the environment (KIOSK_BEDS_PUBLIC_DISPLAY_TOKEN).
-    public_display_token: str = field(default="", metadata=checked(_display_token))
+    public_display_token: str = field(default="", metadata=checked(secret_token))
 
 
 def _parse(file: TomlFile, _settings: Settings, env: Mapping[str, str]) -> BedSettings:

@@ -18,8 +18,6 @@ screen, keeps polling, and says it is not up to date.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,25 +27,23 @@ from flask import (
     abort,
     current_app,
     make_response,
-    redirect,
     render_template,
     request,
     url_for,
 )
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from kiosk import audit, timeutil
 from kiosk.auth import Role, current_staff, current_staff_or_none, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
-from kiosk.extensions import gateway, settings
+from kiosk.extensions import gateway
 from kiosk.fhir.errors import FhirConflict, FhirError
 from kiosk.fhir.records import FHIR_ID
-from kiosk.http import secure_cookies
 from kiosk.nav import bed_mark_sources, patient_links
 from kiosk.polling import not_up_to_date, polled
 from kiosk.settings_files import settings_of
 from kiosk.web import Notice, is_htmx
 from kiosk.web.changes import Reply, carry_out, refused
+from kiosk.web.display import DisplayAccess
 
 from .actions import BED_ACTIONS, ActionContext, Refused, plan
 from .board import Board, fingerprint, public_rooms
@@ -172,31 +168,8 @@ def public_fragment() -> Response:
     return _poll(PUBLIC_TEMPLATE, url_for("beds.public_fragment"))
 
 
-def _check_display_token(token: str) -> None:
-    """The corridor screen's secret; a wrong or unset token is simply not found."""
-    expected = _bed_settings().public_display_token
-    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-        abort(404)
-
-
-DISPLAY_COOKIE = "kiosk_display"
-
-
-def _display_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="corridor-display")
-
-
-def _has_display_cookie() -> bool:
-    """The cookie holds a signed digest of the token: changing the token in settings retires it."""
-    expected = _bed_settings().public_display_token
-    raw = request.cookies.get(DISPLAY_COOKIE)
-    if not expected or not raw:
-        return False
-    try:
-        digest = _display_signer().loads(raw)
-    except BadSignature:
-        return False
-    return hmac.compare_digest(str(digest), hashlib.sha256(expected.encode()).hexdigest())
+#: The corridor screen's cookie (kiosk.web.display: the token from settings, kept in a signed cookie).
+CORRIDOR = DisplayAccess(cookie="kiosk_display", salt="corridor-display")
 
 
 @bp.get("/display/<token>")
@@ -204,19 +177,13 @@ def _has_display_cookie() -> bool:
 def display_setup(token: str) -> Response:
     """Set up a corridor screen once: the secret moves from the address into a cookie, so it is not in
     every poll's access-log line or in the browser's history."""
-    _check_display_token(token)
-    response = redirect(url_for("beds.display"))
-    response.set_cookie(DISPLAY_COOKIE, _display_signer().dumps(hashlib.sha256(token.encode()).hexdigest()),
-                        max_age=365 * 24 * 3600, httponly=True, samesite="Strict",
-                        secure=secure_cookies(settings().web), path=url_for("beds.display"))
-    return response
+    return CORRIDOR.set_up(token, _bed_settings().public_display_token, url_for("beds.display"))
 
 
 @bp.get("/display")
 @public
 def display() -> str:
-    if not _has_display_cookie():
-        abort(404)
+    CORRIDOR.require(_bed_settings().public_display_token)
     return _public_page(url_for("beds.display_fragment"), corridor=True)
 
 
@@ -224,8 +191,7 @@ def display() -> str:
 @public
 @polled("the board")
 def display_fragment() -> Response:
-    if not _has_display_cookie():
-        abort(404)
+    CORRIDOR.require(_bed_settings().public_display_token)
     return _poll(PUBLIC_TEMPLATE, url_for("beds.display_fragment"), corridor=True)
 
 

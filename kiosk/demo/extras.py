@@ -25,6 +25,8 @@ class DemoContext:
 #: 'module:function' of each workflow's demo seeding, in order.
 DEMO_EXTRAS: tuple[str, ...] = (
     "kiosk.demo.paging:seed",
+    "kiosk.demo.whiteboard:seed",
+    "kiosk.demo.readiness:seed",
 )
 
 

@@ -19,20 +19,20 @@ from .extras import DemoContext
 PRACTITIONER_ROLE = "http://terminology.hl7.org/CodeSystem/practitioner-role"
 #: Nurses of 4 West (badge-less: the kiosk's demo charge nurse, Sam Okoye, is the day charge nurse).
 NURSES: tuple[tuple[str, str, str], ...] = (
-    ("N2000", "Okoye", "Sam"),
-    ("N2001", "Ortiz", "Lena"),
-    ("N2002", "Nakamura", "Kenji"),
-    ("N2003", "Boateng", "Ama"),
-    ("N2004", "Fischer", "Greta"),
-    ("N2005", "Rahman", "Nadia"),
-    ("N2006", "Clarke", "Owen"),
+    ("N3000", "Okoye", "Sam"),
+    ("N3001", "Ortiz", "Lena"),
+    ("N3002", "Nakamura", "Kenji"),
+    ("N3003", "Boateng", "Ama"),
+    ("N3004", "Fischer", "Greta"),
+    ("N3005", "Rahman", "Nadia"),
+    ("N3006", "Clarke", "Owen"),
 )
 
 
 @dataclass(frozen=True)
 class DemoRole:
     identifier: str
-    practitioner: str  # its identifier (P1001, N2001)
+    practitioner: str  # its identifier (P1001, N3001)
     code: str  # practitioner-role: doctor, nurse
     text: str
     telecoms: tuple[tuple[str, str], ...]  # (system, value), first ranked first
@@ -53,13 +53,13 @@ def demo_roles() -> list[DemoRole]:
         DemoRole("HOSP-N2", "P1005", "doctor", "Hospitalist", (("pager", "555-0204"),)),
         DemoRole("RRT-1", "P1007", "doctor", "Rapid response", (("pager", "555-0301"),)),
         DemoRole("RRT-2", "P1009", "doctor", "Rapid response", (("pager", "555-0302"),)),
-        DemoRole("CN-4W-D", "N2000", "nurse", "Charge nurse", (("pager", "555-0401"),), at_unit=True),
-        DemoRole("CN-4W-N", "N2006", "nurse", "Charge nurse", (("pager", "555-0402"),), at_unit=True),
+        DemoRole("CN-4W-D", "N3000", "nurse", "Charge nurse", (("pager", "555-0401"),), at_unit=True),
+        DemoRole("CN-4W-N", "N3006", "nurse", "Charge nurse", (("pager", "555-0402"),), at_unit=True),
     ]
     roles += [DemoRole(f"PR-{ident}", ident, "nurse", "Nurse",
                        (("other", f"securechat:{given.lower()}.{family.lower()}"), ("sms", f"+1 555 020 {10 + i}")),
                        at_unit=True)
-              for i, (ident, family, given) in enumerate(NURSES) if ident != "N2000"]
+              for i, (ident, family, given) in enumerate(NURSES) if ident != "N3000"]
     return roles
 
 

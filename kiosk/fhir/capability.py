@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import FhirError, FhirNotAllowed, FhirUnavailable
@@ -115,6 +115,11 @@ class Capabilities:
         return cls(software=str(name), fhir_version=str(statement.get("fhirVersion", "")),
                    resources=resources, system_interactions=frozenset(system))
 
+    def with_resource(self, resource_type: str, capability: ResourceCapability) -> Capabilities:
+        """These capabilities plus a resource type the statement leaves out, for a server that takes it
+        although it does not list it (named as such in a workflow's settings, with tests as evidence)."""
+        return replace(self, resources={**self.resources, resource_type: capability})
+
     def supports_type(self, resource_type: str) -> bool:
         return self.probed or resource_type in self.resources
 
@@ -181,7 +186,16 @@ class Capabilities:
 
     def reason(self, resource_type: str, interaction: str) -> str | None:
         """None when allowed; otherwise a sentence saying what the server does not allow.
-        'conditional-create' is a create with If-None-Exist on the identifier."""
+        'conditional-create' is a create with If-None-Exist on the identifier; 'update-create' is a PUT
+        to an id the kiosk chose that does not exist yet (R4 update as create, `updateCreate`)."""
+        if interaction == "update-create":
+            res = self.resources.get(resource_type)
+            if res is not None and "update" in res.interactions and res.update_create:
+                return None
+            if res is not None and "update" not in res.interactions:
+                return self.reason(resource_type, "update")
+            if res is not None:
+                return f"{self.software} does not allow creating {resource_type} at an id the kiosk chooses."
         if interaction == "conditional-create":
             if self.allows_conditional_create(resource_type):
                 return None

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .capability import Capabilities
-from .client import Transaction, WriteResult
+from .client import Transaction, WriteResult, new_full_url
 from .errors import FhirConflict, FhirError, FhirOutcomeUnknown, FhirUnavailable
 from .gateway import FhirGateway
 from .refs import reference_of, version_of
@@ -102,10 +102,26 @@ class Undeclared(ValueError):
 
 @dataclass(frozen=True)
 class Create:
+    """A new resource: POSTed (with If-None-Exist when a retry could repeat it), or, `at_id`, PUT to the
+    id it carries (update as create) on a server without conditional create, after the workflow has
+    read that the id is free."""
+
     resource: dict[str, Any]
     if_none_exist: str | None = None
-    #: The urn:uuid other entries of the same transaction use to reference this new resource.
-    full_url: str | None = None
+    at_id: bool = False
+    #: The urn:uuid by which other entries of the same transaction reference this new resource (the server
+    #: puts the new resource's 'Type/id' in its place).
+    full_url: str = field(default_factory=new_full_url)
+
+    @property
+    def interaction(self) -> Interaction:
+        kind = "update-create" if self.at_id else "conditional-create" if self.if_none_exist else "create"
+        return self.resource["resourceType"], kind
+
+    @property
+    def reference(self) -> str:
+        """'Type/id' of a create at an id the kiosk chose."""
+        return reference_of(self.resource)
 
 
 def edit(resource: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
@@ -161,19 +177,32 @@ class Change:
             self.names[reference_of(edited[0])] = name
 
     def create(self, resource: dict[str, Any], if_none_exist: str | None = None, name: str | None = None,
-               full_url: str | None = None) -> None:
-        """Add a create. `full_url` ('urn:uuid:...') lets another entry of the same transaction reference
-        the new resource before it has an id."""
-        self.creates.append(Create(resource, if_none_exist, full_url))
-        self._declared((resource["resourceType"], "conditional-create" if if_none_exist else "create"))
+               full_url: str | None = None) -> str:
+        """Add a create; returns the reference ('urn:uuid:...', `full_url` when given) by which other
+        resources of this change point to the new one (an order's Provenance and co-signature Task).
+        Only a change sent as one transaction may use it."""
+        new = Create(resource, if_none_exist, full_url=full_url or new_full_url())
+        self._add_create(new, name)
+        return new.full_url
+
+    def create_at(self, resource: dict[str, Any], name: str | None = None) -> None:
+        """Add an update as create: a PUT to the id the resource carries, without If-Match. Only for an id
+        derived from the resource's identifier that the workflow has just read to be free (a PUT to an id
+        that exists replaces it)."""
+        if not resource.get("id"):
+            raise ValueError("an update as create needs the id the kiosk chose")
+        self._add_create(Create(resource, at_id=True), name)
+
+    def _add_create(self, create: Create, name: str | None) -> None:
+        self.creates.append(create)
+        self._declared(create.interaction)
         if name:
             self.names[_create_key(len(self.creates) - 1)] = name
 
     def interactions(self) -> list[Interaction]:
         """What this change, as built, needs the server to allow."""
         needed = [(r["resourceType"], "update") for r, _ in self.updates]
-        needed += [(c.resource["resourceType"], "conditional-create" if c.if_none_exist else "create")
-                   for c in self.creates]
+        needed += [c.interaction for c in self.creates]
         if len(self) > 1:
             needed.append(TRANSACTION)
         return list(dict.fromkeys(needed))
@@ -302,8 +331,7 @@ def reread(gw: FhirGateway, change: Change) -> ServerState:
     """Read back, in one request, everything a change touched, and say entry by entry whether the
     server now holds what the change sent. Never raises: a failed re-read says it could not check."""
     try:
-        targets = [*change.updated(), *(f"{c.resource['resourceType']}?{c.if_none_exist}"
-                                        for c in change.creates if c.if_none_exist)]
+        targets = [*change.updated(), *(_reread_target(c) for c in change.creates if _reread_target(c))]
         found = gw.client.batch_read(targets, batch=gw.capabilities.allows_batch())
     except FhirError:
         return ServerState(checked=False)
@@ -327,10 +355,21 @@ def reread(gw: FhirGateway, change: Change) -> ServerState:
             elsewhere.append(ref)
     for index, create in enumerate(change.creates):
         key = _create_key(index)
-        if not create.if_none_exist:
+        if not _reread_target(create):
             undecided.append(key)
             continue
         matches = next(answers)
+        if create.at_id:
+            ref = create.reference
+            current[ref] = matches if isinstance(matches, dict) else None
+            if not isinstance(matches, dict):
+                not_written.append(key)
+            elif _contains(matches, create.resource):
+                written.append(key)
+                created[key] = ref
+            else:
+                elsewhere.append(key)
+            continue
         if isinstance(matches, list) and matches:
             written.append(key)
             created[key] = reference_of(matches[0])
@@ -384,11 +423,22 @@ class Failed(Outcome):
     now: ServerState = field(default_factory=lambda: ServerState(checked=False))
 
 
+def _reread_target(create: Create) -> str | None:
+    """What a re-read asks to find a create: its id, or its If-None-Exist search (None: nothing to ask)."""
+    if create.at_id:
+        return create.reference
+    if create.if_none_exist:
+        return f"{create.resource['resourceType']}?{create.if_none_exist}"
+    return None
+
+
 def _write(gw: FhirGateway, change: Change) -> tuple[list[str], list[WriteResult]]:
     if len(change) == 1:
         if change.updates:
             resource, version = change.updates[0]
             result = gw.client.update(resource, version=version)
+        elif change.creates[0].at_id:
+            result = gw.client.create_with_id(change.creates[0].resource)
         else:
             new = change.creates[0]
             result = gw.client.create(new.resource, if_none_exist=new.if_none_exist)
@@ -397,23 +447,29 @@ def _write(gw: FhirGateway, change: Change) -> tuple[list[str], list[WriteResult
     for resource, version in change.updates:
         tx.update(resource, version)
     for new in change.creates:
-        tx.create(new.resource, if_none_exist=new.if_none_exist, full_url=new.full_url)
+        if new.at_id:
+            tx.create_with_id(new.resource)
+        else:
+            tx.create(new.resource, if_none_exist=new.if_none_exist, full_url=new.full_url)
     entries = gw.client.transaction(tx)
     results = [WriteResult(e.resource, e.created) for e in entries if e.resource]
     return [e.reference or "" for e in entries], results
 
 
-def send(gw: FhirGateway, change: Change, seen: Mapping[str, str] | None = None) -> Outcome:
+def send(gw: FhirGateway, change: Change, seen: Mapping[str, str] | None = None,
+         capabilities: Capabilities | None = None) -> Outcome:
     """Check, send and, when it did not plainly succeed, re-read one change.
 
     With `seen`, every update goes with the version the person saw as its If-Match (NotSeen, raised
-    before anything is sent, when the change would update something they were not shown)."""
+    before anything is sent, when the change would update something they were not shown).
+    `capabilities` replaces the server's statement for the check (a workflow that declared a type the
+    statement leaves out, see `Capabilities.with_resource`)."""
     if change.needs is None:
         raise Undeclared(f"'{change.name}' was sent without declaring what it needs")
     change.declare(change.needs)
     if seen is not None:
         change.if_match_seen(seen)
-    refused = Needs(tuple(change.interactions())).refused(gw.capabilities)
+    refused = Needs(tuple(change.interactions())).refused(capabilities or gw.capabilities)
     if refused:
         return NotAllowed(f"{refused} Nothing was sent.")
     if not len(change):

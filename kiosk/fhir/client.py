@@ -187,6 +187,12 @@ class TransactionEntryResult:
         return self.status.startswith("201")
 
 
+def new_full_url() -> str:
+    """A urn:uuid for a resource created in a transaction: other entries of the same transaction
+    reference the new resource by it, and the server puts the new resource's id in its place."""
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
 class Transaction:
     """A transaction Bundle under construction: creates with urn:uuid fullUrls, updates with ifMatch."""
 
@@ -201,7 +207,7 @@ class Transaction:
         when the caller chose it)."""
         body = resource_json(resource)
         check_for_write(body)
-        full_url = full_url or f"urn:uuid:{uuid.uuid4()}"
+        full_url = full_url or new_full_url()
         request: dict[str, Any] = {"method": "POST", "url": body["resourceType"]}
         if if_none_exist:
             request["ifNoneExist"] = if_none_exist

@@ -48,6 +48,7 @@ REQUIRED_CODES: dict[tuple[str, str], frozenset[str]] = {
     ),
     ("SupplyRequest", "priority"): frozenset({"routine", "urgent", "asap", "stat"}),
     ("Flag", "status"): frozenset({"active", "inactive", "entered-in-error"}),
+    ("CareTeam", "status"): frozenset({"proposed", "active", "suspended", "inactive", "entered-in-error"}),
     ("Patient", "gender"): frozenset({"male", "female", "other", "unknown"}),
     ("Communication", "status"): frozenset(
         {"preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error",

@@ -51,7 +51,7 @@ DEMO_PAGES = (
     DemoPage("de0000000007", "PR-P1007", 55, "routine", "transport", "CT at 14:00 moved to 15:30.", "called-back",
              about=5),
     DemoPage("de0000000008", "PR-P1004", 80, "routine", "result", "", "cancelled", about=6),
-    DemoPage("de0000000009", "PR-N2002", 18, "urgent", "call-light", "Pain", "acknowledged", about=7,
+    DemoPage("de0000000009", "PR-N3002", 18, "urgent", "call-light", "Pain", "acknowledged", about=7,
              source="call-light"),
 )
 

@@ -98,3 +98,35 @@ def assess(par: ParLevels, last_counts: dict[tuple[str, str], LastCount], now: d
         stock.append(ItemStock(location=location, item=item, last=last,
                                stale=last is not None and last.counted_at < oldest_fresh))
     return stock
+
+
+@dataclass(frozen=True)
+class LocationBins:
+    """Which bins of one supply location are below their reorder point, from their last counts: what
+    another workflow asks before it calls a room ready. `known` is False for a location the par list
+    does not have; an item never counted or counted too long ago is in `not_counted` (a stale count is
+    never taken as stocked)."""
+
+    code: str
+    name: str
+    known: bool
+    below: tuple[str, ...] = ()
+    not_counted: tuple[str, ...] = ()
+
+    @property
+    def stocked(self) -> bool:
+        return self.known and not self.below and not self.not_counted
+
+
+def location_bins(par: ParLevels, code: str, last_counts: dict[tuple[str, str], LastCount], now: datetime,
+                  stale_after: timedelta) -> LocationBins:
+    location = par.location(code)
+    if location is None:
+        return LocationBins(code, code, known=False)
+    below, not_counted = [], []
+    for stock in assess(ParLevels(par.source, (location,)), last_counts, now, stale_after):
+        if stock.state in (StockState.NEVER_COUNTED, StockState.STALE):
+            not_counted.append(stock.item.description)
+        elif stock.count is not None and stock.count < stock.item.reorder_point:
+            below.append(f"{stock.item.description} ({stock.count} of {stock.item.reorder_point})")
+    return LocationBins(code, location.name, True, tuple(below), tuple(not_counted))

@@ -30,6 +30,7 @@ from flask import Response, make_response
 
 from kiosk import audit
 from kiosk.extensions import gateway
+from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.change import Change, Conflict, Done, Failed, NotAllowed, NotSeen, Outcome, ServerState, Unknown, send
 
 from .notices import Notice
@@ -119,15 +120,16 @@ def audit_words(outcome: Outcome, change: Change) -> tuple[str, str]:
 
 
 def carry_out(change: Change, *, seen: Mapping[str, str] | None, done: str, patient: str | None = None,
-              entity: str | None = None) -> Reply:
+              entity: str | None = None, capabilities: Capabilities | None = None) -> Reply:
     """Send a change built by a workflow, record it in the audit trail, and say how it ended.
-    `done` is the sentence for a change that was saved ("Bed 4W-401 is clean and available.").
+    `done` is the sentence for a change that was saved ("Bed 4W-401 is clean and available.");
+    `capabilities`: what the workflow checks against instead of the server's statement (see `send`).
 
     The audit trail gets the intent before anything is sent and the outcome after: a kiosk that dies in
     between leaves "outcome unknown" there, never nothing."""
     intent_id = audit.intent("fhir-write", patient=patient, entity=entity, detail=change.name)
     try:
-        outcome = send(gateway(), change, seen)
+        outcome = send(gateway(), change, seen, capabilities)
     except NotSeen:
         audit.outcome(intent_id, "failure", detail=f"{change.name}: versions shown not known, nothing sent")
         return Reply(None, Notice("error", "Not done", NOT_SEEN), 409, keep_form=False, changed=False)

@@ -102,6 +102,16 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.locator(".reason-button", has_text="Pain").tap()
     expect(page.locator(".call-card").first).to_be_visible()
     page.goto(server.url + "/calls/figures")
+    # The whiteboard, the shift's assignments, a patient's care team, room readiness and a bed's checklist.
+    page.goto(server.url + "/whiteboard/")
+    expect(page.locator(".whiteboard")).to_be_visible()
+    page.goto(server.url + "/whiteboard/assign")
+    expect(page.locator(".assign-bed").first).to_be_visible()
+    page.goto(f"{server.url}/whiteboard/care-team/{occupied.id}")
+    expect(page.locator(".care-team")).to_be_visible()
+    page.goto(server.url + "/readiness/")
+    page.locator(".readiness-bed").first.tap()
+    expect(page.locator("#checklist")).to_be_visible()
     # Supplies, the audit trail searched by MRN, and a page that does not exist.
     page.goto(server.url + "/supplies/")
     expect(page.locator(".location-tile").first).to_be_visible()

@@ -1,0 +1,71 @@
+"""What `make run` seeds for the whiteboard and room readiness, on a FHIR server of its own (the session's
+demo unit is read by other tests and must not change): care teams and a shift's assignments, readiness in
+every state, and a second run that changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk import create_app
+from kiosk.auth import Role
+from kiosk.auth.services import ensure_demo_staff
+from kiosk.config import Settings
+from kiosk.db import Database
+from kiosk.demo.extras import DEMO_EXTRAS, DemoContext, seed_extras
+from kiosk.demo.loader import load_demo
+from kiosk.extensions import database
+from kiosk.fhir.gateway import FhirGateway
+from tests.conftest import make_settings
+from tests.support.auth import sign_in_client
+from tests.support.beds import page_text
+from tests.support.sekmet import SekmetServer, start_sekmet
+from tests.support.whiteboard import steady_shifts
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[SekmetServer]:
+    server = start_sekmet(tmp_path / "sekmet")
+    yield server
+    server.stop()
+
+
+def test_the_demo_seeds_assignments_and_readiness_in_every_state_once(own_server: SekmetServer,
+                                                                      tmp_path: Path) -> None:
+    assert "kiosk.demo.whiteboard:seed" in DEMO_EXTRAS and "kiosk.demo.readiness:seed" in DEMO_EXTRAS
+    settings: Settings = make_settings(own_server.base_url, tmp_path / "kiosk.db", **steady_shifts())
+    gw = FhirGateway.from_settings(settings)
+    db = Database(settings.database_url)
+    db.upgrade()
+    load_demo(gw, say=lambda _line: None)
+    said: list[str] = []
+    first = seed_extras(DemoContext(settings, gw, db, said.append))
+    assert first == said
+    lines = dict(zip(DEMO_EXTRAS, first, strict=True))
+    whiteboard, readiness = lines["kiosk.demo.whiteboard:seed"], lines["kiosk.demo.readiness:seed"]
+    assert "26 staff records created" in whiteboard
+    assert whiteboard.count("24 beds assigned") == 2 and "3 case managers added" in whiteboard
+    assert "bins of Clean utility counted at par" in readiness
+    assert "reserved while waiting for housekeeping" in readiness
+    assert "2 alerts created; 5 checklist items ticked." in readiness
+    again = dict(zip(DEMO_EXTRAS, seed_extras(DemoContext(settings, gw, db, lambda _line: None)), strict=True))
+    repeat = again["kiosk.demo.whiteboard:seed"]
+    assert "0 staff records created" in repeat and repeat.count("nothing needed changing") == 2
+    assert again["kiosk.demo.readiness:seed"] == "readiness: Clean utility already counted; no bed to reserve; " \
+                                                 "0 alerts created; 0 checklist " \
+                       "items ticked."
+
+    app = create_app(settings, testing=True)
+    with app.app_context(), database().session() as session:
+        ensure_demo_staff(session, settings.identifiers.practitioner)
+    client = sign_in_client(app.test_client(), Role.NURSE)
+    board = page_text(client.get("/whiteboard/").get_data(as_text=True))
+    assert "Charge nurse Daniel K." in board and "Grace L." in board
+    assert "Admission Ready" in board and "3 of 6: O2, bed, bariatric" in board
+    assert "1 of 5: clean, suction, O2, bed" in board
+    screen = client.get("/whiteboard/assign").get_data(as_text=True)
+    assert "linked to no Practitioner" not in screen  # the demo nurse and aide are the demo's Practitioners
+    db.dispose()
+    gw.close()
