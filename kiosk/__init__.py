@@ -123,7 +123,21 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from kiosk import audit, auth, beds, calls, health, home, labels, paging, readiness, staff, supplies, whiteboard
+    from kiosk import (
+        audit,
+        auth,
+        beds,
+        calls,
+        health,
+        home,
+        labels,
+        paging,
+        readiness,
+        staff,
+        supplies,
+        transport,
+        whiteboard,
+    )
 
     auth.register(app)
     health.register(app)
@@ -137,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     calls.register(app)
     whiteboard.register(app)
     readiness.register(app)
+    transport.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "kiosk.readiness.models",
     "kiosk.scheduler.models",
     "kiosk.supplies.models",
+    "kiosk.transport.models",
 )
 
 for _module in MODEL_MODULES:

@@ -76,7 +76,7 @@ supervise_scheduler() {
   done
 }
 
-echo "Starting the scheduler (supply checks, audit events, print retries; log: var/scheduler.log) ..."
+echo "Starting the scheduler (supply checks, audit events, print retries, pages, transport escalation; log: var/scheduler.log) ..."
 : >var/scheduler.log
 supervise_scheduler &
 pids+=($!)

@@ -12,6 +12,7 @@ class Role(StrEnum):
     ADMINISTRATOR = "administrator"
     NURSE = "nurse"
     NURSING_ASSISTANT = "nursing_assistant"
+    TRANSPORTER = "transporter"
 
     @property
     def label(self) -> str:
@@ -22,6 +23,7 @@ class Role(StrEnum):
             Role.ADMINISTRATOR: "administrator",
             Role.NURSE: "nurse",
             Role.NURSING_ASSISTANT: "nursing assistant",
+            Role.TRANSPORTER: "transporter",
         }[self]
 
     @property

@@ -27,6 +27,7 @@ DEMO_EXTRAS: tuple[str, ...] = (
     "kiosk.demo.paging:seed",
     "kiosk.demo.whiteboard:seed",
     "kiosk.demo.readiness:seed",
+    "kiosk.demo.transport:seed",
 )
 
 

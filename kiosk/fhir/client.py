@@ -188,8 +188,8 @@ class TransactionEntryResult:
 
 
 def new_full_url() -> str:
-    """A urn:uuid for a resource created in a transaction: other entries of the same transaction
-    reference the new resource by it, and the server puts the new resource's id in its place."""
+    """A fresh urn:uuid: the fullUrl of a resource created in a transaction, by which the other entries
+    of the same transaction reference it (the server replaces it with the new resource's id)."""
     return f"urn:uuid:{uuid.uuid4()}"
 
 
@@ -204,7 +204,7 @@ class Transaction:
 
     def create(self, resource: Any, if_none_exist: str | None = None, full_url: str | None = None) -> str:
         """Add a create; returns the urn:uuid other entries use to reference the new resource (`full_url`
-        when the caller chose it)."""
+        when the caller chose it beforehand, see `new_full_url`)."""
         body = resource_json(resource)
         check_for_write(body)
         full_url = full_url or new_full_url()

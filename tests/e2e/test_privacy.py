@@ -12,6 +12,9 @@ from playwright.sync_api import Page, expect
 
 from kiosk.auth import Role
 from kiosk.config import Settings
+from kiosk.db import Database
+from kiosk.demo.extras import DemoContext
+from kiosk.demo.transport import seed as seed_transport
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
 from tests.support.auth import sign_in
@@ -60,8 +63,8 @@ def patient_data(gw: FhirGateway) -> set[str]:
 
 def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect], gateway: FhirGateway,
                                        demo_settings: Settings, page: Page) -> None:
-    """Every workflow, looked at the way staff use it, with the log at DEBUG; only looking: the demo
-    unit is shared with other tests."""
+    """Every workflow, looked at the way staff use it, with the log at DEBUG; only looking (the demo unit
+    is shared with other tests), after the demo's own transport jobs are seeded as `make run` does."""
     server, collect = debug_server
     secrets = patient_data(gateway)
     assert len(secrets) > 100
@@ -70,6 +73,10 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     patient = census.patients[occupied.patient]
     assert patient.mrn
 
+    # The demo's transport jobs (`make run` seeds them too): names on every transport screen.
+    database = Database(demo_settings.database_url)
+    seed_transport(DemoContext(demo_settings, gateway, database, lambda _line: None))
+    database.dispose()
     sign_in(page, server.url, Role.CHARGE_NURSE)
     expect(page.locator(".unit-name")).to_be_visible()
     # The bed board, a patient's panel, and an armband scan.
@@ -112,6 +119,18 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.goto(server.url + "/readiness/")
     page.locator(".readiness-bed").first.tap()
     expect(page.locator("#checklist")).to_be_visible()
+    # Transport: the demo's jobs on the board, the phone list, a request form, the figures.
+    page.goto(server.url + "/transport/")
+    expect(page.locator(".job-row").first).to_be_visible()
+    page.goto(server.url + "/transport/jobs")
+    expect(page.locator(".job-card").first).to_be_visible()
+    page.goto(f"{server.url}/transport/request/{patient.id}/{occupied.id}")
+    expect(page.locator(".patient-title")).to_be_visible()
+    page.locator("label.choice", has_text="Imaging (Radiology)").tap()
+    page.locator("button.request-submit").tap()  # refused: nothing chosen for the mode; the form comes back
+    expect(page.locator(".field-error").first).to_be_visible()
+    page.goto(server.url + "/transport/figures")
+    expect(page.locator(".figures-table").first).to_be_visible()
     # Supplies, the audit trail searched by MRN, and a page that does not exist.
     page.goto(server.url + "/supplies/")
     expect(page.locator(".location-tile").first).to_be_visible()

@@ -93,6 +93,11 @@ def unit_env(ref: UnitRef) -> dict[str, str]:
     return {"KIOSK_UNIT_LOCATION": f"{ref.system}|{ref.value}"}
 
 
+#: What a board render costs: the census (places 1, stays 3 chained searches, jobs 2) and the transport
+#: marks on the tiles (1; the call-light and readiness marks come from the kiosk's own database).
+BOARD_REQUESTS = "7"
+
+
 def signed_in(app: Flask, role: Role = Role.UNIT_SECRETARY) -> FlaskClient:
     return sign_in_client(app.test_client(), role)
 

@@ -20,6 +20,7 @@ from kiosk.fhir import builders as b
 from kiosk.fhir import codes
 from kiosk.fhir.client import FhirClient, Transaction
 from tests.support.beds import (
+    BOARD_REQUESTS,
     BedUnit,
     app_gateway,
     audit_rows,
@@ -62,7 +63,7 @@ def test_a_render_costs_the_same_few_requests_for_20_and_200_beds(bed_unit: Fact
         poll = client.get("/beds/board", headers=htmx(client))
         counts[size] = (page.headers["X-FHIR-Requests"], panel.headers["X-FHIR-Requests"],
                         poll.headers["X-FHIR-Requests"])
-    assert counts[20] == counts[200] == ("6", "6", "6")  # the census: places, stays (3 chains), jobs (2 chains)
+    assert counts[20] == counts[200] == (BOARD_REQUESTS,) * 3
 
 
 def test_the_poll_answers_204_until_something_changes(bed_unit: Factory) -> None:
@@ -195,7 +196,7 @@ def test_a_server_that_refuses_these_writes_still_shows_the_census(bed_unit: Fac
     client.get("/beds/")  # resolves the unit's identifier once
     page = client.get("/beds/")
     assert page.status_code == 200 and page.get_data(as_text=True).count('class="bed ') == 20
-    assert page.headers["X-FHIR-Requests"] == "8"
+    assert page.headers["X-FHIR-Requests"] == "9"  # the census with two more searches, and the transport marks
 
     bed = unit.beds(BedState.OCCUPIED)[0]
     panel = page_text(client.get(f"/beds/bed/{bed.id}", headers=htmx(client)).get_data(as_text=True))
@@ -324,7 +325,8 @@ def test_names_with_markup_characters_accents_and_80_characters_are_shown_whole_
         "panel": f"encounter:{encounter_id}", "encounter": encounter_id, "target": bed.id, "seen": seen_of(panel)})
     assert done.status_code == 200
     assert f"{shown} is admitted to bed {bed.name}" in page_text(done.get_data(as_text=True))
-    assert done.headers["X-FHIR-Requests"] == "15"  # census, the two records, one transaction, census again
+    # The board, the two records, one transaction, the board again.
+    assert done.headers["X-FHIR-Requests"] == str(2 * int(BOARD_REQUESTS) + 3)
     # On the tile: "FAMILY, G.", the family name whole (it wraps; it is never cut), escaped.
     tile = re.search(rf'data-bed-id="{bed.id}">(.*?)</button>', client.get("/beds/").get_data(as_text=True), re.S)
     assert tile and str(escape(f"{family.upper()}, Z.")) in tile.group(1)
