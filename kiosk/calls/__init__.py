@@ -17,6 +17,6 @@ def register(app: Flask) -> None:
     register_settings(app, CALLS_FILE)
     app.register_blueprint(bp)
     add_nav(app, NavItem("calls.index", "Call lights", "Calls from the beds: page the nurse, log the answer",
-                         "bell", order=45))
+                         "bell", order=35))
     add_home_panel(app, HomePanel("calls.home_panel", order=15))
     add_bed_marks(app, bed_marks)

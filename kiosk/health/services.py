@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import asdict, dataclass
 
 from kiosk.db import Database
@@ -58,7 +59,18 @@ class _ProbeCache:
             self._changed.notify_all()
 
 
-_fhir_probe = _ProbeCache()
+#: One probe cache per FHIR gateway: a process that serves several apps (tests, a hospital of units)
+#: never reports one server's state for another.
+_fhir_probes: weakref.WeakKeyDictionary[FhirGateway, _ProbeCache] = weakref.WeakKeyDictionary()
+_probes_lock = threading.Lock()
+
+
+def _probe_cache(gw: FhirGateway) -> _ProbeCache:
+    with _probes_lock:
+        cache = _fhir_probes.get(gw)
+        if cache is None:
+            cache = _fhir_probes[gw] = _ProbeCache()
+        return cache
 
 
 #: How the FHIR server's capabilities are known, in the health page's fixed words.
@@ -79,7 +91,7 @@ def _timed(fn, ok_text: str, fail_text: str) -> Check:  # type: ignore[no-untype
 
 
 def health(gw: FhirGateway, db: Database, version: str) -> tuple[bool, dict[str, object]]:
-    fhir = _fhir_probe.get(lambda: _timed(gw.probe, "reachable", "not reachable"))
+    fhir = _probe_cache(gw).get(lambda: _timed(gw.probe, "reachable", "not reachable"))
     database = _timed(db.is_current, "schema current", "not reachable or schema behind")
     checks = {"fhir": fhir, "database": database}
     ok = all(c.ok for c in checks.values())

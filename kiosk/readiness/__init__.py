@@ -33,7 +33,7 @@ def register(app: Flask) -> None:
 
     register_settings(app, READINESS_FILE)
     app.register_blueprint(bp)
-    add_nav(app, NavItem("readiness.index", "Readiness", "Rooms ready for the patients coming in", "bed", order=25))
+    add_nav(app, NavItem("readiness.index", "Readiness", "Rooms ready for the patients coming in", "bed", order=55))
     add_bed_marks(app, readiness_marks)
     add_panel_section(app, PanelSection("readiness.section", needs="bed", order=20))
 

@@ -20,7 +20,7 @@ from kiosk.config import Settings
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
 from tests.support.auth import sign_in
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, open_workflow, save_screenshot
 from tests.support.paging import SmtpSink, WebhookReceiver, load_roles, paging_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def test_a_call_light_from_the_simulator_is_paged_and_answered(page: Page, calls
                 for loc in e.locations_with("active")}
     bed = next(b for b in census.beds if b.reference in occupied)
     sign_in(page, calls_server.url, Role.UNIT_SECRETARY)
-    page.locator(".topnav-link", has_text="Call lights").tap()
+    open_workflow(page, "Call lights")
     expect(page.locator("#open-calls-title")).to_contain_text("Waiting")
 
     simulate(calls_server, "call", "--bed", bed.identifier, "--reason", "iv-pump", "--id", "e2e-call-1")

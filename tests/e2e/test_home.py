@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from kiosk.auth import Role
 from tests.support.auth import sign_in
 from tests.support.browser import LiveServer, save_screenshot
 
@@ -19,3 +20,27 @@ def test_home_page_shows_the_unit_at_a_glance(page: Page, live_server: LiveServe
     # htmx polling refreshes the counts in place (the fragment answers on its own).
     page.request.get(live_server.url + "/home/summary").ok  # noqa: B018
     assert page.evaluate("() => typeof htmx !== 'undefined' && htmx.version.startsWith('2.0')")
+
+
+def test_every_workflow_of_the_role_is_reachable_from_the_top_bar_at_1280(page: Page,
+                                                                          live_server: LiveServer) -> None:
+    sign_in(page, live_server.url, Role.ADMINISTRATOR)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    bar = page.locator(".topnav > .topnav-link")
+    more = page.locator(".topnav-more")
+    expect(more).to_be_visible()
+    brand = page.locator(".brand").bounding_box()
+    assert brand and brand["width"] >= 48  # the way home never gives way to the workflows
+    more.locator("summary").tap()
+    menu = more.locator(".topnav-menu-link")
+    expect(menu.first).to_be_visible()
+    for link in menu.all():
+        box = link.bounding_box()
+        assert box and box["height"] >= 48 and box["x"] + box["width"] <= 1280
+    save_screenshot(page, "top-bar-more")
+    labels = [t.strip() for t in bar.all_inner_texts()] + [t.strip() for t in menu.all_inner_texts()]
+    assert "Bed board" in labels and "Audit" in labels and "Staff" in labels
+    menu.filter(has_text="Audit").tap()
+    page.wait_for_url("**/audit/")
+    # The page opened from the menu is named on the bar.
+    expect(more.locator("summary")).to_contain_text("Audit")

@@ -12,7 +12,7 @@ from kiosk.labels.jobs import retry_print_queue
 from kiosk.labels.models import PrintJob
 from tests.support import labels as printing
 from tests.support.auth import sign_in
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, open_workflow, save_screenshot
 from tests.support.clock import TestClock, set_app_clock
 from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient, job_context, new_inpatient
 from tests.support.scanner import scan
@@ -175,7 +175,7 @@ def test_the_labels_page_finds_a_patient_by_typed_mrn_or_a_scan(page: Page, live
                                                                 printer_files: PrinterFiles) -> None:
     stay = demo_inpatient(gateway, index=1, with_allergy=True)
     sign_in(page, live_server.url, Role.UNIT_SECRETARY)
-    page.locator(".topnav-link", has_text="Labels").tap()
+    open_workflow(page, "Labels")
     expect(page.locator(".find-input")).to_be_visible()
     assert _min_size(page, ".find-input") >= 48 and _min_size(page, ".find-form button") >= 48
     save_screenshot(page, "labels-page-find")

@@ -71,3 +71,13 @@ def save_screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = SCREENSHOTS / f"{safe}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def open_workflow(page, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a workflow from the top bar the way a person does: its link on the bar, or under "More"."""
+    on_bar = page.locator(".topnav > .topnav-link", has_text=label)
+    if on_bar.count():
+        on_bar.tap()
+        return
+    page.locator(".topnav-more > summary").tap()
+    page.locator(".topnav-menu-link", has_text=label).tap()
