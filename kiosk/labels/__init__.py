@@ -4,10 +4,12 @@ from flask import Flask
 
 from kiosk.nav import NavItem, PatientLink, add_nav, add_patient_link
 
+from .printing import check_at_start
 from .views import bp
 
 
 def register(app: Flask) -> None:
+    check_at_start(app)
     app.register_blueprint(bp)
     add_nav(app, NavItem("labels.queue", "Labels", "Armbands, chart and specimen labels; the print queue", "tag",
                          order=60))
