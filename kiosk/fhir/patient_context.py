@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import codes
+from .client import SearchResult
 from .errors import FhirNotFound, UnreadableResource
 from .gateway import FhirGateway
 from .records import (
@@ -47,14 +48,21 @@ class EncounterContext:
         return tuple(f.text.strip() for f in chosen)
 
 
-def encounter_context(gw: FhirGateway, encounter_id: str, patient_id: str | None = None) -> EncounterContext:
-    """The encounter, its patient, attending and active flags. With `patient_id`, an encounter that
-    belongs to another patient is reported as not found (ids in a URL must agree)."""
-    found = gw.client.search("Encounter", [
-        ("_id", encounter_id),
-        ("_include", "Encounter:subject"),
-        ("_include", "Encounter:participant"),
-    ])
+@dataclass(frozen=True)
+class FoundEncounter:
+    """An encounter read by id with its patient, and the search that brought them (its includes)."""
+
+    found: SearchResult
+    encounter: EncounterRecord
+    patient: PatientRecord
+
+
+def encounter_of_patient(gw: FhirGateway, encounter_id: str, patient_id: str | None = None,
+                         includes: tuple[str, ...] = ("Encounter:subject", "Encounter:participant")) -> FoundEncounter:
+    """One Encounter search by `_id` with `includes`. With `patient_id`, an encounter of another patient
+    is reported as not found (ids in a URL must agree); a patient the server did not include is read in
+    one more request."""
+    found = gw.client.search("Encounter", [("_id", encounter_id), *(("_include", v) for v in includes)])
     if not found.matches:
         raise FhirNotFound(f"Encounter/{encounter_id} was not found on the FHIR server.")
     encounter = read_encounter(found.matches[0], gw.identifiers.encounter)
@@ -62,8 +70,18 @@ def encounter_context(gw: FhirGateway, encounter_id: str, patient_id: str | None
         raise FhirNotFound(f"Encounter/{encounter_id} is not an encounter of Patient/{patient_id}.")
     patient_json = found.resolve(encounter.patient)
     if patient_json is None:
-        patient_json = gw.client.read("Patient", encounter.patient.split("/", 1)[1])
-    patient = read_patient(patient_json, gw.identifiers.mrn)
+        try:
+            patient_json = gw.client.read("Patient", encounter.patient.split("/", 1)[1])
+        except FhirNotFound:
+            raise FhirNotFound(f"{encounter.patient} could not be read from the FHIR server.") from None
+    return FoundEncounter(found, encounter, read_patient(patient_json, gw.identifiers.mrn))
+
+
+def encounter_context(gw: FhirGateway, encounter_id: str, patient_id: str | None = None) -> EncounterContext:
+    """The encounter, its patient, attending and active flags. With `patient_id`, an encounter that
+    belongs to another patient is reported as not found (ids in a URL must agree)."""
+    read = encounter_of_patient(gw, encounter_id, patient_id)
+    found, encounter, patient = read.found, read.encounter, read.patient
     unreadable: list[str] = []
     attending = None
     attending_ref = encounter.participant(codes.ATTENDING)

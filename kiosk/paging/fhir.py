@@ -30,18 +30,16 @@ from kiosk.fhir.capability import Capabilities, SearchNeed
 from kiosk.fhir.census import searches_not_offered
 from kiosk.fhir.change import TRANSACTION, Needs
 from kiosk.fhir.codes import ATTENDING, BED
-from kiosk.fhir.errors import FhirError, FhirNotFound, UnreadableResource
+from kiosk.fhir.errors import FhirError, UnreadableResource
 from kiosk.fhir.gateway import FhirGateway
-from kiosk.fhir.patients import patients_by_reference
+from kiosk.fhir.patient_context import encounter_of_patient
 from kiosk.fhir.records import (
     EncounterRecord,
     PatientRecord,
     code_of,
     identifier_value,
-    read_encounter,
     read_location,
     read_name,
-    read_patient,
     text_of,
 )
 from kiosk.fhir.refs import ref_key, version_of
@@ -92,20 +90,9 @@ def patient_for_page(gw: FhirGateway, encounter_id: str, patient_id: str | None 
     refused = searches_not_offered(caps, (ENCOUNTER_SEARCH,), "Paging about a patient")
     if refused is not None:
         raise refused
-    found = gw.client.search("Encounter", [("_id", encounter_id), *_includes(caps, "Encounter", ENCOUNTER_INCLUDES)])
-    if not found.matches:
-        raise FhirNotFound(f"Encounter/{encounter_id} was not found on the FHIR server.")
-    encounter = read_encounter(found.matches[0], gw.identifiers.encounter)
-    if encounter.patient is None or (patient_id is not None and encounter.patient != f"Patient/{patient_id}"):
-        raise FhirNotFound(f"Encounter/{encounter_id} is not an encounter of Patient/{patient_id}.")
-    patient_json = found.resolve(encounter.patient)
-    if patient_json is not None:
-        patient = read_patient(patient_json, gw.identifiers.mrn)
-    else:
-        patients = patients_by_reference(gw, [encounter.patient])
-        if encounter.patient not in patients:
-            raise FhirNotFound(f"{encounter.patient} could not be read from the FHIR server.")
-        patient = patients[encounter.patient]
+    read = encounter_of_patient(gw, encounter_id, patient_id,
+                                tuple(v for v in ENCOUNTER_INCLUDES if caps.supports_include("Encounter", v)))
+    found, encounter, patient = read.found, read.encounter, read.patient
     bed_name = _bed_name(gw, found, encounter)
     team: list[TeamMember] = []
     attending = encounter.participant(ATTENDING)
