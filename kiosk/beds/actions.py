@@ -241,6 +241,27 @@ def _reserve(ctx: ActionContext) -> Plan:
                 _patient_of(current, ctx), tile.id)
 
 
+def _cancel_reservation(ctx: ActionContext) -> Plan:
+    """The bed is no longer held for a patient still to be admitted (they go elsewhere, or not at all);
+    the patient stays on the pending admissions."""
+    req = ctx.request
+    tile = ctx.tile()
+    encounter_id = _need(req.encounter_id or (tile.reserved_for[0].encounter_id if len(tile.reserved_for) == 1
+                                              else None), "Choose whose reservation to cancel.", "encounter")
+    current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[tile.id])
+    refs = [f"Encounter/{encounter_id}", tile.ref]
+    name = _name(ctx, encounter_id)
+    problem = _encounter_problem(str((current.encounter or {}).get("status")), ("planned",), name)
+    if problem is None and not mv.reserved_bed(current, tile.ref):
+        problem = f"Bed {tile.name} is not reserved for {name} (any more)."
+    if problem:
+        raise _refuse(problem, _stale(ctx, current, refs))
+    _check_stale(ctx, current, refs, f"{name}'s record or bed {tile.name}")
+    return Plan(mv.cancel_reservation(current, tile.ref),
+                f"The reservation of bed {tile.name} for {name} is cancelled. {name} is still waiting for a bed.",
+                f"Encounter/{encounter_id}", _patient_of(current, ctx), tile.id)
+
+
 def _admit(ctx: ActionContext) -> Plan:
     tile, current, encounter_id, name = _planned_into_bed(ctx)
     return Plan(mv.admit(current, tile.ref, ctx.now), f"{name} is admitted to bed {tile.name}.",
@@ -485,6 +506,8 @@ BED_ACTIONS = ActionSet(
               Needs.of(ENCOUNTER, LOCATION, TRANSACTION), _admit, opens_form=True),
     BedAction("reserve", "Reserve bed", frozenset({S.AVAILABLE}),
               Needs.of(ENCOUNTER, LOCATION, TRANSACTION), _reserve, opens_form=True),
+    BedAction("cancel-reservation", "Cancel reservation", frozenset({S.RESERVED}),
+              Needs.of(ENCOUNTER, LOCATION, TRANSACTION), _cancel_reservation, opens_form=True),
     BedAction("transfer", "Transfer", frozenset({S.OCCUPIED, S.ISOLATED}),
               Needs.of(ENCOUNTER, LOCATION, NEW_TASK, TRANSACTION), _transfer, opens_form=True),
     BedAction("discharge", "Discharge", frozenset({S.OCCUPIED, S.ISOLATED}),

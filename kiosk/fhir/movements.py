@@ -274,6 +274,27 @@ def reserve(current: Current, bed_ref: str) -> Change:
     return change
 
 
+def reserved_bed(current: Current, bed_ref: str) -> bool:
+    """Does the encounter hold a reservation of this bed?"""
+    return any(e.get("status") == "reserved" and _entry_ref(e) == bed_ref
+               for e in (current.encounter or {}).get("location") or [])
+
+
+def cancel_reservation(current: Current, bed_ref: str) -> Change:
+    """Take back a reservation: the encounter's reserved entry for this bed is removed (the patient never
+    was there, so it is not 'completed'); the bed is written unchanged with its ifMatch, as when it was
+    reserved, so that a reservation or admission into it at the same moment meets a 412."""
+    enc, version = edit(_need(current.encounter))
+    enc["location"] = [e for e in enc.get("location") or []
+                       if not (e.get("status") == "reserved" and _entry_ref(e) == bed_ref)]
+    if not enc["location"]:
+        del enc["location"]
+    change = Change("cancel-reservation")
+    change.update((enc, version))
+    change.update(edit(current.location(bed_ref)))
+    return change
+
+
 def admit(current: Current, bed_ref: str, now: datetime) -> Change:
     """Arrival: Encounter in-progress with its arrival time, bed entry active, bed occupied."""
     enc, version = edit(_need(current.encounter))

@@ -65,6 +65,42 @@ def test_reserve_then_admit_a_planned_patient(bed_unit: Factory) -> None:
     assert tile.state is BedState.OCCUPIED and tile.patient and tile.patient.name == waiting.name
 
 
+def test_a_reservation_is_cancelled_and_the_patient_still_waits(bed_unit: Factory) -> None:
+    unit = bed_unit(with_app=False)
+    waiting = next(i.patient for i in unit.board().pending_admissions if i.detail == "No bed yet")
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    unit.act("reserve", encounter_id=waiting.encounter_id, bed_id=bed.id)
+    bed_before = unit.read("Location", bed.id)
+
+    done = unit.act("cancel-reservation", bed_id=bed.id)  # one reservation: no need to choose whose
+    assert done.message.startswith(f"The reservation of bed {bed.name} for {waiting.name} is cancelled")
+    enc = unit.read("Encounter", waiting.encounter_id)
+    assert enc["status"] == "planned" and bed.ref not in entries(enc)
+    bed_after = unit.read("Location", bed.id)
+    assert {k: v for k, v in bed_after.items() if k != "meta"} == {k: v for k, v in bed_before.items() if k != "meta"}
+    board = unit.board()
+    assert board.tile(bed.id).state is BedState.AVAILABLE
+    assert waiting.encounter_id in {i.patient.encounter_id for i in board.pending_admissions}
+
+    with pytest.raises(Refused, match="not reserved"):  # a second tap, from the same panel
+        unit.act("cancel-reservation", encounter_id=waiting.encounter_id, bed_id=bed.id)
+
+
+def test_cancelling_a_reservation_admitted_at_another_station_meanwhile_is_refused(bed_unit: Factory) -> None:
+    unit = bed_unit(with_app=False)
+    waiting = next(i.patient for i in unit.board().pending_admissions if i.detail == "No bed yet")
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    unit.act("reserve", encounter_id=waiting.encounter_id, bed_id=bed.id)
+    seen = {f"Encounter/{waiting.encounter_id}": unit.read("Encounter", waiting.encounter_id)["meta"]["versionId"],
+            bed.ref: unit.read("Location", bed.id)["meta"]["versionId"]}
+    unit.act("admit", encounter_id=waiting.encounter_id, bed_id=bed.id)  # another station admits
+    admitted = unit.read("Encounter", waiting.encounter_id)
+    with pytest.raises(Refused) as refused:
+        unit.act("cancel-reservation", encounter_id=waiting.encounter_id, bed_id=bed.id, seen=seen)
+    assert refused.value.changed_elsewhere
+    assert unit.read("Encounter", waiting.encounter_id)["meta"]["versionId"] == admitted["meta"]["versionId"]
+
+
 @pytest.mark.parametrize(("state", "words"), [
     (BedState.OCCUPIED, "is occupied by"),
     (BedState.CLOSED, "is blocked"),

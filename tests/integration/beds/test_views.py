@@ -105,6 +105,24 @@ def test_admit_through_the_panel(bed_unit: Factory) -> None:
     assert viewed, "opening the panel of a patient is recorded"
 
 
+def test_cancel_a_reservation_through_the_panel(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    bed = next(t for t in unit.beds(BedState.RESERVED))
+    patient = bed.reserved_for[0]
+    panel = page_text(client.get(f"/beds/bed/{bed.id}", headers=htmx(client)).get_data(as_text=True))
+    assert "Cancel reservation" in panel
+    form = client.get(f"/beds/bed/{bed.id}?open=cancel-reservation", headers=htmx(client)).get_data(as_text=True)
+    assert f'value="{patient.encounter_id}"' in form and "checked" in form and "Keep it" in form
+    response = client.post("/beds/act/cancel-reservation", headers=htmx(client, csrf_token(client)), data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "encounter": patient.encounter_id, "seen": seen_of(form)})
+    assert response.status_code == 200
+    text = page_text(response.get_data(as_text=True))
+    assert f"The reservation of bed {bed.name} for {patient.name} is cancelled" in text and "Available" in text
+    [write] = audit_rows(unit.app, "fhir-write")
+    assert write.outcome == "success" and write.detail.startswith("cancel-reservation: wrote Encounter/")
+
+
 def test_a_second_station_is_told_and_nothing_is_lost(bed_unit: Factory) -> None:
     unit = bed_unit()
     first, second = client_of(unit), client_of(unit)

@@ -136,6 +136,18 @@ def test_reserve_replaces_an_earlier_reservation_and_writes_the_bed_unchanged() 
     assert change.interactions() == [("Encounter", "update"), ("Location", "update"), ("", "transaction")]
 
 
+def test_cancelling_a_reservation_removes_only_that_entry_and_writes_the_bed_unchanged() -> None:
+    enc = encounter("planned", ("W", "planned"), ("B1", "reserved"))
+    state = current(enc)
+    assert mv.reserved_bed(state, "Location/B1") and not mv.reserved_bed(state, "Location/B3")
+    change = mv.cancel_reservation(state, "Location/B1")
+    assert entries(change.updates[0][0]) == [("Location/W", "planned", {})]
+    bed, version = change.updates[1]
+    assert version == "3"
+    assert bed == {k: v for k, v in state.location("Location/B1").items() if k != "meta"}
+    assert change.interactions() == [("Encounter", "update"), ("Location", "update"), ("", "transaction")]
+
+
 def cleaning(status: str = "requested", id_: str = "t1", authored: str = "2026-11-26T13:00:00Z") -> dict[str, object]:
     return {"resourceType": "Task", "id": id_, "meta": {"versionId": "2"}, "status": status, "intent": "order",
             "code": {"coding": [{"system": TASKS, "code": "bed-cleaning"}]}, "focus": {"reference": "Location/B1"},
