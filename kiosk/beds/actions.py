@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from kiosk.fhir import codes
 from kiosk.fhir import movements as mv
@@ -25,6 +25,7 @@ from kiosk.fhir.errors import FhirConflict, FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.locations import beds_taken
 from kiosk.fhir.records import read_encounter, read_location
+from kiosk.timeutil import local_date
 
 from .board import BedTile, Board, PatientSummary
 from .occupancy import BedState
@@ -52,6 +53,8 @@ class ActionRequest:
     reason: str | None = None
     kind: str | None = None
     ready: bool = False
+    #: The expected discharge day as chosen ('2026-11-30'), or 'unknown' to clear it.
+    day: str | None = None
     seen: dict[str, str] = field(default_factory=dict)
     #: The panel's token (one per form shown): identifies a cleaning Task the action creates.
     token: str | None = None
@@ -353,6 +356,45 @@ def _discharge(ctx: ActionContext) -> Plan:
                 f"Encounter/{encounter_id}", _patient_of(current, ctx), tile.id)
 
 
+#: How far ahead an expected discharge date may be set.
+EXPECTED_DISCHARGE_MAX_DAYS = 365
+
+
+def expected_day(text: str | None, today: date) -> date | None:
+    """The day chosen on the form: None for "not known"; Refused for a day that cannot be meant."""
+    if text == "unknown":
+        return None
+    try:
+        day = date.fromisoformat(_need(text, "Choose the expected discharge day.", "day"))
+    except ValueError:
+        raise Refused("That is not a date. Choose the day again.", field="day") from None
+    if day < today:
+        raise Refused("The expected discharge cannot be in the past.", field="day")
+    if day > today + timedelta(days=EXPECTED_DISCHARGE_MAX_DAYS):
+        raise Refused("Choose a day within the next year.", field="day")
+    return day
+
+
+def _expected_discharge(ctx: ActionContext) -> Plan:
+    req = ctx.request
+    encounter_id = _need(req.encounter_id, "Choose the patient.", "encounter")
+    tile = ctx.tile()
+    name = _name(ctx, encounter_id)
+    day = expected_day(req.day, local_date(ctx.now))
+    current = mv.read_current(ctx.gw, encounter_id=encounter_id)
+    refs = [f"Encounter/{encounter_id}"]
+    problem = _encounter_problem(str((current.encounter or {}).get("status")),
+                                 codes.ADMITTED_ENCOUNTER_STATUSES, name)
+    if problem is None and (tile.patient is None or tile.patient.encounter_id != encounter_id):
+        problem = f"{name} is no longer in bed {tile.name}."
+    if problem:
+        raise _refuse(problem, _stale(ctx, current, refs))
+    _check_stale(ctx, current, refs, f"{name}'s record")
+    said = f"{day:%a %d %b}" if day else "not known"
+    return Plan(mv.set_expected_discharge(current, day), f"{name}'s expected discharge: {said}.",
+                f"Encounter/{encounter_id}", _patient_of(current, ctx), tile.id)
+
+
 def _bed_only(ctx: ActionContext, allowed: tuple[BedState, ...], problem_text: Callable[[BedTile], str],
               cleaning: bool = False, flags_of: str | None = None) -> tuple[BedTile, mv.Current]:
     """Shared checks of the actions that change one bed (and its cleaning job or isolation flags)."""
@@ -510,6 +552,8 @@ BED_ACTIONS = ActionSet(
               Needs.of(ENCOUNTER, LOCATION, TRANSACTION), _cancel_reservation, opens_form=True),
     BedAction("transfer", "Transfer", frozenset({S.OCCUPIED, S.ISOLATED}),
               Needs.of(ENCOUNTER, LOCATION, NEW_TASK, TRANSACTION), _transfer, opens_form=True),
+    BedAction("expected-discharge", "Expected discharge", frozenset({S.OCCUPIED, S.ISOLATED}),
+              Needs.of(ENCOUNTER), _expected_discharge, opens_form=True),
     BedAction("discharge", "Discharge", frozenset({S.OCCUPIED, S.ISOLATED}),
               Needs.of(ENCOUNTER, LOCATION, NEW_TASK, TRANSACTION), _discharge, opens_form=True, danger=True),
     BedAction("cleaning-started", "Cleaning started", frozenset({S.HOUSEKEEPING, S.CONTAMINATED}),

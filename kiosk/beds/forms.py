@@ -36,6 +36,9 @@ class ActionForm(FlaskForm):
         Optional(), Length(max=120, message="Keep the reason under 120 characters.")])
     kind = StringField(validators=[Optional(), Length(max=40)])
     ready = StringField(validators=[Optional(), Length(max=5)])
+    day = StringField(validators=[Optional(), Length(max=10)])
+    #: A day typed or picked in the date field: it wins over the day buttons.
+    day_other = StringField(validators=[Optional(), Length(max=10)])
     seen = HiddenField(validators=[Optional(), Length(max=4000)])
     token = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message="That form is not from the kiosk.")])
 
@@ -57,13 +60,14 @@ class ActionForm(FlaskForm):
             reason=reason,
             kind=value(self.kind),
             ready=self.ready.data == "yes",
+            day=value(self.day_other) or value(self.day),
             seen=Seen.parse(self.seen.data),
             token=value(self.token),
         )
 
     def chosen(self) -> dict[str, str]:
         """What the user picked, to show again when the form comes back."""
-        names = ("encounter", "target", "disposition", "reason", "reason_other", "kind", "ready")
+        names = ("encounter", "target", "disposition", "reason", "reason_other", "kind", "ready", "day", "day_other")
         return {n: str(self[n].data) for n in names if self[n].data}
 
     def first_error(self) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from kiosk.fhir import codes
 from kiosk.fhir.capability import Capabilities
@@ -15,6 +16,7 @@ from kiosk.fhir.change import Seen
 from kiosk.fhir.locations import BedOption
 from kiosk.fhir.movements import ISOLATION_KINDS
 from kiosk.nav import Link
+from kiosk.timeutil import today
 from kiosk.web import Notice
 
 from .actions import BED_ACTIONS
@@ -119,6 +121,15 @@ class Panel:
     @property
     def dispositions(self) -> list[tuple[str, str]]:
         return list(codes.DISCHARGE_DISPOSITIONS.items())
+
+    @property
+    def discharge_days(self) -> list[tuple[str, str]]:
+        """The expected discharge days offered with one tap: today and the next three days."""
+        first = today()
+        days = [first + timedelta(days=n) for n in range(4)]
+        words = ["Today", "Tomorrow"]
+        return [(d.isoformat(), (words[i] + f" · {d:%a %d %b}") if i < 2 else f"{d:%a %d %b}")
+                for i, d in enumerate(days)]
 
     @property
     def isolation_kinds(self) -> list[tuple[str, str]]:

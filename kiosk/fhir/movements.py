@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from . import builders as b
@@ -292,6 +292,23 @@ def cancel_reservation(current: Current, bed_ref: str) -> Change:
     change = Change("cancel-reservation")
     change.update((enc, version))
     change.update(edit(current.location(bed_ref)))
+    return change
+
+
+def set_expected_discharge(current: Current, day: date | None) -> Change:
+    """The expected discharge date (R5 Encounter.plannedEndDate, carried in R4 by its cross-version
+    extension); None removes it ("not known")."""
+    enc, version = edit(_need(current.encounter))
+    kept = [e for e in enc.get("extension") or [] if not (isinstance(e, dict) and e.get("url") ==
+                                                         codes.PLANNED_END_EXTENSION)]
+    if day is not None:
+        kept.append(b.planned_end(day))
+    if kept:
+        enc["extension"] = kept
+    else:
+        enc.pop("extension", None)
+    change = Change("expected-discharge")
+    change.update((enc, version))
     return change
 
 

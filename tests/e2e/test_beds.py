@@ -68,6 +68,31 @@ def test_admit_a_planned_patient_into_a_clean_bed(page: Page, served_unit: tuple
     assert unit.read("Location", bed.id)["operationalStatus"]["code"] == codes.BED_OCCUPIED
 
 
+def test_set_the_expected_discharge_then_cancel_a_reservation(page: Page,
+                                                               served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    bed = next(t for t in unit.beds(BedState.OCCUPIED) if t.patient and not t.patient.expected_discharge)
+    open_board(page, server)
+    tile(page, bed.id).tap()
+    panel(page).get_by_role("button", name="Expected discharge", exact=True).tap()
+    panel(page).locator("label.choice", has_text="Tomorrow").tap()
+    save_screenshot(page, "beds-expected-discharge-form")
+    for button in panel(page).locator("label.choice").all():
+        box = button.bounding_box()
+        assert box and box["height"] >= 48
+    panel(page).locator("button[type=submit]", has_text="Save").tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text("expected discharge:")
+    assert unit.board().tile(bed.id).patient.expected_discharge is not None
+
+    reserved = unit.beds(BedState.RESERVED)[0]
+    tile(page, reserved.id).tap()
+    panel(page).get_by_role("button", name="Cancel reservation", exact=True).tap()
+    expect(panel(page).locator("button", has_text="Keep it")).to_be_visible()
+    panel(page).locator("button[type=submit]", has_text="Cancel reservation").tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text("is cancelled")
+    expect(tile(page, reserved.id)).to_contain_text("Available")
+
+
 def test_transfer_to_another_bed(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
     unit, server = served_unit
     source = unit.beds(BedState.OCCUPIED)[0]

@@ -7,6 +7,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from kiosk.beds.occupancy import BedState
 from kiosk.fhir import builders as b
 from kiosk.fhir import codes
 from kiosk.fhir.client import FhirClient, Transaction
+from kiosk.timeutil import today
 from tests.support.beds import (
     BOARD_REQUESTS,
     BedUnit,
@@ -121,6 +123,35 @@ def test_cancel_a_reservation_through_the_panel(bed_unit: Factory) -> None:
     assert f"The reservation of bed {bed.name} for {patient.name} is cancelled" in text and "Available" in text
     [write] = audit_rows(unit.app, "fhir-write")
     assert write.outcome == "success" and write.detail.startswith("cancel-reservation: wrote Encounter/")
+
+
+def test_set_and_clear_the_expected_discharge_through_the_panel(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    bed = next(t for t in unit.beds(BedState.OCCUPIED) if t.patient and not t.patient.expected_discharge)
+    patient = bed.patient
+    form = client.get(f"/beds/bed/{bed.id}?open=expected-discharge", headers=htmx(client)).get_data(as_text=True)
+    assert "Tomorrow" in form and 'name="day_other"' in form
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    data = {"panel": f"bed:{bed.id}", "bed": bed.id, "encounter": patient.encounter_id, "seen": seen_of(form)}
+    response = client.post("/beds/act/expected-discharge", headers=htmx(client, csrf_token(client)),
+                           data={**data, "day": tomorrow})
+    assert response.status_code == 200 and "expected discharge:" in page_text(response.get_data(as_text=True))
+    assert unit.board().tile(bed.id).patient.expected_discharge.isoformat() == tomorrow
+
+    # A day in the past is refused next to the field, and what was typed is kept.
+    form = client.get(f"/beds/bed/{bed.id}?open=expected-discharge", headers=htmx(client)).get_data(as_text=True)
+    past = (today() - timedelta(days=2)).isoformat()
+    refused = client.post("/beds/act/expected-discharge", headers=htmx(client, csrf_token(client)),
+                          data={**data, "seen": seen_of(form), "day_other": past})
+    assert "cannot be in the past" in page_text(refused.get_data(as_text=True))
+    assert f'value="{past}"' in refused.get_data(as_text=True)
+    assert unit.board().tile(bed.id).patient.expected_discharge.isoformat() == tomorrow
+
+    cleared = client.post("/beds/act/expected-discharge", headers=htmx(client, csrf_token(client)),
+                          data={**data, "seen": seen_of(form), "day": "unknown"})
+    assert "expected discharge: not known" in page_text(cleared.get_data(as_text=True))
+    assert unit.board().tile(bed.id).patient.expected_discharge is None
 
 
 def test_a_second_station_is_told_and_nothing_is_lost(bed_unit: Factory) -> None:

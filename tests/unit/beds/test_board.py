@@ -175,8 +175,8 @@ def test_each_bed_state_offers_the_actions_that_make_sense() -> None:
     def actions(bed: str) -> list[str]:
         return [a.action for a in bed_panel(board, bed, ALL_ALLOWED).actions]
 
-    assert actions("4W-401") == ["transfer", "discharge", "isolate"]
-    assert actions("4W-402A") == ["admit"]
+    assert actions("4W-401") == ["transfer", "expected-discharge", "discharge", "isolate"]
+    assert actions("4W-402A") == ["admit", "cancel-reservation"]
     assert actions("4W-402B") == ["cleaning-started", "bed-clean", "block"]
     assert actions("4W-403B") == ["bed-clean", "block"]
     assert actions("4W-404") == ["unblock"]
@@ -221,7 +221,7 @@ def test_a_role_that_may_not_change_beds_gets_one_notice_and_no_buttons() -> Non
         "resource": [{"type": t, "interaction": [{"code": "read"}]} for t in ("Encounter", "Location", "Task", "Flag")],
     }]})
     refused = bed_panel(board, "4W-401", read_only)
-    assert [a.refused for a in refused.actions] == ["Read Only does not allow updates of Encounter."] * 2 + [
+    assert [a.refused for a in refused.actions] == ["Read Only does not allow updates of Encounter."] * 3 + [
         "Read Only does not allow updates of Location."]
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from kiosk.beds.actions import BED_ACTIONS
+from kiosk.beds.actions import BED_ACTIONS, Refused, expected_day
 from kiosk.fhir import codes
 from kiosk.fhir import movements as mv
 from kiosk.fhir.capability import Capabilities
@@ -148,6 +148,19 @@ def test_cancelling_a_reservation_removes_only_that_entry_and_writes_the_bed_unc
     assert change.interactions() == [("Encounter", "update"), ("Location", "update"), ("", "transaction")]
 
 
+def test_the_expected_discharge_is_set_changed_and_cleared_keeping_other_extensions() -> None:
+    other = {"url": "https://example.org/other", "valueString": "kept"}
+    enc = {**encounter("in-progress", ("B1", "active")), "extension": [other]}
+    changed = mv.set_expected_discharge(current(enc), date(2026, 12, 1)).updates[0][0]
+    assert changed["extension"] == [other, {"url": codes.PLANNED_END_EXTENSION, "valueDate": "2026-12-01"}]
+    again = mv.set_expected_discharge(current({**changed, "meta": enc["meta"]}), date(2026, 12, 3)).updates[0][0]
+    assert [e.get("valueDate") for e in again["extension"]] == [None, "2026-12-03"]
+    cleared = mv.set_expected_discharge(current({**again, "meta": enc["meta"], "extension": again["extension"][1:]}),
+                                        None)
+    assert "extension" not in cleared.updates[0][0]
+    assert cleared.interactions() == [("Encounter", "update")]
+
+
 def cleaning(status: str = "requested", id_: str = "t1", authored: str = "2026-11-26T13:00:00Z") -> dict[str, object]:
     return {"resourceType": "Task", "id": id_, "meta": {"versionId": "2"}, "status": status, "intent": "order",
             "code": {"coding": [{"system": TASKS, "code": "bed-cleaning"}]}, "focus": {"reference": "Location/B1"},
@@ -278,6 +291,9 @@ def variants() -> dict[str, list[Change]]:
     blocked = current(B1="C")
     return {
         "reserve": [mv.reserve(current(planned), "Location/B3"), mv.reserve(current(planned), "Location/B1")],
+        "cancel-reservation": [mv.cancel_reservation(current(planned), "Location/B1")],
+        "expected-discharge": [mv.set_expected_discharge(current(admitted), date(2026, 12, 1)),
+                               mv.set_expected_discharge(current(admitted), None)],
         "admit": [mv.admit(current(planned), "Location/B1", NOW), mv.admit(current(planned), "Location/B2", NOW)],
         "transfer": [mv.transfer(current(admitted, B1="O"), "Location/B1", "Location/B3", NOW, NEW),
                      mv.transfer(current(admitted, B1="I"), "Location/B1", "Location/X1", NOW, NEW)],
@@ -327,3 +343,15 @@ def test_every_shape_is_valid_r4() -> None:
                 check_for_write(resource)
             for new in change.creates:
                 check_for_write(new.resource)
+
+
+def test_the_expected_discharge_day_is_today_or_later_within_a_year_or_not_known() -> None:
+    today = date(2026, 11, 29)
+    assert expected_day("2026-11-29", today) == today
+    assert expected_day("unknown", today) is None
+    for text, words in [("2026-11-28", "past"), ("2027-12-01", "within the next year"), ("29/11/2026", "not a date"),
+                        (None, "Choose")]:
+        with pytest.raises(Refused, match=words) as refused:
+            expected_day(text, today)
+        assert refused.value.field == "day"
+    assert expected_day((today + timedelta(days=365)).isoformat(), today) == today + timedelta(days=365)
