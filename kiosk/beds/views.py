@@ -331,7 +331,10 @@ def act(action: str) -> Response:
         if e.field:  # a choice is missing: say so next to it, keep the form
             return _render_panel(current, key, action, None, form.chosen(), 422, {e.field: e.message})
         kind, title = ("conflict", "Changed at another station") if e.changed_elsewhere else ("error", "Not done")
-        return _render_panel(current, key, action, Notice(kind, title, e.message), form.chosen(), 409)
+        response = _render_panel(current, key, action, Notice(kind, title, e.message), form.chosen(), 409)
+        if e.changed_elsewhere:  # the tiles behind the panel still show what this station saw: redraw them
+            response.headers["HX-Trigger"] = "board-changed"
+        return response
     except FhirConflict as e:
         # Someone else changed what this station saw (found before sending): show the state as it is
         # now, keep the choices.

@@ -184,6 +184,21 @@ def test_a_second_station_is_told_and_nothing_is_lost(bed_unit: Factory) -> None
     assert ("discharge: changed at another station (412), nothing written", "failure") in outcomes
 
 
+def test_a_refusal_because_of_another_station_redraws_the_tiles_too(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    first, second = client_of(unit), client_of(unit)
+    bed = unit.beds(BedState.HOUSEKEEPING)[0]
+    form_1 = first.get(f"/beds/bed/{bed.id}", headers=htmx(first)).get_data(as_text=True)
+    form_2 = second.get(f"/beds/bed/{bed.id}", headers=htmx(second)).get_data(as_text=True)
+    done = first.post("/beds/act/bed-clean", headers=htmx(first, csrf_token(first)), data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "seen": seen_of(form_1)})
+    assert done.status_code == 200
+    told = second.post("/beds/act/cleaning-started", headers=htmx(second, csrf_token(second)), data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "seen": seen_of(form_2)})
+    assert told.status_code == 409 and "Changed at another station" in page_text(told.get_data(as_text=True))
+    assert told.headers.get("HX-Trigger") == "board-changed"
+
+
 def test_only_secretaries_and_charge_nurses_change_beds(bed_unit: Factory) -> None:
     unit = bed_unit()
     provider = client_of(unit, Role.PROVIDER)
