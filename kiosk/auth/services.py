@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from itertools import pairwise
 
 from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -99,9 +100,37 @@ def normalise_badge(raw: str) -> str:
     return "".join(raw.split())
 
 
+#: The keypad's straight lines at least four keys long (1 2 3 / 4 5 6 / 7 8 9 / - 0 -): the middle column.
+KEYPAD_LINES = ("2580", "0852")
+
+
+def trivial_pin_reason(pin: str) -> str | None:
+    """Why a PIN is too easy to guess, in words that do not repeat it, or None. Refused: one digit
+    repeated (0000), a run up or down (1234, 4321, 7890, with 0 after 9), a short pattern repeated
+    (1212, 123123), and the keypad's middle column (2580). Runs in steps of two (2468, 1357) are
+    allowed: refusing every arithmetic pattern leaves too few PINs people remember."""
+    if len(pin) < 2 or not pin.isdigit():
+        return None
+    if len(set(pin)) == 1:
+        return "That PIN is one digit repeated (like 0000): too easy to guess. Choose another."
+    steps = {(int(b) - int(a)) % 10 for a, b in pairwise(pin)}
+    if steps in ({1}, {9}):
+        return "That PIN is a run of digits (like 1234 or 4321): too easy to guess. Choose another."
+    for size in range(2, len(pin) // 2 + 1):
+        if len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size):
+            return "That PIN repeats a short pattern (like 1212): too easy to guess. Choose another."
+    if pin in KEYPAD_LINES:
+        return "That PIN is a straight line on the keypad (like 2580): too easy to guess. Choose another."
+    return None
+
+
 def validate_pin(pin: str, min_length: int) -> None:
+    """A PIN being set or changed: digits, long enough, and not trivial (`trivial_pin_reason`)."""
     if not pin.isdigit() or not (min_length <= len(pin) <= 12):
         raise AccountError(f"A PIN is {min_length} to 12 digits.")
+    reason = trivial_pin_reason(pin)
+    if reason:
+        raise AccountError(reason)
 
 
 # ------------------------------------------------------------------ accounts
