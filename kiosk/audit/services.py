@@ -230,6 +230,9 @@ def export_csv(db: Session, query: AuditQuery) -> Iterator[str]:
 ACTION_WORDS = {
     "sign-in": "Signed in", "sign-out": "Signed out", "lock": "Locked the screen", "unlock": "Unlocked",
     "pin-failed": "Wrong PIN", "badge-locked": "Badge locked (too many wrong PINs)",
+    "pin-while-locked": "Tried while the badge was locked (PIN not checked)",
+    "pin-account-disabled": "Right PIN, but the account is disabled", "badge-unlocked": "Unlocked a badge",
+    "staff-enable": "Enabled a staff account",
     "refused": "Refused (not allowed)", "view-patient": "Opened patient", "print": "Printed",
     "reprint": "Reprinted", "fhir-write": "Changed a record", "staff-add": "Added a staff account",
     "staff-disable": "Disabled a staff account", "staff-reset-pin": "Set a new PIN",

@@ -201,6 +201,8 @@ class SignInOutcome(Enum):
     BADGE_LOCKED = "badge-locked"
     #: Too many wrong PINs from this client across badges: this attempt was not checked.
     CLIENT_WAIT = "client-wait"
+    #: The right PIN of a disabled account (the screen says no more than for a wrong one).
+    ACCOUNT_DISABLED = "account-disabled"
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,8 @@ class SignInResult:
     locked_until: datetime | None = None
     #: True when this attempt is the one that locked the badge.
     just_locked: bool = False
+    #: False when the PIN was not checked at all (the badge was locked already).
+    pin_checked: bool = True
     #: This wrong PIN as counted for the client (kiosk station), with the wait it earned.
     client_failure: ClientFailure | None = None
     #: Seconds until this client may try again (for CLIENT_WAIT, or after a failure that earned a wait).
@@ -269,12 +273,12 @@ def check_pin(db: Session, badge: str, pin: str, rules: AuthSettings, now: datet
     current = db.get(BadgeLockout, key)
     locked_until = _aware(current.locked_until) if current else None
     if locked_until and locked_until > now:
-        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until)
+        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until, pin_checked=False)
     window = timedelta(seconds=max(rules.badge_lockout_seconds, 900))
     attempts, locked_until = _count_attempt(db, key, now, window)
     if (locked_until and locked_until > now) or attempts > rules.max_pin_failures:
         # Parallel attempts past the limit are refused without spending a PIN check.
-        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until)
+        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until, pin_checked=False)
     account = find_account(db, badge)
     try:
         ok = _pins.hasher.verify(account.pin_hash if account else _pins.dummy_hash, pin) and account is not None
@@ -286,6 +290,8 @@ def check_pin(db: Session, badge: str, pin: str, rules: AuthSettings, now: datet
         if _pins.hasher.check_needs_rehash(account.pin_hash):
             account.pin_hash = _pins.hasher.hash(pin)
         return SignInResult(SignInOutcome.OK, staff=StaffMember.of(account))
+    if ok and account is not None:
+        return SignInResult(SignInOutcome.ACCOUNT_DISABLED)
     if attempts >= rules.max_pin_failures:
         until = now + timedelta(seconds=rules.badge_lockout_seconds)
         db.execute(update(BadgeLockout).where(BadgeLockout.badge == key)

@@ -102,13 +102,25 @@ def _record_failure(result: SignInResult, who: StaffMember | None, badge: str) -
         return
     entity = f"Badge/{badge}" if who else "Badge/unknown"
     detail = None if who else "badge matches no account"
-    audit.record("badge-locked" if result.just_locked else "pin-failed", entity=entity, detail=detail,
-                 outcome="failure", actor=who)
+    audit.record(failure_action(result), entity=entity, detail=detail, outcome="failure", actor=who)
     failure = result.client_failure
     if failure is not None and failure.delayed:
         audit.record("sign-in-throttled", entity=f"SignInAlert/{failure.alert_id}", outcome="failure", actor=who,
                      detail=f"client {failure.client}: {failure.level} wrong PINs across badges, next attempt "
                             f"in {failure.wait_seconds} s")
+
+
+def failure_action(result: SignInResult) -> str:
+    """The audit action for a sign-in or unlock that did not succeed, saying what it was: a wrong PIN,
+    the wrong PIN that locked the badge, a try while the badge was locked (the PIN was not checked),
+    or the right PIN of a disabled account."""
+    if result.outcome is SignInOutcome.ACCOUNT_DISABLED:
+        return "pin-account-disabled"
+    if result.just_locked:
+        return "badge-locked"
+    if result.outcome is SignInOutcome.BADGE_LOCKED and not result.pin_checked:
+        return "pin-while-locked"
+    return "pin-failed"
 
 
 @bp.get("/locked")

@@ -327,9 +327,9 @@ def act(action: str) -> Response:
     try:
         planned = plan(ctx)
     except Refused as e:
-        refused(action, entity=entity)
-        if e.field:  # a choice is missing: say so next to it, keep the form
+        if e.field:  # a choice is missing: say so next to it, keep the form (not a change: nothing audited)
             return _render_panel(current, key, action, None, form.chosen(), 422, {e.field: e.message})
+        refused(action, entity=entity)
         kind, title = ("conflict", "Changed at another station") if e.changed_elsewhere else ("error", "Not done")
         return _render_panel(current, key, action, Notice(kind, title, e.message), form.chosen(), 409)
     except FhirConflict as e:

@@ -594,10 +594,18 @@ def test_missing_choices_are_said_next_to_them_without_browser_bubbles(bed_unit:
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert re.search(r'<p class="field-error"[^>]*>Choose or type why the bed is blocked.</p>', html)
+    assert fhir_writes(unit) == []  # a choice still to make is not a change that failed
     chosen = client.post("/beds/act/block", headers=htmx(client, csrf_token(client)), data={
         "panel": f"bed:{bed.id}", "bed": bed.id, "reason": "Not staffed", "seen": seen_of(form)})
     assert chosen.status_code == 200
     assert unit.read("Location", bed.id)["description"] == "Blocked: Not staffed"
+    assert fhir_writes(unit) == [("fhir-write", "success")]
+
+
+def fhir_writes(unit: BedUnit) -> list[tuple[str, str]]:
+    """The FHIR writes in the unit's audit trail: (action, outcome), oldest first."""
+    assert unit.app is not None
+    return [(r.action, r.outcome) for r in reversed(audit_rows(unit.app, "fhir-write"))]
 
 
 def test_the_public_view_leads_staff_back_to_the_board_but_not_the_corridor_screen(bed_unit: Factory) -> None:
