@@ -188,6 +188,39 @@ def reset_pin(db: Session, badge: str, pin: str, min_pin_length: int = 4) -> Sta
     return account
 
 
+def enable_account(db: Session, badge: str) -> StaffAccount:
+    """Let a disabled account sign in again (with the PIN it had; set a new one if it may be known)."""
+    account = _require_account(db, badge)
+    account.active = True
+    return account
+
+
+def locked_accounts(db: Session, now: datetime | None = None) -> list[tuple[StaffAccount, datetime]]:
+    """Accounts whose badge is locked now after wrong PINs, with when the lock ends, soonest first.
+    Lockouts are kept under a hash of the badge (lockout_key), so they are found from the accounts;
+    a locked badge that matches no account is not listed (it may be anything scanned)."""
+    now = now or utcnow()
+    accounts = {lockout_key(a.badge): a for a in db.scalars(select(StaffAccount))}
+    if not accounts:
+        return []
+    rows = db.scalars(select(BadgeLockout).where(BadgeLockout.badge.in_(accounts),
+                                                 BadgeLockout.locked_until.is_not(None)))
+    locked = [(accounts[r.badge], until) for r in rows if (until := _aware(r.locked_until)) and until > now]
+    return sorted(locked, key=lambda pair: (pair[1], pair[0].display_name))
+
+
+def unlock_badge(db: Session, badge: str, now: datetime | None = None) -> bool:
+    """End a badge's lockout at once and forget its wrong PINs (a charge nurse who has seen the person).
+    False when the badge was not locked."""
+    account = _require_account(db, badge)
+    lockout = db.get(BadgeLockout, lockout_key(account.badge))
+    until = _aware(lockout.locked_until) if lockout else None
+    if lockout is None or until is None or until <= (now or utcnow()):
+        return False
+    lockout.failures, lockout.locked_until, lockout.last_failure = 0, None, None
+    return True
+
+
 def list_accounts(db: Session) -> list[StaffAccount]:
     return list(db.scalars(select(StaffAccount).order_by(StaffAccount.role, StaffAccount.display_name)))
 
@@ -227,8 +260,8 @@ class SignInResult:
             return (f"Too many wrong PINs at this kiosk. Wait {wait_words(self.wait_seconds)}, then try again; "
                     "the administrators have been told.")
         if self.outcome is SignInOutcome.BADGE_LOCKED:
-            text = ("Too many attempts with this badge. It is locked for a few minutes; "
-                    "try again later or ask the charge nurse.")
+            text = ("Too many attempts with this badge. It is locked for a few minutes; try again later, "
+                    "or ask the charge nurse to unlock it on the Staff page.")
         else:
             text = "Badge or PIN not accepted. Try again."
         if self.wait_seconds:
