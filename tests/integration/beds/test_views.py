@@ -600,6 +600,9 @@ def test_missing_choices_are_said_next_to_them_without_browser_bubbles(bed_unit:
     assert chosen.status_code == 200
     assert unit.read("Location", bed.id)["description"] == "Blocked: Not staffed"
     assert fhir_writes(unit) == [("fhir-write", "success")]
+    # The trail names the bed, in words written with the row, not by its server id alone.
+    trail = page_text(client_of(unit, Role.CHARGE_NURSE).get("/audit/").get_data(as_text=True))
+    assert f"Changed a record bed {bed.name} block: wrote {bed.name} (Location/{bed.id})" in trail
 
 
 def fhir_writes(unit: BedUnit) -> list[tuple[str, str]]:
