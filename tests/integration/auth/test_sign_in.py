@@ -267,3 +267,21 @@ def test_the_return_path_after_unlock_stays_on_this_site(client: FlaskClient) ->
         targets.append(back.headers["Location"])
     assert [browser_target(t) for t in targets] == ["kiosk"] * len(sent)
     assert targets[-1] == "/beds/"
+
+
+def test_locking_and_unlocking_in_place_answer_without_a_page(app: Flask, client: FlaskClient) -> None:
+    token = page_token(client)
+    in_place = {"X-CSRFToken": token, "X-Lock-In-Place": "1"}
+    locked = client.post("/lock", headers=in_place)
+    assert locked.status_code == 204
+    assert client.get("/").headers["Location"].endswith("/locked")  # the server holds the session locked
+    wrong = client.post("/unlock", data={"pin": "9021", "csrf_token": token}, headers=in_place)
+    assert wrong.status_code == 401 and wrong.mimetype == "text/plain"
+    assert wrong.get_data(as_text=True) == "Badge or PIN not accepted. Try again."
+    empty = client.post("/unlock", data={"pin": "", "csrf_token": token}, headers=in_place)
+    assert empty.status_code == 400 and empty.get_data(as_text=True) == "Enter your PIN."
+    _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
+    right = client.post("/unlock", data={"pin": pin, "csrf_token": token}, headers=in_place)
+    assert right.status_code == 204
+    assert client.get("/").status_code == 200
+    assert audit_actions(app)[-3:] == ["lock", "pin-failed", "unlock"]
