@@ -36,6 +36,7 @@ class ActionForm(FlaskForm):
         Optional(), Length(max=120, message="Keep the reason under 120 characters.")])
     kind = StringField(validators=[Optional(), Length(max=40)])
     ready = StringField(validators=[Optional(), Length(max=5)])
+    expired_confirmed = HiddenField(validators=[Optional(), Length(max=5)])
     seen = HiddenField(validators=[Optional(), Length(max=4000)])
     token = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message="That form is not from the kiosk.")])
 
@@ -59,6 +60,7 @@ class ActionForm(FlaskForm):
             ready=self.ready.data == "yes",
             seen=Seen.parse(self.seen.data),
             token=value(self.token),
+            expired_confirmed=self.expired_confirmed.data == "yes",
         )
 
     def chosen(self) -> dict[str, str]:

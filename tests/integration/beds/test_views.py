@@ -679,3 +679,42 @@ def test_a_link_can_open_the_transfer_form_with_its_bed_chosen(bed_unit: Factory
     assert re.search(rf'name="target" value="{target.id}"\s+checked', html)
     page = client.get(f"/beds/bed/{source.id}?open=transfer&target={target.id}").get_data(as_text=True)
     assert re.search(rf'name="target" value="{target.id}"\s+checked', page)
+
+
+def test_an_expired_discharge_takes_a_second_tap_on_its_own_confirm(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    patient = bed.patient
+    assert patient is not None
+    form = client.get(f"/beds/bed/{bed.id}?open=discharge", headers=htmx(client)).get_data(as_text=True)
+    data = {"panel": f"bed:{bed.id}", "bed": bed.id, "encounter": patient.encounter_id, "disposition": "exp",
+            "seen": seen_of(form)}
+    asked = client.post("/beds/act/discharge", headers=htmx(client, csrf_token(client)), data=data)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert "Record a death?" in page_text(html) and "Yes, record the death" in page_text(html)
+    assert 'name="expired_confirmed" value="yes"' in html and re.search(r'value="exp"\s+checked', html)
+    assert unit.read("Encounter", patient.encounter_id)["status"] == "in-progress"  # nothing written
+    assert fhir_writes(unit) == []
+    done = client.post("/beds/act/discharge", headers=htmx(client, csrf_token(client)),
+                       data={**data, "expired_confirmed": "yes"})
+    assert done.status_code == 200 and "is discharged (expired)" in page_text(done.get_data(as_text=True))
+    enc = unit.read("Encounter", patient.encounter_id)
+    assert enc["status"] == "finished"
+    assert enc["hospitalization"]["dischargeDisposition"]["coding"][0]["code"] == "exp"
+
+
+def test_bed_is_clean_and_end_isolation_ask_first(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    dirty = unit.beds(BedState.HOUSEKEEPING)[0]
+    panel = client.get(f"/beds/bed/{dirty.id}", headers=htmx(client)).get_data(as_text=True)
+    assert '?open=bed-clean"' in panel  # the button opens the question, it changes nothing
+    asked = page_text(client.get(f"/beds/bed/{dirty.id}?open=bed-clean", headers=htmx(client)).get_data(as_text=True))
+    assert f"Is bed {dirty.name} clean?" in asked and f"Yes, bed {dirty.name} is clean" in asked
+    isolated = unit.beds(BedState.ISOLATED)[0]
+    asked = page_text(client.get(f"/beds/bed/{isolated.id}?open=end-isolation",
+                                 headers=htmx(client)).get_data(as_text=True))
+    assert f"End isolation of bed {isolated.name}" in asked
+    assert fhir_writes(unit) == []
