@@ -326,7 +326,9 @@ class ServerState:
 
 def named(words: str, ref: str) -> str:
     """'4W-401 (Location/12)'; the reference alone when there are no words other than it."""
-    return ref if not words or words == ref or words.startswith("new#") else f"{words} ({ref})"
+    if ref.startswith("new#"):  # a create the re-read could not find: its words are all there is
+        return words or ref
+    return ref if not words or words == ref else f"{words} ({ref})"
 
 
 def _contains(whole: Any, part: Any) -> bool:

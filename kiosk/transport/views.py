@@ -344,10 +344,10 @@ def act(task_id: str, action: str) -> Response:
     try:
         planned = plan_job_action(gateway(), _settings(), staff, action, task_id, form.choices(), utc_now())
     except Refused as e:
-        if e.field:  # a field to fill in, not a change that failed: nothing audited
+        refused(f"transport-{action}", entity=entity)  # a wrong armband at pickup is recorded too
+        if e.field:
             return _sheet_answer(task_id, action, form, None, status=422, field=e.field, message=e.message,
                                  keep_open=True)
-        refused(f"transport-{action}", entity=entity)
         kind, title = ("conflict", "Changed at another station") if e.changed_elsewhere else ("error", "Not done")
         return _sheet_answer(task_id, action, form, Notice(kind, title, e.message), status=409)
     except FhirNotAllowed as e:

@@ -98,7 +98,8 @@ def test_admit_through_the_panel(bed_unit: Factory) -> None:
     [write] = audit_rows(unit.app, "fhir-write")
     assert (write.outcome, write.entity, write.patient, write.actor_role) == (
         "success", f"Encounter/{patient.encounter_id}", f"Patient/{patient.patient_id}", "unit_secretary")
-    assert write.detail.startswith("admit: wrote Encounter/") and f"Location/{bed.id}" in write.detail
+    assert write.detail.startswith("admit: wrote hospital stay (Encounter/")
+    assert f"{bed.name} (Location/{bed.id})" in write.detail
     family = patient.name.split(",")[0]
     assert all(family.lower() not in (r.detail or "").lower() for r in audit_rows(unit.app))
     viewed = [r for r in audit_rows(unit.app, "view-patient") if r.patient == f"Patient/{patient.patient_id}"]
@@ -504,7 +505,8 @@ def test_a_lost_answer_is_read_again_and_a_change_found_saved_is_called_saved(be
     assert unit.read("Encounter", patient.encounter_id)["status"] == "finished"
     [write] = audit_rows(unit.app, "fhir-write")
     assert write.outcome == "success"
-    assert write.detail.startswith("discharge: no answer from the FHIR server; read again: written Encounter/")
+    assert write.detail.startswith("discharge: no answer from the FHIR server; read again: written hospital stay "
+                                   "(Encounter/")
 
 
 def test_a_server_that_keeps_part_of_a_change_is_shown_as_it_is(bed_unit: Factory) -> None:
@@ -518,7 +520,7 @@ def test_a_server_that_keeps_part_of_a_change_is_shown_as_it_is(bed_unit: Factor
     assert unit.read("Encounter", patient.encounter_id)["status"] == "finished"
     [write] = audit_rows(unit.app, "fhir-write")
     assert write.outcome == "failure"
-    assert "written Encounter/" in write.detail and "not written Location/" in write.detail
+    assert "written hospital stay (Encounter/" in write.detail and "(Location/" in write.detail.split("not written")[1]
 
 
 def test_a_transfer_from_a_bed_that_is_not_the_patients_is_refused(bed_unit: Factory) -> None:
