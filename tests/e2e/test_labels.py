@@ -181,7 +181,7 @@ def test_the_labels_page_finds_a_patient_by_typed_mrn_or_a_scan(page: Page, live
     save_screenshot(page, "labels-page-find")
     page.locator(".find-input").tap()
     page.keyboard.type(stay.mrn, delay=80)  # typed by hand
-    page.locator(".find-form button").tap()
+    page.locator(".find-form button[type=submit]").tap()
     page.wait_for_url(_labels_url(live_server, stay))
     expect(page.locator(".patient-more")).to_contain_text(stay.mrn)
     # The banner's alert chips have the bed board's colours, kind by kind.
@@ -194,7 +194,7 @@ def test_the_labels_page_finds_a_patient_by_typed_mrn_or_a_scan(page: Page, live
     page.goto(live_server.url + "/labels/queue")
     page.locator(".find-input").tap()
     page.keyboard.type("99999999", delay=30)
-    page.locator(".find-form button").tap()
+    page.locator(".find-form button[type=submit]").tap()
     expect(page.locator(".find-patient .notice")).to_contain_text("No patient with an open encounter")
     expect(page.locator(".find-input")).to_have_value("99999999")
     assert "99999999" not in page.url
