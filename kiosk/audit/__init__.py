@@ -16,37 +16,39 @@ from .services import SYSTEM_ACTOR, Actor, append, append_intent, append_outcome
 
 
 def record(action: str, *, patient: str | None = None, entity: str | None = None, detail: str | None = None,
-           outcome: str = "success", actor: object | None = None) -> None:
+           outcome: str = "success", actor: object | None = None, entity_label: str | None = None) -> None:
     """Append one audit row in its own transaction (it is kept even if the request then fails).
 
     `actor` is a StaffMember (default: the signed-in person, else the kiosk system). `patient` and
-    `entity` are references ("Patient/123", "PrintJob/42"); `detail` must hold no patient data.
+    `entity` are references ("Patient/123", "PrintJob/42"); `entity_label` says what the entity is in
+    words ("bed 4W-401"); `detail` and `entity_label` must hold no patient data.
     """
     from kiosk.extensions import database, settings
 
     who = _actor(actor)
     with database().session() as db:
         append(db, station=settings().station.id, actor=who, action=action, outcome=outcome, patient=patient,
-               entity=entity, detail=detail)
+               entity=entity, detail=detail, entity_label=entity_label)
 
 
 def intent(action: str, *, patient: str | None = None, entity: str | None = None, detail: str | None = None,
-           actor: object | None = None) -> int:
+           actor: object | None = None, entity_label: str | None = None) -> int:
     """Append a row with outcome 'pending' BEFORE a write to the outside world (FHIR, printer, pager);
     returns its id. It is committed at once, before the write starts."""
     from kiosk.extensions import database
 
     with database().session() as db:
-        return intent_in(db, action, patient=patient, entity=entity, detail=detail, actor=actor)
+        return intent_in(db, action, patient=patient, entity=entity, detail=detail, actor=actor,
+                         entity_label=entity_label)
 
 
 def intent_in(db: Session, action: str, *, patient: str | None = None, entity: str | None = None,
-              detail: str | None = None, actor: object | None = None) -> int:
+              detail: str | None = None, actor: object | None = None, entity_label: str | None = None) -> int:
     """`intent(...)` inside the caller's transaction: the intent is committed with the caller's rows."""
     from kiosk.extensions import settings
 
     return append_intent(db, station=settings().station.id, actor=_actor(actor), action=action, patient=patient,
-                         entity=entity, detail=detail).id
+                         entity=entity, detail=detail, entity_label=entity_label).id
 
 
 def outcome(intent_id: int, outcome: str, *, detail: str | None = None, entity: str | None = None,

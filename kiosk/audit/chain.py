@@ -43,11 +43,16 @@ def row_hash(previous: str, seq: int, values: dict[str, Any]) -> str:
     content = [FORMAT, previous, seq, _utc_text(values["at"]), values["station"], values["actor_badge"],
                values["actor_name"], values["actor_role"], values["action"], values["outcome"], values["patient"],
                values["entity"], values["detail"], values["intent_id"]]
+    if values.get("entity_label") is not None:  # rows from before labels were kept hash as they always did
+        content.append(values["entity_label"])
     return hashlib.sha256(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
 HASHED = ("at", "station", "actor_badge", "actor_name", "actor_role", "action", "outcome", "patient", "entity",
           "detail", "intent_id")
+#: The columns a row's hash covers today: HASHED (as the chain's migration, auth_0004, reads them) and the
+#: entity's words (auth_0006), covered only when a row has them.
+HASHED_NOW = (*HASHED, "entity_label")
 
 
 def link(db: Session, row: AuditRecord) -> None:
@@ -59,7 +64,7 @@ def link(db: Session, row: AuditRecord) -> None:
                .execution_options(synchronize_session=False))
     seq, previous = db.execute(select(AuditChain.seq, AuditChain.hash).where(AuditChain.id == HEAD_ID)).one()
     row.chain_seq = seq
-    row.row_hash = row_hash(previous, seq, {name: getattr(row, name) for name in HASHED})
+    row.row_hash = row_hash(previous, seq, {name: getattr(row, name) for name in HASHED_NOW})
     db.add(row)
     db.flush()
     db.execute(update(AuditChain).where(AuditChain.id == HEAD_ID).values(hash=row.row_hash)
@@ -114,7 +119,8 @@ def verify(db: Session, batch: int = 2000) -> ChainReport:
                         .limit(1))
     if outside is not None:
         report._broken(outside, f"row #{outside} was added outside the kiosk (it has no place in the chain)")
-    columns = [AuditRecord.id, AuditRecord.chain_seq, AuditRecord.row_hash, *(getattr(AuditRecord, c) for c in HASHED)]
+    columns = [AuditRecord.id, AuditRecord.chain_seq, AuditRecord.row_hash,
+               *(getattr(AuditRecord, c) for c in HASHED_NOW)]
     stmt = (select(*columns).where(AuditRecord.chain_seq.is_not(None)).order_by(AuditRecord.chain_seq)
             .execution_options(yield_per=batch))
     previous, last_seq, last_id = GENESIS, 0, None

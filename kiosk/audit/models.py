@@ -29,6 +29,9 @@ class AuditRecord(Base):
     patient: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
     entity: Mapped[str | None] = mapped_column(String(200), nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: What `entity` is, in the words people use ('bed 4W-401', 'hospital stay'), written with the row:
+    #: never patient data (the Audit page shows patients from the FHIR server by `patient`).
+    entity_label: Mapped[str | None] = mapped_column(String(200), nullable=True)
     #: Set on the row that closes an intent (outcome success | failure | unknown): the intent's id.
     intent_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True, unique=True)
     #: The row's place in the hash chain (1, 2, ...) and SHA-256 of its content and the previous row's

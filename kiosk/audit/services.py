@@ -49,29 +49,34 @@ def _insert(db: Session, row: AuditRecord, *, deliver: bool) -> AuditRecord:
 
 
 def _clip(detail: str | None) -> str | None:
-    return (detail or None) and detail[:500]
+    return (detail or None) and detail[:2000]
+
+
+def _label(label: str | None) -> str | None:
+    return (label or None) and label[:200]
 
 
 def append(db: Session, *, station: str, actor: Actor, action: str, outcome: str = "success",
            patient: str | None = None, entity: str | None = None, detail: str | None = None,
-           at: datetime | None = None) -> AuditRecord:
+           at: datetime | None = None, entity_label: str | None = None) -> AuditRecord:
     """Add one audit row (and its outbox entry). Rows are never changed or deleted afterwards."""
     if outcome not in OUTCOMES:
         raise ValueError(f"audit outcome must be one of {OUTCOMES}")
     row = AuditRecord(at=at or datetime.now(UTC), station=station, actor_badge=actor.badge, actor_name=actor.name,
                       actor_role=actor.role, action=action, outcome=outcome, patient=patient, entity=entity,
-                      detail=_clip(detail))
+                      detail=_clip(detail), entity_label=_label(entity_label))
     return _insert(db, row, deliver=True)
 
 
 def append_intent(db: Session, *, station: str, actor: Actor, action: str, patient: str | None = None,
-                  entity: str | None = None, detail: str | None = None, at: datetime | None = None) -> AuditRecord:
+                  entity: str | None = None, detail: str | None = None, at: datetime | None = None,
+                  entity_label: str | None = None) -> AuditRecord:
     """Add an intent (outcome "pending") in the caller's transaction: committed together with the row
     it is about (a print job), so that neither exists without the other. No AuditEvent is sent for an
     intent; its outcome row is sent, carrying both."""
     row = AuditRecord(at=at or datetime.now(UTC), station=station, actor_badge=actor.badge, actor_name=actor.name,
                       actor_role=actor.role, action=action, outcome=PENDING, patient=patient, entity=entity,
-                      detail=_clip(detail))
+                      detail=_clip(detail), entity_label=_label(entity_label))
     return _insert(db, row, deliver=False)
 
 
@@ -81,7 +86,7 @@ class IntentNotFound(LookupError):
 
 def append_outcome(db: Session, intent_id: int, outcome: str, *, detail: str | None = None,
                    entity: str | None = None, patient: str | None = None,
-                   at: datetime | None = None) -> AuditRecord:
+                   at: datetime | None = None, entity_label: str | None = None) -> AuditRecord:
     """Close an intent with a new row (the intent itself is never changed): same station, actor and
     action; `entity` and `patient` where the write named them only afterwards."""
     if outcome not in INTENT_OUTCOMES:
@@ -93,7 +98,8 @@ def append_outcome(db: Session, intent_id: int, outcome: str, *, detail: str | N
         raise IntentNotFound(f"audit intent {intent_id} has its outcome already")
     row = AuditRecord(at=at or datetime.now(UTC), station=intent.station, actor_badge=intent.actor_badge,
                       actor_name=intent.actor_name, actor_role=intent.actor_role, action=intent.action,
-                      outcome=outcome, patient=patient, entity=entity, detail=_clip(detail), intent_id=intent_id)
+                      outcome=outcome, patient=patient, entity=entity, detail=_clip(detail), intent_id=intent_id,
+                      entity_label=_label(entity_label))
     return _insert(db, row, deliver=True)
 
 
@@ -127,6 +133,8 @@ class AuditRow:
     entity: str | None
     detail: str | None
     outcome_at: datetime | None = None
+    #: `entity` in words ('bed 4W-401'), when the row was written with them.
+    entity_label: str | None = None
 
     @property
     def outcome_words(self) -> str:
@@ -140,14 +148,18 @@ def _utc(at: datetime) -> datetime:
 def _row(r: AuditRecord, closing: AuditRecord | None = None, *, row_id: int | None = None) -> AuditRow:
     """The line for a row; for an intent, joined with the row that closes it (if any)."""
     outcome, outcome_at, patient, entity, detail = r.outcome, None, r.patient, r.entity, r.detail
+    label = r.entity_label
     if r.outcome == PENDING:
         outcome = OPEN
         if closing is not None:
             outcome, outcome_at = closing.outcome, _utc(closing.at)
-            patient, entity = closing.patient or patient, closing.entity or entity
+            patient = closing.patient or patient
+            if closing.entity:
+                label = closing.entity_label or (label if closing.entity == entity else None)
+                entity = closing.entity
             detail = _joined(detail, closing.detail)
     return AuditRow(row_id or r.id, _utc(r.at), r.station, r.actor_badge, r.actor_name, r.actor_role, r.action,
-                    outcome, patient, entity, detail, outcome_at)
+                    outcome, patient, entity, detail, outcome_at, label)
 
 
 def _joined(intent: str | None, closing: str | None) -> str | None:
@@ -202,14 +214,14 @@ def search(db: Session, query: AuditQuery) -> list[AuditRow]:
 
 
 CSV_COLUMNS = ("id", "at", "station", "actor_badge", "actor_name", "actor_role", "action", "outcome", "patient",
-               "entity", "detail", "outcome_at")
+               "entity", "detail", "outcome_at", "entity_label")
 CSV_BATCH = 500
 
 
 def _csv_line(row: AuditRow) -> list[str | int]:
     return [row.id, row.at.isoformat(), row.station, row.actor_badge or "", row.actor_name or "",
             row.actor_role or "", row.action, row.outcome_words, row.patient or "", row.entity or "",
-            row.detail or "", row.outcome_at.isoformat() if row.outcome_at else ""]
+            row.detail or "", row.outcome_at.isoformat() if row.outcome_at else "", row.entity_label or ""]
 
 
 def export_csv(db: Session, query: AuditQuery) -> Iterator[str]:
@@ -230,6 +242,9 @@ def export_csv(db: Session, query: AuditQuery) -> Iterator[str]:
 ACTION_WORDS = {
     "sign-in": "Signed in", "sign-out": "Signed out", "lock": "Locked the screen", "unlock": "Unlocked",
     "pin-failed": "Wrong PIN", "badge-locked": "Badge locked (too many wrong PINs)",
+    "pin-while-locked": "Tried while the badge was locked (PIN not checked)",
+    "pin-account-disabled": "Right PIN, but the account is disabled", "badge-unlocked": "Unlocked a badge",
+    "staff-enable": "Enabled a staff account",
     "refused": "Refused (not allowed)", "view-patient": "Opened patient", "print": "Printed",
     "reprint": "Reprinted", "fhir-write": "Changed a record", "staff-add": "Added a staff account",
     "staff-disable": "Disabled a staff account", "staff-reset-pin": "Set a new PIN",

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from itertools import pairwise
 
 from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -99,9 +100,37 @@ def normalise_badge(raw: str) -> str:
     return "".join(raw.split())
 
 
+#: The keypad's straight lines at least four keys long (1 2 3 / 4 5 6 / 7 8 9 / - 0 -): the middle column.
+KEYPAD_LINES = ("2580", "0852")
+
+
+def trivial_pin_reason(pin: str) -> str | None:
+    """Why a PIN is too easy to guess, in words that do not repeat it, or None. Refused: one digit
+    repeated (0000), a run up or down (1234, 4321, 7890, with 0 after 9), a short pattern repeated
+    (1212, 123123), and the keypad's middle column (2580). Runs in steps of two (2468, 1357) are
+    allowed: refusing every arithmetic pattern leaves too few PINs people remember."""
+    if len(pin) < 2 or not pin.isdigit():
+        return None
+    if len(set(pin)) == 1:
+        return "That PIN is one digit repeated (like 0000): too easy to guess. Choose another."
+    steps = {(int(b) - int(a)) % 10 for a, b in pairwise(pin)}
+    if steps in ({1}, {9}):
+        return "That PIN is a run of digits (like 1234 or 4321): too easy to guess. Choose another."
+    for size in range(2, len(pin) // 2 + 1):
+        if len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size):
+            return "That PIN repeats a short pattern (like 1212): too easy to guess. Choose another."
+    if pin in KEYPAD_LINES:
+        return "That PIN is a straight line on the keypad (like 2580): too easy to guess. Choose another."
+    return None
+
+
 def validate_pin(pin: str, min_length: int) -> None:
+    """A PIN being set or changed: digits, long enough, and not trivial (`trivial_pin_reason`)."""
     if not pin.isdigit() or not (min_length <= len(pin) <= 12):
         raise AccountError(f"A PIN is {min_length} to 12 digits.")
+    reason = trivial_pin_reason(pin)
+    if reason:
+        raise AccountError(reason)
 
 
 # ------------------------------------------------------------------ accounts
@@ -159,6 +188,39 @@ def reset_pin(db: Session, badge: str, pin: str, min_pin_length: int = 4) -> Sta
     return account
 
 
+def enable_account(db: Session, badge: str) -> StaffAccount:
+    """Let a disabled account sign in again (with the PIN it had; set a new one if it may be known)."""
+    account = _require_account(db, badge)
+    account.active = True
+    return account
+
+
+def locked_accounts(db: Session, now: datetime | None = None) -> list[tuple[StaffAccount, datetime]]:
+    """Accounts whose badge is locked now after wrong PINs, with when the lock ends, soonest first.
+    Lockouts are kept under a hash of the badge (lockout_key), so they are found from the accounts;
+    a locked badge that matches no account is not listed (it may be anything scanned)."""
+    now = now or utcnow()
+    accounts = {lockout_key(a.badge): a for a in db.scalars(select(StaffAccount))}
+    if not accounts:
+        return []
+    rows = db.scalars(select(BadgeLockout).where(BadgeLockout.badge.in_(accounts),
+                                                 BadgeLockout.locked_until.is_not(None)))
+    locked = [(accounts[r.badge], until) for r in rows if (until := _aware(r.locked_until)) and until > now]
+    return sorted(locked, key=lambda pair: (pair[1], pair[0].display_name))
+
+
+def unlock_badge(db: Session, badge: str, now: datetime | None = None) -> bool:
+    """End a badge's lockout at once and forget its wrong PINs (a charge nurse who has seen the person).
+    False when the badge was not locked."""
+    account = _require_account(db, badge)
+    lockout = db.get(BadgeLockout, lockout_key(account.badge))
+    until = _aware(lockout.locked_until) if lockout else None
+    if lockout is None or until is None or until <= (now or utcnow()):
+        return False
+    lockout.failures, lockout.locked_until, lockout.last_failure = 0, None, None
+    return True
+
+
 def list_accounts(db: Session) -> list[StaffAccount]:
     return list(db.scalars(select(StaffAccount).order_by(StaffAccount.role, StaffAccount.display_name)))
 
@@ -172,6 +234,8 @@ class SignInOutcome(Enum):
     BADGE_LOCKED = "badge-locked"
     #: Too many wrong PINs from this client across badges: this attempt was not checked.
     CLIENT_WAIT = "client-wait"
+    #: The right PIN of a disabled account (the screen says no more than for a wrong one).
+    ACCOUNT_DISABLED = "account-disabled"
 
 
 @dataclass(frozen=True)
@@ -181,6 +245,8 @@ class SignInResult:
     locked_until: datetime | None = None
     #: True when this attempt is the one that locked the badge.
     just_locked: bool = False
+    #: False when the PIN was not checked at all (the badge was locked already).
+    pin_checked: bool = True
     #: This wrong PIN as counted for the client (kiosk station), with the wait it earned.
     client_failure: ClientFailure | None = None
     #: Seconds until this client may try again (for CLIENT_WAIT, or after a failure that earned a wait).
@@ -194,8 +260,8 @@ class SignInResult:
             return (f"Too many wrong PINs at this kiosk. Wait {wait_words(self.wait_seconds)}, then try again; "
                     "the administrators have been told.")
         if self.outcome is SignInOutcome.BADGE_LOCKED:
-            text = ("Too many attempts with this badge. It is locked for a few minutes; "
-                    "try again later or ask the charge nurse.")
+            text = ("Too many attempts with this badge. It is locked for a few minutes; try again later, "
+                    "or ask the charge nurse to unlock it on the Staff page.")
         else:
             text = "Badge or PIN not accepted. Try again."
         if self.wait_seconds:
@@ -240,12 +306,12 @@ def check_pin(db: Session, badge: str, pin: str, rules: AuthSettings, now: datet
     current = db.get(BadgeLockout, key)
     locked_until = _aware(current.locked_until) if current else None
     if locked_until and locked_until > now:
-        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until)
+        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until, pin_checked=False)
     window = timedelta(seconds=max(rules.badge_lockout_seconds, 900))
     attempts, locked_until = _count_attempt(db, key, now, window)
     if (locked_until and locked_until > now) or attempts > rules.max_pin_failures:
         # Parallel attempts past the limit are refused without spending a PIN check.
-        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until)
+        return SignInResult(SignInOutcome.BADGE_LOCKED, locked_until=locked_until, pin_checked=False)
     account = find_account(db, badge)
     try:
         ok = _pins.hasher.verify(account.pin_hash if account else _pins.dummy_hash, pin) and account is not None
@@ -257,6 +323,8 @@ def check_pin(db: Session, badge: str, pin: str, rules: AuthSettings, now: datet
         if _pins.hasher.check_needs_rehash(account.pin_hash):
             account.pin_hash = _pins.hasher.hash(pin)
         return SignInResult(SignInOutcome.OK, staff=StaffMember.of(account))
+    if ok and account is not None:
+        return SignInResult(SignInOutcome.ACCOUNT_DISABLED)
     if attempts >= rules.max_pin_failures:
         until = now + timedelta(seconds=rules.badge_lockout_seconds)
         db.execute(update(BadgeLockout).where(BadgeLockout.badge == key)

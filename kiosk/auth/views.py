@@ -102,13 +102,25 @@ def _record_failure(result: SignInResult, who: StaffMember | None, badge: str) -
         return
     entity = f"Badge/{badge}" if who else "Badge/unknown"
     detail = None if who else "badge matches no account"
-    audit.record("badge-locked" if result.just_locked else "pin-failed", entity=entity, detail=detail,
-                 outcome="failure", actor=who)
+    audit.record(failure_action(result), entity=entity, detail=detail, outcome="failure", actor=who)
     failure = result.client_failure
     if failure is not None and failure.delayed:
         audit.record("sign-in-throttled", entity=f"SignInAlert/{failure.alert_id}", outcome="failure", actor=who,
                      detail=f"client {failure.client}: {failure.level} wrong PINs across badges, next attempt "
                             f"in {failure.wait_seconds} s")
+
+
+def failure_action(result: SignInResult) -> str:
+    """The audit action for a sign-in or unlock that did not succeed, saying what it was: a wrong PIN,
+    the wrong PIN that locked the badge, a try while the badge was locked (the PIN was not checked),
+    or the right PIN of a disabled account."""
+    if result.outcome is SignInOutcome.ACCOUNT_DISABLED:
+        return "pin-account-disabled"
+    if result.just_locked:
+        return "badge-locked"
+    if result.outcome is SignInOutcome.BADGE_LOCKED and not result.pin_checked:
+        return "pin-while-locked"
+    return "pin-failed"
 
 
 @bp.get("/locked")
@@ -127,18 +139,40 @@ def _locked_name(db, current: StaffSession) -> str:  # type: ignore[no-untyped-d
     return account.display_name if account else ""
 
 
+#: Sent by the lock veil's script (kiosk.js): lock or unlock without leaving the page, answered with a
+#: status and, for a refusal, one plain sentence.
+IN_PLACE_HEADER = "X-Lock-In-Place"
+
+
+def _in_place() -> bool:
+    return request.headers.get(IN_PLACE_HEADER) == "1"
+
+
+def _said(text: str, status: int) -> Response:
+    return Response(text, status=status, mimetype="text/plain")
+
+
 @bp.post("/unlock")
 @public
 def unlock() -> str | Response:
+    """The PIN of the person the session is locked for: from the lock screen (back to where they were),
+    or from the veil over the page they were on (in place: 204, and the page is as they left it)."""
     form = PinForm()
     rules = settings().auth
+    in_place = _in_place()
     with database().session() as db:
         current = _cookie_session(db)
         if current is None:
+            if in_place:
+                response = _said("You were signed out.", 401)
+                response.headers["HX-Redirect"] = url_for("auth.sign_in")
+                return response
             return redirect(url_for("auth.sign_in"))
         account = db.get(StaffAccount, current.staff_id)
         name = account.display_name if account else ""
         if account is None or not form.validate_on_submit():
+            if in_place and account is not None and form.pin.errors:
+                return _said(form.pin.errors[0], 400)
             return render_template("auth/locked.html", form=form, name=name, badge_form=BadgeForm()), 400  # type: ignore[return-value]
         result = attempt_pin(db, account.badge, form.pin.data or "", rules, client_address(), now())
         if result.outcome is SignInOutcome.OK:
@@ -150,9 +184,13 @@ def unlock() -> str | Response:
             staff = StaffMember.of(account)
     if result.outcome is not SignInOutcome.OK:
         _record_failure(result, staff, account.badge)
+        if in_place:
+            return _said(result.message, 401)
         return render_template("auth/locked.html", form=PinForm(formdata=None), name=name, badge_form=BadgeForm(),
                                error=result.message), 401  # type: ignore[return-value]
-    audit.record("unlock", actor=staff)
+    audit.record("unlock", actor=staff, detail="in place, the page kept" if in_place else None)
+    if in_place:
+        return Response(status=204)
     return redirect(same_site_path(back) or url_for("home.index"))
 
 
@@ -164,6 +202,8 @@ def lock() -> Response:
         if current is not None:
             lock_session(current, return_to=return_path() or same_site_path(request.form.get("return_to")))
     audit.record("lock")
+    if _in_place():
+        return Response(status=204)
     response = redirect(url_for("auth.locked"))
     if is_htmx():
         response = Response(status=200)

@@ -58,6 +58,8 @@ class ActionRequest:
     seen: dict[str, str] = field(default_factory=dict)
     #: The panel's token (one per form shown): identifies a cleaning Task the action creates.
     token: str | None = None
+    #: The second tap that confirms a discharge as "expired" (the patient has died).
+    expired_confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -332,6 +334,10 @@ def _bed_elsewhere_problem(ctx: ActionContext, current: mv.Current, target_ref: 
     return None
 
 
+#: The discharge disposition that records a death: it takes a second tap on its own confirm button.
+EXPIRED = "exp"
+
+
 def _discharge(ctx: ActionContext) -> Plan:
     req = ctx.request
     encounter_id = _need(req.encounter_id, "Choose the patient to discharge.", "encounter")
@@ -340,6 +346,9 @@ def _discharge(ctx: ActionContext) -> Plan:
         raise Refused("Choose where the patient is going.", field="disposition")
     tile = ctx.tile()
     name = _name(ctx, encounter_id)
+    if disposition == EXPIRED and not req.expired_confirmed:
+        raise Refused(f"Expired means {name} has died. Check it, then tap \"Yes, record the death\"; or choose "
+                      "another destination.", field="expired")
     current = mv.read_current(ctx.gw, encounter_id=encounter_id, location_ids=[tile.id])
     refs = [f"Encounter/{encounter_id}", tile.ref]
     stale = _stale(ctx, current, refs)
@@ -559,11 +568,12 @@ BED_ACTIONS = ActionSet(
     BedAction("cleaning-started", "Cleaning started", frozenset({S.HOUSEKEEPING, S.CONTAMINATED}),
               Needs.of(TASK, NEW_TASK), _cleaning_started),
     BedAction("bed-clean", "Bed is clean", frozenset({S.HOUSEKEEPING, S.CLEANING, S.CONTAMINATED, S.UNKNOWN}),
-              Needs.of(LOCATION, TASK, TRANSACTION), _bed_clean),
+              Needs.of(LOCATION, TASK, TRANSACTION), _bed_clean, opens_form=True),
     BedAction("isolate", "Isolate bed", frozenset({S.AVAILABLE, S.OCCUPIED}),
               Needs.of(LOCATION, ("Flag", "create"), TRANSACTION), _isolate, opens_form=True),
     BedAction("end-isolation", "End isolation", frozenset({S.ISOLATED}),
-              Needs.of(LOCATION, ("Flag", "update"), NEW_TASK, TRANSACTION), _end_isolation),
+              Needs.of(LOCATION, ("Flag", "update"), NEW_TASK, TRANSACTION), _end_isolation, opens_form=True,
+              danger=True),
     BedAction("block", "Block bed",
               frozenset({S.AVAILABLE, S.HOUSEKEEPING, S.CLEANING, S.CONTAMINATED, S.UNKNOWN}),
               Needs.of(LOCATION), _block, opens_form=True, danger=True),

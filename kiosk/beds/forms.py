@@ -39,6 +39,7 @@ class ActionForm(FlaskForm):
     day = StringField(validators=[Optional(), Length(max=10)])
     #: A day typed or picked in the date field: it wins over the day buttons.
     day_other = StringField(validators=[Optional(), Length(max=10)])
+    expired_confirmed = HiddenField(validators=[Optional(), Length(max=5)])
     seen = HiddenField(validators=[Optional(), Length(max=4000)])
     token = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message="That form is not from the kiosk.")])
 
@@ -63,6 +64,7 @@ class ActionForm(FlaskForm):
             day=value(self.day_other) or value(self.day),
             seen=Seen.parse(self.seen.data),
             token=value(self.token),
+            expired_confirmed=self.expired_confirmed.data == "yes",
         )
 
     def chosen(self) -> dict[str, str]:

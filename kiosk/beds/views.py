@@ -324,12 +324,13 @@ def act(action: str) -> Response:
     ctx = ActionContext(gw=gw, settings=_bed_settings(), board=current, request=req, now=utc_now(),
                         staff_ref=practitioner if practitioner and "?" not in practitioner else None)
     entity = f"Encounter/{req.encounter_id}" if req.encounter_id else f"Location/{req.bed_id}"
+    label = _entity_label(current, req.bed_id, stay=bool(req.encounter_id))
     try:
         planned = plan(ctx)
     except Refused as e:
-        refused(action, entity=entity)
-        if e.field:  # a choice is missing: say so next to it, keep the form
+        if e.field:  # a choice is missing: say so next to it, keep the form (not a change: nothing audited)
             return _render_panel(current, key, action, None, form.chosen(), 422, {e.field: e.message})
+        refused(action, entity=entity, entity_label=label)
         kind, title = ("conflict", "Changed at another station") if e.changed_elsewhere else ("error", "Not done")
         response = _render_panel(current, key, action, Notice(kind, title, e.message), form.chosen(), 409)
         if e.changed_elsewhere:  # the tiles behind the panel still show what this station saw: redraw them
@@ -338,13 +339,24 @@ def act(action: str) -> Response:
     except FhirConflict as e:
         # Someone else changed what this station saw (found before sending): show the state as it is
         # now, keep the choices.
-        refused(action, entity=entity, why="changed at another station (412), nothing written")
+        refused(action, entity=entity, why="changed at another station (412), nothing written", entity_label=label)
         return _answer(key, action, form, Reply(None, Notice("conflict", "Changed at another station", e.message),
                                                 409, keep_form=True, changed=True), current)
+    planned_label = _entity_label(current, req.bed_id, stay=planned.entity.startswith("Encounter/"))
     reply = carry_out(planned.change, seen=req.seen, done=planned.message, patient=planned.patient,
-                      entity=planned.entity)
+                      entity=planned.entity, entity_label=planned_label)
     next_key = f"bed:{planned.show_bed}" if reply.done and planned.show_bed else key
     return _answer(next_key, action, form, reply, current)
+
+
+def _entity_label(board: Board, bed_id: str | None, *, stay: bool) -> str | None:
+    """What the audit trail calls what an action is about: 'bed 4W-401', or (`stay`: the action is about
+    the encounter) 'hospital stay in bed 4W-401'; never the patient (the trail shows them from its
+    patient reference)."""
+    tile = board.tile(bed_id) if bed_id else None
+    if tile is None:
+        return "hospital stay" if stay else None
+    return f"hospital stay in bed {tile.name}" if stay else f"bed {tile.name}"
 
 
 def _answer(key: str, action: str, form: ActionForm, reply: Reply, current: Board) -> Response:

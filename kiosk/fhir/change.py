@@ -220,6 +220,10 @@ class Change:
         self.updates = [(resource, seen[ref]) for (resource, _), ref in zip(self.updates, self.updated(),
                                                                               strict=True)]
 
+    def keys(self) -> list[str]:
+        """Every entry's key, in the order the change is sent: updates ('Type/id'), then creates ('new#<n>')."""
+        return [*self.updated(), *(_create_key(i) for i in range(len(self.creates)))]
+
     def name_of(self, key: str) -> str:
         """The words for an entry: as the workflow named it, else from the resource itself."""
         if key in self.names:
@@ -302,8 +306,9 @@ class ServerState:
             parts.append("Could not be checked: " + ", ".join(map(name_of, self.undecided)) + ".")
         return " ".join(parts)
 
-    def audit_text(self) -> str:
-        """The same in references, for the audit trail (no names)."""
+    def audit_text(self, name_of: Callable[[str], str] | None = None) -> str:
+        """The same in references, for the audit trail; with `name_of` (Change.name_of: words that are
+        never patient data), each reference follows its words: 'bed 4W-401 (Location/12)'."""
         if not self.checked:
             return "re-read failed"
         if self.nothing_written:
@@ -312,8 +317,18 @@ class ServerState:
         for label, keys in (("written", self.written), ("not written", [*self.not_written, *self.changed_elsewhere]),
                             ("unchecked", self.undecided)):
             if keys:
-                parts.append(f"{label} " + ", ".join(self.refs(keys)))
+                refs = self.refs(keys)
+                if name_of is not None:
+                    refs = [named(name_of(key), ref) for key, ref in zip(keys, refs, strict=True)]
+                parts.append(f"{label} " + ", ".join(refs))
         return "; ".join(parts)
+
+
+def named(words: str, ref: str) -> str:
+    """'4W-401 (Location/12)'; the reference alone when there are no words other than it."""
+    if ref.startswith("new#"):  # a create the re-read could not find: its words are all there is
+        return words or ref
+    return ref if not words or words == ref else f"{words} ({ref})"
 
 
 def _contains(whole: Any, part: Any) -> bool:
@@ -507,6 +522,7 @@ __all__ = [
     "Undeclared",
     "Unknown",
     "edit",
+    "named",
     "reread",
     "send",
 ]

@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session
 
 from kiosk.auth import Role
 from kiosk.auth.models import StaffAccount
-from kiosk.auth.services import AccountError, add_account, disable_account, list_accounts, reset_pin
+from kiosk.auth.services import (
+    AccountError,
+    add_account,
+    disable_account,
+    enable_account,
+    list_accounts,
+    locked_accounts,
+    reset_pin,
+    unlock_badge,
+)
 from kiosk.auth.throttle import acknowledge, open_alerts, wait_words
 
 
@@ -43,6 +52,35 @@ def create(db: Session, *, badge: str, display_name: str, role: str, practitione
 
 def disable(db: Session, staff_id: int) -> StaffAccount:
     return disable_account(db, _badge_of(db, staff_id))
+
+
+def enable(db: Session, staff_id: int) -> StaffAccount:
+    return enable_account(db, _badge_of(db, staff_id))
+
+
+@dataclass(frozen=True)
+class LockedRow:
+    """A badge locked after wrong PINs, as the charge nurse sees it before unlocking it."""
+
+    id: int
+    badge: str
+    display_name: str
+    role: Role
+    locked_until: datetime
+
+
+def locked_rows(db: Session, now: datetime) -> list[LockedRow]:
+    return [LockedRow(a.id, a.badge, a.display_name, Role(a.role), until) for a, until in locked_accounts(db, now)]
+
+
+def unlock(db: Session, staff_id: int, now: datetime) -> str:
+    """Unlock an account's badge; the account's name. AccountError when it is not locked (any more)."""
+    account = db.get(StaffAccount, staff_id)
+    if account is None:
+        raise AccountError("That account does not exist.")
+    if not unlock_badge(db, account.badge, now):
+        raise AccountError(f"{account.display_name}'s badge is not locked (any more).")
+    return account.display_name
 
 
 def new_pin(db: Session, staff_id: int, pin: str, min_pin_length: int) -> StaffAccount:

@@ -226,7 +226,8 @@ def send_request(patient_id: str, encounter_id: str) -> Response:
     except FhirNotFound:
         abort(404)
     except Refused as e:
-        refused("transport-request", patient=f"Patient/{patient_id}", entity=f"Encounter/{encounter_id}")
+        if not e.field:  # a field to fill in is not a change that failed: nothing audited
+            refused("transport-request", patient=f"Patient/{patient_id}", entity=f"Encounter/{encounter_id}")
         errors = {e.field: e.message} if e.field else {}
         notice = None if e.field else Notice("error", "Not sent", e.message)
         return _request_page(patient_id, encounter_id, form, notice, errors, form.chosen(), 422, ctx=ctx)
@@ -343,7 +344,7 @@ def act(task_id: str, action: str) -> Response:
     try:
         planned = plan_job_action(gateway(), _settings(), staff, action, task_id, form.choices(), utc_now())
     except Refused as e:
-        refused(f"transport-{action}", entity=entity)
+        refused(f"transport-{action}", entity=entity)  # a wrong armband at pickup is recorded too
         if e.field:
             return _sheet_answer(task_id, action, form, None, status=422, field=e.field, message=e.message,
                                  keep_open=True)

@@ -31,7 +31,19 @@ from flask import Response, make_response
 from kiosk import audit
 from kiosk.extensions import gateway
 from kiosk.fhir.capability import Capabilities
-from kiosk.fhir.change import Change, Conflict, Done, Failed, NotAllowed, NotSeen, Outcome, ServerState, Unknown, send
+from kiosk.fhir.change import (
+    Change,
+    Conflict,
+    Done,
+    Failed,
+    NotAllowed,
+    NotSeen,
+    Outcome,
+    ServerState,
+    Unknown,
+    named,
+    send,
+)
 
 from .notices import Notice
 
@@ -104,30 +116,40 @@ def audit_words(outcome: Outcome, change: Change) -> tuple[str, str]:
     """(audit outcome, detail) for an outcome: references and statuses only, never patient data."""
     name = change.name
     if isinstance(outcome, Done):
-        return "success", f"{name}: wrote {', '.join(outcome.written)}"
+        keys = change.keys()
+        written = [named(change.name_of(keys[i]) if i < len(keys) else "", ref)
+                   for i, ref in enumerate(outcome.written)]
+        return "success", f"{name}: wrote {', '.join(written)}"
     if isinstance(outcome, Conflict):
-        return "failure", f"{name}: changed at another station (412), {outcome.now.audit_text()}"
+        return "failure", f"{name}: changed at another station (412), {outcome.now.audit_text(change.name_of)}"
     if isinstance(outcome, NotAllowed):
         return "failure", f"{name}: not allowed by the FHIR server, nothing sent"
     if isinstance(outcome, Unknown):
+        now = outcome.now.audit_text(change.name_of)
         if outcome.now.all_written:
-            return "success", f"{name}: no answer from the FHIR server; read again: {outcome.now.audit_text()}"
-        return "unknown", f"{name}: no answer from the FHIR server: may have been saved ({outcome.now.audit_text()})"
+            return "success", f"{name}: no answer from the FHIR server; read again: {now}"
+        return "unknown", f"{name}: no answer from the FHIR server: may have been saved ({now})"
     if isinstance(outcome, Failed):
         status = f" {outcome.status}" if outcome.status else ""
-        return "failure", f"{name}: FHIR server error{status}: {outcome.now.audit_text()}"
+        return "failure", f"{name}: FHIR server error{status}: {outcome.now.audit_text(change.name_of)}"
     raise TypeError(f"not an outcome: {outcome!r}")
 
 
 def carry_out(change: Change, *, seen: Mapping[str, str] | None, done: str, patient: str | None = None,
-              entity: str | None = None, capabilities: Capabilities | None = None) -> Reply:
+              entity: str | None = None, capabilities: Capabilities | None = None,
+              entity_label: str | None = None) -> Reply:
     """Send a change built by a workflow, record it in the audit trail, and say how it ended.
     `done` is the sentence for a change that was saved ("Bed 4W-401 is clean and available.");
     `capabilities`: what the workflow checks against instead of the server's statement (see `send`).
 
     The audit trail gets the intent before anything is sent and the outcome after: a kiosk that dies in
-    between leaves "outcome unknown" there, never nothing."""
-    intent_id = audit.intent("fhir-write", patient=patient, entity=entity, detail=change.name)
+    between leaves "outcome unknown" there, never nothing. The trail names the entity in words
+    (`entity_label`, else the change's own words for it: 'hospital stay', a bed's name) and each record
+    written by its words and reference; the patient by reference only."""
+    if entity_label is None and entity and (entity in change.names or entity in change.updated()):
+        entity_label = change.name_of(entity)
+    intent_id = audit.intent("fhir-write", patient=patient, entity=entity, detail=change.name,
+                             entity_label=entity_label)
     try:
         outcome = send(gateway(), change, seen, capabilities)
     except NotSeen:
@@ -139,6 +161,7 @@ def carry_out(change: Change, *, seen: Mapping[str, str] | None, done: str, pati
 
 
 def refused(name: str, *, patient: str | None = None, entity: str | None = None,
-            why: str = "refused, nothing written") -> None:
+            why: str = "refused, nothing written", entity_label: str | None = None) -> None:
     """Audit an action the workflow refused before building a change (nothing was sent)."""
-    audit.record("fhir-write", patient=patient, entity=entity, outcome="failure", detail=f"{name}: {why}")
+    audit.record("fhir-write", patient=patient, entity=entity, outcome="failure", detail=f"{name}: {why}",
+                 entity_label=entity_label)

@@ -9,8 +9,12 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from kiosk.auth import Role
+from kiosk.beds.occupancy import BedState
+from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.e2e.conftest import new_touch_context
+from tests.e2e.test_beds import open_board, panel, tile
 from tests.support.auth import CREDENTIALS, sign_in
+from tests.support.beds import BedUnit, unit_env, unit_gateway
 from tests.support.browser import AnsweredRequests, LiveServer, save_screenshot
 from tests.support.clock import TestClock, set_app_clock
 from tests.support.scanner import scan
@@ -32,6 +36,8 @@ def test_badge_and_keypad_sign_in(page: Page, live_server: LiveServer) -> None:
     expect(page.locator(".who")).to_contain_text(name)
     expect(page.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
     page.locator("[data-lock-now]").tap()
+    expect(page.locator(".lock-veil")).to_be_visible()
+    page.locator(".lock-veil").get_by_role("link", name="Someone else").tap()
     page.wait_for_url("**/locked")
     save_screenshot(page, "auth-lock-screen-with-badge-keypad")
     page.goto(page.url.replace("/locked", "/sign-in"))
@@ -76,19 +82,23 @@ def test_idle_lock_hides_everything_in_every_tab_and_the_same_pin_resumes(browse
     expect(second.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
     first.goto(url + "/")
     expect(first.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
-    # Nobody touches either tab for longer than the limit: both lock.
+    # Nobody touches either tab for longer than the limit: both lock, in place.
     context.clock.run_for(11_000)
-    first.wait_for_url("**/locked")
-    second.wait_for_url("**/locked")
     for tab in (first, second):
+        expect(tab.locator(".lock-veil")).to_be_visible()
         text = tab.inner_text("body")
-        assert "Kiosk locked" in text and "4 West Medical-Surgical" not in text and "Occupied" not in text
-    save_screenshot(first, "auth-lock-screen")
+        assert "Locked for Dana Reyes" in text and "4 West Medical-Surgical" not in text and "Occupied" not in text
+        assert tab.url == url + "/"
+    save_screenshot(first, "auth-lock-veil")
+    # The server holds the session locked: a request of this browser's gets the lock screen.
+    assert first.request.get(url + "/").url.endswith("/locked")
     _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
     for digit in pin:
-        first.locator(f".lock-main .keypad [data-key='{digit}']").tap()
-    first.locator(".sign-in-button").tap()
-    expect(first.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
+        first.locator(f".lock-veil .keypad [data-key='{digit}']").tap()
+    first.locator(".veil-unlock-button").tap()
+    for tab in (first, second):  # the PIN typed in one tab lifts the veil of the other too
+        expect(tab.locator(".lock-veil")).to_be_hidden()
+        expect(tab.locator(".unit-name")).to_have_text("4 West Medical-Surgical")
     context.close()
 
 
@@ -116,6 +126,7 @@ def test_someone_working_without_requests_is_not_locked(browser: Browser, quick_
 def test_lock_now_and_another_badge_gets_a_fresh_session(page: Page, live_server: LiveServer) -> None:
     sign_in(page, live_server.url, Role.UNIT_SECRETARY)
     page.locator("[data-lock-now]").tap()
+    page.locator(".lock-veil").get_by_role("link", name="Someone else").tap()
     page.wait_for_url("**/locked")
     badge, pin, name = CREDENTIALS[Role.CHARGE_NURSE]
     page.locator("#pin").focus()
@@ -156,3 +167,53 @@ def acknowledge_the_alert(page: Page) -> None:
     assert box and box["height"] >= 48
     button.tap()
     expect(page.locator(".sign-in-alert")).to_have_count(0)
+
+
+@pytest.fixture
+def served_unit(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
+                make_app: Callable[..., Flask]) -> Iterator[tuple[BedUnit, LiveServer]]:
+    ref = make_unit(20)
+    app = make_app(**unit_env(ref))
+    server = LiveServer(app).start()
+    yield BedUnit(ref=ref, gw=unit_gateway(gateway, ref), app=app), server
+    server.stop()
+
+
+def test_unlocking_in_place_keeps_a_half_filled_form(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    """A block reason half typed in the bed panel, the lock-now button, polls coming due under the veil
+    (the page's clock is moved on; nothing waits for real time), a wrong PIN, then the right one: the
+    panel and what was typed are still there, and the block is saved."""
+    unit, server = served_unit
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    page.clock.install()
+    open_board(page, server)
+    tile(page, bed.id).tap()
+    panel(page).get_by_role("button", name="Block bed").tap()
+    panel(page).locator("label.choice", has_text="Other").tap()
+    panel(page).locator("#block-reason-other").fill("Call light bro")
+    page.locator("[data-lock-now]").tap()
+    veil = page.locator(".lock-veil")
+    expect(veil).to_be_visible()
+    expect(page.locator("#main")).to_be_hidden()
+    assert "Call light bro" not in page.inner_text("body") and bed.name not in page.inner_text("body")
+    page.clock.run_for(120_000)  # the board's polls come due: none is sent, the page stays
+    expect(veil).to_be_visible()
+    assert page.url == server.url + "/beds/"
+    save_screenshot(page, "auth-lock-veil-over-a-form")
+    for digit in "9021":
+        veil.locator(f".keypad [data-key='{digit}']").tap()
+    veil.locator(".veil-unlock-button").tap()
+    expect(veil.locator(".veil-error")).to_contain_text("Badge or PIN not accepted")
+    expect(veil).to_be_visible()
+    _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
+    for digit in pin:
+        veil.locator(f".keypad [data-key='{digit}']").tap()
+    box = veil.locator(".veil-unlock-button").bounding_box()
+    assert box and box["height"] >= 48
+    veil.locator(".veil-unlock-button").tap()
+    expect(veil).to_be_hidden()
+    reason = panel(page).locator("#block-reason-other")
+    expect(reason).to_have_value("Call light bro")
+    reason.fill("Call light broken")
+    panel(page).locator("button[type=submit]", has_text="Block bed").tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text("is blocked: Call light broken")

@@ -126,6 +126,7 @@ def test_discharge_then_clean_the_bed(page: Page, served_unit: tuple[BedUnit, Li
     expect(panel(page).locator(".notice-ok")).to_contain_text("Cleaning of bed")
     expect(tile(page, bed.id)).to_contain_text("Cleaning")
     panel(page).get_by_role("button", name="Bed is clean").tap()
+    panel(page).get_by_role("button", name=f"Yes, bed {bed.name} is clean").tap()
     expect(panel(page).locator(".notice-ok")).to_contain_text("is clean and available")
     expect(tile(page, bed.id)).to_contain_text("Available")
     enc = unit.read("Encounter", patient.encounter_id)
@@ -385,3 +386,38 @@ def test_from_the_public_view_staff_get_back_to_the_board(page: Page,
     page.get_by_role("link", name="‹ Back to the bed board").tap()
     page.wait_for_url("**/beds/")
     expect(page.locator(".bed").first).to_be_visible()
+
+
+def test_expired_asks_for_its_own_second_tap(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    patient = bed.patient
+    assert patient is not None
+    open_board(page, server)
+    tile(page, bed.id).tap()
+    panel(page).get_by_role("button", name="Discharge", exact=True).tap()
+    panel(page).locator("label.choice", has_text="Expired").tap()
+    panel(page).locator("button[type=submit]", has_text="Discharge").tap()
+    confirm = panel(page).get_by_role("button", name="Yes, record the death")
+    expect(confirm).to_be_visible()
+    expect(panel(page).locator(".confirm-expired")).to_contain_text("Record a death?")
+    box = confirm.bounding_box()
+    assert box is not None and box["height"] >= 48 and box["y"] + box["height"] <= 800
+    save_screenshot(page, "beds-discharge-expired-confirm")
+    assert unit.read("Encounter", patient.encounter_id)["status"] == "in-progress"
+    confirm.tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text(f"{patient.name} is discharged (expired)")
+    assert unit.read("Encounter", patient.encounter_id)["status"] == "finished"
+
+
+def test_end_isolation_asks_first(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    bed = unit.beds(BedState.ISOLATED)[0]
+    open_board(page, server)
+    tile(page, bed.id).tap()
+    panel(page).get_by_role("button", name="End isolation").tap()
+    expect(panel(page).locator(".form-question")).to_contain_text(f"End isolation of bed {bed.name}")
+    save_screenshot(page, "beds-end-isolation-confirm")
+    assert unit.read("Location", bed.id)["operationalStatus"]["code"] == codes.BED_ISOLATED
+    panel(page).locator(".confirm-row button[type=submit]").tap()
+    expect(panel(page).locator(".notice-ok")).to_contain_text(f"Isolation of bed {bed.name} has ended")

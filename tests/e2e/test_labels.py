@@ -181,7 +181,7 @@ def test_the_labels_page_finds_a_patient_by_typed_mrn_or_a_scan(page: Page, live
     save_screenshot(page, "labels-page-find")
     page.locator(".find-input").tap()
     page.keyboard.type(stay.mrn, delay=80)  # typed by hand
-    page.locator(".find-form button").tap()
+    page.locator(".find-form button[type=submit]").tap()
     page.wait_for_url(_labels_url(live_server, stay))
     expect(page.locator(".patient-more")).to_contain_text(stay.mrn)
     # The banner's alert chips have the bed board's colours, kind by kind.
@@ -194,7 +194,7 @@ def test_the_labels_page_finds_a_patient_by_typed_mrn_or_a_scan(page: Page, live
     page.goto(live_server.url + "/labels/queue")
     page.locator(".find-input").tap()
     page.keyboard.type("99999999", delay=30)
-    page.locator(".find-form button").tap()
+    page.locator(".find-form button[type=submit]").tap()
     expect(page.locator(".find-patient .notice")).to_contain_text("No patient with an open encounter")
     expect(page.locator(".find-input")).to_have_value("99999999")
     assert "99999999" not in page.url
@@ -230,3 +230,24 @@ def test_the_queue_names_the_patient_and_a_whole_row_opens_the_job(page: Page, l
     page.touchscreen.tap(cell["x"] + cell["width"] / 2, cell["y"] + cell["height"] / 2)  # anywhere on the row
     page.wait_for_url(f"{live_server.url}/labels/jobs/*")
     expect(page.locator(".page-title")).to_contain_text("Chart labels")
+
+
+def test_an_accession_number_too_long_is_refused_saying_what_fits(page: Page, live_server: LiveServer,
+                                                                   gateway: FhirGateway) -> None:
+    """Typed on the screen keyboard; Done redraws the preview, which says the limit and how many are too many."""
+    stay = demo_inpatient(gateway, index=8)
+    sign_in(page, live_server.url, Role.UNIT_SECRETARY)
+    page.goto(f"{live_server.url}/labels/patients/{stay.patient_id}/encounters/{stay.encounter_id}?type=specimen")
+    page.fill("#test", "Complete blood count")
+    page.fill("#container", "Lavender top (EDTA)")
+    page.get_by_role("button", name="Keyboard for Accession number").tap()
+    keyboard = page.locator(".osk")
+    for ch in "S26-0077310000-ABCDEFGHJK":
+        keyboard.locator(f"[data-osk-key='{ch.lower()}']").tap()
+    expect(page.locator("#accession")).to_have_value("S26-0077310000-ABCDEFGHJK")
+    keyboard.get_by_role("button", name="Done").tap()
+    refusal = page.locator("#label-preview")
+    expect(refusal).to_contain_text("The accession number is too long")
+    expect(refusal).to_contain_text("it is 25 characters long and only")
+    expect(refusal).to_contain_text("too many)")
+    save_screenshot(page, "labels-accession-too-long")

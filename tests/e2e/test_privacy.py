@@ -93,7 +93,7 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.goto(server.url + "/labels/queue")
     page.locator(".find-input").tap()
     page.keyboard.type(patient.mrn, delay=60)
-    page.locator(".find-form button").tap()
+    page.locator(".find-form button[type=submit]").tap()
     expect(page.locator(".patient-more")).to_contain_text(patient.mrn)
     # Paging: a page about the patient (its compose screen, sent to a pager whose server is down, so it
     # waits in the outbox), the pages screen, an acknowledgement link nobody signed; call lights and figures.

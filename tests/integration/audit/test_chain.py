@@ -153,3 +153,16 @@ def test_a_fresh_database_verifies(any_database: Database) -> None:
     assert report.ok and report.rows == 0
     with any_database.engine.connect() as conn:
         assert conn.execute(text("SELECT seq FROM audit_chain")).scalar_one() == 0
+
+
+def test_an_entitys_words_are_covered_by_the_hash_and_rows_without_them_still_verify(any_database: Database) -> None:
+    ids = _rows(any_database, 2)
+    with any_database.session() as s:
+        ids.append(append(s, station="4W-NS-1", actor=DANA, action="fhir-write", entity="Location/b1",
+                          entity_label="bed 4W-401", detail="block: wrote 4W-401 (Location/b1)").id)
+    ids += _rows(any_database, 1)
+    assert _verify(any_database).ok
+    _lift_triggers(any_database)
+    _sql(any_database, f"UPDATE audit_record SET entity_label = 'bed 4W-402' WHERE id = {ids[2]}")
+    report = _verify(any_database)
+    assert not report.ok and report.first_broken == ids[2]

@@ -9,9 +9,10 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from kiosk.audit.services import AuditQuery, search
+from kiosk.audit.services import AuditQuery, action_words, search
 from kiosk.auth import Role, roles_required
 from kiosk.auth.models import StaffSession
+from kiosk.auth.services import disable_account
 from kiosk.extensions import database
 from kiosk.extensions import settings as current_settings
 from tests.support.auth import CREDENTIALS, csrf_token, page_token, sign_in_client
@@ -59,8 +60,27 @@ def test_five_wrong_pins_lock_the_badge(app: Flask, anonymous_client: FlaskClien
     token = csrf_token(anonymous_client.get("/sign-in/pin").get_data(as_text=True))
     still = anonymous_client.post("/sign-in/pin", data={"pin": pin, "csrf_token": token})
     assert still.status_code == 401 and "locked" in still.get_data(as_text=True)
-    assert audit_actions(app) == ["pin-failed"] * 4 + ["badge-locked", "pin-failed"] or \
-        audit_actions(app)[:5] == ["pin-failed"] * 4 + ["badge-locked"]
+    # The right PIN during the lockout is not checked, and the trail says so (not "Wrong PIN").
+    assert audit_actions(app) == ["pin-failed"] * 4 + ["badge-locked", "pin-while-locked"]
+    with app.app_context(), database().session() as db:
+        words = [action_words(r.action) for r in search(db, AuditQuery())]
+    assert words[0] == "Tried while the badge was locked (PIN not checked)"
+
+
+def test_a_disabled_accounts_right_pin_is_recorded_as_what_it_is(app: Flask, anonymous_client: FlaskClient) -> None:
+    badge, pin, _ = CREDENTIALS[Role.NURSE]
+    with app.app_context(), database().session() as db:
+        disable_account(db, badge)
+    token = csrf_token(anonymous_client.get("/sign-in").get_data(as_text=True))
+    anonymous_client.post("/sign-in/badge", data={"badge": badge, "csrf_token": token})
+    token = csrf_token(anonymous_client.get("/sign-in/pin").get_data(as_text=True))
+    refused = anonymous_client.post("/sign-in/pin", data={"pin": pin, "csrf_token": token})
+    # The screen says no more than for a wrong PIN; the trail says what it was.
+    assert refused.status_code == 401 and "Badge or PIN not accepted" in refused.get_data(as_text=True)
+    token = csrf_token(anonymous_client.get("/sign-in/pin").get_data(as_text=True))
+    anonymous_client.post("/sign-in/pin", data={"pin": "9021", "csrf_token": token})
+    assert audit_actions(app) == ["pin-account-disabled", "pin-failed"]
+    assert action_words("pin-account-disabled") == "Right PIN, but the account is disabled"
 
 
 def test_a_post_without_the_csrf_token_is_refused(client: FlaskClient) -> None:
@@ -247,3 +267,21 @@ def test_the_return_path_after_unlock_stays_on_this_site(client: FlaskClient) ->
         targets.append(back.headers["Location"])
     assert [browser_target(t) for t in targets] == ["kiosk"] * len(sent)
     assert targets[-1] == "/beds/"
+
+
+def test_locking_and_unlocking_in_place_answer_without_a_page(app: Flask, client: FlaskClient) -> None:
+    token = page_token(client)
+    in_place = {"X-CSRFToken": token, "X-Lock-In-Place": "1"}
+    locked = client.post("/lock", headers=in_place)
+    assert locked.status_code == 204
+    assert client.get("/").headers["Location"].endswith("/locked")  # the server holds the session locked
+    wrong = client.post("/unlock", data={"pin": "9021", "csrf_token": token}, headers=in_place)
+    assert wrong.status_code == 401 and wrong.mimetype == "text/plain"
+    assert wrong.get_data(as_text=True) == "Badge or PIN not accepted. Try again."
+    empty = client.post("/unlock", data={"pin": "", "csrf_token": token}, headers=in_place)
+    assert empty.status_code == 400 and empty.get_data(as_text=True) == "Enter your PIN."
+    _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
+    right = client.post("/unlock", data={"pin": pin, "csrf_token": token}, headers=in_place)
+    assert right.status_code == 204
+    assert client.get("/").status_code == 200
+    assert audit_actions(app)[-3:] == ["lock", "pin-failed", "unlock"]

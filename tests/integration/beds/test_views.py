@@ -100,7 +100,8 @@ def test_admit_through_the_panel(bed_unit: Factory) -> None:
     [write] = audit_rows(unit.app, "fhir-write")
     assert (write.outcome, write.entity, write.patient, write.actor_role) == (
         "success", f"Encounter/{patient.encounter_id}", f"Patient/{patient.patient_id}", "unit_secretary")
-    assert write.detail.startswith("admit: wrote Encounter/") and f"Location/{bed.id}" in write.detail
+    assert write.detail.startswith("admit: wrote hospital stay (Encounter/")
+    assert f"{bed.name} (Location/{bed.id})" in write.detail
     family = patient.name.split(",")[0]
     assert all(family.lower() not in (r.detail or "").lower() for r in audit_rows(unit.app))
     viewed = [r for r in audit_rows(unit.app, "view-patient") if r.patient == f"Patient/{patient.patient_id}"]
@@ -122,7 +123,8 @@ def test_cancel_a_reservation_through_the_panel(bed_unit: Factory) -> None:
     text = page_text(response.get_data(as_text=True))
     assert f"The reservation of bed {bed.name} for {patient.name} is cancelled" in text and "Available" in text
     [write] = audit_rows(unit.app, "fhir-write")
-    assert write.outcome == "success" and write.detail.startswith("cancel-reservation: wrote Encounter/")
+    assert write.outcome == "success" and write.detail.startswith("cancel-reservation: wrote hospital stay (Encounter/")
+    assert write.entity_label == f"hospital stay in bed {bed.name}"
 
 
 def test_set_and_clear_the_expected_discharge_through_the_panel(bed_unit: Factory) -> None:
@@ -568,7 +570,8 @@ def test_a_lost_answer_is_read_again_and_a_change_found_saved_is_called_saved(be
     assert unit.read("Encounter", patient.encounter_id)["status"] == "finished"
     [write] = audit_rows(unit.app, "fhir-write")
     assert write.outcome == "success"
-    assert write.detail.startswith("discharge: no answer from the FHIR server; read again: written Encounter/")
+    assert write.detail.startswith("discharge: no answer from the FHIR server; read again: written hospital stay "
+                                   "(Encounter/")
 
 
 def test_a_server_that_keeps_part_of_a_change_is_shown_as_it_is(bed_unit: Factory) -> None:
@@ -582,7 +585,7 @@ def test_a_server_that_keeps_part_of_a_change_is_shown_as_it_is(bed_unit: Factor
     assert unit.read("Encounter", patient.encounter_id)["status"] == "finished"
     [write] = audit_rows(unit.app, "fhir-write")
     assert write.outcome == "failure"
-    assert "written Encounter/" in write.detail and "not written Location/" in write.detail
+    assert "written hospital stay (Encounter/" in write.detail and "(Location/" in write.detail.split("not written")[1]
 
 
 def test_a_transfer_from_a_bed_that_is_not_the_patients_is_refused(bed_unit: Factory) -> None:
@@ -658,10 +661,21 @@ def test_missing_choices_are_said_next_to_them_without_browser_bubbles(bed_unit:
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert re.search(r'<p class="field-error"[^>]*>Choose or type why the bed is blocked.</p>', html)
+    assert fhir_writes(unit) == []  # a choice still to make is not a change that failed
     chosen = client.post("/beds/act/block", headers=htmx(client, csrf_token(client)), data={
         "panel": f"bed:{bed.id}", "bed": bed.id, "reason": "Not staffed", "seen": seen_of(form)})
     assert chosen.status_code == 200
     assert unit.read("Location", bed.id)["description"] == "Blocked: Not staffed"
+    assert fhir_writes(unit) == [("fhir-write", "success")]
+    # The trail names the bed, in words written with the row, not by its server id alone.
+    trail = page_text(client_of(unit, Role.CHARGE_NURSE).get("/audit/").get_data(as_text=True))
+    assert f"Changed a record bed {bed.name} block: wrote {bed.name} (Location/{bed.id})" in trail
+
+
+def fhir_writes(unit: BedUnit) -> list[tuple[str, str]]:
+    """The FHIR writes in the unit's audit trail: (action, outcome), oldest first."""
+    assert unit.app is not None
+    return [(r.action, r.outcome) for r in reversed(audit_rows(unit.app, "fhir-write"))]
 
 
 def test_the_public_view_leads_staff_back_to_the_board_but_not_the_corridor_screen(bed_unit: Factory) -> None:
@@ -732,3 +746,42 @@ def test_a_link_can_open_the_transfer_form_with_its_bed_chosen(bed_unit: Factory
     assert re.search(rf'name="target" value="{target.id}"\s+checked', html)
     page = client.get(f"/beds/bed/{source.id}?open=transfer&target={target.id}").get_data(as_text=True)
     assert re.search(rf'name="target" value="{target.id}"\s+checked', page)
+
+
+def test_an_expired_discharge_takes_a_second_tap_on_its_own_confirm(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    patient = bed.patient
+    assert patient is not None
+    form = client.get(f"/beds/bed/{bed.id}?open=discharge", headers=htmx(client)).get_data(as_text=True)
+    data = {"panel": f"bed:{bed.id}", "bed": bed.id, "encounter": patient.encounter_id, "disposition": "exp",
+            "seen": seen_of(form)}
+    asked = client.post("/beds/act/discharge", headers=htmx(client, csrf_token(client)), data=data)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert "Record a death?" in page_text(html) and "Yes, record the death" in page_text(html)
+    assert 'name="expired_confirmed" value="yes"' in html and re.search(r'value="exp"\s+checked', html)
+    assert unit.read("Encounter", patient.encounter_id)["status"] == "in-progress"  # nothing written
+    assert fhir_writes(unit) == []
+    done = client.post("/beds/act/discharge", headers=htmx(client, csrf_token(client)),
+                       data={**data, "expired_confirmed": "yes"})
+    assert done.status_code == 200 and "is discharged (expired)" in page_text(done.get_data(as_text=True))
+    enc = unit.read("Encounter", patient.encounter_id)
+    assert enc["status"] == "finished"
+    assert enc["hospitalization"]["dischargeDisposition"]["coding"][0]["code"] == "exp"
+
+
+def test_bed_is_clean_and_end_isolation_ask_first(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    dirty = unit.beds(BedState.HOUSEKEEPING)[0]
+    panel = client.get(f"/beds/bed/{dirty.id}", headers=htmx(client)).get_data(as_text=True)
+    assert '?open=bed-clean"' in panel  # the button opens the question, it changes nothing
+    asked = page_text(client.get(f"/beds/bed/{dirty.id}?open=bed-clean", headers=htmx(client)).get_data(as_text=True))
+    assert f"Is bed {dirty.name} clean?" in asked and f"Yes, bed {dirty.name} is clean" in asked
+    isolated = unit.beds(BedState.ISOLATED)[0]
+    asked = page_text(client.get(f"/beds/bed/{isolated.id}?open=end-isolation",
+                                 headers=htmx(client)).get_data(as_text=True))
+    assert f"End isolation of bed {isolated.name}" in asked
+    assert fhir_writes(unit) == []

@@ -19,6 +19,7 @@ from kiosk.auth.services import (
     load_session,
     reset_pin,
     start_session,
+    trivial_pin_reason,
 )
 from kiosk.config import AuthSettings
 from kiosk.db import Database
@@ -80,11 +81,11 @@ def test_reset_pin_clears_a_lockout(db: Database) -> None:
 def test_account_rules(db: Database) -> None:
     with db.session() as s:
         with pytest.raises(AccountError, match="already has an account"):
-            add_account(s, badge="555001", display_name="X", role=Role.UNIT_SECRETARY, pin="1234")
+            add_account(s, badge="555001", display_name="X", role=Role.UNIT_SECRETARY, pin="2046")
         with pytest.raises(AccountError, match="4 to 12 digits"):
             add_account(s, badge="555002", display_name="X", role=Role.UNIT_SECRETARY, pin="12a4")
         with pytest.raises(AccountError, match="Practitioner"):
-            add_account(s, badge="555003", display_name="Dr X", role=Role.PROVIDER, pin="1234")
+            add_account(s, badge="555003", display_name="Dr X", role=Role.PROVIDER, pin="2046")
 
 
 def _session(db: Database) -> str:
@@ -204,3 +205,19 @@ def test_what_was_scanned_is_not_stored(db: Database) -> None:
     with db.engine.connect() as conn:
         keys = conn.exec_driver_sql("SELECT badge FROM badge_lockout").scalars().all()
     assert keys and all(k.startswith("sha256:") and "20000074" not in k for k in keys)
+
+
+@pytest.mark.parametrize("pin", ["1234", "0000", "4321", "1111", "2580", "0852", "7890", "0987", "1212",
+                                 "123123", "98765", "5555555"])
+def test_trivial_pins_are_refused_when_set_or_changed(db: Database, pin: str) -> None:
+    assert trivial_pin_reason(pin) is not None
+    with db.session() as s:
+        with pytest.raises(AccountError, match=r"too easy to guess\. Choose another\."):
+            add_account(s, badge="555009", display_name="X", role=Role.UNIT_SECRETARY, pin=pin)
+        with pytest.raises(AccountError, match="too easy to guess"):
+            reset_pin(s, "555001", pin)
+
+
+@pytest.mark.parametrize("pin", ["2468", "1357", "8642", "9753", "3579", "8024", "3141", "13579", "2046", "1243"])
+def test_pins_that_are_not_trivial_are_taken(pin: str) -> None:
+    assert trivial_pin_reason(pin) is None

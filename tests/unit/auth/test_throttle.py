@@ -27,7 +27,7 @@ def db(tmp_path: Path) -> Database:
     with database.session() as s:
         for n in range(30):
             add_account(s, badge=f"{555000 + n}", display_name=f"Staff {n}", role=Role.UNIT_SECRETARY,
-                        pin=f"{2000 + n}")
+                        pin=f"{5300 + n}")
     return database
 
 
@@ -71,7 +71,7 @@ def test_honest_typos_at_shift_change_never_wait(db: Database) -> None:
         if n % 3 == 0:
             typo = attempt(db, f"{555000 + n}", "9999", at)
             assert typo.outcome is SignInOutcome.REFUSED and typo.wait_seconds == 0
-        right = attempt(db, f"{555000 + n}", f"{2000 + n}", at + timedelta(seconds=5))
+        right = attempt(db, f"{555000 + n}", f"{5300 + n}", at + timedelta(seconds=5))
         assert right.outcome is SignInOutcome.OK
 
 
@@ -82,10 +82,10 @@ def test_ten_typos_in_ten_minutes_cost_nothing_and_the_eleventh_two_seconds(db: 
     eleventh = attempt(db, "555010", "9999", T0 + timedelta(minutes=9, seconds=30))
     assert eleventh.outcome is SignInOutcome.REFUSED and eleventh.wait_seconds == 2
     assert "wait 2 seconds before the next try" in eleventh.message
-    early = attempt(db, "555011", "2011", T0 + timedelta(minutes=9, seconds=31))
+    early = attempt(db, "555011", "5311", T0 + timedelta(minutes=9, seconds=31))
     assert early.outcome is SignInOutcome.CLIENT_WAIT and "Wait 1 second" in early.message
     # After the wait the right PIN works; it does not empty the bucket (no reset by one's own PIN).
-    assert attempt(db, "555011", "2011", T0 + timedelta(minutes=9, seconds=33)).outcome is SignInOutcome.OK
+    assert attempt(db, "555011", "5311", T0 + timedelta(minutes=9, seconds=33)).outcome is SignInOutcome.OK
     again = attempt(db, "555012", "9999", T0 + timedelta(minutes=9, seconds=34))
     assert again.wait_seconds == 4
 
@@ -100,8 +100,8 @@ def test_the_bucket_empties_with_time(db: Database) -> None:
 def test_other_clients_are_not_slowed(db: Database) -> None:
     for i in range(30):
         attempt(db, f"{555000 + i}", "9999", T0 + timedelta(seconds=i))
-    assert attempt(db, "555001", "2001", T0 + timedelta(seconds=31)).outcome is SignInOutcome.CLIENT_WAIT
-    assert attempt(db, "555001", "2001", T0 + timedelta(seconds=31), client="10.20.0.32").outcome \
+    assert attempt(db, "555001", "5301", T0 + timedelta(seconds=31)).outcome is SignInOutcome.CLIENT_WAIT
+    assert attempt(db, "555001", "5301", T0 + timedelta(seconds=31), client="10.20.0.32").outcome \
         is SignInOutcome.OK
 
 

@@ -3,6 +3,7 @@ other text shortened with a visible ellipsis; lines sized from their real ink; b
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -19,6 +20,7 @@ from printers import (
     PrintersConfig,
     SpecimenLabel,
     UnprintableText,
+    render_label,
     render_pdf,
     render_zpl,
 )
@@ -201,3 +203,27 @@ def test_the_name_alert_comes_first_and_survives_see_chart(config: PrintersConfi
     only = next(b for b in layout_for(ArmbandLabel(patient, replace(details, alerts=(), allergies=0)), media).texts
                 if b.inverse)
     assert only.text == "SAME NAME"
+
+
+@pytest.mark.parametrize("language", ["zpl", "pdf"])
+def test_a_specimen_label_refusal_says_what_would_fit(language: str, config: PrintersConfig) -> None:
+    """The refusal names the limit for this accession number and how many characters are too many; the
+    number it names does fit, one more does not."""
+    media = config.media[LabelType.SPECIMEN]
+    someone = PatientIdentity("Okafor", ("Ada",), date(1990, 3, 4), "20000074", "female")
+
+    def render(accession: str) -> None:
+        render_label(SpecimenLabel(someone, accession, "CBC", "Lavender top"), media, language, 203)
+
+    accession = "S26-004512-ABCDEFGHIJKLMNOPQRSTUV-XYZ12"
+    with pytest.raises(DoesNotFit) as refused:
+        render(accession)
+    match = re.search(r"it is (\d+) characters long and only (\d+) of them fit, in its text and its barcode "
+                      r"\((\d+) too many\)",
+                      refused.value.message)
+    assert match, refused.value.message
+    length, fits, over = map(int, match.groups())
+    assert length == len(accession) and length - fits == over and over > 0
+    render(accession[:fits])
+    with pytest.raises(DoesNotFit):
+        render(accession[:fits + 1])
