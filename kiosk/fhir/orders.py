@@ -61,8 +61,8 @@ APPROVE_DISPLAY = "Activate/approve the focal resource"
 OPEN_TASK = ("requested", "received", "accepted", "in-progress", "on-hold")
 
 #: Entering an order where the server takes all of it: one transaction, the order created once.
-FULL_NEEDS = Needs.of(("ServiceRequest", "conditional-create"), ("Provenance", "create"), ("Task", "create"),
-                      TRANSACTION)
+FULL_NEEDS = Needs.of(("ServiceRequest", "conditional-create"), ("Provenance", "create"),
+                      ("Task", "conditional-create"), TRANSACTION)
 #: A provider's own order: the order and who entered it, no co-signature.
 OWN_NEEDS = Needs.of(("ServiceRequest", "conditional-create"), ("Provenance", "create"), TRANSACTION)
 #: Where the server takes the order only (Epic): the order alone; who entered it and how stay in the

@@ -3,8 +3,8 @@ the change that enters an order, and the lists, each read in a fixed number of F
 
 - the order form: the encounter with its patient and attending (1), the patient's alerts (1), the
   Practitioners (1) and the unit's providers (1);
-- sending an order: the stay's orders for the duplicate check (2) and the write (1); on a server that
-  takes the order alone (Epic), a search by the order number first (1) instead of If-None-Exist;
+- sending an order: the form's reads again (4), the stay's orders for the duplicate check (2), a search
+  by the order number (1: a form sent twice answers "Already sent" without writing) and the write (1);
 - the patient's orders: the stay's orders and co-signatures (2);
 - the unit's co-signatures: one search with the orders and patients included (1).
 """
@@ -44,7 +44,7 @@ from kiosk.fhir.orders import (
 from kiosk.fhir.patient_context import EncounterContext, encounter_context
 from kiosk.fhir.records import PatientRecord, PractitionerRecord
 
-from .settings import MODES, OWN_MODES, PRIORITIES, READ_BACK_MODES, SYSTEMS, CatalogItem, OrdersSettings
+from .settings import MODE_PHRASES, OWN_MODES, PRIORITIES, READ_BACK_MODES, SYSTEMS, CatalogItem, OrdersSettings
 
 ORDER_NUMBER = re.compile(r"^OR-[0-9A-F]{10}$")
 MAX_TEXT = 200
@@ -57,6 +57,7 @@ DETAILS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
              ("fluids", "Fluids", ("Thin", "Slightly thick", "Mildly thick", "Moderately thick", "Nothing by mouth"))),
     "consult": (("question", "Question for the consultant", ()),),
 }
+NEEDED_FOR = {"imaging": "imaging orders", "diet": "diet orders", "consult": "consults"}
 STATUS_GROUPS = (("active", "Active"), ("cosign", "Awaiting co-signature"), ("completed", "Completed"),
                  ("cancelled", "Cancelled"))
 
@@ -229,7 +230,7 @@ def _details(item: CatalogItem, choices: OrderChoices) -> tuple[tuple[str, str],
     for code, label, options in DETAILS.get(item.category, ()):
         value = (choices.details.get(code) or "").strip()
         if not value:
-            raise Refused(f"{label}: this is needed for a {item.category_label.lower()} order.", field=f"d_{code}")
+            raise Refused(f"{label}: needed for {NEEDED_FOR[item.category]}.", field=f"d_{code}")
         if options and value not in options:
             raise Refused(f"{label}: choose one of the options.", field=f"d_{code}")
         if len(value) > MAX_TEXT:
@@ -252,7 +253,7 @@ def read_back_sentence(item: CatalogItem, priority: str, when: str, details: tup
     given = " ".join(patient.name.given)
     name = f"{patient.name.family.upper()}, {given}" if patient.name.family and given else patient.name.last_first
     who = f"{name}, {birth_words(patient)}, MRN {patient.mrn or 'not recorded'}"
-    how = f"entered by {provider.name}" if mode in OWN_MODES else f"ordered {MODES[mode]} by {provider.name}"
+    how = f"entered by {provider.name}" if mode in OWN_MODES else f"ordered {MODE_PHRASES[mode]} by {provider.name}"
     return f"{', '.join(p for p in parts if p)}, for {who}, {how}"
 
 
@@ -369,7 +370,9 @@ def plan_order(gw: FhirGateway, settings: OrdersSettings, ctx: OrderContext, cho
 
 
 def already_sent(gw: FhirGateway, settings: OrdersSettings, number: str) -> bool:
-    """On a server without If-None-Exist: was an order with this number sent before (one search)?"""
+    """Was an order with this number sent before (one search)? The order and its co-signature are also
+    created only if none has their identifier, for two taps that race; a server without If-None-Exist
+    (Epic) has this check only."""
     return order_by_number(gw, orders_systems(gw, settings), number) is not None
 
 
@@ -454,3 +457,9 @@ def load_patient(gw: FhirGateway, settings: OrdersSettings, encounter_id: str) -
 def may_enter(role: Role | None, settings: OrdersSettings) -> bool:
     return role is not None and bool(settings.modes_of(role.value))
 
+
+
+def past_due(found: OrderSet, now: datetime) -> tuple[int, int]:
+    """(awaiting, past due) co-signatures of active orders."""
+    waiting = [c for c in found.cosigns if (o := found.order(c.order)) is not None and o.status == "active"]
+    return len(waiting), sum(1 for c in waiting if c.due is not None and c.due < now)

@@ -34,6 +34,9 @@ MODES: dict[str, str] = {
     "protocol": "per protocol",
     "EL": "entered by the provider",
 }
+#: How the read-back sentence says the order was given.
+MODE_PHRASES = {"PC": "by telephone", "VO": "verbally", "PA": "in writing", "protocol": "per protocol",
+                "EL": "electronically"}
 #: Modes where the order was read back to the provider before it was sent.
 READ_BACK_MODES = ("PC", "VO")
 #: Modes where the provider entered it: no co-signature.
