@@ -38,9 +38,6 @@ from .forms import CosignForm, OrderForm, ReasonForm, ScanForm
 from .models import LabelPrint
 from .services import (
     DETAILS,
-    MODES,
-    PRIORITIES,
-    READ_BACK_MODES,
     STATUS_GROUPS,
     OrderContext,
     Refused,
@@ -59,7 +56,7 @@ from .services import (
     unit_rows,
     utc_now,
 )
-from .settings import CATEGORIES, ORDERS_FILE, OrdersSettings
+from .settings import CATEGORIES, MODES, ORDERS_FILE, PRIORITIES, READ_BACK_MODES, OrdersSettings
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
