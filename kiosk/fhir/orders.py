@@ -73,6 +73,7 @@ DISAGREE_NEEDS = Needs.of(("Task", "update"), ("ServiceRequest", "update"), TRAN
 DISCONTINUE_NEEDS = Needs.of(("ServiceRequest", "update"), ("Task", "update"), TRANSACTION)
 
 ENCOUNTER_ORDERS = SearchNeed("ServiceRequest", params=("encounter",))
+PATIENT_ORDERS = SearchNeed("ServiceRequest", params=("patient",))
 ENCOUNTER_TASKS = SearchNeed("Task", params=("encounter", "code"))
 UNIT_COSIGN = SearchNeed("Task", params=("code", "status", "group-identifier"),
                          includes=("Task:focus", "Task:patient"))
@@ -409,11 +410,19 @@ def _approve() -> str:
     return f"{codes.TASK_CODE}|{APPROVE}"
 
 
-def orders_of_encounter(gw: FhirGateway, sys: Systems, encounter_id: str) -> OrderSet:
+def orders_of_encounter(gw: FhirGateway, sys: Systems, encounter_id: str, patient_id: str | None = None) -> OrderSet:
     """Every order of a stay and their co-signatures: two searches whatever their number (the second
-    only where the server keeps Tasks)."""
-    _require(gw, (ENCOUNTER_ORDERS,), "The patient's orders")
-    found = gw.client.search("ServiceRequest", [("encounter", f"Encounter/{encounter_id}"), ("_count", "500")])
+    only where the server keeps Tasks). A server without ServiceRequest search by encounter (Oracle
+    Health) is asked for the patient's orders, and those of other stays are left out."""
+    encounter = f"Encounter/{encounter_id}"
+    if patient_id and gw.capabilities.missing_searches(ENCOUNTER_ORDERS) and \
+            not gw.capabilities.missing_searches(PATIENT_ORDERS):
+        found = gw.client.search("ServiceRequest", [("patient", f"Patient/{patient_id}"), ("_count", "500")],
+                                 post=True)
+        found.matches[:] = [m for m in found.matches if ref_key(m.get("encounter")) == encounter]
+    else:
+        _require(gw, (ENCOUNTER_ORDERS,), "Reading the patient's orders")
+        found = gw.client.search("ServiceRequest", [("encounter", encounter), ("_count", "500")])
     read = read_all(found.matches, lambda r: read_order(r, sys))
     out = OrderSet(orders=read.records, raw={f"ServiceRequest/{r['id']}": r for r in found.matches},
                    unreadable=read.unreadable)

@@ -326,7 +326,7 @@ def find_duplicate(gw: FhirGateway, settings: OrdersSettings, ctx: OrderContext,
                    now: datetime) -> Duplicate | None:
     if item.duplicate_hours <= 0:
         return None
-    found = orders_of_encounter(gw, orders_systems(gw, settings), ctx.encounter_id)
+    found = orders_of_encounter(gw, orders_systems(gw, settings), ctx.encounter_id, ctx.patient_id)
     since = now - timedelta(hours=item.duplicate_hours)
     for order in found.orders:
         if order.code == item.code and order.status in ("active", "on-hold", "draft") and \
@@ -450,8 +450,8 @@ def load_unit(gw: FhirGateway, settings: OrdersSettings) -> OrderSet:
     return awaiting_cosign(gw, orders_systems(gw, settings), gw.unit_location_id())
 
 
-def load_patient(gw: FhirGateway, settings: OrdersSettings, encounter_id: str) -> OrderSet:
-    return orders_of_encounter(gw, orders_systems(gw, settings), encounter_id)
+def load_patient(gw: FhirGateway, settings: OrdersSettings, encounter_id: str, patient_id: str) -> OrderSet:
+    return orders_of_encounter(gw, orders_systems(gw, settings), encounter_id, patient_id)
 
 
 def may_enter(role: Role | None, settings: OrdersSettings) -> bool:

@@ -98,7 +98,7 @@ def _patient_page(patient_id: str, encounter_id: str, notice: Notice | None = No
     problem = None
     groups: dict[str, list[object]] = {}
     try:
-        found = load_patient(gw, settings, encounter_id)
+        found = load_patient(gw, settings, encounter_id, patient_id)
         groups = patient_rows(found, settings, utc_now())  # type: ignore[assignment]
         printed = _printed(found.orders)
     except FhirError as e:
@@ -298,7 +298,7 @@ def discontinue(patient_id: str, encounter_id: str, order_id: str) -> Response:
         message = form.reason.errors[0] if form.reason.errors else "Give the reason to discontinue the order."
         return _patient_page(patient_id, encounter_id, Notice("error", "Not discontinued", message), 422,
                              errors={order_id: message})
-    found = load_patient(gateway(), _settings(), encounter_id)
+    found = load_patient(gateway(), _settings(), encounter_id, patient_id)
     order = found.order(ref)
     if order is None or order.patient != f"Patient/{patient_id}":
         abort(404)
@@ -321,7 +321,7 @@ def labels(patient_id: str, encounter_id: str, order_id: str) -> Response:
     _check_ids(patient_id, encounter_id, order_id)
     if "labels.patient" not in current_app.view_functions:
         abort(404)
-    found = load_patient(gateway(), _settings(), encounter_id)
+    found = load_patient(gateway(), _settings(), encounter_id, patient_id)
     order = found.order(f"ServiceRequest/{order_id}")
     if order is None or not order.accession or order.patient != f"Patient/{patient_id}":
         abort(404)
