@@ -8,15 +8,23 @@ from __future__ import annotations
 from flask import Flask
 
 from kiosk.auth import Role
+from kiosk.config import Settings
 from kiosk.nav import HomePanel, PatientLink, add_home_panel, add_patient_link
 
-__all__ = ["register"]
+from .seeding import OrderSpec, order_transaction
+from .settings import ORDERS_FILE, OrdersSettings
+
+__all__ = ["OrderSpec", "load_orders_settings", "order_transaction", "register"]
+
+
+def load_orders_settings(settings: Settings) -> OrdersSettings:
+    """config/orders.toml and its catalog, read outside the web app (the demo seeding, commands)."""
+    return ORDERS_FILE.read(settings)
 
 
 def register(app: Flask) -> None:
     from kiosk.settings_files import register_settings
 
-    from .settings import ORDERS_FILE
     from .views import bp
 
     register_settings(app, ORDERS_FILE)
