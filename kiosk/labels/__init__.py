@@ -18,16 +18,18 @@ def register(app: Flask) -> None:
     add_patient_link(app, PatientLink("labels.patient", "Print armband / labels", order=60))
 
 
-def printed_at(tokens: list[str]) -> dict[str, datetime]:
+def printed_at(tokens: list[str]) -> dict[str, tuple[str, datetime]]:
     """For print forms other workflows filled in (kiosk.labels.views.specimen, by their one-time token):
-    when the job each one made was confirmed printed (UTC). Tokens without a printed job are left out."""
+    the job each one made, as (its status in words, when it last changed, UTC), for jobs the printer has
+    (sent or printed). Tokens without such a job are left out."""
     from kiosk.extensions import database
 
     from .models import JobStatus, PrintJob
 
     if not tokens:
         return {}
+    shown = (JobStatus.SENT.value, JobStatus.PRINTED.value)
     with database().session() as session:
-        rows = session.query(PrintJob.print_token, PrintJob.updated_at).filter(
-            PrintJob.print_token.in_(tokens), PrintJob.status == JobStatus.PRINTED.value).all()
-    return {str(token): when.replace(tzinfo=UTC) for token, when in rows if token}
+        rows = session.query(PrintJob.print_token, PrintJob.status, PrintJob.updated_at).filter(
+            PrintJob.print_token.in_(tokens), PrintJob.status.in_(shown)).all()
+    return {str(token): (JobStatus(status).label, when.replace(tzinfo=UTC)) for token, status, when in rows if token}

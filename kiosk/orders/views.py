@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -27,7 +28,7 @@ from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.change import Seen
 from kiosk.fhir.encounters import find_open_encounters
 from kiosk.fhir.errors import FhirError, FhirNotFound
-from kiosk.fhir.orders import cosign_change, disagree_change, discontinue_change, practitioner_of
+from kiosk.fhir.orders import OrderRecord, cosign_change, disagree_change, discontinue_change, practitioner_of
 from kiosk.fhir.records import FHIR_ID
 from kiosk.settings_files import settings_of
 from kiosk.web import Notice
@@ -116,21 +117,20 @@ def _patient_page(patient_id: str, encounter_id: str, notice: Notice | None = No
     return make_response(html, status)
 
 
-def _printed(orders: list[object]) -> dict[str, object]:
-    """Order id -> when its specimen labels printed (the label print job the order's print form made)."""
-    ids = [getattr(o, "id", "") for o in orders if getattr(o, "accession", None)]
+def _printed(orders: list[OrderRecord]) -> dict[str, tuple[str, datetime]]:
+    """Order id -> (status in words, time) of the latest specimen-label job its print form made."""
+    ids = [o.id for o in orders if o.accession]
     if not ids or "labels.patient" not in current_app.view_functions:
         return {}
     from kiosk.labels import printed_at
 
     with database().session() as session:
-        rows = session.query(LabelPrint).filter(LabelPrint.order_id.in_(ids)).all()
-        tokens = {r.print_token: r.order_id for r in rows}
-    out: dict[str, object] = {}
-    for token, when in printed_at(list(tokens)).items():
+        tokens = {r.print_token: r.order_id for r in session.query(LabelPrint).filter(LabelPrint.order_id.in_(ids))}
+    out: dict[str, tuple[str, datetime]] = {}
+    for token, (words, when) in printed_at(list(tokens)).items():
         order_id = tokens[token]
-        if when is not None and (order_id not in out or when > out[order_id]):  # type: ignore[operator]
-            out[order_id] = when
+        if order_id not in out or when > out[order_id][1]:
+            out[order_id] = (words, when)
     return out
 
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 
 from kiosk.fhir.gateway import FhirGateway, UnitRef
+from tests.support import labels as printing
 from tests.support.beds import unit_env, unit_gateway
+from tests.support.labels import RawPrinter
 from tests.support.orders import OrdersUnit
+
+zebra_port = printing.zebra_port
+printer_files = printing.printer_files
+
+
+@pytest.fixture
+def zebra(zebra_port: int) -> Iterator[RawPrinter]:
+    printer = RawPrinter(zebra_port).start()
+    yield printer
+    printer.stop()
 
 
 @pytest.fixture
