@@ -1,0 +1,154 @@
+"""Orders in real Chromium with touch at 1280x800: a unit secretary enters a telephone lab order from the
+bed board with its read-back and prints its specimen label; a provider signs two orders at once.
+Screenshots of every orders screen land in tests/artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+
+from kiosk.auth import Role
+from kiosk.fhir.census import unit_census
+from kiosk.fhir.gateway import FhirGateway, UnitRef
+from kiosk.fhir.orders import Systems, practitioner_of, staff_reference
+from kiosk.orders import OrderSpec, order_transaction
+from kiosk.orders.settings import ORDERS_FILE
+from kiosk.settings_files import settings_of
+from tests.support import labels as printing
+from tests.support.auth import sign_in
+from tests.support.beds import unit_env, unit_gateway
+from tests.support.browser import LiveServer, save_screenshot
+from tests.support.labels import PrinterFiles, RawPrinter
+from tests.support.orders import ACCESSION_SYSTEM, ORDER_SYSTEM
+
+zebra_port = printing.zebra_port
+printer_files = printing.printer_files
+
+
+@pytest.fixture
+def served(gateway: FhirGateway, make_unit: Callable[..., UnitRef], make_app: Callable[..., Flask],
+           printer_files: PrinterFiles) -> Iterator[tuple[UnitRef, FhirGateway, Flask, LiveServer]]:
+    ref = make_unit(10)
+    app = make_app(**unit_env(ref))
+    server = LiveServer(app).start()
+    yield ref, unit_gateway(gateway, ref), app, server
+    server.stop()
+
+
+def _min_size(page: Page, selector: str) -> float:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None
+    return min(box["width"], box["height"])
+
+
+def test_a_secretary_enters_a_telephone_lab_order_and_prints_its_label_and_a_provider_signs_two(
+        page: Page, browser: Browser, served: tuple[UnitRef, FhirGateway, Flask, LiveServer],
+        zebra_port: int) -> None:
+    ref, gw, app, server = served
+    census = unit_census(gw, ref)
+    stays = [e for e in census.encounters if e.status == "in-progress" and e.patient]
+    stay = stays[0]
+    bed = next(loc.location for loc in stay.locations if loc.status == "active")
+    patient = census.patients[stay.patient or ""]
+
+    # The unit secretary opens the patient on the bed board, then their orders.
+    sign_in(page, server.url, Role.UNIT_SECRETARY)
+    page.goto(server.url + "/beds/")
+    page.locator(f".bed[data-bed-id='{bed.split('/')[1]}']").tap()
+    page.locator("#panel .patient-links a", has_text=re.compile(r"^Orders$")).tap()
+    expect(page.locator(".patient-title")).to_have_text(patient.name.last_first)
+    save_screenshot(page, "orders-patient-empty")
+    page.locator("a.button", has_text="New order").tap()
+    page.locator("#catalog-q").tap()
+    page.keyboard.type("morphine", delay=40)
+    expect(page.locator(".medication-line")).to_contain_text("belong to pharmacy and nursing in the EHR")
+    page.locator("#catalog-q").fill("")
+    page.locator("#catalog-q").tap()
+    page.keyboard.type("cbc", delay=40)
+    page.locator("#catalog-results label.choice", has_text="CBC with differential").tap()
+    page.locator("label.choice", has_text="Telephone").tap()
+    page.locator("label.choice", has_text="Stat").tap()
+    page.locator("#reason").tap()
+    page.keyboard.type("Fever", delay=20)
+    save_screenshot(page, "orders-new")
+    for target in ("label.choice", ".order-submit", ".provider-select", "#catalog-q"):
+        assert _min_size(page, target) >= 48, target
+    page.locator(".order-submit").tap()
+
+    # The read-back: one sentence, and the explicit confirmation for a telephone order.
+    sentence = page.locator("#read-back")
+    expect(sentence).to_contain_text("CBC with differential, stat, now, blood, lavender top (EDTA), for ")
+    expect(sentence).to_contain_text(f"MRN {patient.mrn}, ordered by telephone by Dr. ")
+    save_screenshot(page, "orders-read-back")
+    page.locator("button", has_text="Send the order").tap()
+    expect(page.locator(".read-back-confirm .field-error")).to_contain_text("Read the order back to Dr.")
+    page.locator(".read-back-confirm label.choice").tap()
+    page.locator("button", has_text="Send the order").tap()
+    expect(page.locator(".notice-ok")).to_contain_text("is asked to co-sign it within 24 hours")
+    save_screenshot(page, "orders-sent")
+
+    # Its specimen label, filled in from the order.
+    page.locator("a.button", has_text="The patient's orders").tap()
+    expect(page.locator(".order-group-cosign .order-row")).to_have_count(1)
+    save_screenshot(page, "orders-patient")
+    zebra = RawPrinter(zebra_port).start()
+    try:
+        page.locator("button", has_text="Print specimen label").tap()
+        save_screenshot(page, "orders-specimen-label-step")
+        page.locator("button", has_text="Show the label").tap()
+        expect(page.locator("#container")).to_have_value("Lavender top (EDTA)")
+        page.locator(".confirm-box").tap()
+        page.locator(".print-button").tap()
+        expect(page.locator(".job-status-big")).to_have_text("Printed")
+        assert len(zebra.jobs()) == 1
+    finally:
+        zebra.stop()
+    page.goto(f"{server.url}/orders/patients/{patient.id}/encounters/{stay.id}")
+    expect(page.locator(".labels-printed")).to_contain_text("Labels printed")
+    save_screenshot(page, "orders-patient-labels-printed")
+
+    # Two more orders given by the demo provider, who signs both at once.
+    with app.app_context():
+        settings = settings_of(ORDERS_FILE)
+    sys = Systems(gw.identifiers.code_systems, ORDER_SYSTEM, ACCESSION_SYSTEM)
+    provider = practitioner_of(gw, f"Practitioner?identifier={gw.identifiers.practitioner}|P1001")
+    assert provider is not None
+    now = datetime.now(UTC).replace(microsecond=0)
+    for n, (code, hours) in enumerate((("51990-0", 30), ("xr-chest-portable", 2))):
+        item = settings.catalog.item(code)
+        assert item is not None
+        gw.client.transaction(order_transaction(OrderSpec(
+            number=f"OR-E2E{n:06X}{now.strftime('%S')}", patient=stays[-1].patient or "", encounter=stays[-1].reference,
+            unit_id=census.unit.id, item=item, provider=provider, provider_name="Dr. Adeyemi", hours_ago=hours),
+            sys, now, staff_reference(sys, "100001", "Dana Reyes", None)))
+    page.goto(server.url + "/orders/cosign")
+    expect(page.locator(".order-row")).to_have_count(3)
+    expect(page.locator(".order-row.due-red")).to_have_count(1)
+    save_screenshot(page, "orders-cosign-unit")
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True, locale="en-US",
+                               timezone_id="UTC")
+    doctor = desk.new_page()
+    try:
+        sign_in(doctor, server.url, Role.PROVIDER)
+        doctor.goto(server.url + "/orders/cosign")
+        expect(doctor.locator(".cosign-bar")).to_contain_text("2 of these are yours to co-sign")
+        save_screenshot(doctor, "orders-cosign-provider")
+        picks = doctor.locator(".cosign-pick")
+        expect(picks).to_have_count(2)
+        assert _min_size(doctor, ".cosign-pick") >= 48
+        picks.nth(0).tap()
+        picks.nth(1).tap()
+        doctor.locator("button", has_text="Sign selected").tap()
+        expect(doctor.locator(".notice-ok")).to_contain_text("2 orders co-signed.")
+        expect(doctor.locator(".cosign-bar")).to_contain_text("Nothing waits for your co-signature")
+        save_screenshot(doctor, "orders-cosign-signed")
+    finally:
+        desk.close()
+    page.goto(server.url + "/orders/scan")
+    save_screenshot(page, "orders-scan")
