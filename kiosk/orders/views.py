@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
@@ -60,6 +61,9 @@ from .services import (
 from .settings import CATEGORIES, MODES, ORDERS_FILE, PRIORITIES, READ_BACK_MODES, OrdersSettings
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+#: The label print form's one-time token (kiosk.labels): 32 hex digits.
+PRINT_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 #: Who may discontinue an order from the patient's list.
 DISCONTINUERS = (Role.UNIT_SECRETARY, Role.CHARGE_NURSE, Role.PROVIDER)
@@ -112,7 +116,8 @@ def _patient_page(patient_id: str, encounter_id: str, notice: Notice | None = No
                            problem=problem, notice=notice, entry=mode, errors=errors or {},
                            may_enter=may_enter(staff.role if staff else None, settings), printed=printed,
                            may_discontinue=staff is not None and staff.role in DISCONTINUERS,
-                           categories=CATEGORIES, labels_offered="labels.patient" in current_app.view_functions,
+                           categories=CATEGORIES, labels_offered="labels.specimen" in current_app.view_functions,
+                           new_token=lambda: uuid.uuid4().hex, catalog=settings.catalog,
                            transport_offered="transport.request_form" in current_app.view_functions)
     return make_response(html, status)
 
@@ -315,24 +320,23 @@ def discontinue(patient_id: str, encounter_id: str, order_id: str) -> Response:
 
 
 @bp.post("/patients/<patient_id>/encounters/<encounter_id>/orders/<order_id>/labels")
-def labels(patient_id: str, encounter_id: str, order_id: str) -> Response:
-    """The specimen label print of a lab order, filled in with its accession number, test and container
-    (sent in the body, never in a URL); the print form's token is kept with the order."""
+def labels(patient_id: str, encounter_id: str, order_id: str) -> WerkzeugResponse:
+    """One tap from a lab order to its specimen label: the print form's one-time token is kept with the
+    order, and the same POST (accession number, test, container and token in the body, never in a URL)
+    goes on to the label print, filled in (307 keeps the method and the body)."""
     _check_ids(patient_id, encounter_id, order_id)
-    if "labels.patient" not in current_app.view_functions:
+    if "labels.specimen" not in current_app.view_functions:
         abort(404)
     found = load_patient(gateway(), _settings(), encounter_id, patient_id)
     order = found.order(f"ServiceRequest/{order_id}")
-    if order is None or not order.accession or order.patient != f"Patient/{patient_id}":
+    token = request.form.get("print_token", "")
+    if order is None or not order.accession or order.patient != f"Patient/{patient_id}" or \
+            request.form.get("accession") != order.accession or not PRINT_TOKEN.match(token):
         abort(404)
-    item = _settings().catalog.item(order.code or "")
-    token = uuid.uuid4().hex
     with database().session() as session:
-        session.add(LabelPrint(order_id=order_id, print_token=token, asked_at=utc_now()))
-    html = render_template("orders/labels.html", order=order, token=token, test=order.text,
-                           container=item.container if item else "", patient_id=patient_id,
-                           encounter_id=encounter_id)
-    return make_response(html)
+        if session.query(LabelPrint).filter_by(print_token=token).first() is None:
+            session.add(LabelPrint(order_id=order_id, print_token=token, asked_at=utc_now()))
+    return redirect(url_for("labels.specimen", patient_id=patient_id, encounter_id=encounter_id), code=307)
 
 
 # ---------------------------------------------------------------- co-signature
