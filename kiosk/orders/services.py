@@ -311,14 +311,15 @@ def check(settings: OrdersSettings, ctx: OrderContext, choices: OrderChoices, st
         if picked is None:
             raise Refused("Choose the provider who gave the order.", field="provider")
         provider = picked
-    if choices.priority not in PRIORITIES:
+    priority = choices.priority or item.priority  # nothing chosen: the catalog's default for the item
+    if priority not in PRIORITIES:
         raise Refused("Choose the priority.", field="priority")
     for name, value in (("reason", choices.reason), ("note", choices.note)):
         if len(value) > MAX_TEXT:
             raise Refused(f"Keep the {name} under {MAX_TEXT} characters.", field=name)
     details = _details(item, choices)
     occurrence, when = _occurrence(choices, now)
-    sentence = read_back_sentence(item, choices.priority, when, details, ctx.patient, choices.mode, provider)
+    sentence = read_back_sentence(item, priority, when, details, ctx.patient, choices.mode, provider)
     return item, provider, details, occurrence, sentence
 
 
@@ -350,7 +351,7 @@ def plan_order(gw: FhirGateway, settings: OrdersSettings, ctx: OrderContext, cho
     new = NewOrder(
         number=choices.number, patient=ctx.patient.reference, encounter=f"Encounter/{ctx.encounter_id}",
         unit_id=ctx.unit_id, category=item.category, item_system=_item_system(item, sys), item_code=item.code,
-        item_name=item.name, priority=choices.priority, mode=choices.mode, provider=provider.ref,
+        item_name=item.name, priority=choices.priority or item.priority, mode=choices.mode, provider=provider.ref,
         provider_name=provider.name,
         enterer=staff_reference(sys, staff.badge, staff.display_name, staff.practitioner_ref),
         entered_at=now, occurrence=occurrence, reason=choices.reason, note=choices.note, details=details,
