@@ -5,7 +5,8 @@ the change that enters an order, and the lists, each read in a fixed number of F
   Practitioners (1) and the unit's providers (1);
 - sending an order: the form's reads again (4), the stay's orders for the duplicate check (2), a search
   by the order number (1: a form sent twice answers "Already sent" without writing) and the write (1);
-- the patient's orders: the stay's orders and co-signatures (2);
+- the patient's orders: the encounter with its patient (1), the alerts (1), the stay's orders and
+  co-signatures (2);
 - the unit's co-signatures: one search with the orders and patients included (1).
 """
 
@@ -159,9 +160,12 @@ def provider_list(context: EncounterContext, people: list[PractitionerRecord], u
     return out
 
 
-def order_context(gw: FhirGateway, patient_id: str, encounter_id: str) -> OrderContext:
+def order_context(gw: FhirGateway, patient_id: str, encounter_id: str, with_providers: bool = True) -> OrderContext:
+    """The patient's stay (2 requests) and, for the order form, the providers to pick from (2 more)."""
     context = encounter_context(gw, encounter_id, patient_id)
     unit_id = gw.unit_location_id()
+    if not with_providers:
+        return OrderContext(context.patient, patient_id, encounter_id, unit_id, [], context.unreadable)
     people, unit = practitioners(gw, unit_id)
     return OrderContext(context.patient, patient_id, encounter_id, unit_id, provider_list(context, people, unit),
                         context.unreadable)

@@ -97,7 +97,7 @@ def _patient_page(patient_id: str, encounter_id: str, notice: Notice | None = No
                   errors: dict[str, str] | None = None) -> Response:
     gw, settings = gateway(), _settings()
     try:
-        ctx = order_context(gw, patient_id, encounter_id)
+        ctx = order_context(gw, patient_id, encounter_id, with_providers=False)
     except FhirNotFound:
         abort(404)
     problem = None

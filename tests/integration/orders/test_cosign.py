@@ -9,7 +9,14 @@ from collections.abc import Callable
 
 from kiosk.auth import Role
 from tests.support.auth import csrf_token
-from tests.support.orders import OrdersUnit, Stay, order_form, send_order
+from tests.support.orders import (
+    COSIGN_LIST_REQUESTS,
+    PATIENT_ORDERS_REQUESTS,
+    OrdersUnit,
+    Stay,
+    order_form,
+    send_order,
+)
 
 
 def _practitioner(unit: OrdersUnit, ident: str) -> str:
@@ -44,8 +51,13 @@ def test_a_provider_signs_two_orders_at_once_and_cannot_sign_another_providers(
     my_tasks = [t for t, o in by_owner.items() if o == mine]
     [their_task] = [t for t, o in by_owner.items() if o == other]
 
-    secretary = unit.client().get("/orders/cosign").get_data(as_text=True)
+    desk = unit.client()
+    listed = desk.get("/orders/cosign")
+    secretary = listed.get_data(as_text=True)
     assert secretary.count('class="order-row') == 3 and 'name="tasks"' not in secretary
+    assert listed.headers["X-FHIR-Requests"] == COSIGN_LIST_REQUESTS
+    desk.get(stay.base)
+    assert desk.get(stay.base).headers["X-FHIR-Requests"] == PATIENT_ORDERS_REQUESTS
 
     provider = unit.client(Role.PROVIDER)
     page = provider.get("/orders/cosign").get_data(as_text=True)
