@@ -4,6 +4,7 @@ Screenshots of every orders screen land in tests/artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -13,11 +14,15 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from kiosk.auth import Role
+from kiosk.extensions import database
+from kiosk.extensions import settings as settings_of_app
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.fhir.orders import Systems, practitioner_of, staff_reference
 from kiosk.orders import OrderSpec, order_transaction
+from kiosk.orders.jobs import count_cosignatures
 from kiosk.orders.settings import ORDERS_FILE
+from kiosk.scheduler.context import JobContext
 from kiosk.settings_files import settings_of
 from tests.support import labels as printing
 from tests.support.auth import sign_in
@@ -25,6 +30,7 @@ from tests.support.beds import unit_env, unit_gateway
 from tests.support.browser import LiveServer, save_screenshot
 from tests.support.labels import PrinterFiles, RawPrinter
 from tests.support.orders import ACCESSION_SYSTEM, ORDER_SYSTEM
+from tests.support.scanner import scan
 
 zebra_port = printing.zebra_port
 printer_files = printing.printer_files
@@ -128,7 +134,14 @@ def test_a_secretary_enters_a_telephone_lab_order_and_prints_its_label_and_a_pro
             number=f"OR-E2E{n:06X}{now.strftime('%S')}", patient=stays[-1].patient or "", encounter=stays[-1].reference,
             unit_id=census.unit.id, item=item, provider=provider, provider_name="Dr. Adeyemi", hours_ago=hours),
             sys, now, staff_reference(sys, "100001", "Dana Reyes", None)))
-    page.goto(server.url + "/orders/cosign")
+    with app.app_context():
+        line = count_cosignatures(JobContext(settings=settings_of_app(), database=database(), gateway=gw,
+                                             log=logging.getLogger("test"), clock=lambda: datetime.now(UTC)))
+    assert line == "3 co-signatures awaiting, 1 past due", line
+    page.goto(server.url + "/")
+    expect(page.locator(".orders-alert")).to_contain_text("3 orders awaiting co-signature, 1 past due")
+    save_screenshot(page, "orders-home-panel")
+    page.locator(".orders-alert").tap()
     expect(page.locator(".order-row")).to_have_count(3)
     expect(page.locator(".order-row.due-red")).to_have_count(1)
     save_screenshot(page, "orders-cosign-unit")
@@ -152,5 +165,9 @@ def test_a_secretary_enters_a_telephone_lab_order_and_prints_its_label_and_a_pro
         save_screenshot(doctor, "orders-cosign-signed")
     finally:
         desk.close()
+    # An armband scanned on the scan page opens the patient's orders.
     page.goto(server.url + "/orders/scan")
     save_screenshot(page, "orders-scan")
+    scan(page, patient.mrn or "")
+    expect(page.locator(".patient-title")).to_have_text(patient.name.last_first)
+    expect(page.locator(".order-group-cosign .order-row")).to_have_count(1)
