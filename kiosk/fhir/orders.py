@@ -456,12 +456,6 @@ def awaiting_cosign(gw: FhirGateway, sys: Systems, unit_id: str) -> OrderSet:
                     raw=raw, unreadable=cosigns.unreadable + orders.unreadable + patients.unreadable)
 
 
-def count_past_due(gw: FhirGateway, sys: Systems, unit_id: str, now: datetime) -> int:
-    """How many co-signatures on the unit are past due (one search, for the scheduler)."""
-    found = awaiting_cosign(gw, sys, unit_id)
-    return sum(1 for c in found.cosigns if c.due is not None and c.due < now)
-
-
 def order_by_number(gw: FhirGateway, sys: Systems, number: str) -> dict[str, Any] | None:
     """The order with this order number, if the server has it (one search)."""
     found = gw.client.search("ServiceRequest", [("identifier", f"{sys.order_number}|{number}")])
@@ -571,7 +565,6 @@ __all__ = [
     "Systems",
     "awaiting_cosign",
     "cosign_change",
-    "count_past_due",
     "disagree_change",
     "discontinue_change",
     "order_by_number",

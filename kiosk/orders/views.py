@@ -42,6 +42,7 @@ from .services import (
     DETAILS,
     STATUS_GROUPS,
     OrderContext,
+    OrderRow,
     Refused,
     already_sent,
     check,
@@ -101,10 +102,10 @@ def _patient_page(patient_id: str, encounter_id: str, notice: Notice | None = No
     except FhirNotFound:
         abort(404)
     problem = None
-    groups: dict[str, list[object]] = {}
+    groups: dict[str, list[OrderRow]] = {}
     try:
         found = load_patient(gw, settings, encounter_id, patient_id)
-        groups = patient_rows(found, settings, utc_now())  # type: ignore[assignment]
+        groups = patient_rows(found, settings, utc_now())
         printed = _printed(found.orders)
     except FhirError as e:
         problem, printed = e.message, {}
@@ -115,7 +116,8 @@ def _patient_page(patient_id: str, encounter_id: str, notice: Notice | None = No
     html = render_template("orders/patient.html", ctx=ctx, groups=groups, titles=dict(STATUS_GROUPS),
                            problem=problem, notice=notice, entry=mode, errors=errors or {},
                            may_enter=may_enter(staff.role if staff else None, settings), printed=printed,
-                           may_discontinue=staff is not None and staff.role in DISCONTINUERS,
+                           may_discontinue=staff is not None and staff.role in DISCONTINUERS
+                           and gw.capabilities.reason("ServiceRequest", "update") is None,
                            categories=CATEGORIES, labels_offered="labels.specimen" in current_app.view_functions,
                            new_token=lambda: uuid.uuid4().hex, catalog=settings.catalog,
                            transport_offered="transport.request_form" in current_app.view_functions)
@@ -346,10 +348,10 @@ def _cosign_page(notice: Notice | None = None, status: int = 200) -> Response:
     settings = _settings()
     self_ref = _self_practitioner()
     problem = None
-    rows: list[object] = []
+    rows: list[OrderRow] = []
     try:
         found = load_unit(gateway(), settings)
-        rows = unit_rows(found, settings, utc_now())  # type: ignore[assignment]
+        rows = unit_rows(found, settings, utc_now())
     except FhirError as e:
         problem = e.message
     staff = current_staff_or_none()
