@@ -3,7 +3,7 @@
 - GET  /orders/patients/<patient>/encounters/<encounter>          the patient's orders
 - GET  /orders/patients/<patient>/encounters/<encounter>/new      the order form
 - POST /orders/patients/<patient>/encounters/<encounter>/new      read back (step=review), send (step=send)
-- GET  /orders/catalog?q=...                                      catalog search results (htmx fragment)
+- POST /orders/catalog                                            catalog search results (htmx fragment)
 - POST /orders/patients/<p>/encounters/<e>/orders/<id>/discontinue  discontinue, from the version on screen
 - POST /orders/patients/<p>/encounters/<e>/orders/<id>/labels     the specimen label of a lab order
 - GET  /orders/cosign                                             the unit's orders awaiting co-signature
@@ -193,13 +193,14 @@ def new(patient_id: str, encounter_id: str) -> Response:
     return _form_page(ctx, OrderForm(formdata=None), chosen=chosen)
 
 
-@bp.get("/catalog")
+@bp.post("/catalog")
 def catalog_search() -> str:
-    """Catalog items matching what was typed (3 letters), or the one line about medication orders."""
-    typed = request.args.get("q", "")[:60]
+    """Catalog items matching what was typed (3 letters), or the one line about medication orders. A POST:
+    what is typed never lands in a URL or an access log (someone may type a name)."""
+    typed = request.form.get("q", "")[:60]
     catalog = _settings().catalog
     return render_template("orders/_results.html", typed=typed, results=catalog.search(typed),
-                           medication=catalog.is_medication(typed), chosen=request.args.get("item", ""),
+                           medication=catalog.is_medication(typed), chosen=request.form.get("item", ""),
                            categories=CATEGORIES)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from kiosk.audit.models import AuditRecord
 from kiosk.auth import Role
 from kiosk.extensions import database
+from tests.support.auth import csrf_token
 from tests.support.orders import OrdersUnit, order_form, read_back, send_order
 
 
@@ -98,9 +99,11 @@ def test_a_form_error_keeps_what_was_typed_and_a_drug_search_says_where_it_belon
     page = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "How the patient travels: needed for imaging orders." in page
     assert 'value="Cough"' in page and "Portable please" in page
-    drug = client.get("/orders/catalog?q=morphine").get_data(as_text=True)
+    token = csrf_token(client.get(stay.base).get_data(as_text=True))
+    drug = client.post("/orders/catalog", data={"q": "morphine", "csrf_token": token}).get_data(as_text=True)
     assert "Medication orders are not entered here: they belong to pharmacy and nursing in the EHR." in drug
-    assert "CBC with differential" in client.get("/orders/catalog?q=cbc").get_data(as_text=True)
+    found = client.post("/orders/catalog", data={"q": "cbc", "csrf_token": token}).get_data(as_text=True)
+    assert "CBC with differential" in found and "Medication orders" not in found
 
 
 def test_a_provider_enters_their_own_order_without_co_signature(orders_unit: Callable[..., OrdersUnit]) -> None:
