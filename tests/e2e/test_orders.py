@@ -26,7 +26,7 @@ from kiosk.scheduler.context import JobContext
 from kiosk.settings_files import settings_of
 from tests.support import labels as printing
 from tests.support.auth import sign_in
-from tests.support.beds import unit_env, unit_gateway
+from tests.support.beds import app_gateway, unit_env, unit_gateway, vendor_statement
 from tests.support.browser import LiveServer, save_screenshot
 from tests.support.labels import PrinterFiles, RawPrinter
 from tests.support.orders import ACCESSION_SYSTEM, ORDER_SYSTEM
@@ -171,3 +171,51 @@ def test_a_secretary_enters_a_telephone_lab_order_and_prints_its_label_and_a_pro
     scan(page, patient.mrn or "")
     expect(page.locator(".patient-title")).to_have_text(patient.name.last_first)
     expect(page.locator(".order-group-cosign .order-row")).to_have_count(1)
+
+
+def test_the_duplicate_check_a_kept_form_and_other_servers_look_right(
+        page: Page, served: tuple[UnitRef, FhirGateway, Flask, LiveServer]) -> None:
+    ref, gw, app, server = served
+    census = unit_census(gw, ref)
+    stay = next(e for e in census.encounters if e.status == "in-progress" and e.patient)
+    base = f"{server.url}/orders/patients/{(stay.patient or '/').split('/')[1]}/encounters/{stay.id}"
+    sign_in(page, server.url, Role.CHARGE_NURSE)
+    for n in range(2):
+        page.goto(base + "/new")
+        page.locator("label.choice", has_text="Basic metabolic panel").tap()
+        page.locator("label.choice", has_text="Written").tap()
+        page.locator(".order-submit").tap()
+        expect(page.locator("#read-back")).to_contain_text("ordered in writing by Dr. ")
+        if n == 1:
+            expect(page.locator(".notice-warning")).to_contain_text("The same order is active")
+            page.locator("button", has_text="Send the order").tap()
+            expect(page.locator("#duplicate_reason-error")).to_be_visible()
+            save_screenshot(page, "orders-duplicate")
+            page.locator("label.choice", has_text="Order anyway").tap()
+            page.locator("#duplicate_reason").tap()
+            page.keyboard.type("Repeat after transfusion", delay=10)
+        page.locator("button", has_text="Send the order").tap()
+        expect(page.locator(".notice-ok")).to_contain_text("Basic metabolic panel is ordered.")
+
+    # An imaging order without its details comes back with what was typed, and the message by the field.
+    page.goto(base + "/new")
+    page.locator("#catalog-q").tap()
+    page.keyboard.type("chest", delay=20)
+    page.locator("#catalog-results label.choice", has_text="Chest X-ray, portable").tap()
+    page.locator("label.choice", has_text="Per protocol").tap()
+    page.locator("#note").tap()
+    page.keyboard.type("Portable at the bedside", delay=10)
+    page.locator(".order-submit").tap()
+    expect(page.locator("#d_reason-error")).to_contain_text("Reason for the study: needed for imaging orders")
+    expect(page.locator("#note")).to_have_value("Portable at the bedside")
+    save_screenshot(page, "orders-form-error")
+
+    app_gateway(app).capabilities_cache.set(vendor_statement("epic"))
+    page.goto(base + "/new")
+    expect(page.locator(".notice-info")).to_contain_text("the provider co-signs it in the EHR")
+    save_screenshot(page, "orders-new-epic")
+    app_gateway(app).capabilities_cache.set(vendor_statement("oracle"))
+    page.goto(base)
+    expect(page.locator(".notice-warning")).to_contain_text("Oracle Health does not allow creating ServiceRequest")
+    expect(page.locator(".order-row")).to_have_count(2)
+    save_screenshot(page, "orders-patient-oracle")
