@@ -457,7 +457,10 @@ def awaiting_cosign(gw: FhirGateway, sys: Systems, unit_id: str) -> OrderSet:
 
 
 def order_by_number(gw: FhirGateway, sys: Systems, number: str) -> dict[str, Any] | None:
-    """The order with this order number, if the server has it (one search)."""
+    """The order with this order number, if the server has it (one search; None, without a request, on a
+    server that does not search ServiceRequest by identifier)."""
+    if gw.capabilities.missing_searches(ORDER_BY_NUMBER):
+        return None
     found = gw.client.search("ServiceRequest", [("identifier", f"{sys.order_number}|{number}")])
     return found.matches[0] if found.matches else None
 
