@@ -73,9 +73,11 @@ def test_a_provider_signs_two_orders_at_once_and_cannot_sign_another_providers(
     assert signed.status_code == 200 and "2 orders co-signed." in signed.get_data(as_text=True)
     after = unit.orders(stay)
     assert {c.id: c.status for c in after.cosigns} == {**dict.fromkeys(my_tasks, "completed"), their_task: "requested"}
-    attesters = unit.gw.client.search("Provenance", [("agent", mine)]).matches
-    attested = [p for p in attesters if p["agent"][0]["type"]["coding"][0]["code"] == "attester"]
-    assert len(attested) == 2 and all(p["agent"][0]["who"]["reference"] == mine for p in attested)
+    signed_orders = sorted(c.order or "" for c in after.cosigns if c.status == "completed")
+    records = unit.gw.client.search("Provenance", [("target", ",".join(signed_orders))]).matches
+    attested = [p for p in records if p["agent"][0]["type"]["coding"][0]["code"] == "attester"]
+    assert sorted(p["target"][0]["reference"] for p in attested) == signed_orders
+    assert all(p["agent"][0]["who"]["reference"] == mine for p in attested)
     assert "1 of these is yours" not in provider.get("/orders/cosign").get_data(as_text=True)
 
 
