@@ -131,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         home,
         labels,
+        orders,
         paging,
         readiness,
         staff,
@@ -152,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     whiteboard.register(app)
     readiness.register(app)
     transport.register(app)
+    orders.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "kiosk.auth.models",
     "kiosk.calls.models",
     "kiosk.labels.models",
+    "kiosk.orders.models",
     "kiosk.paging.models",
     "kiosk.readiness.models",
     "kiosk.scheduler.models",

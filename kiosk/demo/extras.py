@@ -28,6 +28,7 @@ DEMO_EXTRAS: tuple[str, ...] = (
     "kiosk.demo.whiteboard:seed",
     "kiosk.demo.readiness:seed",
     "kiosk.demo.transport:seed",
+    "kiosk.demo.orders:seed",
 )
 
 

@@ -149,6 +149,31 @@ def patient(patient_id: str, encounter_id: str) -> tuple[str, int]:
     return _render_page(page)
 
 
+@bp.post("/patients/<patient_id>/encounters/<encounter_id>/specimen")
+def specimen(patient_id: str, encounter_id: str) -> tuple[str, int]:
+    """The specimen label filled in by another workflow (a lab order's accession number, test and container,
+    and the print form's one-time token, all in the body): shown as it will print, to confirm and print."""
+    _check_ids(patient_id, encounter_id)
+    config = _config()
+    form = PrintForm()
+    form.label_type.data = LabelType.SPECIMEN.value
+    form.printer_id.choices = printer_choices(config, LabelType.SPECIMEN)
+    if not form.printer_id.data:
+        default = config.default_printer(_station(), LabelType.SPECIMEN)
+        form.printer_id.data = default.id if default else None
+    if not isinstance(form.copies.data, int):
+        form.copies.data = 1
+    if not PRINT_TOKEN.match(form.print_token.data or ""):
+        form.print_token.data = _new_token()
+    try:
+        page = _page(patient_id, encounter_id, LabelType.SPECIMEN, form)
+    except FhirNotFound:
+        abort(404, "This patient or encounter is not on the FHIR server.")
+    audit.record("view-patient", patient=f"Patient/{patient_id}", entity=f"Encounter/{encounter_id}",
+                 detail="labels: specimen (from an order)")
+    return _render_page(page)
+
+
 @bp.post("/patients/<patient_id>/encounters/<encounter_id>/preview")
 def preview(patient_id: str, encounter_id: str) -> str:
     """The preview again after a change of printer, copies or specimen details (htmx), with the new

@@ -39,6 +39,9 @@ JOBS: tuple[Job, ...] = (
         preflight="kiosk.paging.jobs:preflight"),
     Job("transport-escalation", "kiosk.transport.jobs:escalate_transport",
         "Raises transport jobs nobody accepted within their target"),
+    Job("orders-cosign", "kiosk.orders.jobs:count_cosignatures",
+        "Counts orders awaiting the provider's co-signature and those past due",
+        preflight="kiosk.orders.jobs:preflight"),
 )
 
 

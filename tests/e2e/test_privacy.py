@@ -14,6 +14,7 @@ from kiosk.auth import Role
 from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.demo.extras import DemoContext
+from kiosk.demo.orders import seed as seed_orders
 from kiosk.demo.transport import seed as seed_transport
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
@@ -76,6 +77,7 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     # The demo's transport jobs (`make run` seeds them too): names on every transport screen.
     database = Database(demo_settings.database_url)
     seed_transport(DemoContext(demo_settings, gateway, database, lambda _line: None))
+    seed_orders(DemoContext(demo_settings, gateway, database, lambda _line: None))
     database.dispose()
     sign_in(page, server.url, Role.CHARGE_NURSE)
     expect(page.locator(".unit-name")).to_be_visible()
@@ -131,6 +133,24 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     expect(page.locator(".field-error").first).to_be_visible()
     page.goto(server.url + "/transport/figures")
     expect(page.locator(".figures-table").first).to_be_visible()
+    # Orders: the patient's orders, the order form with a catalog search and its read-back (not sent), the
+    # unit's co-signatures, and an armband scan that opens a patient's orders.
+    page.goto(f"{server.url}/orders/patients/{patient.id}/encounters/{occupied.id}")
+    expect(page.locator(".patient-title")).to_be_visible()
+    page.goto(f"{server.url}/orders/patients/{patient.id}/encounters/{occupied.id}/new")
+    page.locator("#catalog-q").tap()
+    page.keyboard.type("troponin", delay=40)
+    page.locator("#catalog-results label.choice").first.tap()
+    page.locator("label.choice", has_text="Telephone").tap()
+    page.locator(".order-submit").tap()
+    expect(page.locator("#read-back")).to_contain_text(patient.mrn)
+    page.goto(server.url + "/orders/cosign")
+    expect(page.locator(".order-row").first).to_be_visible()
+    page.goto(server.url + "/orders/scan")
+    page.locator("#code").tap()
+    page.keyboard.type(patient.mrn, delay=40)
+    page.locator(".scan-form button").tap()
+    expect(page.locator(".patient-title")).to_be_visible()
     # Supplies, the audit trail searched by MRN, and a page that does not exist.
     page.goto(server.url + "/supplies/")
     expect(page.locator(".location-tile").first).to_be_visible()

@@ -1,0 +1,34 @@
+"""Orders' own tables: the co-signature counts the scheduler keeps for the home screen (one row per
+unit, no patient data), and the specimen-label prints asked for from an order (the order's id and the
+print form's token, so the order can show when its labels printed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kiosk.db import Base
+from kiosk.scheduler.models import UtcDateTime
+
+
+class CosignCount(Base):
+    __tablename__ = "orders_cosign_counts"
+
+    #: The unit as named in the settings (unit.location).
+    unit_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    awaiting: Mapped[int] = mapped_column(Integer)
+    past_due: Mapped[int] = mapped_column(Integer)
+    counted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LabelPrint(Base):
+    __tablename__ = "orders_label_prints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: The ServiceRequest's id on the FHIR server.
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: The print form's one-time token: the label print job it made is found by it.
+    print_token: Mapped[str] = mapped_column(String(64), unique=True)
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime())

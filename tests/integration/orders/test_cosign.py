@@ -1,0 +1,129 @@
+"""The provider's co-signature on the real FHIR server: several signed at once in one transaction,
+another provider's order refused, disagreeing revokes the order, and discontinuing from a stale version
+is a conflict that writes nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from kiosk.auth import Role
+from tests.support.auth import csrf_token
+from tests.support.orders import (
+    COSIGN_LIST_REQUESTS,
+    PATIENT_ORDERS_REQUESTS,
+    OrdersUnit,
+    Stay,
+    order_form,
+    send_order,
+)
+
+
+def _practitioner(unit: OrdersUnit, ident: str) -> str:
+    found = unit.gw.client.search("Practitioner", [("identifier", f"{unit.gw.identifiers.practitioner}|{ident}")])
+    return f"Practitioner/{found.matches[0]['id']}"
+
+
+def _enter(unit: OrdersUnit, stay: Stay, provider: str, item: str) -> None:
+    client = unit.client()
+    _, number = order_form(client, stay)
+    response = send_order(client, stay, number, provider=provider, item=item, read_back="y")
+    assert response.status_code == 200, re.findall(r'notice-text">(.*?)<', response.get_data(as_text=True))
+
+
+def _seen(html: str, form_action: str) -> str:
+    form = html.split(f'action="{form_action}"', 1)[1]
+    found = re.search(r'name="seen" value="([^"]*)"', form)
+    assert found, form[:1000]
+    return found.group(1)
+
+
+def test_a_provider_signs_two_orders_at_once_and_cannot_sign_another_providers(
+        orders_unit: Callable[..., OrdersUnit]) -> None:
+    unit = orders_unit()
+    stay = unit.stays()[0]
+    mine, other = _practitioner(unit, "P1001"), _practitioner(unit, "P1002")
+    _enter(unit, stay, mine, "57021-8")
+    _enter(unit, stay, mine, "51990-0")
+    _enter(unit, stay, other, "24356-8")
+    found = unit.orders(stay)
+    by_owner = {c.id: c.owner for c in found.cosigns}
+    my_tasks = [t for t, o in by_owner.items() if o == mine]
+    [their_task] = [t for t, o in by_owner.items() if o == other]
+
+    desk = unit.client()
+    listed = desk.get("/orders/cosign")
+    secretary = listed.get_data(as_text=True)
+    assert secretary.count('class="order-row') == 3 and 'name="tasks"' not in secretary
+    assert listed.headers["X-FHIR-Requests"] == COSIGN_LIST_REQUESTS
+    desk.get(stay.base)
+    assert desk.get(stay.base).headers["X-FHIR-Requests"] == PATIENT_ORDERS_REQUESTS
+
+    provider = unit.client(Role.PROVIDER)
+    page = provider.get("/orders/cosign").get_data(as_text=True)
+    assert "2 of these are yours to co-sign" in page and page.count('name="tasks"') == 2
+    seen = _seen(page, "/orders/cosign")
+    refused = provider.post("/orders/cosign", data={"csrf_token": csrf_token(page), "seen": seen,
+                                                    "tasks": [my_tasks[0], their_task]})
+    assert refused.status_code == 403 and "You can only co-sign orders given in your name" in refused.get_data(
+        as_text=True)
+    assert {c.status for c in unit.orders(stay).cosigns} == {"requested"}
+
+    signed = provider.post("/orders/cosign", data={"csrf_token": csrf_token(page), "seen": seen, "tasks": my_tasks})
+    assert signed.status_code == 200 and "2 orders co-signed." in signed.get_data(as_text=True)
+    after = unit.orders(stay)
+    assert {c.id: c.status for c in after.cosigns} == {**dict.fromkeys(my_tasks, "completed"), their_task: "requested"}
+    signed_orders = sorted(c.order or "" for c in after.cosigns if c.status == "completed")
+    records = unit.gw.client.search("Provenance", [("target", ",".join(signed_orders))]).matches
+    attested = [p for p in records if p["agent"][0]["type"]["coding"][0]["code"] == "attester"]
+    assert sorted(p["target"][0]["reference"] for p in attested) == signed_orders
+    assert all(p["agent"][0]["who"]["reference"] == mine for p in attested)
+    assert "1 of these is yours" not in provider.get("/orders/cosign").get_data(as_text=True)
+
+
+def test_a_provider_who_disagrees_revokes_the_order(orders_unit: Callable[..., OrdersUnit]) -> None:
+    unit = orders_unit()
+    stay = unit.stays()[0]
+    mine = _practitioner(unit, "P1001")
+    _enter(unit, stay, mine, "10839-9")
+    [cosign] = unit.orders(stay).cosigns
+    provider = unit.client(Role.PROVIDER)
+    page = provider.get("/orders/cosign").get_data(as_text=True)
+    action = f"/orders/cosign/{cosign.id}/disagree"
+    response = provider.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action),
+                                           "reason": "Not what I asked for"})
+    assert response.status_code == 200 and "is revoked" in response.get_data(as_text=True)
+    found = unit.orders(stay)
+    assert found.orders[0].status == "revoked" and found.cosigns[0].status == "cancelled"
+    assert "Revoked by the ordering provider: Not what I asked for" in found.orders[0].notes
+    unit_page = unit.client().get(stay.base).get_data(as_text=True)
+    assert "Revoked by the ordering provider: Not what I asked for" in unit_page
+
+
+def test_discontinuing_from_a_stale_version_is_a_conflict_that_writes_nothing(
+        orders_unit: Callable[..., OrdersUnit]) -> None:
+    unit = orders_unit()
+    stay = unit.stays()[0]
+    _enter(unit, stay, stay.attending or "", "57021-8")
+    client = unit.client()
+    page = client.get(stay.base).get_data(as_text=True)
+    [order] = unit.orders(stay).orders
+    action = f"{stay.base}/orders/{order.id}/discontinue"
+    seen = _seen(page, action)
+    raw = unit.orders(stay).raw[order.reference]
+    raw["note"] = [*(raw.get("note") or []), {"text": "Changed at another station"}]
+    unit.gw.client.update(raw, version=raw["meta"]["versionId"])
+
+    stale = client.post(action, data={"csrf_token": csrf_token(page), "seen": seen, "reason": "No longer needed"})
+    text = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Changed at another station" in text
+    assert "Nothing was written (checked on the FHIR server)." in text
+    after = unit.orders(stay)
+    assert after.orders[0].status == "active" and after.cosigns[0].status == "requested"
+
+    fresh = client.get(stay.base).get_data(as_text=True)
+    done = client.post(action, data={"csrf_token": csrf_token(fresh), "seen": _seen(fresh, action),
+                                     "reason": "No longer needed"})
+    assert done.status_code == 200 and "is discontinued" in done.get_data(as_text=True)
+    after = unit.orders(stay)
+    assert after.orders[0].status == "revoked" and after.cosigns[0].status == "cancelled"

@@ -1,0 +1,78 @@
+"""Orders test helpers: a unit of its own with a kiosk serving it, its patients, and the order form sent
+as a person sends it (form, read-back, send)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kiosk.auth import Role
+from kiosk.fhir.census import unit_census
+from kiosk.fhir.gateway import FhirGateway, UnitRef
+from kiosk.fhir.orders import OrderSet, Systems, orders_of_encounter
+from tests.support.auth import csrf_token, sign_in_client
+
+#: The unit's co-signature list: one search (Tasks with their orders and patients included).
+COSIGN_LIST_REQUESTS = "1"
+#: A patient's orders: the encounter with its patient, the alerts, the stay's orders, their co-signatures.
+PATIENT_ORDERS_REQUESTS = "4"
+ORDER_SYSTEM = "urn:oid:2.16.840.1.113883.3.9999.20"
+ACCESSION_SYSTEM = "urn:oid:2.16.840.1.113883.3.9999.21"
+
+
+@dataclass(frozen=True)
+class Stay:
+    patient_id: str
+    encounter_id: str
+    attending: str | None
+
+    @property
+    def base(self) -> str:
+        return f"/orders/patients/{self.patient_id}/encounters/{self.encounter_id}"
+
+
+@dataclass
+class OrdersUnit:
+    ref: UnitRef
+    gw: FhirGateway
+    app: Flask
+
+    @property
+    def sys(self) -> Systems:
+        return Systems(self.gw.identifiers.code_systems, ORDER_SYSTEM, ACCESSION_SYSTEM)
+
+    def stays(self) -> list[Stay]:
+        census = unit_census(self.gw, self.ref)
+        return [Stay(e.patient.split("/")[1], e.id, e.participant("ATND")) for e in census.encounters
+                if e.status == "in-progress" and e.patient]
+
+    def orders(self, stay: Stay) -> OrderSet:
+        return orders_of_encounter(self.gw, self.sys, stay.encounter_id)
+
+    def client(self, role: Role = Role.UNIT_SECRETARY) -> FlaskClient:
+        return sign_in_client(self.app.test_client(), role)
+
+
+def order_form(client: FlaskClient, stay: Stay) -> tuple[str, str]:
+    """(page HTML, its order number)."""
+    html = client.get(f"{stay.base}/new").get_data(as_text=True)
+    found = re.search(r'name="number" value="(OR-[0-9A-F]{10})"', html)
+    assert found, html[:3000]
+    return html, found.group(1)
+
+
+def send_order(client: FlaskClient, stay: Stay, number: str, step: str = "send", **fields: Any) -> Any:
+    html = client.get(stay.base).get_data(as_text=True)
+    data = {"csrf_token": csrf_token(html), "number": number, "step": step, "item": "57021-8", "mode": "PC",
+            "provider": stay.attending or "", "priority": "stat", "when": "now", **fields}
+    return client.post(f"{stay.base}/new", data=data)
+
+
+def read_back(html: str) -> str:
+    found = re.search(r'<p class="read-back" id="read-back">(.*?)</p>', html, re.S)
+    assert found, html[:3000]
+    return found.group(1).strip()
