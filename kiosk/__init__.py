@@ -130,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         calls,
         health,
         home,
+        housekeeping,
         labels,
         paging,
         readiness,
@@ -152,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     whiteboard.register(app)
     readiness.register(app)
     transport.register(app)
+    housekeeping.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:
