@@ -131,6 +131,14 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     expect(page.locator(".field-error").first).to_be_visible()
     page.goto(server.url + "/transport/figures")
     expect(page.locator(".figures-table").first).to_be_visible()
+    # Housekeeping: the desk's list of cleaning jobs, the phone list, the figures, the home panel.
+    page.goto(server.url + "/housekeeping/")
+    expect(page.locator(".hk-card").first).to_be_visible()
+    page.goto(server.url + "/housekeeping/jobs")
+    expect(page.locator(".hk-card").first).to_be_visible()
+    page.goto(server.url + "/housekeeping/figures")
+    expect(page.locator(".hk-table").first).to_be_visible()
+    page.goto(server.url + "/housekeeping/home")
     # Supplies, the audit trail searched by MRN, and a page that does not exist.
     page.goto(server.url + "/supplies/")
     expect(page.locator(".location-tile").first).to_be_visible()
