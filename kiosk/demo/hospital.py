@@ -198,7 +198,7 @@ class DemoBuilder:
         ages = [18, 52, 97, 33, 140]
         for n, slot in enumerate(housekeeping):
             # Housekeeping's kinds of job: the second being cleaned by the demo housekeeper, the third a
-            # terminal clean of a room that was isolated, the fourth raised to stat by the desk.
+            # terminal clean of a room that was isolated, raised to stat by the desk (a bed is wanted).
             task = b.cleaning_task(bed=slot.urn, task_kind_system=self.task_system,
                                    authored=self.now - timedelta(minutes=ages[n % len(ages)]),
                                    status="in-progress" if n == 1 else "requested",
@@ -207,7 +207,7 @@ class DemoBuilder:
             if n == 1:
                 task["owner"] = {"display": DEMO_HOUSEKEEPER}
                 task["executionPeriod"] = {"start": b.fhir_instant(self.now - timedelta(minutes=12))}
-            if n == 3:
+            if n == 2:
                 task["priority"] = "stat"
             tx.create(task, if_none_exist=identifier_query(DEMO_RECORD_SYSTEM, f"clean-{slot.ident}"))
         return tx
