@@ -65,7 +65,7 @@ def unit_jobs(gw: FhirGateway, unit_id: str, statuses: tuple[str, ...], since: d
         *([("authored-on", f"ge{b.fhir_instant(since)}")] if since else []),
         ("_include", "Task:focus"),
         ("_include:iterate", "Location:partof"),
-        ("_count", "200"),
+        ("_count", "1000"),
     ])
     unit_ref = f"Location/{unit_id}"
     places = {f"Location/{r.get('id')}": r for r in [*found.matches, *found.included.values()]
