@@ -114,6 +114,17 @@ def load_jobs(gw: FhirGateway, now: datetime) -> JobList:
     return job_list(unit_census(gw), now)
 
 
+ACTION_WORDS = {"start": "Start", "done": "Done", "stat": "Make stat"}
+
+
+def unavailable(gw: FhirGateway) -> dict[str, str]:
+    """The actions the server's CapabilityStatement does not allow, with the reason (the screens offer
+    the others)."""
+    caps = gw.capabilities
+    found = {action: needs.refused(caps) for action, needs in NEEDS.items()}
+    return {action: f"{ACTION_WORDS[action]} is not possible: {reason}" for action, reason in found.items() if reason}
+
+
 # ---------------------------------------------------------------- actions
 
 

@@ -33,6 +33,7 @@ from .services import (
     plan_start,
     plan_stat,
     start_of_day,
+    unavailable,
     utc_now,
 )
 
@@ -53,9 +54,11 @@ def _screen(value: str | None) -> str:
 def _list_context(screen: str, notice: Notice | None = None) -> dict[str, object]:
     try:
         jobs = load_jobs(gateway(), utc_now())
+        off = unavailable(gateway())
     except FhirError as e:
         return {"jobs": None, "error": e.message, "screen": screen, "notice": notice}
-    return {"jobs": jobs, "error": None, "screen": screen, "notice": notice, "role": current_staff().role}
+    return {"jobs": jobs, "error": None, "screen": screen, "notice": notice, "role": current_staff().role,
+            "unavailable": off}
 
 
 def _page(screen: str, notice: Notice | None = None, status: int = 200) -> Response:

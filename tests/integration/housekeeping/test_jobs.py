@@ -16,7 +16,7 @@ from kiosk.beds.occupancy import BedState
 from kiosk.fhir import codes
 from kiosk.fhir.change import edit
 from tests.support.auth import page_token
-from tests.support.beds import BedUnit, audit_rows, page_text, signed_in
+from tests.support.beds import BedUnit, app_gateway, audit_rows, page_text, signed_in, vendor_statement
 
 Factory = Callable[..., BedUnit]
 
@@ -184,3 +184,20 @@ def test_jobs_on_the_unit_only(hk_unit: Factory) -> None:
     waiting = sum(1 for t in first.beds(BedState.HOUSEKEEPING, BedState.CLEANING) for j in t.cleaning_tasks
                   if j.status != "in-progress")
     assert waiting and f"Housekeeping: {waiting} " in home
+
+
+def test_on_epic_start_and_done_are_not_offered_and_say_why(hk_unit: Factory) -> None:
+    """Epic (May 2026) allows Task updates but neither Task create nor transactions: a start (which may
+    create the job) and done (bed and job in one transaction) are not offered; make stat is."""
+    unit = hk_unit()
+    app_gateway(unit.app).capabilities_cache.set(vendor_statement("epic"))
+    bed_id = waiting_bed(unit)
+    phone = signed_in(unit.app, Role.HOUSEKEEPER).get("/housekeeping/jobs").get_data(as_text=True)
+    assert "hk-start" not in phone and "hk-done" not in phone
+    text = page_text(phone)
+    assert "Not possible on this FHIR server" in text and "Start is not possible" in text
+    assert "Done is not possible" in text
+    desk = signed_in(unit.app, Role.UNIT_SECRETARY)
+    page = desk.get("/housekeeping/").get_data(as_text=True)
+    answer = post(desk, bed_id, "stat", form_of(page, bed_id, "stat"))
+    assert answer.status_code == 200
