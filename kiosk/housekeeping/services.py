@@ -100,11 +100,12 @@ def _job_view(bed: LocationRecord, jobs: Sequence[TaskRecord], now: datetime) ->
 
 
 def job_list(census: Census, now: datetime) -> JobList:
-    """Every bed of the unit with an open cleaning job, or dirty without one: stat first, then the
-    longest waiting (a job without a creation time counts as the oldest)."""
+    """Every dirty bed of the unit with its open cleaning job (or none recorded): stat first, then the
+    longest waiting (a job without a creation time counts as the oldest). A job left open on a bed that
+    is not dirty is not housekeeping's work: the bed board shows that disagreement on the bed."""
     by_bed = mv.cleaning_jobs(census.tasks)
     views = [_job_view(bed, by_bed.get(bed.reference, []), now) for bed in census.beds
-             if bed.reference in by_bed or bed.operational_status in DIRTY]
+             if bed.operational_status in DIRTY]
     views.sort(key=lambda v: (not v.stat, -(v.waiting_minutes if v.waiting_minutes is not None else math.inf),
                               v.bed_name))
     return JobList(census.unit.name, views, census.fetched_at, uuid.uuid4().hex, len(census.unreadable))
@@ -219,9 +220,10 @@ def marks_for_beds(beds: UnitBeds) -> dict[str, list[BedMark]]:
     if beds.census is None:
         return {}
     marks: dict[str, list[BedMark]] = {}
+    dirty = {bed.reference for bed in beds.census.beds if bed.operational_status in DIRTY}
     for bed, jobs in mv.cleaning_jobs(beds.census.tasks).items():
         job = mv.current_job(jobs)
-        if job is None:
+        if job is None or bed not in dirty:
             continue
         kind = clean_type_of(job)
         if job.status == "in-progress":

@@ -43,9 +43,9 @@ def census(beds: list[LocationRecord], tasks: list[TaskRecord]) -> Census:
                   tasks=tasks, fetched_at=NOW)
 
 
-def test_stat_first_then_the_longest_waiting_and_dirty_beds_without_a_job() -> None:
+def test_dirty_beds_stat_first_then_the_longest_waiting_and_no_job_on_a_clean_bed() -> None:
     beds = [bed("1", "H"), bed("2", "H"), bed("3", "H"), bed("4", "K"), bed("5", "O")]
-    tasks = [job("a", "1", 10), job("b", "2", 40), job("c", "3", 5, priority="stat")]
+    tasks = [job("a", "1", 10), job("b", "2", 40), job("c", "3", 5, priority="stat"), job("e", "5", 90)]
     found = job_list(census(beds, tasks), NOW)
     assert [j.bed_id for j in found.jobs] == ["3", "4", "2", "1"]
     no_job = found.jobs[1]
@@ -63,13 +63,15 @@ def test_a_job_being_cleaned_shows_who_and_for_how_long() -> None:
 
 def test_marks_say_who_is_cleaning_and_a_stat_or_terminal_job_waiting() -> None:
     tasks = [job("a", "1", 30, status="in-progress", owner="Rosa Mendes", started=2),
-             job("b", "2", 5, priority="stat"), job("c", "3", 5, kind=codes.CLEAN_TERMINAL), job("d", "4", 5)]
-    marks = marks_for_beds(UnitBeds("u", census=census([], tasks)))
+             job("b", "2", 5, priority="stat"), job("c", "3", 5, kind=codes.CLEAN_TERMINAL), job("d", "4", 5),
+             job("e", "5", 5, priority="stat")]
+    beds = [bed("1", "H"), bed("2", "H"), bed("3", "K"), bed("4", "H"), bed("5", "O")]
+    marks = marks_for_beds(UnitBeds("u", census=census(beds, tasks)))
     assert [(m.label, m.urgent) for m in marks["Location/1"]] == [("Rosa cleaning", False)]
     assert marks["Location/1"][0].long == "Rosa Mendes is cleaning"
     assert [(m.label, m.urgent) for m in marks["Location/2"]] == [("Stat clean", True)]
     assert [m.label for m in marks["Location/3"]] == ["Terminal clean"]
-    assert "Location/4" not in marks
+    assert "Location/4" not in marks and "Location/5" not in marks  # a routine job; a job on an occupied bed
     assert marks_for_beds(UnitBeds("u")) == {}
 
 
