@@ -47,6 +47,15 @@ FIGURE_READERS = (Role.CHARGE_NURSE, Role.ADMINISTRATOR)
 ACTIONS: dict[str, tuple[Role, ...]] = {"start": CLEANERS, "done": CLEANERS, "stat": DESK}
 
 
+@bp.after_request
+def _keep_the_list_on_a_failed_poll(response: Response) -> Response:
+    """A poll that fails leaves the list as it is (it keeps polling) instead of swapping an error page in."""
+    if request.endpoint == "housekeeping.job_list" and response.status_code >= 400:
+        response = make_response("", 503)
+        response.headers["HX-Reswap"] = "none"
+    return response
+
+
 def _screen(value: str | None) -> str:
     return "phone" if value == "phone" else "desk"
 

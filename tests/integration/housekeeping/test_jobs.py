@@ -201,3 +201,13 @@ def test_on_epic_start_and_done_are_not_offered_and_say_why(hk_unit: Factory) ->
     page = desk.get("/housekeeping/").get_data(as_text=True)
     answer = post(desk, bed_id, "stat", form_of(page, bed_id, "stat"))
     assert answer.status_code == 200
+
+
+def test_the_poll_answers_the_list_and_a_failed_poll_keeps_the_screen(hk_unit: Factory) -> None:
+    unit = hk_unit()
+    poll = signed_in(unit.app, Role.HOUSEKEEPER).get("/housekeeping/list?screen=phone", headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and poll.get_data(as_text=True).lstrip().startswith('<div id="hk-region"')
+    assert "hk-start" in poll.get_data(as_text=True)
+    refused = signed_in(unit.app, Role.NURSE).get("/housekeeping/list", headers={"HX-Request": "true"})
+    assert refused.status_code == 503 and refused.headers["HX-Reswap"] == "none"
+    assert signed_in(unit.app, Role.NURSE).get("/housekeeping/").status_code == 403
