@@ -1,6 +1,7 @@
-"""Housekeeping in real Chromium with touch: a housekeeper on a 390x844 phone starts a dirty bed's
-cleaning job and finishes it; the bed board at the desk shows who is cleaning, then the bed available.
-Screenshots of the phone and the desk's list land in tests/artifacts/screenshots/."""
+"""Housekeeping in real Chromium with touch: the desk makes a dirty bed's cleaning job stat; a
+housekeeper on a 390x844 phone starts it and finishes it; the bed board at the desk shows who is
+cleaning, then the bed available; the charge nurse reads the figures. Screenshots of the phone, the
+desk's list, the tile and the figures land in tests/artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ def test_a_housekeeper_starts_and_finishes_a_clean_on_a_phone(page: Page, phone:
     unit, server = served
     bed = next(t for t in unit.beds(BedState.HOUSEKEEPING) if t.cleaning_tasks)
 
+    # The desk raises the job to stat: a patient is waiting for this bed.
+    sign_in(page, server.url, Role.UNIT_SECRETARY)
+    page.goto(server.url + "/housekeeping/")
+    page.locator(f".hk-card[data-bed-id='{bed.id}'] button", has_text="Make stat").tap()
+    expect(page.locator(".notice-ok")).to_contain_text(f"The cleaning of bed {bed.name} is now stat")
+    expect(page.locator(f".hk-card[data-bed-id='{bed.id}'] .hk-tag-stat")).to_be_visible()
+
     mobile = phone.new_page()
     mobile.set_default_timeout(10_000)
     sign_in(mobile, server.url, Role.HOUSEKEEPER)
@@ -50,6 +58,7 @@ def test_a_housekeeper_starts_and_finishes_a_clean_on_a_phone(page: Page, phone:
     expect(mobile).to_have_url(server.url + "/housekeeping/jobs")
     card = mobile.locator(f".hk-card[data-bed-id='{bed.id}']")
     expect(card).to_contain_text("Waiting")
+    expect(card.locator(".hk-tag-stat")).to_be_visible()
     width = mobile.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
     box = card.locator("button", has_text="Start").bounding_box()
@@ -63,7 +72,6 @@ def test_a_housekeeper_starts_and_finishes_a_clean_on_a_phone(page: Page, phone:
     save_screenshot(mobile, "housekeeping-phone-cleaning")
 
     # The desk sees who is cleaning, on the bed board's tile and on the housekeeping list.
-    sign_in(page, server.url, Role.UNIT_SECRETARY)
     page.goto(server.url + "/beds/")
     expect(page.locator(f".bed[data-bed-id='{bed.id}']")).to_contain_text("Rosa cleaning")
     save_screenshot(page, "housekeeping-board-tile")
@@ -76,3 +84,9 @@ def test_a_housekeeper_starts_and_finishes_a_clean_on_a_phone(page: Page, phone:
     expect(mobile.locator(f".hk-card[data-bed-id='{bed.id}']")).to_have_count(0)
     save_screenshot(mobile, "housekeeping-phone-done")
     assert unit.read("Location", bed.id)["operationalStatus"]["code"] == codes.BED_UNOCCUPIED
+
+    # The charge nurse's figures count the finished stat job as a routine clean.
+    sign_in(page, server.url, Role.CHARGE_NURSE)
+    page.goto(server.url + "/housekeeping/figures")
+    expect(page.locator(".hk-table").first.locator("tr", has_text="Routine clean")).to_contain_text("1")
+    save_screenshot(page, "housekeeping-figures")
