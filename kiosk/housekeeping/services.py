@@ -183,8 +183,9 @@ def plan_start(gw: FhirGateway, bed_id: str, staff: Staff, token: str, now: date
     return Plan(change, f"You are cleaning bed {name}.", ref)
 
 
-def plan_done(gw: FhirGateway, bed_id: str, now: datetime) -> Plan:
-    """The bed is clean: available again, its open cleaning jobs completed (`movements.bed_clean`)."""
+def plan_done(gw: FhirGateway, bed_id: str, staff: Staff, now: datetime) -> Plan:
+    """The bed is clean: available again, its open cleaning jobs completed (`movements.bed_clean`); a job
+    finished without being started first is owned by the person who finished it."""
     current, bed = _current(gw, bed_id)
     name = _bed_name(bed)
     ref = f"Location/{bed_id}"
@@ -192,6 +193,9 @@ def plan_done(gw: FhirGateway, bed_id: str, now: datetime) -> Plan:
         raise Refused(f"Bed {name} is not waiting for housekeeping any more. Nothing was changed.",
                       changed_elsewhere=True)
     change = mv.bed_clean(current, ref, now)
+    for resource, _version in change.updates:
+        if resource["resourceType"] == "Task" and not resource.get("owner"):
+            resource["owner"] = owner_reference(staff.name, staff.practitioner_ref)
     change.declare(NEEDS["done"])
     return Plan(change, f"Bed {name} is clean and available.", ref)
 

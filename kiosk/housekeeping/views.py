@@ -132,7 +132,7 @@ def _plan(action: str, bed_id: str, form: JobForm, staff: Staff) -> Plan:
     if action == "start":
         return plan_start(gw, bed_id, staff, form.token.data, now)
     if action == "done":
-        return plan_done(gw, bed_id, now)
+        return plan_done(gw, bed_id, staff, now)
     task = form.task.data or ""
     if not task:
         raise Refused("This bed has no cleaning job to make stat. Nothing was changed.")

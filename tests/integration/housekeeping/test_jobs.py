@@ -211,3 +211,16 @@ def test_the_poll_answers_the_list_and_a_failed_poll_keeps_the_screen(hk_unit: F
     refused = signed_in(unit.app, Role.NURSE).get("/housekeeping/list", headers={"HX-Request": "true"})
     assert refused.status_code == 503 and refused.headers["HX-Reswap"] == "none"
     assert signed_in(unit.app, Role.NURSE).get("/housekeeping/").status_code == 403
+
+
+def test_done_without_start_records_who_finished(hk_unit: Factory) -> None:
+    unit = hk_unit()
+    bed_id = waiting_bed(unit)
+    (task,) = open_jobs(unit, bed_id)
+    client = signed_in(unit.app, Role.HOUSEKEEPER)
+    done = post(client, bed_id, "done", form_of(client.get("/housekeeping/jobs").get_data(as_text=True), bed_id,
+                                                 "done"))
+    assert done.status_code == 200
+    finished = unit.read("Task", task["id"])
+    assert finished["status"] == "completed" and finished["owner"] == {"display": "Rosa Mendes"}
+    assert finished["executionPeriod"]["start"] == finished["executionPeriod"]["end"]
