@@ -7,7 +7,17 @@ from __future__ import annotations
 from flask import Flask
 
 from kiosk.auth import Role
-from kiosk.nav import BedMark, HomePanel, NavItem, UnitBeds, add_bed_marks, add_home_panel, add_nav
+from kiosk.nav import (
+    BedMark,
+    HomePanel,
+    NavItem,
+    PanelSection,
+    UnitBeds,
+    add_bed_marks,
+    add_home_panel,
+    add_nav,
+    add_panel_section,
+)
 
 __all__ = ["register"]
 
@@ -26,3 +36,5 @@ def register(app: Flask) -> None:
                          roles=(Role.HOUSEKEEPER,)))
     add_home_panel(app, HomePanel("housekeeping.home_panel", order=20))
     add_bed_marks(app, _marks)
+    add_panel_section(app, PanelSection("housekeeping.bed_section", needs="bed", order=15,
+                                        roles=(Role.UNIT_SECRETARY, Role.CHARGE_NURSE, Role.ADMINISTRATOR)))

@@ -16,7 +16,7 @@ from kiosk.fhir import movements as mv
 from kiosk.fhir.census import Census, unit_census
 from kiosk.fhir.change import Change, Seen
 from kiosk.fhir.gateway import FhirGateway
-from kiosk.fhir.records import LocationRecord, TaskRecord
+from kiosk.fhir.records import LocationRecord, TaskRecord, read_location, read_task
 from kiosk.nav import BedMark, UnitBeds
 
 from .fhir import NEEDS, clean_type_of, make_stat, owner_reference, task_kind_system, unit_jobs
@@ -124,6 +124,19 @@ def unavailable(gw: FhirGateway) -> dict[str, str]:
     caps = gw.capabilities
     found = {action: needs.refused(caps) for action, needs in NEEDS.items()}
     return {action: f"{ACTION_WORDS[action]} is not possible: {reason}" for action, reason in found.items() if reason}
+
+
+def bed_job(gw: FhirGateway, bed_id: str, now: datetime) -> JobView | None:
+    """A dirty bed's cleaning job, for the bed board's panel (the bed and its open jobs: two requests);
+    None for a bed that is not dirty."""
+    current = mv.read_current(gw, location_ids=[bed_id], cleaning_for=[bed_id])
+    bed = current.locations.get(f"Location/{bed_id}")
+    if bed is None:
+        return None
+    record = read_location(bed, gw.identifiers.location)
+    if record.operational_status not in DIRTY:
+        return None
+    return _job_view(record, [read_task(t) for t in current.cleaning(record.reference)], now)
 
 
 # ---------------------------------------------------------------- actions

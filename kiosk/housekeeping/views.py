@@ -26,6 +26,7 @@ from .services import (
     Plan,
     Refused,
     Staff,
+    bed_job,
     load_figures,
     load_jobs,
     open_counts,
@@ -150,6 +151,18 @@ def figures() -> str:
     except FhirError as e:
         return render_template("housekeeping/figures.html", figures=None, error=e.message, now=now)
     return render_template("housekeeping/figures.html", figures=found, error=None, now=now)
+
+
+@bp.get("/section/<bed_id>")
+def bed_section(bed_id: str) -> str:
+    """The bed board panel's section (kiosk.nav.PanelSection): a dirty bed's cleaning job."""
+    if not FHIR_ID.match(bed_id):
+        abort(404)
+    try:
+        job, error = bed_job(gateway(), bed_id, utc_now()), None
+    except FhirError as e:
+        job, error = None, e.message
+    return render_template("housekeeping/_section.html", job=job, error=error)
 
 
 @bp.get("/home")

@@ -224,3 +224,20 @@ def test_done_without_start_records_who_finished(hk_unit: Factory) -> None:
     finished = unit.read("Task", task["id"])
     assert finished["status"] == "completed" and finished["owner"] == {"display": "Rosa Mendes"}
     assert finished["executionPeriod"]["start"] == finished["executionPeriod"]["end"]
+
+
+def test_the_bed_panel_shows_a_dirty_beds_cleaning_job(hk_unit: Factory) -> None:
+    unit = hk_unit()
+    cleaning = unit.beds(BedState.CLEANING)[0]
+    occupied = unit.beds(BedState.OCCUPIED)[0]
+    desk = signed_in(unit.app, Role.UNIT_SECRETARY)
+    panel = desk.get(f"/beds/bed/{cleaning.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'hx-get="/housekeeping/section/{cleaning.id}"' in panel
+    section = desk.get(f"/housekeeping/section/{cleaning.id}")
+    assert section.headers["X-FHIR-Requests"] == "2"
+    text = page_text(section.get_data(as_text=True))
+    assert "Cleaning: routine clean" in text and "Rosa Mendes is cleaning" in text
+    assert page_text(desk.get(f"/housekeeping/section/{occupied.id}").get_data(as_text=True)).strip() == ""
+    nurse = signed_in(unit.app, Role.NURSE)
+    assert "/housekeeping/section/" not in nurse.get(f"/beds/bed/{cleaning.id}",
+                                                     headers={"HX-Request": "true"}).get_data(as_text=True)
