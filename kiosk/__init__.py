@@ -130,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         calls,
         health,
         home,
+        housekeeping,
         labels,
         orders,
         paging,
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     readiness.register(app)
     transport.register(app)
     orders.register(app)
+    housekeeping.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

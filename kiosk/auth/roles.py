@@ -13,6 +13,7 @@ class Role(StrEnum):
     NURSE = "nurse"
     NURSING_ASSISTANT = "nursing_assistant"
     TRANSPORTER = "transporter"
+    HOUSEKEEPER = "housekeeper"
 
     @property
     def label(self) -> str:
@@ -24,6 +25,7 @@ class Role(StrEnum):
             Role.NURSE: "nurse",
             Role.NURSING_ASSISTANT: "nursing assistant",
             Role.TRANSPORTER: "transporter",
+            Role.HOUSEKEEPER: "housekeeper",
         }[self]
 
     @property

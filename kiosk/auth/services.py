@@ -448,6 +448,7 @@ DEMO_STAFF: tuple[tuple[str, str, Role, str, str | None], ...] = (
     ("100005", "Grace Lambert", Role.NURSE, "3579", "N2001"),
     ("100006", "Tomás Ortega", Role.NURSING_ASSISTANT, "8024", "N2101"),
     ("100007", "Jordan Blake", Role.TRANSPORTER, "3141", None),
+    ("100008", "Rosa Mendes", Role.HOUSEKEEPER, "5926", None),
 )
 
 

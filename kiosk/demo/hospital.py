@@ -30,6 +30,8 @@ HOSPITAL_NAME = "Riverside General Hospital"
 HOSPITAL_CODE = "RGH"
 #: Identifier system for demo records that have no hospital identifier of their own (flags, tasks).
 DEMO_RECORD_SYSTEM = "https://kiosk.example.org/fhir/sid/demo-record"
+#: The demo housekeeper (kiosk.auth.services.DEMO_STAFF), shown cleaning one demo bed.
+DEMO_HOUSEKEEPER = "Rosa Mendes"
 
 
 @dataclass(frozen=True)
@@ -195,12 +197,19 @@ class DemoBuilder:
         housekeeping = [s for s in slots if s.status == codes.BED_HOUSEKEEPING]
         ages = [18, 52, 97, 33, 140]
         for n, slot in enumerate(housekeeping):
-            tx.create(
-                b.cleaning_task(bed=slot.urn, task_kind_system=self.task_system,
-                                authored=self.now - timedelta(minutes=ages[n % len(ages)]),
-                                status="in-progress" if n == 1 else "requested",
-                                ident=b.identifier(DEMO_RECORD_SYSTEM, f"clean-{slot.ident}")),
-                if_none_exist=identifier_query(DEMO_RECORD_SYSTEM, f"clean-{slot.ident}"))
+            # Housekeeping's kinds of job: the second being cleaned by the demo housekeeper, the third a
+            # terminal clean of a room that was isolated, raised to stat by the desk (a bed is wanted).
+            task = b.cleaning_task(bed=slot.urn, task_kind_system=self.task_system,
+                                   authored=self.now - timedelta(minutes=ages[n % len(ages)]),
+                                   status="in-progress" if n == 1 else "requested",
+                                   ident=b.identifier(DEMO_RECORD_SYSTEM, f"clean-{slot.ident}"),
+                                   clean_type=codes.CLEAN_TERMINAL if n == 2 else codes.CLEAN_ROUTINE)
+            if n == 1:
+                task["owner"] = {"display": DEMO_HOUSEKEEPER}
+                task["executionPeriod"] = {"start": b.fhir_instant(self.now - timedelta(minutes=12))}
+            if n == 2:
+                task["priority"] = "stat"
+            tx.create(task, if_none_exist=identifier_query(DEMO_RECORD_SYSTEM, f"clean-{slot.ident}"))
         return tx
 
     def _bed_slots(self, unit: UnitPlan, rng: random.Random) -> list[BedSlot]:

@@ -109,8 +109,12 @@ def inpatient_class() -> dict[str, str]:
 
 
 def cleaning_task(*, bed: str, task_kind_system: str, authored: datetime, status: str = "requested",
-                  ident: dict[str, str] | None = None, requester: str | None = None) -> dict[str, Any]:
-    """The housekeeping job for a bed that a patient has left (focus = the bed Location)."""
+                  ident: dict[str, str] | None = None, requester: str | None = None,
+                  clean_type: str = codes.CLEAN_ROUTINE) -> dict[str, Any]:
+    """The housekeeping job for a bed that a patient has left (focus = the bed Location), with its kind of
+    clean (routine, or terminal for a bed that was isolated) as a coded Task.input."""
+    if clean_type not in codes.CLEAN_TYPES:
+        raise ValueError(f"'{clean_type}' is not a kind of clean")
     task: dict[str, Any] = {
         "resourceType": "Task",
         "status": status,
@@ -121,12 +125,23 @@ def cleaning_task(*, bed: str, task_kind_system: str, authored: datetime, status
         "authoredOn": fhir_instant(authored),
         "lastModified": fhir_instant(authored),
         "businessStatus": {"text": "Waiting for housekeeping" if status == "requested" else "Cleaning"},
+        "input": [clean_type_input(task_kind_system, clean_type)],
     }
     if ident:
         task["identifier"] = [ident]
     if requester:
         task["requester"] = reference(requester)
     return task
+
+
+def clean_type_input(task_kind_system: str, clean_type: str) -> dict[str, Any]:
+    """The Task.input that says which kind of clean a cleaning job is."""
+    return {
+        "type": concept(codes.sibling_system(task_kind_system, codes.TASK_INPUT_CONCEPT), codes.TASK_INPUT_CLEAN_TYPE,
+                        "Kind of clean"),
+        "valueCodeableConcept": concept(codes.sibling_system(task_kind_system, codes.CLEAN_TYPE_CONCEPT), clean_type,
+                                        codes.CLEAN_TYPES[clean_type]),
+    }
 
 
 FLAG_CATEGORY_DISPLAY = {codes.FLAG_ISOLATION: "Subject Contact", codes.FLAG_ALLERGY: "Drug",

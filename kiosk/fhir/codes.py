@@ -76,6 +76,21 @@ TASK_IDENTIFIER_CONCEPT = "task"
 
 # Task.code in the task-kind CodeSystem: the housekeeping job of a bed a patient has left.
 TASK_BED_CLEANING = "bed-cleaning"
+#: A cleaning Task's kind of clean: a Task.input whose type is TASK_INPUT_CLEAN_TYPE in the task-input
+#: CodeSystem and whose value is coded in the clean-type CodeSystem (both beside the task-kind one).
+TASK_INPUT_CONCEPT = "task-input"
+TASK_INPUT_CLEAN_TYPE = "clean-type"
+CLEAN_TYPE_CONCEPT = "clean-type"
+CLEAN_ROUTINE = "routine"
+CLEAN_TERMINAL = "terminal"
+CLEAN_TYPES: dict[str, str] = {CLEAN_ROUTINE: "Routine clean", CLEAN_TERMINAL: "Terminal clean (isolation)"}
+
+
+def sibling_system(system: str, concept: str) -> str:
+    """Another local CodeSystem under the same base as `system` (the clean-type system beside the
+    task-kind system the kiosk was configured with)."""
+    return local_system(system.rsplit("/", 1)[0], concept)
+
 #: Encounter.status groups (R4 encounter-status).
 #: Open: the patient is expected, here, or away for a while; the census reads these.
 OPEN_ENCOUNTER_STATUSES = ("planned", "arrived", "triaged", "in-progress", "onleave")

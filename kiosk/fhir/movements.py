@@ -235,20 +235,26 @@ def _drop_plans(encounter: dict[str, Any]) -> None:
 
 
 def cleaning_task(bed_ref: str, new: NewTask, now: datetime, status: str = "requested",
-                  requester: str | None = None) -> tuple[dict[str, Any], str]:
+                  requester: str | None = None, clean_type: str = codes.CLEAN_ROUTINE) -> tuple[dict[str, Any], str]:
     """A cleaning Task and the If-None-Exist query that makes its create conditional."""
     ident = new.identifier(bed_ref)
     task = b.cleaning_task(bed=bed_ref, task_kind_system=new.kind_system, authored=now, status=status,
-                           ident=ident, requester=requester)
+                           ident=ident, requester=requester, clean_type=clean_type)
     if status == "in-progress":
         task["executionPeriod"] = {"start": b.fhir_instant(now)}
     return task, identifier_query(ident["system"], ident["value"])
 
 
 def _create_cleaning(change: Change, bed_ref: str, new: NewTask, now: datetime, status: str = "requested",
-                     requester: str | None = None) -> None:
-    task, if_none_exist = cleaning_task(bed_ref, new, now, status, requester)
+                     requester: str | None = None, clean_type: str = codes.CLEAN_ROUTINE) -> None:
+    task, if_none_exist = cleaning_task(bed_ref, new, now, status, requester, clean_type)
     change.create(task, if_none_exist)
+
+
+def clean_type_after(bed: dict[str, Any]) -> str:
+    """The clean a bed needs once its patient has left: terminal when it was isolated, else routine."""
+    isolated = (bed.get("operationalStatus") or {}).get("code") == codes.BED_ISOLATED
+    return codes.CLEAN_TERMINAL if isolated else codes.CLEAN_ROUTINE
 
 
 # ---------------------------------------------------------------- the changes
@@ -337,7 +343,7 @@ def transfer(current: Current, from_ref: str, to_ref: str, now: datetime, new: N
     change.update((enc, version))
     change.update(_bed_status(old_bed, codes.BED_HOUSEKEEPING))
     change.update(_bed_status(current.location(to_ref), codes.BED_ISOLATED if isolated else codes.BED_OCCUPIED))
-    _create_cleaning(change, from_ref, new, now, requester=requester)
+    _create_cleaning(change, from_ref, new, now, requester=requester, clean_type=clean_type_after(old_bed))
     return change
 
 
@@ -357,8 +363,9 @@ def discharge(current: Current, bed_ref: str | None, disposition: str, now: date
     change = Change("discharge")
     change.update((enc, version))
     if bed_ref:
-        change.update(_bed_status(current.location(bed_ref), codes.BED_HOUSEKEEPING))
-        _create_cleaning(change, bed_ref, new, now, requester=requester)
+        bed = current.location(bed_ref)
+        change.update(_bed_status(bed, codes.BED_HOUSEKEEPING))
+        _create_cleaning(change, bed_ref, new, now, requester=requester, clean_type=clean_type_after(bed))
     return change
 
 
@@ -367,15 +374,19 @@ def cleaning_in_progress(current: Current, bed_ref: str) -> bool:
 
 
 def start_cleaning(current: Current, bed_ref: str, now: datetime, new: NewTask,
-                   performer: str | None = None) -> Change:
+                   performer: str | None = None, owner: dict[str, Any] | None = None) -> Change:
     """Housekeeping has started on the bed: its newest cleaning Task in-progress (created, conditionally,
-    if there was none). A bed whose cleaning is already in progress is refused (ValueError)."""
+    if there was none), owned by `owner` (a reference: who took the job) when given. A bed whose cleaning
+    is already in progress is refused (ValueError)."""
     if cleaning_in_progress(current, bed_ref):
         raise ValueError("cleaning of this bed has already started")
     change = Change("cleaning-started")
     jobs = current.cleaning(bed_ref)
     if not jobs:
-        _create_cleaning(change, bed_ref, new, now, status="in-progress", requester=performer)
+        task, if_none_exist = cleaning_task(bed_ref, new, now, "in-progress", performer)
+        if owner:
+            task["owner"] = owner
+        change.create(task, if_none_exist)
         return change
     task, version = edit(jobs[0])
     instant = b.fhir_instant(now)
@@ -383,6 +394,8 @@ def start_cleaning(current: Current, bed_ref: str, now: datetime, new: NewTask,
     task["lastModified"] = instant
     task["businessStatus"] = {"text": "Cleaning"}
     task["executionPeriod"] = {**(task.get("executionPeriod") or {}), "start": instant}
+    if owner:
+        task["owner"] = owner
     change.update((task, version))
     return change
 
@@ -432,7 +445,7 @@ def end_isolation(current: Current, bed_ref: str, occupied: bool, now: datetime,
     else:
         change.update(_bed_status(current.location(bed_ref), codes.BED_HOUSEKEEPING))
         if not current.cleaning(bed_ref):
-            _create_cleaning(change, bed_ref, new, now)
+            _create_cleaning(change, bed_ref, new, now, clean_type=codes.CLEAN_TERMINAL)
     return change
 
 

@@ -480,6 +480,27 @@ class TaskRecord:
     business_status: str | None
     owner: str | None
     modifier: bool = False
+    #: R4 request-priority (routine, urgent, asap, stat).
+    priority: str | None = None
+    #: The name of who took the job (the owner reference's display).
+    owner_name: str | None = None
+    #: Coded inputs: (input type code, value code), for the kinds of job that carry one (a clean's type).
+    inputs: tuple[tuple[str, str], ...] = ()
+    started: datetime | None = None
+    ended: datetime | None = None
+
+    def input_code(self, kind: str) -> str | None:
+        return next((value for key, value in self.inputs if key == kind), None)
+
+
+def _coded_inputs(resource: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    found = []
+    for entry in resource.get("input") or []:
+        if isinstance(entry, dict):
+            key, value = code_of(entry.get("type")), code_of(entry.get("valueCodeableConcept"))
+            if key and value:
+                found.append((key, value))
+    return tuple(found)
 
 
 def read_task(resource: dict[str, Any]) -> TaskRecord:
@@ -498,6 +519,11 @@ def read_task(resource: dict[str, Any]) -> TaskRecord:
             business_status=text_of(resource.get("businessStatus")) or None,
             owner=ref_key(resource.get("owner")),
             modifier=has_modifier(resource),
+            priority=resource.get("priority"),
+            owner_name=(resource.get("owner") or {}).get("display"),
+            inputs=_coded_inputs(resource),
+            started=parse_datetime((resource.get("executionPeriod") or {}).get("start")),
+            ended=parse_datetime((resource.get("executionPeriod") or {}).get("end")),
         )
     except UnreadableResource:
         raise

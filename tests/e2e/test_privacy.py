@@ -151,6 +151,18 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.keyboard.type(patient.mrn, delay=40)
     page.locator(".scan-form button").tap()
     expect(page.locator(".patient-title")).to_be_visible()
+    # Housekeeping: the desk's list of cleaning jobs, the phone list, the figures, the home panel, a
+    # dirty bed's panel section.
+    page.goto(server.url + "/housekeeping/")
+    expect(page.locator(".hk-card").first).to_be_visible()
+    page.goto(server.url + "/housekeeping/jobs")
+    expect(page.locator(".hk-card").first).to_be_visible()
+    page.goto(server.url + "/housekeeping/figures")
+    expect(page.locator(".hk-table").first).to_be_visible()
+    page.goto(server.url + "/housekeeping/home")
+    dirty = next(b for b in census.beds if b.operational_status == "H")
+    page.goto(f"{server.url}/housekeeping/section/{dirty.id}")
+    expect(page.locator(".hk-section-panel")).to_be_visible()
     # Supplies, the audit trail searched by MRN, and a page that does not exist.
     page.goto(server.url + "/supplies/")
     expect(page.locator(".location-tile").first).to_be_visible()
