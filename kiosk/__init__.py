@@ -124,7 +124,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from kiosk import (
-        audit,
+        audit_review,
         auth,
         beds,
         calls,
@@ -144,7 +144,7 @@ def register_blueprints(app: Flask) -> None:
     auth.register(app)
     health.register(app)
     home.register(app)
-    audit.register(app)
+    audit_review.register(app)
     staff.register(app)
     beds.register(app)
     labels.register(app)

@@ -9,7 +9,7 @@ and its intent are committed together). See docs/architecture.md.
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context
+from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
 from .services import SYSTEM_ACTOR, Actor, append, append_intent, append_outcome
@@ -70,34 +70,3 @@ def _actor(actor: object | None) -> Actor:
     role = getattr(staff, "role", None)
     return Actor(badge=getattr(staff, "badge", None), name=getattr(staff, "display_name", None),
                  role=getattr(role, "value", role))
-
-
-def register(app: Flask) -> None:
-    from kiosk.auth import Role
-    from kiosk.nav import NavItem, add_nav
-
-    from .views import bp
-
-    app.register_blueprint(bp)
-    app.context_processor(_chain_alarm_for_templates)
-    add_nav(app, NavItem("audit.index", "Audit", "Who looked at, printed or changed what", "clipboard", order=90,
-                         roles=(Role.CHARGE_NURSE, Role.ADMINISTRATOR)))
-
-
-def _chain_alarm_for_templates() -> dict[str, object]:
-    """`audit_chain_alarm()` in templates: for administrators, what the last check of the audit chain
-    found broken (None otherwise). Read only by the pages that show it (Audit, Staff)."""
-
-    def alarm() -> str | None:
-        from kiosk.auth import Role
-        from kiosk.extensions import database
-
-        from .chain import chain_alarm
-
-        staff = g.get("staff")
-        if staff is None or getattr(staff, "role", None) != Role.ADMINISTRATOR:
-            return None
-        with database().session() as db:
-            return chain_alarm(db)
-
-    return {"audit_chain_alarm": alarm}

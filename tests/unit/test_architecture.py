@@ -98,3 +98,37 @@ def test_no_request_reads_the_htmx_header_by_hand() -> None:
     """htmx requests are told apart in one place (kiosk.web.is_htmx / flask-htmx)."""
     wrong = [str(p.relative_to(ROOT)) for p in KIOSK.rglob("*.py") if '"HX-Request"' in p.read_text(encoding="utf-8")]
     assert wrong == []
+
+
+def package_imports() -> dict[str, set[str]]:
+    """kiosk's packages (folders) and the other packages each one imports, at any depth of the file
+    (imports inside functions count: they are the same dependency, deferred)."""
+    graph: dict[str, set[str]] = {}
+    for name, path, tree in modules():
+        parts = name.split(".")
+        if len(parts) < 2 or not (KIOSK / parts[1]).is_dir():
+            continue
+        mine = graph.setdefault(parts[1], set())
+        for target, names, _line in imports(name, path, tree):
+            targets = [target, *(f"{target}.{n}" for n in names if target == "kiosk")]
+            for t in targets:
+                other = t.split(".")
+                if len(other) >= 2 and other[0] == "kiosk" and (KIOSK / other[1]).is_dir() and other[1] != parts[1]:
+                    mine.add(other[1])
+    return graph
+
+
+def test_no_two_packages_import_each_other_in_a_circle() -> None:
+    graph = package_imports()
+    cycles: list[list[str]] = []
+
+    def walk(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == path[0]:
+                cycles.append([*path, nxt])
+            elif nxt not in path and nxt > path[0]:  # each circle once, from its smallest package
+                walk(nxt, [*path, nxt])
+
+    for start in sorted(graph):
+        walk(start, [start])
+    assert cycles == []

@@ -5,13 +5,13 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, render_template, stream_with_context
 from wtforms.fields.choices import SelectChoice
 
+from kiosk.audit.services import AuditQuery, AuditRow, action_names, action_words, export_csv, search
 from kiosk.auth import Role, roles_required
 from kiosk.extensions import database, gateway
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.patients import patients_by_reference
 
 from .forms import AuditSearchForm
-from .services import AuditQuery, AuditRow, action_names, action_words, export_csv, search
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -67,7 +67,7 @@ def index() -> str:
     form = _form()
     with database().session() as db:
         rows = search(db, AuditQuery(limit=100))
-    return _render("audit/page.html", rows, form=form, message=None)
+    return _render("audit_review/page.html", rows, form=form, message=None)
 
 
 @bp.post("/search")
@@ -75,13 +75,13 @@ def index() -> str:
 def results() -> str | tuple[str, int]:
     form = _form()
     if not form.validate_on_submit():
-        return render_template("audit/_results.html", rows=[], form=form, message=_problem(form)), 400
+        return render_template("audit_review/_results.html", rows=[], form=form, message=_problem(form)), 400
     query, message = _query(form)
     rows = []
     if query is not None:
         with database().session() as db:
             rows = search(db, query)
-    return _render("audit/_results.html", rows, form=form, message=message)
+    return _render("audit_review/_results.html", rows, form=form, message=message)
 
 
 @bp.post("/export")
@@ -89,10 +89,10 @@ def results() -> str | tuple[str, int]:
 def export() -> Response | tuple[str, int]:
     form = _form()
     if not form.validate_on_submit():
-        return render_template("audit/page.html", form=form, rows=[], message="Check the fields above."), 400
+        return render_template("audit_review/page.html", form=form, rows=[], message="Check the fields above."), 400
     query, message = _query(form)
     if query is None:
-        return render_template("audit/page.html", form=form, rows=[], message=message), 404
+        return render_template("audit_review/page.html", form=form, rows=[], message=message), 404
 
     def generate():  # type: ignore[no-untyped-def]
         with database().session() as db:
