@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from kiosk.fhir.gateway import FhirGateway, UnitRef
+from tests.support.beds import BedUnit, unit_env, unit_gateway
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, LiveServer
 
 
@@ -21,6 +23,17 @@ def browser() -> Iterator[Browser]:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def served_unit(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
+                make_app: Callable[..., Flask]) -> Iterator[tuple[BedUnit, LiveServer]]:
+    """A unit of 20 beds of its own on the FHIR server, and a kiosk for it served over HTTP."""
+    ref = make_unit(20)
+    app = make_app(**unit_env(ref))
+    server = LiveServer(app).start()
+    yield BedUnit(ref=ref, gw=unit_gateway(gateway, ref), app=app), server
+    server.stop()
 
 
 @pytest.fixture

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
-import pytest
-from flask import Flask
 from playwright.sync_api import Page, expect
 
 from kiosk.auth import Role
 from kiosk.beds.occupancy import BedState
-from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.e2e.test_beds import open_board, panel, tile
-from tests.support.beds import BedUnit, unit_env, unit_gateway
+from tests.support.beds import BedUnit
 from tests.support.browser import LiveServer, save_screenshot
-
-
-@pytest.fixture
-def served_unit(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
-                make_app: Callable[..., Flask]) -> Iterator[tuple[BedUnit, LiveServer]]:
-    ref = make_unit(20)
-    app = make_app(**unit_env(ref))
-    server = LiveServer(app).start()
-    yield BedUnit(ref=ref, gw=unit_gateway(gateway, ref), app=app), server
-    server.stop()
 
 
 def test_the_trail_names_the_bed_that_was_changed(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:

@@ -10,11 +10,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from kiosk.auth import Role
 from kiosk.beds.occupancy import BedState
-from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.e2e.conftest import new_touch_context
 from tests.e2e.test_beds import open_board, panel, tile
 from tests.support.auth import CREDENTIALS, sign_in
-from tests.support.beds import BedUnit, unit_env, unit_gateway
+from tests.support.beds import BedUnit
 from tests.support.browser import AnsweredRequests, LiveServer, save_screenshot
 from tests.support.clock import TestClock, set_app_clock
 from tests.support.scanner import scan
@@ -167,16 +166,6 @@ def acknowledge_the_alert(page: Page) -> None:
     assert box and box["height"] >= 48
     button.tap()
     expect(page.locator(".sign-in-alert")).to_have_count(0)
-
-
-@pytest.fixture
-def served_unit(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
-                make_app: Callable[..., Flask]) -> Iterator[tuple[BedUnit, LiveServer]]:
-    ref = make_unit(20)
-    app = make_app(**unit_env(ref))
-    server = LiveServer(app).start()
-    yield BedUnit(ref=ref, gw=unit_gateway(gateway, ref), app=app), server
-    server.stop()
 
 
 def test_unlocking_in_place_keeps_a_half_filled_form(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:

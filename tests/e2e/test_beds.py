@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -19,16 +19,6 @@ from tests.support.auth import sign_in
 from tests.support.beds import BedUnit, unit_env, unit_gateway
 from tests.support.browser import LiveServer, save_screenshot
 from tests.support.scanner import scan
-
-
-@pytest.fixture
-def served_unit(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
-                make_app: Callable[..., Flask]) -> Iterator[tuple[BedUnit, LiveServer]]:
-    ref = make_unit(20)
-    app = make_app(**unit_env(ref))
-    server = LiveServer(app).start()
-    yield BedUnit(ref=ref, gw=unit_gateway(gateway, ref), app=app), server
-    server.stop()
 
 
 def open_board(page: Page, server: LiveServer, role: Role = Role.UNIT_SECRETARY) -> None:

@@ -3,27 +3,12 @@ scan field; keys at least 48 px; the keyboard shows what the field holds."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
-import pytest
-from flask import Flask
 from playwright.sync_api import Page, expect
 
 from kiosk.beds.occupancy import BedState
-from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.e2e.test_beds import open_board, panel, tile
-from tests.support.beds import BedUnit, unit_env, unit_gateway
+from tests.support.beds import BedUnit
 from tests.support.browser import LiveServer, save_screenshot
-
-
-@pytest.fixture
-def served_unit(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
-                make_app: Callable[..., Flask]) -> Iterator[tuple[BedUnit, LiveServer]]:
-    ref = make_unit(20)
-    app = make_app(**unit_env(ref))
-    server = LiveServer(app).start()
-    yield BedUnit(ref=ref, gw=unit_gateway(gateway, ref), app=app), server
-    server.stop()
 
 
 def type_on(page: Page, text: str) -> None:
