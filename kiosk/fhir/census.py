@@ -97,6 +97,8 @@ class Census:
     unreadable_at: dict[str, list[str]] = field(default_factory=dict)
     #: Searches the server answered only in part (more matches than it sent, and no next link).
     incomplete: list[str] = field(default_factory=list)
+    #: The shared census's version this was made from (kiosk.census); 0 for a census read directly.
+    version: int = 0
 
     def room_of(self, bed: LocationRecord) -> LocationRecord | None:
         return self._rooms_by_reference.get(bed.part_of or "")
