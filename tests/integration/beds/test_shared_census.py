@@ -12,9 +12,11 @@ from flask.testing import FlaskClient
 
 from kiosk.beds.occupancy import BedState
 from kiosk.census import census_store
+from kiosk.census.jobs import check_census
 from kiosk.extensions import services
 from tests.support.beds import BOARD_REQUESTS, UNCHANGED_REQUESTS, BedUnit, page_text, signed_in
 from tests.support.clock import use_clock
+from tests.support.labels import job_context
 
 Factory = Callable[..., BedUnit]
 
@@ -131,3 +133,22 @@ def test_a_write_through_one_instance_is_seen_by_a_poll_on_the_other(bed_unit: F
 
     poll = watcher.get("/beds/board", headers={**htmx(watcher), "X-Board-Fingerprint": fingerprint})
     assert poll.status_code == 200 and "Written on one instance" in page_text(poll.get_data(as_text=True))
+
+
+def test_the_census_check_job_reads_changed_units_so_polls_ask_the_server_for_the_census_nothing(
+        bed_unit: Factory) -> None:
+    unit = bed_unit(KIOSK_CENSUS_TRUST_SECONDS="30")
+    clock = use_clock(unit.app)
+    client = signed_in(unit.app)
+    client.get("/beds/")
+    ctx = job_context(unit.app)
+    assert check_census(ctx).endswith("0 units to read again")  # the job's first look: nothing to read
+    block_on_server(unit, "Found by the job")
+    assert check_census(ctx).endswith(", 1 units to read again")
+    clock.advance(20)
+    page = client.get("/beds/")
+    # The census the job read is used as it is; the transport marks' search is made again for the new
+    # census version (what a mark source read is kept in each process's memory).
+    assert page.headers["X-FHIR-Requests"] == "1"
+    assert "Found by the job" in page_text(page.get_data(as_text=True))
+    assert check_census(ctx) == "0 changes, 0 units to read again"
