@@ -116,7 +116,9 @@ def _region(board: Board, template: str, corridor: bool = False) -> Region:
 
     if board.version is None:
         return draw()
-    return census_store().remember(("region", board.unit_id, template, corridor, board.version), draw)
+    # The public view offers a way back to the board to a signed-in person only.
+    signed_in = current_staff_or_none() is not None
+    return census_store().remember(("region", board.unit_id, template, corridor, signed_in, board.version), draw)
 
 
 @bp.get("/")
