@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -84,6 +86,14 @@ def test_within_the_trust_window_a_screen_asks_the_server_nothing(bed_unit: Fact
     assert "Bed motor broken" in page_text(later.get_data(as_text=True))
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """The database two kiosk instances share: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return {"KIOSK_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
+    return {"KIOSK_DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+
 def second_instance(make_app: Callable[..., Flask], first: Flask, **env: str) -> Flask:
     """Another kiosk instance (its own processes and memory) on the same database as `first`."""
     with first.app_context():
@@ -91,8 +101,9 @@ def second_instance(make_app: Callable[..., Flask], first: Flask, **env: str) ->
     return make_app(KIOSK_DATABASE_URL=settings.database_url, KIOSK_UNIT_LOCATION=settings.unit.location, **env)
 
 
-def test_two_instances_share_one_census(bed_unit: Factory, make_app: Callable[..., Flask]) -> None:
-    unit = bed_unit()
+def test_two_instances_share_one_census(bed_unit: Factory, make_app: Callable[..., Flask],
+                                        shared_database: dict[str, str]) -> None:
+    unit = bed_unit(**shared_database)
     one = signed_in(unit.app)
     one.get("/beds/")
     other_app = second_instance(make_app, unit.app)
@@ -108,11 +119,11 @@ def test_two_instances_share_one_census(bed_unit: Factory, make_app: Callable[..
         assert census_store().version(unit.board().unit_id) == version
 
 
-def test_a_write_through_one_instance_is_seen_by_a_poll_on_the_other(bed_unit: Factory,
-                                                                      make_app: Callable[..., Flask]) -> None:
+def test_a_write_through_one_instance_is_seen_by_a_poll_on_the_other(
+        bed_unit: Factory, make_app: Callable[..., Flask], shared_database: dict[str, str]) -> None:
     """The writing instance marks the census to be read again (no look needed): the other instance, even
     within its trust window, shows the change at its next poll."""
-    unit = bed_unit(KIOSK_CENSUS_TRUST_SECONDS="30")
+    unit = bed_unit(KIOSK_CENSUS_TRUST_SECONDS="30", **shared_database)
     other_app = second_instance(make_app, unit.app, KIOSK_CENSUS_TRUST_SECONDS="30")
     watcher = signed_in(other_app)
     watcher.get("/beds/")
@@ -133,6 +144,33 @@ def test_a_write_through_one_instance_is_seen_by_a_poll_on_the_other(bed_unit: F
 
     poll = watcher.get("/beds/board", headers={**htmx(watcher), "X-Board-Fingerprint": fingerprint})
     assert poll.status_code == 200 and "Written on one instance" in page_text(poll.get_data(as_text=True))
+
+
+def test_a_session_signed_in_on_one_instance_works_on_the_other(
+        bed_unit: Factory, make_app: Callable[..., Flask], shared_database: dict[str, str]) -> None:
+    """Behind a load balancer a browser's requests reach either instance: its session (and the CSRF token
+    of a page one instance drew) hold on both."""
+    unit = bed_unit(**shared_database)
+    other_app = second_instance(make_app, unit.app)
+    one = signed_in(unit.app)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', one.get("/beds/").get_data(as_text=True))
+    assert token is not None
+    other = other_app.test_client()
+    name = unit.app.config["SESSION_COOKIE_NAME"]
+    cookie = one.get_cookie(name)
+    assert cookie is not None
+    other.set_cookie(name, cookie.value)
+    page = other.get("/beds/")
+    assert page.status_code == 200 and 'class="bed ' in page.get_data(as_text=True)
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    panel = other.get(f"/beds/bed/{bed.id}?open=block", headers=htmx(other)).get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([^"]*)"', panel)
+    assert seen is not None
+    done = other.post("/beds/act/block", headers={**htmx(other), "X-CSRFToken": token.group(1)}, data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "reason": "Across instances", "seen": seen.group(1)})
+    assert done.status_code == 200 and "Across instances" in page_text(done.get_data(as_text=True))
+    signed_out = other_app.test_client()
+    assert signed_out.get("/beds/").status_code == 302  # without the cookie: the sign-in page
 
 
 def test_the_census_check_job_reads_changed_units_so_polls_ask_the_server_for_the_census_nothing(
