@@ -45,6 +45,7 @@ from kiosk.census.jobs import check_census  # noqa: E402
 from kiosk.demo.hospital import DemoBuilder, plan_units, unit_plan  # noqa: E402
 from kiosk.extensions import database, services  # noqa: E402
 from kiosk.fhir.census import fetch_census  # noqa: E402
+from kiosk.fhir.errors import FhirError  # noqa: E402
 from kiosk.fhir.gateway import FhirGateway, UnitRef  # noqa: E402
 from kiosk.scheduler.context import JobContext  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
@@ -180,6 +181,7 @@ class Hospital:
     #: Per unit: the occupants' Patient ids (what the changer renames).
     patients: list[list[str]]
     changes: dict[str, tuple[int, float]] = field(default_factory=dict)
+    job_errors: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
     def fhir_requests(self) -> int:
@@ -242,7 +244,10 @@ def run_screen(h: Hospital, screen: Screen, start: float) -> None:
 
 def run_scheduler(h: Hospital) -> None:
     while not h.stop.wait(CHECK_SECONDS):
-        check_census(h.scheduler)
+        try:
+            check_census(h.scheduler)
+        except FhirError as e:
+            h.job_errors.append(e.message)
 
 
 def run_changer(h: Hospital, seed: FhirGateway) -> None:
@@ -251,11 +256,15 @@ def run_changer(h: Hospital, seed: FhirGateway) -> None:
         number += 1
         unit = random.randrange(len(h.units))
         patient_id = random.choice(h.patients[unit])
-        patient = seed.client.read("Patient", patient_id)
-        name = dict(patient["name"][0])
-        name["family"] = f"Bench{number}"
-        seed.client.update({**patient, "name": [name, *patient["name"][1:]]},
-                           version=str(patient["meta"]["versionId"]))
+        try:
+            patient = seed.client.read("Patient", patient_id)
+            name = dict(patient["name"][0])
+            name["family"] = f"Bench{number}"
+            seed.client.update({**patient, "name": [name, *patient["name"][1:]]},
+                               version=str(patient["meta"]["versionId"]))
+        except FhirError as e:
+            h.job_errors.append(f"change: {e.message}")
+            continue
         h.changes[f"BENCH{number}"] = (unit, time.perf_counter())
 
 
@@ -307,27 +316,34 @@ def main() -> None:
             seed = FhirGateway.from_settings(settings)
             seed.client.transaction(DemoBuilder(seed.identifiers, first_number=1).site_transaction())
             count_rows, time_rows = counts_and_times(server.base_url, tmp, seed)
+            print_units(count_rows, time_rows)
             hospital = build_hospital(server.base_url, tmp, seed)
             quiet = phase(hospital, seed, with_changes=False)
             busy = phase(hospital, seed, with_changes=True)
-            waits = delays(hospital)
-            expected = sum(1 for unit, _ in hospital.changes.values() for s in hospital.screens if s.unit == unit)
+            print_hospital(hospital, quiet, busy)
             seed.close()
         finally:
             server.stop()
 
+
+def print_units(count_rows: list[tuple], time_rows: list[tuple]) -> None:
     print("| beds | board, census read again | board, nothing changed | poll, nothing changed (204) | "
           "bed panel | block a bed (POST) |")
     print("| --- | --- | --- | --- | --- | --- |")
     for row in count_rows:
         print("| " + " | ".join(str(v) for v in row) + " |")
     print()
-    print("| beds | board fragment, census read again, median ms | bare fetch of the same requests, median ms | "
+    print("| beds | board fragment, census read again, median ms | bare fetch of the same census, median ms | "
           "ratio | poll, nothing changed (204), median ms |")
     print("| --- | --- | --- | --- | --- |")
     for beds, board_ms, fetch_ms, poll_ms in time_rows:
         print(f"| {beds} | {board_ms:.1f} | {fetch_ms:.1f} | {board_ms / fetch_ms:.2f}x | {poll_ms:.1f} |")
-    print()
+    print(flush=True)
+
+
+def print_hospital(hospital: Hospital, quiet: tuple[float, int, int], busy: tuple[float, int, int]) -> None:
+    waits = delays(hospital)
+    expected = sum(1 for unit, _ in hospital.changes.values() for s in hospital.screens if s.unit == unit)
     units = len(hospital.units)
     print(f"{SCREENS} screens on {units} units (600 beds), each polling every {POLL_SECONDS:g} s; census-check "
           f"every {CHECK_SECONDS:g} s; {PHASE_SECONDS:g} s per phase.")
@@ -341,6 +357,7 @@ def main() -> None:
         print(f"Change on the server to the change on a screen ({len(waits)} of {expected} screen-changes seen): "
               f"p50 {percentile(waits, 0.5):.1f} s, p95 {percentile(waits, 0.95):.1f} s, "
               f"max {max(waits):.1f} s.")
+    print(f"Census-check and change errors: {len(hospital.job_errors)} {hospital.job_errors[:3]}", flush=True)
 
 
 if __name__ == "__main__":

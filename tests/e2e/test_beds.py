@@ -360,3 +360,21 @@ def test_from_the_public_view_staff_get_back_to_the_board(page: Page,
     page.get_by_role("link", name="‹ Back to the bed board").tap()
     page.wait_for_url("**/beds/")
     expect(page.locator(".bed").first).to_be_visible()
+
+
+def test_housekeeping_timers_move_on_in_the_browser(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    """The server draws a dirty bed once; the browser moves its minutes and colour from its start time."""
+    _unit, server = served_unit
+    open_board(page, server)
+    timer = page.locator(".bed-timer").first
+    expect(timer).to_be_visible()
+    # The bed has been dirty for 95 minutes (past the 90 of red): the script's next tick says so.
+    page.evaluate("""() => {
+        const el = document.querySelector('.bed-timer');
+        el.setAttribute('data-since', new Date(Date.now() - 95 * 60000).toISOString());
+        document.dispatchEvent(new Event('htmx:afterSettle'));
+    }""")
+    expect(timer).to_have_text("1 h 35")
+    tile = page.locator(".bed", has=page.locator(".bed-timer")).first
+    expect(tile).to_have_class(re.compile(r"\btimer-red\b"))
+    expect(tile).not_to_have_class(re.compile(r"\btimer-(ok|amber)\b"))

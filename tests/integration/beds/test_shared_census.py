@@ -190,3 +190,17 @@ def test_the_census_check_job_reads_changed_units_so_polls_ask_the_server_for_th
     assert page.headers["X-FHIR-Requests"] == "1"
     assert "Found by the job" in page_text(page.get_data(as_text=True))
     assert check_census(ctx) == "0 changes, 0 units to read again"
+
+
+def test_housekeeping_timers_carry_their_start_so_the_browser_moves_them(bed_unit: Factory) -> None:
+    """Time passing is not a change: a dirty bed's tile says since when (kiosk/static/js/timers.js moves
+    the minutes and the colour), and the page loads that script."""
+    unit = bed_unit()
+    client = signed_in(unit.app)
+    html = client.get("/beds/").get_data(as_text=True)
+    dirty = [t for t in unit.board().tiles.values() if t.timer is not None]
+    assert dirty
+    for tile in dirty:
+        assert (f'data-since="{tile.timer.since.isoformat()}" data-amber="45" data-red="90" '
+                f'data-level-on=".bed"') in html
+    assert "js/timers.js" in html
