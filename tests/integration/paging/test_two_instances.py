@@ -58,7 +58,8 @@ def test_a_page_sent_to_two_instances_while_the_scheduler_pages_is_sent_once(
     for t in threads:
         t.join()
     assert len(summaries) == 3
-    assert sum("Page sent" in a for a in answers) == 1
+    # The one that sent it, or found the scheduler sending it, says so; the other finds the form used.
+    assert sum("Page sent" in a or "Page being sent" in a for a in answers) == 1
     assert sum("This page was sent from this form before" in a for a in answers) == 1
     smtp.wait_for(1)
     sent = pages(one)
