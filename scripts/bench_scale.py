@@ -60,12 +60,14 @@ SCREENS = 200
 POLL_SECONDS = 5.0
 CHECK_SECONDS = 2.0
 PHASE_SECONDS = 40.0
+#: Seeding a 1,000-bed unit, and reading its census, take longer than the kiosk's usual 10 s on a busy machine.
+READ_TIMEOUT = "60"
 
 
 def kiosk_app(base_url: str, db_url: str, ref: UnitRef, **env: str) -> Flask:
     settings = make_settings(base_url, Path("unused.db"), KIOSK_DATABASE_URL=db_url,
                              KIOSK_UNIT_LOCATION=f"{ref.system}|{ref.value}", KIOSK_AUTH_IDLE_LOCK_SECONDS="3600",
-                             **env)
+                             KIOSK_FHIR_READ_TIMEOUT=READ_TIMEOUT, **env)
     app = create_app(settings, testing=True)  # cheap PIN hashing for the screens' sign-ins
     with app.app_context():
         database().upgrade()
@@ -312,7 +314,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         server = start_sekmet(tmp / "sekmet")
         try:
-            settings = make_settings(server.base_url, tmp / "seed.db")
+            settings = make_settings(server.base_url, tmp / "seed.db", KIOSK_FHIR_READ_TIMEOUT="120")
             seed = FhirGateway.from_settings(settings)
             seed.client.transaction(DemoBuilder(seed.identifiers, first_number=1).site_transaction())
             count_rows, time_rows = counts_and_times(server.base_url, tmp, seed)

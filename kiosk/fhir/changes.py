@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .errors import FhirError
+from .errors import FhirError, FhirUnavailable
 from .gateway import FhirGateway
 from .refs import ref_key
 
@@ -65,6 +65,18 @@ def changes_since(gw: FhirGateway, mark: ChangeMark | None, overlap: timedelta =
     how far before the mark to ask from (the versions seen there are skipped)."""
     if not offers_history(gw):
         return Changes(mark=None, known=False)
+    try:
+        return _changes_since(gw, mark, overlap)
+    except FhirUnavailable:
+        raise
+    except FhirError:
+        if not gw.capabilities.probed:
+            raise
+        # A server without a statement that does not answer system history after all.
+        return Changes(mark=None, known=False)
+
+
+def _changes_since(gw: FhirGateway, mark: ChangeMark | None, overlap: timedelta) -> Changes:
     if mark is None:
         entries = list(_entries(gw.client.system_history(None, CHANGE_PAGE)))
         newest = max((stamp for stamp, _, _ in entries), default=EPOCH)
