@@ -20,6 +20,7 @@ Figures vary with the machine: compare runs on the same machine.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import statistics
@@ -57,10 +58,10 @@ HTMX = {"HX-Request": "true"}
 SIZES = (20, 200, 600, 1000)
 TIMED_SIZES = (20, 200, 600)
 ROUNDS = 7
-SCREENS = 200
+SCREENS = int(os.environ.get("BENCH_SCREENS", "200"))
 POLL_SECONDS = 5.0
 CHECK_SECONDS = 2.0
-PHASE_SECONDS = 40.0
+PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "40"))
 #: Seeding a 1,000-bed unit, and reading its census, take longer than the kiosk's usual 10 s on a busy machine.
 READ_TIMEOUT = "60"
 
@@ -181,9 +182,13 @@ def counts_and_times(base_url: str, tmp: Path, seed: FhirGateway) -> tuple[list[
 class Screen:
     unit: int
     client: FlaskClient
+    #: The unit's kiosk takes this many requests at once (a worker's threads; the rest wait, as behind
+    #: gunicorn), so that ten screens of one unit polling together do not find every FHIR slot taken.
+    threads: threading.Semaphore
     fingerprint: str = ""
     polls: int = 0
     errors: int = 0
+    problems: list[str] = field(default_factory=list)
     seen: dict[str, float] = field(default_factory=dict)
 
 
@@ -221,6 +226,7 @@ def build_hospital(base_url: str, tmp: Path, seed: FhirGateway) -> Hospital:
     check_census(scheduler)
     screens = []
     patients = []
+    threads = [threading.Semaphore(3) for _ in apps]
     for i, app in enumerate(apps):
         with app.app_context():
             board = load_board(gateways[i], BedSettings())
@@ -229,7 +235,7 @@ def build_hospital(base_url: str, tmp: Path, seed: FhirGateway) -> Hospital:
         unit = s % len(apps)
         client = sign_in_client(apps[unit].test_client())
         html = client.get("/beds/board", headers=HTMX).get_data(as_text=True)
-        screens.append(Screen(unit=unit, client=client, fingerprint=fingerprint(html)))
+        screens.append(Screen(unit=unit, client=client, threads=threads[unit], fingerprint=fingerprint(html)))
     return Hospital(apps, gateways, units, scheduler, screens, patients)
 
 
@@ -242,14 +248,18 @@ def run_screen(h: Hospital, screen: Screen, start: float) -> None:
         next_at += POLL_SECONDS
         screen.polls += 1
         try:
-            response = screen.client.get("/beds/board", headers={**HTMX, "X-Board-Fingerprint": screen.fingerprint})
-        except Exception:  # an app made with testing=True raises what would otherwise be a 500
+            with screen.threads:
+                response = screen.client.get("/beds/board", headers={**HTMX,
+                                                                     "X-Board-Fingerprint": screen.fingerprint})
+        except Exception as e:  # an app made with testing=True raises what would otherwise be a 500
             screen.errors += 1
+            screen.problems.append(type(e).__name__)
             continue
         if response.status_code == 204:
             continue
         if response.status_code != 200:
             screen.errors += 1
+            screen.problems.append(f"{response.status_code} {response.headers.get('X-Poll-Problem', '')}"[:120])
             continue
         html = response.get_data(as_text=True)
         screen.fingerprint = fingerprint(html)
@@ -379,6 +389,9 @@ def print_hospital(hospital: Hospital, quiet: tuple[float, int, int], busy: tupl
               f"p50 {percentile(waits, 0.5):.1f} s, p95 {percentile(waits, 0.95):.1f} s, "
               f"max {max(waits):.1f} s.")
     print(f"Census-check and change errors: {len(hospital.job_errors)} {hospital.job_errors[:3]}", flush=True)
+    problems = sorted({p for s in hospital.screens for p in s.problems})
+    if problems:
+        print(f"Poll errors: {problems[:5]}", flush=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ those changes touch.
   before it. The next look asks from the overlap (census.overlap_ms, 1 s by default) before the mark,
   so that a change the server stamped a little earlier but committed a little later is not missed;
   versions already seen are skipped.
-- More changes than one page (CHANGE_PAGE) is an overflow: every census is read again.
+- More changes since the mark than one page (CHANGE_PAGE) is an overflow: every census is read again.
+  (More than a page in the overlap before the mark is not: the last look saw them.)
 - A server without system history (CapabilityStatement `rest.interaction` has no `history-system`)
   answers `Changes(known=False)`: every census is read again at each look (still once per unit, not
   once per screen).
@@ -84,9 +85,14 @@ def _changes_since(gw: FhirGateway, mark: ChangeMark | None, overlap: timedelta)
     bundle = gw.client.system_history(_instant_before(mark.since, overlap), CHANGE_PAGE)
     entries = list(_entries(bundle))
     total = bundle.get("total")
-    if (isinstance(total, int) and total > len(entries)) or _has_next(bundle):
+    more = (isinstance(total, int) and total > len(entries)) or _has_next(bundle)
+    if more and (not entries or min(stamp for stamp, _, _ in entries) > mark.since):
+        # More changes since the mark than one page: what they touched is not known.
         newest = max((stamp for stamp, _, _ in entries), default=mark.since)
         return Changes(mark=ChangeMark(newest, _seen_near(entries, newest, overlap)), known=False)
+    # Everything after the mark is on this page; what it left out lies in the overlap before the mark
+    # (a burst of writes just before it, seen by the last look), so a busy moment does not make every
+    # later look an overflow.
     seen = set(mark.seen)
     changed = [resource for _, key, resource in entries
                if key not in seen and resource.get("resourceType") in CENSUS_TYPES]

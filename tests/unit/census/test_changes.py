@@ -104,3 +104,16 @@ def test_references_are_found_wherever_they_are() -> None:
     task = {"resourceType": "Task", "focus": {"reference": "Location/b1"}, "for": {"reference": "Patient/p1"},
             "input": [{"valueReference": {"reference": "Location/b2"}}], "note": [{"text": "reference"}]}
     assert sorted(references_in(task)) == ["Location/b1", "Location/b2", "Patient/p1"]
+
+
+def test_a_burst_in_the_overlap_before_the_mark_is_no_overflow_at_the_next_looks() -> None:
+    """A unit seeded just before the mark: more versions in the overlap than one page. The looks after it
+    find nothing new (and no overflow) until something changes after the mark."""
+    burst = [entry("Location", f"b{i}", "1", f"2026-11-29T03:00:00.{i:03d}Z") for i in range(CHANGE_PAGE + 50)][::-1]
+    gateway, history = gw(burst)
+    first = changes_since(gateway, None, timedelta(seconds=1))
+    again = changes_since(gateway, first.mark, timedelta(seconds=1))
+    assert again.known and again.resources == []
+    history.entries.insert(0, entry("Patient", "p1", "2", "2026-11-29T03:00:05.000Z"))
+    later = changes_since(gateway, again.mark, timedelta(seconds=1))
+    assert later.known and [r["id"] for r in later.resources] == ["p1"]
