@@ -108,6 +108,17 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class CensusSettings:
+    #: A unit's census kept in the database is shown as it is while the change check (the scheduler's
+    #: census-check job) looked at the server less than this long ago; after that (no scheduler running),
+    #: the screen that reads it looks first (one request). 0: look before every read.
+    trust_seconds: int = 30
+    #: Each look at the server's history starts this long before the newest change the last one saw (a
+    #: server may stamp a change a little before it commits it); the versions seen there are skipped.
+    overlap_ms: int = 1000
+
+
+@dataclass(frozen=True)
 class AuthSettings:
     idle_lock_seconds: int = 180
     max_pin_failures: int = 5
@@ -145,6 +156,7 @@ class Settings:
     identifiers: IdentifierSettings = field(default_factory=IdentifierSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    census: CensusSettings = field(default_factory=CensusSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
     root: Path = PROJECT_ROOT
@@ -339,6 +351,12 @@ def validate(s: Settings) -> None:
     _require(1 <= s.web.port <= 65535, f"Setting web.port must be a TCP port number, not {s.web.port}.")
     _require(1 <= s.web.workers <= 32, f"Setting web.workers must be between 1 and 32, not {s.web.workers}.")
     _require(2 <= s.web.threads <= 64, f"Setting web.threads must be between 2 and 64, not {s.web.threads}.")
+    _require(0 <= s.census.trust_seconds <= 3600,
+             f"Setting census.trust_seconds must be between 0 and 3600 (KIOSK_CENSUS_TRUST_SECONDS), not "
+             f"{s.census.trust_seconds}.")
+    _require(0 <= s.census.overlap_ms <= 60_000,
+             f"Setting census.overlap_ms must be between 0 and 60000 (KIOSK_CENSUS_OVERLAP_MS), not "
+             f"{s.census.overlap_ms}.")
     _require(1 <= s.web.fhir_slots < s.web.threads,
              f"Setting web.fhir_slots must be at least 1 and less than web.threads ({s.web.threads}), so that a "
              f"thread is always free for sign-in and static files; not {s.web.fhir_slots}.")

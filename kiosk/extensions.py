@@ -12,12 +12,13 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app, has_request_context
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 
+from kiosk.census.store import CensusStore
 from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.fhir.gateway import FhirGateway
@@ -47,18 +48,34 @@ class KioskServices:
     clock: Callable[[], datetime] = utc_now
     #: The process's FHIR slots (kiosk.slots): taken by a request when it first asks for the gateway.
     slots: FhirSlots | None = None
+    #: The shared census (kiosk.census): every unit's census, kept in the database.
+    census: CensusStore | None = None
+
+    def __post_init__(self) -> None:
+        if self.census is None:
+            self.census = CensusStore(self.database, lambda: self.clock(),
+                                      timedelta(seconds=self.settings.census.trust_seconds),
+                                      timedelta(milliseconds=self.settings.census.overlap_ms))
 
     def gateway(self) -> FhirGateway:
         with self._lock:
             if self._gateway is None or self._gateway_pid != os.getpid():
                 self._gateway = FhirGateway.from_settings(self.settings)
                 self._gateway_pid = os.getpid()
+                self._listen(self._gateway)
             return self._gateway
 
     def set_gateway(self, gw: FhirGateway) -> None:
         with self._lock:
             self._gateway = gw
             self._gateway_pid = os.getpid()
+            self._listen(gw)
+
+    def _listen(self, gw: FhirGateway) -> None:
+        """What the kiosk writes makes the censuses it touches be read again."""
+        assert self.census is not None
+        if self.census.written not in gw.client.write_listeners:
+            gw.client.write_listeners.append(self.census.written)
 
 
 def init_services(app: Flask, settings: Settings) -> KioskServices:

@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "kiosk.audit.models",
     "kiosk.auth.models",
     "kiosk.calls.models",
+    "kiosk.census.models",
     "kiosk.labels.models",
     "kiosk.orders.models",
     "kiosk.paging.models",

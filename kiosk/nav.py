@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, current_app, url_for
 
@@ -89,6 +89,7 @@ class PanelSection:
 
 
 Entry = TypeVar("Entry", NavItem, PatientLink, HomePanel, PanelSection)
+T = TypeVar("T")
 
 
 def _add(app: Flask, key: str, entry: Entry) -> None:
@@ -172,6 +173,14 @@ class UnitBeds:
     occupants: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     incoming: dict[str, list[str]] = field(default_factory=dict)
     census: Census | None = None
+    #: Keeps what a source read from the FHIR server for this version of the shared census (kiosk.census):
+    #: `remember(name, read)` answers `read()` once per census version and process. None: read every time.
+    remember: Callable[[str, Callable[[], Any]], Any] | None = None
+
+    def kept(self, name: str, read: Callable[[], T]) -> T:
+        """`read()`, or what it answered for this census version (a source that reads the FHIR server
+        costs a request per change of the unit, not per render)."""
+        return read() if self.remember is None else self.remember(name, read)
 
 
 #: A workflow's marks for a unit: 'Location/<id>' -> marks. At most one small request or query per call.
@@ -179,6 +188,8 @@ MarkSource = Callable[[UnitBeds], dict[str, list[BedMark]]]
 
 
 def add_bed_marks(app: Flask, source: MarkSource) -> None:
+    """A source that reads the FHIR server reads through `UnitBeds.kept`, so that a board whose census
+    did not change costs no FHIR request."""
     sources: list[MarkSource] = app.config.setdefault(BED_MARKS_KEY, [])
     if source not in sources:
         sources.append(source)

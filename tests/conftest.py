@@ -66,6 +66,12 @@ def make_settings(base_url: str, db_path: Path, **env: str) -> Settings:
         "KIOSK_WEB_SECRET_KEY": "test-secret-key-not-for-production",
         "KIOSK_FHIR_READ_TIMEOUT": "10",
         "KIOSK_SCANNER_PREFIX": SCANNER_PREFIX,
+        # The shared census looks for changes on the server before every read (no scheduler runs in the
+        # tests, and their clock does not move by itself); tests of the trust window set their own.
+        "KIOSK_CENSUS_TRUST_SECONDS": "0",
+        # sekmet-fhir stamps its changes in the order it commits them: no overlap, so that a unit just
+        # seeded is not taken for a change at the next look (the request counts stay exact).
+        "KIOSK_CENSUS_OVERLAP_MS": "0",
         **env,
     }
     environ = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}

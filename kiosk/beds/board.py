@@ -133,6 +133,9 @@ class HousekeepingTimer:
     level: str  # ok | amber | red
     since: datetime
     cleaning: bool
+    #: The minutes at which it turns amber, then red (the browser moves the timer on: kiosk/static/js/timers.js).
+    amber: int = 45
+    red: int = 90
 
     @property
     def label(self) -> str:
@@ -257,6 +260,9 @@ class Board:
     mark_problems: list[str] = field(default_factory=list)
     #: The census searches the server answered only in part: the board is not whole (said on top).
     incomplete: list[str] = field(default_factory=list)
+    #: What the board was drawn from (the shared census's version, the hour, its marks): a board of the
+    #: same version looks the same, so its rendering is kept and reused (kiosk.beds.views). None: not kept.
+    version: tuple[int, str, str] | None = None
 
     def tile(self, bed_id: str) -> BedTile | None:
         return self.tiles.get(bed_id)
@@ -460,7 +466,9 @@ class BoardBuilder:
             level = "red"
         elif minutes >= self.settings.housekeeping_amber_minutes:
             level = "amber"
-        return HousekeepingTimer(minutes=minutes, level=level, since=since, cleaning=cleaning)
+        return HousekeepingTimer(minutes=minutes, level=level, since=since, cleaning=cleaning,
+                                 amber=self.settings.housekeeping_amber_minutes,
+                                 red=self.settings.housekeeping_red_minutes)
 
     def tile(self, occ: BedOccupancy, moves_out: dict[str, PlannedMove]) -> BedTile:
         bed: LocationRecord = occ.bed

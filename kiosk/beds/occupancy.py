@@ -316,10 +316,11 @@ class PlannedMove:
 def transfers_out(census: Census) -> list[PlannedMove]:
     """Patients in a bed of this unit with another bed planned or reserved (on this unit or elsewhere)."""
     out = []
+    rooms = {r.reference for r in census.rooms}
     for enc, bed in present_here(census):
         target = next((loc.location for loc in enc.locations_with("planned", "reserved")
                        if loc.location != bed and loc.location != census.unit.reference
-                       and loc.location not in {r.reference for r in census.rooms}), None)
+                       and loc.location not in rooms), None)
         if target:
             out.append(PlannedMove(enc, bed, target))
     return out

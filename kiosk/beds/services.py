@@ -5,19 +5,24 @@ more for a transfer form's beds on other units, or for a scan of a patient who i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
+from kiosk import timeutil
 from kiosk.armband import ScanCode
-from kiosk.fhir.census import unit_census
+from kiosk.census import CensusStore
+from kiosk.fhir.census import Census, unit_census
 from kiosk.fhir.encounters import ScanMatch, find_open_encounters
 from kiosk.fhir.errors import FhirError, FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.locations import available_beds_elsewhere, places_by_reference
-from kiosk.nav import MarkSource
+from kiosk.fhir.records import LocationRecord
+from kiosk.nav import BedMark, MarkSource
 
-from .board import Board, BoardBuilder, PatientSummary, other_places
+from .board import Board, BoardBuilder, PatientSummary, RoomGroup, other_places
 from .panel import Panel, available_here, bed_panel, encounter_panel, side_list_panel
 from .settings import BedSettings
 
@@ -27,26 +32,64 @@ def utc_now() -> datetime:
 
 
 def load_board(gw: FhirGateway, settings: BedSettings, now: datetime | None = None,
-               marks: Sequence[MarkSource] = ()) -> Board:
+               marks: Sequence[MarkSource] = (), store: CensusStore | None = None) -> Board:
     """The board; `marks` are other workflows' mark sources (kiosk.nav.add_bed_marks), one call each. A
-    source that fails leaves its marks off and says so on the board, never blanks it."""
-    census = unit_census(gw)
-    elsewhere = other_places(census)
-    places = places_by_reference(gw, elsewhere) if elsewhere else {}
-    board = BoardBuilder(census, settings, now or utc_now(), places).build()
-    if marks:
-        beds = replace(board.unit_beds(), census=census)
-        for source in marks:
-            try:
-                found = source(beds)
-            except FhirError as e:
-                board.mark_problems.append(e.message)
-                continue
-            for ref, bed_marks in found.items():
-                tile = board.tile(ref.removeprefix("Location/"))
-                if tile is not None:
-                    tile.marks.extend(bed_marks)
+    source that fails leaves its marks off and says so on the board, never blanks it.
+
+    With `store` (the shared census, kiosk.census), the census comes from it, and what is made of one
+    version of it (the other units' place names, the board before its marks for the hour, what the mark
+    sources read from the FHIR server) is made once per process: a board whose census did not change
+    costs no FHIR request, and `board.version` names what it was drawn from."""
+    now = now or utc_now()
+    if store is None:
+        census = unit_census(gw)
+        board = BoardBuilder(census, settings, now, _places(gw, census)).build()
+        _apply(board, census, marks, None)
+        return board
+    census = store.census(gw)
+    unit, version = census.unit.id, census.version
+    hour = timeutil.local(now).strftime("%Y-%m-%d %H")
+    places = store.remember(("places", unit, version), lambda: _places(gw, census))
+    base = store.remember(("board", unit, version, hour, settings),
+                          lambda: BoardBuilder(census, settings, now, places).build())
+    board = replace(base, rooms=[], tiles={}, mark_problems=[])
+    board.tiles = {key: replace(tile, marks=list(tile.marks)) for key, tile in base.tiles.items()}
+    board.rooms = [RoomGroup(room.name, [board.tiles[t.id] for t in room.beds]) for room in base.rooms]
+
+    def remember(name: str, read: Callable[[], Any]) -> Any:
+        return store.remember(("marks", name, unit, version), read)
+
+    found = _apply(board, census, marks, remember)
+    drawn = repr(sorted((ref, [(m.kind, m.label, m.urgent, m.detail) for m in got]) for ref, got in found.items()))
+    board.version = (version, hour, hashlib.sha256(f"{drawn}{board.mark_problems}".encode()).hexdigest()[:16])
     return board
+
+
+def _places(gw: FhirGateway, census: Census) -> dict[str, LocationRecord]:
+    """The names of the places on other units the census's encounters point to (one request, if any)."""
+    elsewhere = other_places(census)
+    return places_by_reference(gw, elsewhere) if elsewhere else {}
+
+
+def _apply(board: Board, census: Census, marks: Sequence[MarkSource],
+           remember: Callable[[str, Callable[[], Any]], Any] | None) -> dict[str, list[BedMark]]:
+    """Put the sources' marks on the board's tiles; answers every mark put (for the board's version)."""
+    found: dict[str, list[BedMark]] = {}
+    if not marks:
+        return found
+    beds = replace(board.unit_beds(), census=census, remember=remember)
+    for source in marks:
+        try:
+            got = source(beds)
+        except FhirError as e:
+            board.mark_problems.append(e.message)
+            continue
+        for ref, bed_marks in got.items():
+            tile = board.tile(ref.removeprefix("Location/"))
+            if tile is not None:
+                tile.marks.extend(bed_marks)
+                found.setdefault(ref, []).extend(bed_marks)
+    return found
 
 
 def open_panel(gw: FhirGateway, board: Board, key: str, open_form: str | None = None,

@@ -3,10 +3,11 @@ four requests)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from kiosk.fhir.census import unit_census
+from kiosk.fhir.census import Census, unit_census
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
 
@@ -26,10 +27,12 @@ class UnitSummary:
     incomplete: bool = False
 
 
-def unit_summary(gw: FhirGateway, board_url: str | None = None) -> UnitSummary:
-    """Counts for the home screen; a FHIR failure becomes a readable message, not a broken page."""
+def unit_summary(gw: FhirGateway, board_url: str | None = None,
+                 read: Callable[[FhirGateway], Census] = unit_census) -> UnitSummary:
+    """Counts for the home screen; a FHIR failure becomes a readable message, not a broken page. `read`:
+    how the census is read (the shared census, kiosk.census, on the kiosk's screens)."""
     try:
-        census = unit_census(gw)
+        census = read(gw)
     except FhirError as e:
         return UnitSummary(unit_name=None, counts=None, fetched_at=None, error=e.message)
     return UnitSummary(

@@ -35,6 +35,7 @@ from flask import (
 from kiosk import audit, timeutil
 from kiosk.auth import Role, current_staff, current_staff_or_none, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
+from kiosk.census import census_store
 from kiosk.extensions import gateway
 from kiosk.fhir.errors import FhirConflict, FhirError
 from kiosk.fhir.records import FHIR_ID
@@ -66,9 +67,10 @@ def _bed_settings() -> BedSettings:
 
 
 def _board(marks: bool = True) -> Board:
-    """The board, with the marks other workflows put on its tiles (not on the public view: it shows
-    rooms and initials only)."""
-    return load_board(gateway(), _bed_settings(), marks=bed_mark_sources(current_app) if marks else ())
+    """The board from the shared census (kiosk.census), with the marks other workflows put on its tiles
+    (not on the public view: it shows rooms and initials only)."""
+    return load_board(gateway(), _bed_settings(), marks=bed_mark_sources(current_app) if marks else (),
+                      store=census_store())
 
 
 def _not_allowed() -> str | None:
@@ -102,11 +104,21 @@ class Region:
 
 
 def _region(board: Board, template: str, corridor: bool = False) -> Region:
-    """`corridor`: the public view on the screen facing the corridor (no way back into the board)."""
-    public = template == PUBLIC_TEMPLATE
-    inner = render_template(template, refreshed=STAMP, board=board, rooms=public_rooms(board) if public else None,
-                            corridor=corridor)
-    return Region(inner, fingerprint(inner))
+    """`corridor`: the public view on the screen facing the corridor (no way back into the board). A
+    board of a version already drawn (same census, hour and marks) is not drawn again: the rendering is
+    kept per unit, view and version, so a poll that finds nothing changed answers in milliseconds."""
+
+    def draw() -> Region:
+        public = template == PUBLIC_TEMPLATE
+        inner = render_template(template, refreshed=STAMP, board=board,
+                                rooms=public_rooms(board) if public else None, corridor=corridor)
+        return Region(inner, fingerprint(inner))
+
+    if board.version is None:
+        return draw()
+    # The public view offers a way back to the board to a signed-in person only.
+    signed_in = current_staff_or_none() is not None
+    return census_store().remember(("region", board.unit_id, template, corridor, signed_in, board.version), draw)
 
 
 @bp.get("/")
@@ -198,7 +210,8 @@ def display_fragment() -> Response:
 @bp.get("/home-counts")
 def home_counts() -> str:
     """The unit's counts on the home screen (a home panel); each leads to the board."""
-    return render_template("beds/_home_counts.html", summary=unit_summary(gateway(), url_for("beds.board")))
+    return render_template("beds/_home_counts.html", summary=unit_summary(gateway(), url_for("beds.board"),
+                                                                          read=census_store().census))
 
 
 # ---------------------------------------------------------------- panels

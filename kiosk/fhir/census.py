@@ -23,6 +23,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
+
+from kiosk.config import IdentifierSettings
 
 from .capability import Capabilities, SearchNeed
 from .client import SearchResult
@@ -94,6 +97,8 @@ class Census:
     unreadable_at: dict[str, list[str]] = field(default_factory=dict)
     #: Searches the server answered only in part (more matches than it sent, and no next link).
     incomplete: list[str] = field(default_factory=list)
+    #: The shared census's version this was made from (kiosk.census); 0 for a census read directly.
+    version: int = 0
 
     def room_of(self, bed: LocationRecord) -> LocationRecord | None:
         return self._rooms_by_reference.get(bed.part_of or "")
@@ -104,13 +109,53 @@ class Census:
 
 
 def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
-    """The census of a unit (the kiosk's own by default). Raises FhirNotAllowed, before any search,
-    when the server does not offer one the census needs."""
+    """The census of a unit (the kiosk's own by default), read from the server now. Raises FhirNotAllowed,
+    before any search, when the server does not offer one the census needs."""
+    return assemble(fetch_census(gw, unit), gw.identifiers)
+
+
+@dataclass
+class CensusSource:
+    """A census as the server sent it: the resources (JSON), before they are read into records. This is
+    what the kiosk keeps of a unit's census in its database (kiosk.census), so that any worker, process
+    or instance makes the same Census of it without asking the server again."""
+
+    unit_id: str
+    locations: list[dict[str, Any]]
+    encounters: list[dict[str, Any]]
+    patients: list[dict[str, Any]]
+    practitioners: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+    tasks: list[dict[str, Any]]
+    fetched_at: datetime
+    incomplete: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"unit_id": self.unit_id, "locations": self.locations, "encounters": self.encounters,
+                "patients": self.patients, "practitioners": self.practitioners, "flags": self.flags,
+                "tasks": self.tasks, "fetched_at": self.fetched_at.isoformat(), "incomplete": self.incomplete}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CensusSource:
+        return cls(unit_id=data["unit_id"], locations=data["locations"], encounters=data["encounters"],
+                   patients=data["patients"], practitioners=data["practitioners"], flags=data["flags"],
+                   tasks=data["tasks"], fetched_at=datetime.fromisoformat(data["fetched_at"]),
+                   incomplete=list(data.get("incomplete") or []))
+
+    def references(self) -> set[str]:
+        """Every record the census holds ('Location/<id>', 'Patient/<id>' ...): a change to one of them, or
+        a new record naming one of them, changes this census (kiosk.fhir.changes)."""
+        return {f"{r.get('resourceType')}/{r.get('id')}"
+                for group in (self.locations, self.encounters, self.patients, self.practitioners, self.flags,
+                              self.tasks) for r in group}
+
+
+def fetch_census(gw: FhirGateway, unit: UnitRef | None = None) -> CensusSource:
+    """The census's resources, read from the server in a fixed number of searches."""
     caps = gw.capabilities
     require_searches(gw, CENSUS_SEARCHES, "The bed board")
     unit_id = gw.unit_location_id(unit)
-    identifiers = gw.identifiers
-    unreadable: list[str] = []
+    fetched_at = datetime.now(UTC)
 
     in_one_search = caps.supports_revinclude("Location", BEDS_IN_ROOMS)
     places = gw.client.search("Location", [
@@ -120,22 +165,15 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
         ("_count", CENSUS_PAGE),
     ])
     unit_resource = places.resolve(f"Location/{unit_id}") or gw.client.read("Location", unit_id)
-    unit_record = read_location(unit_resource, identifiers.location)
     found = [*places.matches, *(r for r in places.included.values() if r.get("id") != unit_id)]
     if not in_one_search or not _any_bed_in_a_room(found):
         # No _revinclude, or a server that ignored it without a word: the rooms' beds by one more search.
         found += _beds_in_rooms(gw, found)
-    located = read_all(found, lambda r: read_location(r, identifiers.location))
-    unreadable += located.unreadable
-    rooms = [loc for loc in located.records if loc.is_room and loc.part_of == unit_record.reference]
-    room_refs = {r.reference for r in rooms}
-    beds = [loc for loc in located.records
-            if loc.is_bed and (loc.part_of == unit_record.reference or loc.part_of in room_refs)]
-    rooms.sort(key=lambda r: natural_key(r.name))
-    beds.sort(key=lambda b: (natural_key(b.name)))
-
+    locations = [unit_resource, *found]
+    # The places' references for the id-list fallback (servers that refuse chains).
+    here = assemble_places(unit_resource, found, gw.identifiers)
     unit_ref = f"Location/{unit_id}"
-    location_refs = [unit_ref, *(r.reference for r in rooms), *(b.reference for b in beds)]
+    location_refs = [unit_ref, *(r.reference for r in here.rooms), *(b.reference for b in here.beds)]
     flags_with_stays = caps.supports_revinclude("Encounter", FLAGS_OF_PATIENTS)
     stay_params = [
         ("status", ",".join(OPEN_ENCOUNTER_STATUSES)),
@@ -145,56 +183,94 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
         ("_count", CENSUS_PAGE),
     ]
     job_params = [("status", ",".join(OPEN_TASK_STATUSES)), ("_count", CENSUS_PAGE)]
-    found, task_result = _stays_and_jobs(gw, unit_ref, location_refs, [b.reference for b in beds], stay_params,
-                                         job_params)
-    encounters = read_all(found.matches, lambda r: read_encounter(r, identifiers.encounter))
-    patient_json = found.of_type("Patient") + _fetch_missing(gw, found, [e.patient for e in encounters.records],
-                                                             "Patient")
-    people = [p.individual for e in encounters.records for p in e.participants]
-    practitioner_json = found.of_type("Practitioner") + _fetch_missing(gw, found, people, "Practitioner")
-    patients = read_all(patient_json, lambda r: read_patient(r, identifiers.mrn))
-    practitioners = read_all(practitioner_json, read_practitioner)
+    stays, task_result = _stays_and_jobs(gw, unit_ref, location_refs, [b.reference for b in here.beds],
+                                         stay_params, job_params)
+    patient_refs = [_subject(e) for e in stays.matches]
+    patient_json = stays.of_type("Patient") + _fetch_missing(gw, stays, patient_refs, "Patient")
+    people = [ref_key(p.get("individual") or {}) for e in stays.matches
+              for p in e.get("participant") or [] if isinstance(p, dict)]  # type: ignore[union-attr]
+    practitioner_json = stays.of_type("Practitioner") + _fetch_missing(gw, stays, people, "Practitioner")
     incomplete = [f"{name}: {result.total} on the server, {len(result.matches)} sent"
-                  for name, result in (("places", places), ("stays", found), ("jobs", task_result))
+                  for name, result in (("places", places), ("stays", stays), ("jobs", task_result))
                   if result.incomplete]
+    if flags_with_stays:
+        flag_json = [f for f in stays.of_type("Flag") if f.get("status") == "active"]
+    else:
+        wanted = sorted({f"Patient/{p.get('id')}" for p in patient_json})
+        flag_result = _in_chunks(gw, "Flag", "patient", wanted, [("status", "active"), ("_count", CENSUS_PAGE)])
+        if flag_result.incomplete:
+            incomplete.append(f"alerts: {flag_result.total} on the server, {len(flag_result.matches)} sent")
+        flag_json = flag_result.matches
+    return CensusSource(unit_id=unit_id, locations=locations, encounters=stays.matches, patients=patient_json,
+                        practitioners=practitioner_json, flags=flag_json, tasks=task_result.matches,
+                        fetched_at=fetched_at, incomplete=incomplete)
+
+
+def _subject(encounter: dict[str, Any]) -> str | None:
+    subject = encounter.get("subject")
+    return ref_key(subject) if isinstance(subject, dict) else None
+
+
+@dataclass
+class _Places:
+    unit: LocationRecord
+    rooms: list[LocationRecord]
+    beds: list[LocationRecord]
+    unreadable: list[str]
+
+
+def assemble_places(unit_resource: dict[str, Any], found: list[dict[str, Any]],
+                    identifiers: IdentifierSettings) -> _Places:
+    """The unit, its rooms and beds (sorted as the board shows them) from the places the server sent."""
+    unit_record = read_location(unit_resource, identifiers.location)
+    located = read_all(found, lambda r: read_location(r, identifiers.location))
+    rooms = [loc for loc in located.records if loc.is_room and loc.part_of == unit_record.reference]
+    room_refs = {r.reference for r in rooms}
+    beds = [loc for loc in located.records
+            if loc.is_bed and (loc.part_of == unit_record.reference or loc.part_of in room_refs)]
+    rooms.sort(key=lambda r: natural_key(r.name))
+    beds.sort(key=lambda b: (natural_key(b.name)))
+    return _Places(unit_record, rooms, beds, located.unreadable)
+
+
+def assemble(source: CensusSource, identifiers: IdentifierSettings) -> Census:
+    """The census's records from its resources (no request). Each resource is read on its own: one that
+    cannot be read is listed in `unreadable` and never blanks the census."""
+    unit_resource, *found = source.locations
+    here = assemble_places(unit_resource, found, identifiers)
+    unreadable: list[str] = list(here.unreadable)
+    encounters = read_all(source.encounters, lambda r: read_encounter(r, identifiers.encounter))
+    patients = read_all(source.patients, lambda r: read_patient(r, identifiers.mrn))
+    practitioners = read_all(source.practitioners, read_practitioner)
     unreadable += encounters.unreadable + patients.unreadable + practitioners.unreadable
     unreadable_at: dict[str, list[str]] = {}
     _place(unreadable_at, encounters.failed, encounters.unreadable)
 
     flags: dict[str, list[FlagRecord]] = {}
-    patient_refs = sorted({p.reference for p in patients.records})
-    if flags_with_stays:
-        flag_json = [f for f in found.of_type("Flag") if f.get("status") == "active"]
-    else:
-        flag_result = _in_chunks(gw, "Flag", "patient", patient_refs, [("status", "active"), ("_count", CENSUS_PAGE)])
-        if flag_result.incomplete:
-            incomplete.append(f"alerts: {flag_result.total} on the server, {len(flag_result.matches)} sent")
-        flag_json = flag_result.matches
-    read_flags = read_all(flag_json, read_flag)
+    wanted = {p.reference for p in patients.records}
+    read_flags = read_all(source.flags, read_flag)
     unreadable += read_flags.unreadable
-    wanted = set(patient_refs)
     for flag in read_flags.records:
         if flag.patient in wanted:
             flags.setdefault(flag.patient, []).append(flag)
 
-    read_tasks = read_all(task_result.matches, read_task)
+    read_tasks = read_all(source.tasks, read_task)
     unreadable += read_tasks.unreadable
     _place(unreadable_at, read_tasks.failed, read_tasks.unreadable)
-    tasks = read_tasks.records
 
     return Census(
-        unit=unit_record,
-        rooms=rooms,
-        beds=beds,
+        unit=here.unit,
+        rooms=here.rooms,
+        beds=here.beds,
         encounters=encounters.records,
         patients={p.reference: p for p in patients.records},
         practitioners={p.reference: p for p in practitioners.records},
         flags=flags,
-        tasks=tasks,
-        fetched_at=datetime.now(UTC),
+        tasks=read_tasks.records,
+        fetched_at=source.fetched_at,
         unreadable=unreadable,
         unreadable_at=unreadable_at,
-        incomplete=incomplete,
+        incomplete=list(source.incomplete),
     )
 
 

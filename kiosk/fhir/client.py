@@ -17,7 +17,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -315,6 +315,10 @@ class FhirClient:
             follow_redirects=False,
         )
         self._host = urlsplit(self.base_url).netloc
+        #: Called with the resources of each write the kiosk sends (whatever its outcome: a write that may
+        #: have reached the server counts), so that the censuses they touch are read again
+        #: (kiosk.census).
+        self.write_listeners: list[Callable[[list[dict[str, Any]]], None]] = []
 
     def close(self) -> None:
         self.http.close()
@@ -439,7 +443,29 @@ class FhirClient:
                                   status=status, issues=issues)
         raise FhirError(f"The FHIR server refused {what} (HTTP {status}){suffix}", status=status, issues=issues)
 
+    @contextmanager
+    def _writing(self, resources: list[dict[str, Any]]) -> Iterator[None]:
+        """Around a write: the listeners hear of it once it was sent, whether it then succeeded or not."""
+        try:
+            yield
+        finally:
+            for listener in self.write_listeners:
+                try:
+                    listener(resources)
+                except Exception:  # a listener never changes what the write answers
+                    log.exception("A write listener failed")
+
     # ------------------------------------------------------------------ reads
+
+    def system_history(self, since: str | None, count: int) -> dict[str, Any]:
+        """GET [base]/_history: the newest `count` changes on the server (since `since`), as the Bundle."""
+        params = [*([("_since", since)] if since else []), ("_count", str(count))]
+        response = self._send("GET", self._url(f"_history?{urlencode(params)}"), kind="history", idempotent=True)
+        self._raise_for(response, "the server's history")
+        body = self._json(response)
+        if not isinstance(body, dict):
+            raise FhirError("The FHIR server's history is not a Bundle.")
+        return body
 
     def metadata(self) -> dict[str, Any]:
         response = self._send("GET", self._url("metadata"), kind="metadata", idempotent=True)
@@ -554,8 +580,9 @@ class FhirClient:
         headers = {"Prefer": "return=representation"}
         if if_none_exist:
             headers["If-None-Exist"] = if_none_exist
-        response = self._send("POST", self._url(rtype), kind=f"create {rtype}", idempotent=False,
-                              headers=headers, body=body)
+        with self._writing([body]):
+            response = self._send("POST", self._url(rtype), kind=f"create {rtype}", idempotent=False,
+                                  headers=headers, body=body)
         self._raise_for(response, f"the new {rtype}")
         created = response.status_code == 201
         result = self._json(response)
@@ -576,9 +603,10 @@ class FhirClient:
             raise ValueError("an update needs the resource id")
         if not version:
             raise ValueError("an update needs the version that was read (If-Match)")
-        response = self._send("PUT", self._url(f"{rtype}/{rid}"), kind=f"update {rtype}", idempotent=False,
-                              headers={"If-Match": f'W/"{version}"', "Prefer": "return=representation"},
-                              body=body)
+        with self._writing([body]):
+            response = self._send("PUT", self._url(f"{rtype}/{rid}"), kind=f"update {rtype}", idempotent=False,
+                                  headers={"If-Match": f'W/"{version}"', "Prefer": "return=representation"},
+                                  body=body)
         if response.status_code in (409, 412) and is_version_conflict(self._json(response)):
             raise self._conflict(rtype, rid, response)
         return self._put_result(rtype, rid, response)
@@ -592,8 +620,9 @@ class FhirClient:
         rtype, rid = body["resourceType"], body.get("id")
         if not rid:
             raise ValueError("an update-as-create needs the id the kiosk chose")
-        response = self._send("PUT", self._url(f"{rtype}/{rid}"), kind=f"update {rtype}", idempotent=False,
-                              headers={"Prefer": "return=representation"}, body=body)
+        with self._writing([body]):
+            response = self._send("PUT", self._url(f"{rtype}/{rid}"), kind=f"update {rtype}", idempotent=False,
+                                  headers={"Prefer": "return=representation"}, body=body)
         return self._put_result(rtype, rid, response)
 
     def _put_result(self, rtype: str, rid: str, response: httpx.Response) -> WriteResult:
@@ -675,8 +704,11 @@ class FhirClient:
         """Send a transaction Bundle: all of it happens or none of it (412 on any entry -> FhirConflict)."""
         if not tx.entries:
             return []
-        response = self._send("POST", self.base_url, kind="transaction", idempotent=False,
-                              headers={"Prefer": "return=representation"}, body=tx.bundle())
+        bundle_out = tx.bundle()
+        with self._writing([e["resource"] for e in bundle_out.get("entry") or []
+                            if isinstance(e.get("resource"), dict)]):
+            response = self._send("POST", self.base_url, kind="transaction", idempotent=False,
+                                  headers={"Prefer": "return=representation"}, body=bundle_out)
         if response.status_code in (409, 412) and is_version_conflict(self._json(response)):
             detail = outcome_text(self._json(response))
             raise FhirConflict(

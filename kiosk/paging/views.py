@@ -169,6 +169,10 @@ def _refuse(form: ComposeForm, found: PatientForPage | None, field: str | None, 
 def _delivery_notice(outcome: SendOutcome, name: str, words: str) -> Notice:
     if outcome.status is MessageStatus.SENT:
         return Notice("ok", "Page sent", f"Sent to {name} ({words}). It waits for an acknowledgement.")
+    if outcome.status is MessageStatus.SENDING and not outcome.claimed:
+        # Another sender (the scheduler, another instance) took the message first and is sending it now.
+        return Notice("ok", "Page being sent", f"On its way to {name} ({words}): the kiosk is sending it now. "
+                      "Its state shows on the pages list.")
     if outcome.status is MessageStatus.QUEUED:
         return Notice("warning", "Not sent yet", f"{outcome.message} Call {name} if it is urgent.")
     if outcome.status is MessageStatus.UNKNOWN:

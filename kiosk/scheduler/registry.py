@@ -37,6 +37,8 @@ JOBS: tuple[Job, ...] = (
     Job("print-retry", "kiosk.labels.jobs:retry_print_queue", "Resends print jobs whose printer could not be reached"),
     Job("paging", "kiosk.paging.jobs:run_paging", "Resends pages, escalates unanswered ones, records them on FHIR",
         preflight="kiosk.paging.jobs:preflight"),
+    Job("census-check", "kiosk.census.jobs:check_census",
+        "Looks for changes on the FHIR server and reads again the unit censuses they touch"),
     Job("transport-escalation", "kiosk.transport.jobs:escalate_transport",
         "Raises transport jobs nobody accepted within their target"),
     Job("orders-cosign", "kiosk.orders.jobs:count_cosignatures",

@@ -27,7 +27,7 @@ from typing import Any
 from kiosk.fhir import builders as b
 from kiosk.fhir import codes
 from kiosk.fhir.capability import SearchNeed
-from kiosk.fhir.census import require_searches
+from kiosk.fhir.census import CHUNK, require_searches
 from kiosk.fhir.errors import FhirNotAllowed, UnreadableResource
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.movements import ISOLATION_KINDS
@@ -618,19 +618,25 @@ def jobs_of_request(gw: FhirGateway, number: str) -> JobSet:
 
 
 def open_jobs_of_patients(gw: FhirGateway, patients: list[str]) -> list[JobRecord]:
-    """Open legs of these patients, in one search (POST: patient ids never in a URL)."""
+    """Open legs of these patients, in one search (POST: patient ids never in a URL). More patients than
+    one id list may hold (kiosk.fhir.census.CHUNK; sekmet-fhir fails above 494 values): every open
+    transport leg, kept for these patients here (open legs are few whatever the size of the unit)."""
     if not patients:
         return []
     tasks_offered(gw, "the transport marks")
     require_searches(gw, (PATIENT_JOBS,), "The transport marks on the beds")
+    wanted = sorted(set(patients))
+    by_list = len(wanted) <= CHUNK
     found = gw.client.search("Task", [
         ("code", _transport_code()),
         ("status", ",".join(OPEN_STATUSES)),
-        ("patient", ",".join(sorted(set(patients)))),
+        *([("patient", ",".join(wanted))] if by_list else []),
         ("_count", "1000"),
     ], post=True)
     sys = systems(gw)
-    return read_all(found.matches, lambda r: read_job(r, sys)).records
+    jobs = read_all(found.matches, lambda r: read_job(r, sys)).records
+    keep = set(wanted)
+    return jobs if by_list else [job for job in jobs if job.patient in keep]
 
 
 def jobs_authored_since(gw: FhirGateway, since: datetime, page_size: int = 200

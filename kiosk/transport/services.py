@@ -565,8 +565,10 @@ def load_worklist(gw: FhirGateway, settings: TransportSettings, now: datetime, v
 
 
 def marks_for_beds(gw: FhirGateway, beds: UnitBeds, now: datetime) -> dict[str, list[BedMark]]:
-    """The transport marks on the bed board's tiles: one search (none for an empty unit)."""
+    """The transport marks on the bed board's tiles: one search (none for an empty unit), once per version
+    of the shared census (a transport job's Task names its patient, so a change to it touches the census)."""
     patients = sorted({p for p, _ in beds.occupants.values() if p})
     if not patients or not gw.capabilities.supports_type("Task"):
         return {}
-    return bed_marks(open_jobs_of_patients(gw, patients), beds.occupants, now)
+    jobs = beds.kept("transport-jobs", lambda: open_jobs_of_patients(gw, patients))
+    return bed_marks(jobs, beds.occupants, now)

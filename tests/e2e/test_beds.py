@@ -411,3 +411,21 @@ def test_end_isolation_asks_first(page: Page, served_unit: tuple[BedUnit, LiveSe
     assert unit.read("Location", bed.id)["operationalStatus"]["code"] == codes.BED_ISOLATED
     panel(page).locator(".confirm-row button[type=submit]").tap()
     expect(panel(page).locator(".notice-ok")).to_contain_text(f"Isolation of bed {bed.name} has ended")
+
+
+def test_housekeeping_timers_move_on_in_the_browser(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    """The server draws a dirty bed once; the browser moves its minutes and colour from its start time."""
+    _unit, server = served_unit
+    open_board(page, server)
+    timer = page.locator(".bed-timer").first
+    expect(timer).to_be_visible()
+    # The bed has been dirty for 95 minutes (past the 90 of red): the script's next tick says so.
+    page.evaluate("""() => {
+        const el = document.querySelector('.bed-timer');
+        el.setAttribute('data-since', new Date(Date.now() - 95 * 60000).toISOString());
+        document.dispatchEvent(new Event('htmx:afterSettle'));
+    }""")
+    expect(timer).to_have_text("1 h 35")
+    tile = page.locator(".bed", has=page.locator(".bed-timer")).first
+    expect(tile).to_have_class(re.compile(r"\btimer-red\b"))
+    expect(tile).not_to_have_class(re.compile(r"\btimer-(ok|amber)\b"))

@@ -21,6 +21,7 @@ from kiosk.beds.occupancy import BedState
 from kiosk.beds.panel import Panel
 from kiosk.beds.services import load_board, open_panel, utc_now
 from kiosk.beds.settings import BedSettings
+from kiosk.census import census_store
 from kiosk.extensions import database, services
 from kiosk.fhir.change import Change, Conflict, Done, Seen, send
 from kiosk.fhir.errors import FhirConflict, FhirError
@@ -93,9 +94,22 @@ def unit_env(ref: UnitRef) -> dict[str, str]:
     return {"KIOSK_UNIT_LOCATION": f"{ref.system}|{ref.value}"}
 
 
-#: What a board render costs: the census (places 1, stays 3 chained searches, jobs 2) and the transport
-#: marks on the tiles (1; the call-light and readiness marks come from the kiosk's own database).
-BOARD_REQUESTS = "7"
+#: What a board render costs when the unit's census must be read from the server (kiosk.census): the
+#: look at the server's changes (1: the tests look before every read, KIOSK_CENSUS_TRUST_SECONDS=0; with
+#: the scheduler's census-check job running, screens do not look), the census (places 1, stays 3 chained
+#: searches, jobs 2) and the transport marks on the tiles (1; the call-light and readiness marks come from
+#: the kiosk's own database).
+BOARD_REQUESTS = "8"
+#: What a board render, a panel or a poll costs when nothing changed since the census was read: the look
+#: at the server's changes only (the census, what the mark sources read and the drawn board are kept per
+#: census version). With the scheduler looking, none.
+UNCHANGED_REQUESTS = "1"
+
+
+def read_again(app: Flask) -> None:
+    """Every census the kiosk keeps is read from the server before it is next shown (kiosk.census)."""
+    with app.app_context():
+        census_store().read_all_again()
 
 
 def signed_in(app: Flask, role: Role = Role.UNIT_SECRETARY) -> FlaskClient:

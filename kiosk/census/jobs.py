@@ -1,0 +1,26 @@
+"""Scheduled job: the change check of the shared census (kiosk.census), in one place for every screen,
+worker and instance. Registered in kiosk/scheduler/registry.py, scheduled in config/scheduler.toml."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from kiosk.fhir.errors import FhirNotAllowed
+from kiosk.scheduler.context import JobContext
+
+from .store import CensusStore
+
+
+def check_census(ctx: JobContext) -> str:
+    """Look at the server's changes since the last look (one request) and read again, now, the censuses
+    they touch, so that the screens' polls find them ready and make no FHIR request."""
+    census = ctx.settings.census
+    store = CensusStore(ctx.database, ctx.clock, timedelta(seconds=census.trust_seconds),
+                        timedelta(milliseconds=census.overlap_ms))
+    try:
+        result = store.check(ctx.gateway, refresh=True)
+    except FhirNotAllowed as e:
+        return f"No census read again: {e.message}"
+    if result.units:
+        ctx.log.info(result.summary())
+    return result.summary()
