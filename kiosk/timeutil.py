@@ -48,3 +48,15 @@ def local_date(moment: datetime) -> date:
 
 def today(at: datetime | None = None) -> date:
     return local_date(at or datetime.now(UTC))
+
+
+def parse_local(text: str) -> datetime | None:
+    """A datetime-local form field ('2026-11-28T14:30') in the station's time zone, as UTC; None when it
+    is not a date and time."""
+    try:
+        naive = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    zone = station_zone()
+    aware = naive.replace(tzinfo=zone) if zone is not None else naive.astimezone()
+    return aware.astimezone(UTC)

@@ -188,22 +188,12 @@ class OrderChoices:
     duplicate_reason: str = ""
 
 
-def parse_local(text: str) -> datetime | None:
-    try:
-        naive = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    zone = timeutil.station_zone()
-    aware = naive.replace(tzinfo=zone) if zone is not None else naive.astimezone()
-    return aware.astimezone(UTC)
-
-
 def _occurrence(choices: OrderChoices, now: datetime) -> tuple[dict[str, Any], str]:
     """The occurrence element and its words for the read-back."""
     if choices.when == "now":
         return {"occurrenceDateTime": now.isoformat().replace("+00:00", "Z")}, "now"
     if choices.when == "at":
-        at = parse_local(choices.at)
+        at = timeutil.parse_local(choices.at)
         if at is None:
             raise Refused("Choose the time.", field="at")
         if at < now - timedelta(minutes=5) or at > now + timedelta(days=MAX_DAYS):

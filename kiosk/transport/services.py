@@ -236,17 +236,6 @@ class Plan:
     patient: str | None
 
 
-def parse_local(text: str) -> datetime | None:
-    """A datetime-local field ('2026-11-28T14:30') in the station's time zone, as UTC."""
-    try:
-        naive = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    zone = timeutil.station_zone()
-    aware = naive.replace(tzinfo=zone) if zone is not None else naive.astimezone()
-    return aware.astimezone(UTC)
-
-
 def _oxygen(text: str) -> float:
     try:
         value = float(text.replace(",", ".").strip())
@@ -260,7 +249,7 @@ def _oxygen(text: str) -> float:
 def _when(choices: RequestChoices, settings: TransportSettings, now: datetime) -> tuple[datetime, datetime | None]:
     pickup = now
     if choices.when == "at":
-        asked = parse_local(choices.pickup_at)
+        asked = timeutil.parse_local(choices.pickup_at)
         if asked is None:
             raise Refused("Choose the pickup time.", field="pickup_at")
         pickup = asked
@@ -273,7 +262,7 @@ def _when(choices: RequestChoices, settings: TransportSettings, now: datetime) -
         raise Refused("Choose when to pick the patient up.", field="when")
     back = None
     if choices.round_trip and choices.return_at.strip():
-        back = parse_local(choices.return_at)
+        back = timeutil.parse_local(choices.return_at)
         if back is None:
             raise Refused("That is not a time. Leave it empty to call for the way back later.", field="return_at")
         if back <= pickup:
