@@ -89,6 +89,9 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     scan(page, patient.mrn)  # an armband scanned, nothing focused
     expect(page.locator("#panel")).to_contain_text(patient.mrn)
+    # The panel's sections (care team, readiness, housekeeping) load after it: let them finish, so that the
+    # next page does not find the process's FHIR slots still taken by them ("the FHIR server is slow").
+    page.wait_for_load_state("networkidle")
     # Labels: the patient's page with its verified preview, and a search by MRN.
     page.goto(f"{server.url}/labels/patients/{patient.id}/encounters/{occupied.id}")
     expect(page.locator(".patient-more")).to_contain_text(patient.mrn)
