@@ -6,9 +6,11 @@ takes one of `web.fhir_slots` slots (fewer than the threads) the first time it a
 and gives it back when it ends: at least one thread is always free for everything else.
 
 Polls may hold at most `fhir_slots - 1` of them (all of them when there is only one), so that a person
-opening a page still finds a slot while twenty boards poll. Nothing waits for a slot: a poll that finds
-none is answered "not up to date" at once, and a person's request gets "the FHIR server is slow, try
-again" at once, before anything was sent to the server.
+opening a page still finds a slot while twenty boards poll. A poll never waits for a slot: one that finds
+none is answered "not up to date" at once. A person's request waits for one a short, bounded time
+(`person_wait`, 2 s): the slots are most often held by that person's own requests a moment ago (a panel's
+sections still loading, a preview being redrawn when Send is tapped), which end in well under a second
+on a healthy server. After that it gets "the FHIR server is slow, try again", before anything was sent.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class FhirSlots:
 
     total: int
     for_polls: int
+    #: Seconds a person's request (never a poll) waits for a slot before it is told the server is slow.
+    person_wait: float = 2.0
     _pid: int = field(default_factory=os.getpid)
     _all: threading.BoundedSemaphore = field(init=False)
     _polls: threading.BoundedSemaphore = field(init=False)
@@ -58,7 +62,7 @@ class FhirSlots:
                 self._reset()
         if poll and not self._polls.acquire(blocking=False):
             return False
-        if self._all.acquire(blocking=False):
+        if self._all.acquire(blocking=False) if poll else self._all.acquire(timeout=self.person_wait):
             return True
         if poll:
             self._polls.release()
