@@ -45,7 +45,8 @@ def _send(ctx: DemoContext, admissions: list[Admission]) -> int:
 def seed(ctx: DemoContext) -> str:
     fixed = [_admission(i, f"PL-DEMO{i + 1:04d}", f"{39000001 + i:08d}", f"{69000001 + i:09d}") for i in range(3)]
     created = _send(ctx, fixed)
-    return f"Bed placement: {len(fixed)} bed requests for the unit ({created} new, {len(fixed) - created} already there)."
+    return (f"Bed placement: {len(fixed)} bed requests for the unit ({created} new, "
+            f"{len(fixed) - created} already there).")
 
 
 def admissions(ctx: DemoContext, n: int) -> str:

@@ -205,7 +205,8 @@ class PlacementRequest:
             loc.location == self.assigned_bed and loc.status == "active" for loc in enc.locations))
 
 
-def read_requests(gw: FhirGateway, sys: Systems, params: list[tuple[str, str]], unit: str | None) -> list[PlacementRequest]:
+def read_requests(gw: FhirGateway, sys: Systems, params: list[tuple[str, str]],
+                  unit: str | None) -> list[PlacementRequest]:
     """Bed requests from one Task search with their patients, encounters and ServiceRequests; `unit`
     ('Location/<id>') keeps those for that unit."""
     found = gw.client.search("Task", [*params, *(("_include", i) for i in INCLUDES), ("_count", "500")])
@@ -214,7 +215,8 @@ def read_requests(gw: FhirGateway, sys: Systems, params: list[tuple[str, str]], 
     for task in found.matches:
         if code_of(task.get("code"), sys.code) != PLACEMENT_CODE:
             continue
-        request = next((included.get(k) for k in (ref_key(r) for r in task.get("basedOn") or []) if k in included), None)
+        based_on = [ref_key(r) for r in task.get("basedOn") or []]
+        request = next((included[k] for k in based_on if k in included), None)
         if request is None:
             continue
         item = _read(task, request, included, sys, gw.identifiers)

@@ -165,7 +165,8 @@ def suggest(source: CensusSource, req: PlacementRequest, sys: Systems, ids: Any)
                 fit.notes.append("Room has a patient of another gender")
             else:
                 fit.notes.append(f"Room with {gender} patients")
-        for need, trait, words in (("bariatric", BED_BARIATRIC, "Bariatric"), ("telemetry", BED_TELEMETRY, "Telemetry")):
+        for need, trait, words in (("bariatric", BED_BARIATRIC, "Bariatric"),
+                                   ("telemetry", BED_TELEMETRY, "Telemetry")):
             if need in req.needs and trait in recorded:
                 if trait in bed_traits:
                     fit.notes.append(f"{words} bed")

@@ -116,3 +116,19 @@ def test_in_transit_then_arrival_completes_the_request_on_the_next_look(placemen
     assert done.status == "completed" and done.request["status"] == "completed"
     assert "Arrived" in page_text(client.get(f"/placement/{task_id}").get_data(as_text=True))
     assert task_id not in [r.id for r in unit.open()]
+
+
+def test_the_list_and_the_assign_page_cost_a_fixed_number_of_requests(placement_unit: Factory) -> None:
+    unit = placement_unit()
+    client = sign_in_client(unit.app.test_client(), Role.CHARGE_NURSE)
+    client.get("/placement/")  # the unit's id is looked up once
+    lists, assigns = [], []
+    for n in (3, 27):
+        first = [unit.add(needs=("telemetry",)) for _ in range(n)][0]
+        listing = client.get("/placement/")
+        assert listing.status_code == 200
+        lists.append(listing.headers["X-FHIR-Requests"])
+        assigns.append(client.get(f"/placement/{first}/assign").headers["X-FHIR-Requests"])
+    assert len(unit.open()) == 30
+    assert lists[0] == lists[1] == "1"
+    assert assigns[0] == assigns[1]
