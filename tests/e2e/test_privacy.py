@@ -15,6 +15,7 @@ from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.demo.extras import DemoContext
 from kiosk.demo.orders import seed as seed_orders
+from kiosk.demo.placement import seed as seed_placement
 from kiosk.demo.transport import seed as seed_transport
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
@@ -67,6 +68,10 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     """Every workflow, looked at the way staff use it, with the log at DEBUG; only looking (the demo unit
     is shared with other tests), after the demo's own transport jobs are seeded as `make run` does."""
     server, collect = debug_server
+    # The demo's bed requests (`make run` seeds them too): their patients are pending admissions of the unit.
+    placement_db = Database(demo_settings.database_url)
+    seed_placement(DemoContext(demo_settings, gateway, placement_db, lambda _line: None))
+    placement_db.dispose()
     secrets = patient_data(gateway)
     assert len(secrets) > 100
     census = unit_census(gateway)
@@ -163,6 +168,15 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     dirty = next(b for b in census.beds if b.operational_status == "H")
     page.goto(f"{server.url}/housekeeping/section/{dirty.id}")
     expect(page.locator(".hk-section-panel")).to_be_visible()
+    # Bed placement: the charge nurse's list, a request's beds that fit, its status page, the home panel.
+    page.goto(server.url + "/placement/")
+    expect(page.locator(".placement-card").first).to_be_visible()
+    page.locator(".placement-card a", has_text="Assign bed").first.tap()
+    expect(page.locator(".placement-one")).to_be_visible()
+    page.goto(server.url + "/placement/")
+    page.locator(".placement-card a", has_text="Status page").first.tap()
+    expect(page.locator(".placement-big")).to_be_visible()
+    page.goto(server.url + "/placement/home")
     # Supplies, the audit trail searched by MRN, and a page that does not exist.
     page.goto(server.url + "/supplies/")
     expect(page.locator(".location-tile").first).to_be_visible()
