@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from kiosk.placement.seeding import Admission, admission_transaction
+from kiosk.placement import Admission, admission_transaction
 
 from .extras import DemoContext
 

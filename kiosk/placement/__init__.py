@@ -10,6 +10,10 @@ from flask import Flask
 
 from kiosk.nav import HomePanel, add_home_panel
 
+from .seeding import Admission, admission_transaction
+
+__all__ = ["Admission", "admission_transaction", "register"]
+
 
 def register(app: Flask) -> None:
     from .views import bp

@@ -124,7 +124,8 @@ def test_the_list_and_the_assign_page_cost_a_fixed_number_of_requests(placement_
     client.get("/placement/")  # the unit's id is looked up once
     lists, assigns = [], []
     for n in (3, 27):
-        first = [unit.add(needs=("telemetry",)) for _ in range(n)][0]
+        added = [unit.add(needs=("telemetry",)) for _ in range(n)]
+        first = added[0]
         listing = client.get("/placement/")
         assert listing.status_code == 200
         lists.append(listing.headers["X-FHIR-Requests"])
