@@ -1,5 +1,5 @@
-"""New bed requests in one transaction: the patient, the planned hospital stay (a `planned` entry on
-the unit, as the bed board's pending admissions have), the ServiceRequest and its Task. Used by the
+"""New bed requests in one transaction: the patient, the planned hospital stay, the ServiceRequest and
+its Task. Used by the
 demo (`kiosk seed-demo`, `--admissions N`) and the tests."""
 
 from __future__ import annotations
@@ -31,7 +31,11 @@ class Admission:
     requester: str
 
 
-def admission_transaction(adm: Admission, unit_ref: str, ids: IdentifierSettings, now: datetime) -> Transaction:
+def admission_transaction(adm: Admission, unit_ref: str, ids: IdentifierSettings, now: datetime,
+                          planned_on_unit: bool = False) -> Transaction:
+    """The stay is not placed on the unit (the unit may decline it): only the request names the unit, and
+    the bed board meets the stay when a bed is reserved for it. `planned_on_unit` adds a `planned` entry on
+    the unit (the board then lists it as a pending admission before any bed is assigned)."""
     tx = Transaction()
     patient = tx.create({
         "resourceType": "Patient",
@@ -43,7 +47,7 @@ def admission_transaction(adm: Admission, unit_ref: str, ids: IdentifierSettings
     encounter = tx.create({
         "resourceType": "Encounter", "identifier": [b.identifier(ids.encounter, adm.encounter_number)],
         "status": "planned", "class": b.inpatient_class(), "subject": b.reference(patient),
-        "location": [b.encounter_location(unit_ref, "planned")],
+        **({"location": [b.encounter_location(unit_ref, "planned")]} if planned_on_unit else {}),
     }, if_none_exist=identifier_query(ids.encounter, adm.encounter_number))
     sys = Systems(ids.code_systems)
     request, task, if_none_exist = request_resources(NewRequest(

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, make_response, render_template, ur
 from kiosk import audit
 from kiosk.auth import Role, roles_required
 from kiosk.extensions import gateway
-from kiosk.fhir.change import Seen
+from kiosk.fhir.change import Conflict, Seen
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.records import FHIR_ID
 from kiosk.web import Notice
@@ -69,7 +69,8 @@ def _list_page(notice: Notice | None = None, status: int = 200) -> Response:
         reply = carry_out(change, seen=Seen.of(
             (ref, v) for r in found.arrived for ref, v in r.seen().items() if not ref.startswith("Encounter/")),
             done=f"Arrived: {names}.", entity=found.arrived[0].reference)
-        if not reply.done:
+        # Another station that looked at the same moment completed them first (412): nothing to say.
+        if not reply.done and not isinstance(reply.outcome, Conflict):
             arrived_notice = reply.notice
     refused_why = ASSIGN_NEEDS.refused(gateway().capabilities) or DECLINE_NEEDS.refused(gateway().capabilities)
     html = render_template("placement/list.html", requests=found.requests, error=None, notice=notice or arrived_notice,

@@ -133,3 +133,14 @@ def test_the_list_and_the_assign_page_cost_a_fixed_number_of_requests(placement_
     assert len(unit.open()) == 30
     assert lists[0] == lists[1] == "1"
     assert assigns[0] == assigns[1]
+
+
+def test_the_home_panel_counts_the_open_requests(placement_unit: Factory) -> None:
+    unit = placement_unit()
+    unit.add()
+    unit.add(needs=("bariatric",))
+    client = sign_in_client(unit.app.test_client(), Role.UNIT_SECRETARY)
+    panel = client.get("/placement/home")
+    assert "2 bed requests waiting for a bed" in page_text(panel.get_data(as_text=True))
+    assert panel.headers["X-FHIR-Requests"] in ("1", "2")  # the unit's id is looked up on a first request
+    assert "2 bed requests waiting for a bed" in page_text(client.get("/").get_data(as_text=True))
