@@ -54,3 +54,20 @@ def test_the_charge_nurse_assigns_a_suggested_bed_and_the_board_shows_it_reserve
     page.goto(f"{server.url}/placement/{task_id}")
     expect(page.locator(".placement-big")).to_contain_text(f"Bed assigned {bed_name}")
     save_screenshot(page, "placement-status")
+
+
+def test_a_request_is_declined_with_a_reason_typed_on_the_touch_screen(
+        served: tuple[PlacementUnit, LiveServer], page: Page) -> None:
+    unit, server = served
+    task_id = unit.add(needs=("bariatric",), origin="direct")
+    sign_in(page, server.url, Role.UNIT_SECRETARY)
+    page.goto(f"{server.url}/placement/{task_id}/assign")
+    page.locator(".placement-decline button[type=submit]").tap()
+    expect(page.locator("#reason-error")).to_contain_text("Say why")
+    page.locator("#reason").tap()
+    page.keyboard.type("No bariatric frame on the unit", delay=20)
+    save_screenshot(page, "placement-decline")
+    page.locator(".placement-decline button[type=submit]").tap()
+    expect(page.locator(".notice-ok")).to_contain_text("is declined")
+    page.goto(f"{server.url}/placement/{task_id}")
+    expect(page.locator(".placement-big")).to_contain_text("Declined: No bariatric frame on the unit")
