@@ -144,3 +144,42 @@ def test_the_home_panel_counts_the_open_requests(placement_unit: Factory) -> Non
     assert "2 bed requests waiting for a bed" in page_text(panel.get_data(as_text=True))
     assert panel.headers["X-FHIR-Requests"] in ("1", "2")  # the unit's id is looked up on a first request
     assert "2 bed requests waiting for a bed" in page_text(client.get("/").get_data(as_text=True))
+
+
+def test_two_stations_cannot_place_two_patients_in_one_bed(placement_unit: Factory) -> None:
+    unit = placement_unit()
+    first, second = unit.add(), unit.add()
+    one = sign_in_client(unit.app.test_client(), Role.CHARGE_NURSE)
+    other = sign_in_client(unit.app.test_client(), Role.UNIT_SECRETARY)
+    bed_id, version, seen_first = bed_buttons(one.get(f"/placement/{first}/assign").get_data(as_text=True))[0]
+    forms = {b: (v, s) for b, v, s in bed_buttons(other.get(f"/placement/{second}/assign").get_data(as_text=True))}
+    assert bed_id in forms  # both screens offer the same free bed
+    assert one.post(f"/placement/{first}/assign", data={
+        "csrf_token": page_token(one, "/placement/"), "seen": seen_first, "bed": bed_id,
+        "bed_version": version}).status_code == 200
+    late_version, late_seen = forms[bed_id]
+    answer = other.post(f"/placement/{second}/assign", data={
+        "csrf_token": page_token(other, "/placement/"), "seen": late_seen, "bed": bed_id, "bed_version": late_version})
+    text = page_text(answer.get_data(as_text=True))
+    assert answer.status_code == 409 and "Changed at another station" in text
+    # The re-read finds the stay and the request untouched (the bed, written unchanged with its If-Match as
+    # the board's reserve does, reads the same as what this change sent).
+    assert "Not saved: hospital stay, bed request" in text
+    late = unit.request(second)
+    assert late.status == "requested" and unit.request(first).status == "accepted"
+    assert late.encounter is not None and not any(loc.status == "reserved" for loc in late.encounter.locations)
+
+
+def test_a_stale_decline_keeps_the_reason_typed(placement_unit: Factory) -> None:
+    unit = placement_unit()
+    task_id = unit.add()
+    client = sign_in_client(unit.app.test_client(), Role.CHARGE_NURSE)
+    seen = Seen.of(unit.request(task_id).seen().items()).text()
+    request = unit.request(task_id).request
+    request["note"] = [{"text": "patient now on droplet precautions"}]
+    unit.gw.client.update(request, version=version_of(request))
+    answer = client.post(f"/placement/{task_id}/decline", data={"csrf_token": page_token(client, "/placement/"),
+                                                                 "seen": seen, "reason": "Unit full tonight"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and 'value="Unit full tonight"' in html
+    assert unit.request(task_id).status == "requested"
