@@ -8,9 +8,12 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from kiosk.placement import Admission, admission_transaction
+from kiosk.placement import Admission, Systems, admission_transaction, open_requests
 
 from .extras import DemoContext
+
+#: Bed requests waiting when `make run` starts.
+OPEN_AT_START = 3
 
 #: (family, given, gender, birth date, origin, needs, who asks)
 PROFILES: tuple[tuple[str, tuple[str, ...], str, str, str, tuple[str, ...], str], ...] = (
@@ -43,10 +46,17 @@ def _send(ctx: DemoContext, admissions: list[Admission]) -> int:
 
 
 def seed(ctx: DemoContext) -> str:
-    fixed = [_admission(i, f"PL-DEMO{i + 1:04d}", f"{39000001 + i:08d}", f"{69000001 + i:09d}") for i in range(3)]
+    """The three demo requests; when the unit has fewer than three open ones (the demo's were assigned or
+    declined), new ones up to three, so that `make run` always starts with work waiting."""
+    fixed = [_admission(i, f"PL-DEMO{i + 1:04d}", f"{39000001 + i:08d}",
+                        f"{69000001 + i:09d}") for i in range(OPEN_AT_START)]
     created = _send(ctx, fixed)
-    return (f"Bed placement: {len(fixed)} bed requests for the unit ({created} new, "
-            f"{len(fixed) - created} already there).")
+    gw = ctx.gateway
+    waiting = [r for r in open_requests(gw, Systems(gw.identifiers.code_systems), f"Location/{gw.unit_location_id()}")
+               if r.status == "requested"]
+    topped = admissions(ctx, OPEN_AT_START - len(waiting)) if len(waiting) < OPEN_AT_START else ""
+    return (f"Bed placement: {len(fixed)} demo bed requests ({created} new, {len(fixed) - created} already there)"
+            + (f"; {topped.removeprefix('Bed placement: ')}" if topped else "."))
 
 
 def admissions(ctx: DemoContext, n: int) -> str:

@@ -10,9 +10,10 @@ from flask import Flask
 
 from kiosk.nav import HomePanel, add_home_panel
 
+from .fhir import Systems, open_requests
 from .seeding import Admission, admission_transaction
 
-__all__ = ["Admission", "admission_transaction", "register"]
+__all__ = ["Admission", "Systems", "admission_transaction", "open_requests", "register"]
 
 
 def register(app: Flask) -> None:

@@ -44,5 +44,13 @@ def test_seed_demo_with_admissions_adds_that_many_requests(own_server: SekmetSer
         assert len(after) == 6
         new = [r for r in after if r.id not in {b.id for b in before}]
         assert all(r.patient is not None and r.encounter is not None and r.encounter.status == "planned" for r in new)
+        # When the demo's requests have been answered, the next run tops the waiting ones up to three.
+        for req in after[:5]:
+            task = {**req.task, "status": "rejected", "statusReason": {"text": "demo"}}
+            gw.client.update(task, version=task["meta"]["versionId"])
+        third = runner.invoke(cli, ["seed-demo"], obj=kiosk)
+        assert third.exit_code == 0, third.output
+        waiting = [r for r in open_requests(gw, sys, unit) if r.status == "requested"]
+        assert len(waiting) == 3
     finally:
         gw.close()
