@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, make_response, render_template, url_for
 
 from kiosk import audit
-from kiosk.auth import Role, roles_required
+from kiosk.auth import Role, current_staff_or_none, roles_required
 from kiosk.extensions import gateway
 from kiosk.fhir.change import Conflict, Seen
 from kiosk.fhir.errors import FhirError
@@ -73,8 +73,9 @@ def _list_page(notice: Notice | None = None, status: int = 200) -> Response:
         if not reply.done and not isinstance(reply.outcome, Conflict):
             arrived_notice = reply.notice
     refused_why = ASSIGN_NEEDS.refused(gateway().capabilities) or DECLINE_NEEDS.refused(gateway().capabilities)
+    staff = current_staff_or_none()
     html = render_template("placement/list.html", requests=found.requests, error=None, notice=notice or arrived_notice,
-                           refused=refused_why, arrived=found.arrived)
+                           refused=refused_why, arrived=found.arrived, desk=staff is not None and staff.role in DESK)
     return make_response(html, status)
 
 

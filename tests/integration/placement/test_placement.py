@@ -183,3 +183,10 @@ def test_a_stale_decline_keeps_the_reason_typed(placement_unit: Factory) -> None
     html = answer.get_data(as_text=True)
     assert answer.status_code == 409 and 'value="Unit full tonight"' in html
     assert unit.request(task_id).status == "requested"
+
+
+def test_an_administrator_sees_the_requests_without_the_desk_actions(placement_unit: Factory) -> None:
+    unit = placement_unit()
+    task_id = unit.add()
+    html = sign_in_client(unit.app.test_client(), Role.ADMINISTRATOR).get("/placement/").get_data(as_text=True)
+    assert "Waiting for a bed" in page_text(html) and f"/placement/{task_id}/assign" not in html
