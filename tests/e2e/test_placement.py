@@ -48,6 +48,7 @@ def test_the_charge_nurse_assigns_a_suggested_bed_and_the_board_shows_it_reserve
     first.tap()
     expect(page.locator(".notice-ok")).to_contain_text(f"Bed {bed_name} is assigned")
     expect(card).to_contain_text(f"Bed assigned {bed_name}")
+    save_screenshot(page, "placement-list-assigned")
     page.goto(server.url + "/beds/")
     tile = page.locator(f'.bed[data-bed-id="{bed_id}"]')
     expect(tile).to_contain_text("Reserved")
