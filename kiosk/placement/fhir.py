@@ -13,7 +13,7 @@ output "assigned-bed") -> in-progress (in transit) -> completed (arrived), or re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from kiosk.config import IdentifierSettings
 from kiosk.fhir import builders as b
 from kiosk.fhir import codes
 from kiosk.fhir.capability import SearchNeed
+from kiosk.fhir.census import require_searches
 from kiosk.fhir.change import Change, edit
 from kiosk.fhir.client import identifier_query
 from kiosk.fhir.errors import UnreadableResource
@@ -38,7 +39,6 @@ from kiosk.fhir.refs import ref_key, version_of
 PLACEMENT_CODE = "bed-placement"
 PLACEMENT_TEXT = "Bed placement"
 OPEN_STATUSES = ("requested", "accepted", "in-progress")
-CLOSED_STATUSES = ("completed", "rejected", "cancelled")
 INCLUDES = ("Task:patient", "Task:encounter", "Task:based-on")
 OPEN_REQUESTS = SearchNeed("Task", params=("code", "status"), includes=INCLUDES)
 ONE_REQUEST = SearchNeed("Task", params=("_id",), includes=INCLUDES)
@@ -168,7 +168,6 @@ class PlacementRequest:
     assigned_bed: str | None = None
     reason: str = ""
     requester: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -227,10 +226,13 @@ def read_requests(gw: FhirGateway, sys: Systems, params: list[tuple[str, str]],
 
 
 def open_requests(gw: FhirGateway, sys: Systems, unit: str) -> list[PlacementRequest]:
+    """The unit's open requests; FhirNotAllowed, before any search, on a server without that search."""
+    require_searches(gw, (OPEN_REQUESTS,), "The bed requests")
     return read_requests(gw, sys, [("code", f"{sys.code}|{PLACEMENT_CODE}"), ("status", ",".join(OPEN_STATUSES))], unit)
 
 
 def one_request(gw: FhirGateway, sys: Systems, task_id: str) -> PlacementRequest | None:
+    require_searches(gw, (ONE_REQUEST,), "A bed request")
     found = read_requests(gw, sys, [("_id", task_id)], None)
     return found[0] if found else None
 

@@ -40,7 +40,6 @@ ASSIGN_NEEDS = Needs.of(ENCOUNTER, LOCATION, TASK, TRANSACTION)
 DECLINE_NEEDS = Needs.of(TASK, REQUEST, TRANSACTION)
 TRANSIT_NEEDS = Needs.of(TASK)
 ARRIVAL_NEEDS = Needs.of(TASK, REQUEST, TRANSACTION)
-CREATE_NEEDS = Needs.of(("ServiceRequest", "conditional-create"), ("Task", "conditional-create"), TRANSACTION)
 
 
 class Refused(Exception):

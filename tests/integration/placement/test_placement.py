@@ -140,9 +140,10 @@ def test_the_home_panel_counts_the_open_requests(placement_unit: Factory) -> Non
     unit.add()
     unit.add(needs=("bariatric",))
     client = sign_in_client(unit.app.test_client(), Role.UNIT_SECRETARY)
+    client.get("/placement/home")  # the first also reads the server's statement and looks the unit's id up
     panel = client.get("/placement/home")
     assert "2 bed requests waiting for a bed" in page_text(panel.get_data(as_text=True))
-    assert panel.headers["X-FHIR-Requests"] in ("1", "2")  # the unit's id is looked up on a first request
+    assert panel.headers["X-FHIR-Requests"] == "1"
     assert "2 bed requests waiting for a bed" in page_text(client.get("/").get_data(as_text=True))
 
 
