@@ -134,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
         labels,
         orders,
         paging,
+        placement,
         readiness,
         staff,
         supplies,
@@ -156,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     transport.register(app)
     orders.register(app)
     housekeeping.register(app)
+    placement.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

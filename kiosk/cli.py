@@ -68,8 +68,9 @@ def serve(kiosk: KioskContext, host: str | None, port: int | None, workers: int 
 @cli.command("seed-demo")
 @click.option("--beds", type=click.IntRange(1, 5000), help="Build a larger hospital with about N beds.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the demo hospital is already loaded.")
+@click.option("--admissions", type=click.IntRange(1, 200), help="Also add N new bed requests for the unit.")
 @pass_kiosk
-def seed_demo(kiosk: KioskContext, beds: int | None, if_empty: bool) -> None:
+def seed_demo(kiosk: KioskContext, beds: int | None, if_empty: bool, admissions: int | None) -> None:
     """Load the demo hospital into the FHIR server, then each workflow's demo data (idempotent: a second
     run creates nothing). Migrates the kiosk's database first: some workflows seed it too."""
     from kiosk.db import Database
@@ -86,7 +87,12 @@ def seed_demo(kiosk: KioskContext, beds: int | None, if_empty: bool) -> None:
         else:
             report = load_demo(gw, beds, say=click.echo)
             click.echo(f"Done: {report.created} resources created, {report.existing} already there.")
-        seed_extras(DemoContext(kiosk.settings, gw, database, click.echo))
+        ctx = DemoContext(kiosk.settings, gw, database, click.echo)
+        seed_extras(ctx)
+        if admissions:
+            from kiosk.demo.placement import admissions as new_admissions
+
+            click.echo(new_admissions(ctx, admissions))
     finally:
         gw.close()
         database.dispose()

@@ -29,6 +29,7 @@ DEMO_EXTRAS: tuple[str, ...] = (
     "kiosk.demo.readiness:seed",
     "kiosk.demo.transport:seed",
     "kiosk.demo.orders:seed",
+    "kiosk.demo.placement:seed",
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -18,6 +19,7 @@ from kiosk.demo.orders import seed as seed_orders
 from kiosk.demo.transport import seed as seed_transport
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
+from kiosk.placement import Admission, admission_transaction
 from tests.support.auth import sign_in
 from tests.support.browser import LiveServer
 from tests.support.paging import load_roles
@@ -67,7 +69,13 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     """Every workflow, looked at the way staff use it, with the log at DEBUG; only looking (the demo unit
     is shared with other tests), after the demo's own transport jobs are seeded as `make run` does."""
     server, collect = debug_server
-    secrets = patient_data(gateway)
+    # A bed request for the unit, its stay not yet planned on the unit (the shared demo unit's counts stay).
+    asked = Admission(number="PL-0PR1VACY", mrn="31415926", encounter_number="271828182", family="Quintavalle",
+                      given=("Ottoline",), gender="female", birth_date="1957-06-21", origin="ed",
+                      needs=("isolation-droplet",), requester="ED charge nurse")
+    gateway.client.transaction(admission_transaction(asked, f"Location/{gateway.unit_location_id()}",
+                                                     gateway.identifiers, datetime.now(UTC)))
+    secrets = patient_data(gateway) | {"quintavalle", "ottoline", asked.mrn, asked.encounter_number, "1957-06-21"}
     assert len(secrets) > 100
     census = unit_census(gateway)
     occupied = next(e for e in census.encounters if e.status == "in-progress" and e.patient)
@@ -166,6 +174,15 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     dirty = next(b for b in census.beds if b.operational_status == "H")
     page.goto(f"{server.url}/housekeeping/section/{dirty.id}")
     expect(page.locator(".hk-section-panel")).to_be_visible()
+    # Bed placement: the charge nurse's list, a request's beds that fit, its status page, the home panel.
+    page.goto(server.url + "/placement/")
+    expect(page.locator(".placement-card").first).to_be_visible()
+    page.locator(".placement-card a", has_text="Assign bed").first.tap()
+    expect(page.locator(".placement-one")).to_be_visible()
+    page.goto(server.url + "/placement/")
+    page.locator(".placement-card a", has_text="Status page").first.tap()
+    expect(page.locator(".placement-big")).to_be_visible()
+    page.goto(server.url + "/placement/home")
     # Supplies, the audit trail searched by MRN, and a page that does not exist.
     page.goto(server.url + "/supplies/")
     expect(page.locator(".location-tile").first).to_be_visible()

@@ -143,9 +143,10 @@ def test_escalated_jobs_show_on_the_board_and_home_and_clear_when_accepted(trans
     text = page_text(home.get_data(as_text=True))
     assert "1 transport job waits past the target" in text and "Stat:" in text
     assert "Transport escalation is stopped: the scheduler is not running." in text
-    # The look at the server's changes, the census for the counts (first read: 6) and the housekeeping
-    # panel's search of the open cleaning jobs; the transport panel reads the database only.
-    assert home.headers["X-FHIR-Requests"] == "8"
+    # The look at the server's changes, the census for the counts (first read: 6), the housekeeping
+    # panel's search of the open cleaning jobs and the bed requests' panel's Task search; the transport
+    # panel reads the database only.
+    assert home.headers["X-FHIR-Requests"] == "9"
     with unit.app.app_context():
         unit.gw.client.update({**unit.gw.client.read("Task", late.id), "status": "accepted"}, version="1")
         assert escalate(app_gateway(unit.app), database(), datetime.now(UTC)).cleared == 1

@@ -20,7 +20,7 @@ from tests.support.transport import TransportUnit, act, seen_of
 
 SCHEDULE = """\
 [scheduler]
-lease_seconds = 5
+lease_seconds = 30
 poll_seconds = 0.5
 
 [jobs.transport-escalation]
