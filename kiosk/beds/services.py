@@ -14,6 +14,7 @@ from typing import Any
 from kiosk import timeutil
 from kiosk.armband import ScanCode
 from kiosk.census import CensusStore
+from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.census import Census, unit_census
 from kiosk.fhir.encounters import ScanMatch, find_open_encounters
 from kiosk.fhir.errors import FhirError, FhirNotAllowed
@@ -25,6 +26,11 @@ from kiosk.nav import BedMark, MarkSource
 from .board import Board, BoardBuilder, PatientSummary, RoomGroup, other_places
 from .panel import Panel, available_here, bed_panel, encounter_panel, side_list_panel
 from .settings import BedSettings
+
+
+#: What a board drawn while the server cannot be reached offers (nothing: its panels are read-only, and
+#: the server's statement may not have been read since the kiosk started).
+NO_CAPABILITIES = Capabilities.from_statement({"resourceType": "CapabilityStatement"})
 
 
 def utc_now() -> datetime:
@@ -98,7 +104,7 @@ def open_panel(gw: FhirGateway, board: Board, key: str, open_form: str | None = 
     `not_allowed` says why the signed-in person may not change beds (their role): such a panel
     offers no action."""
     kind, _, ident = key.partition(":")
-    caps = gw.capabilities
+    caps = NO_CAPABILITIES if board.downtime is not None else gw.capabilities
     if kind == "bed":
         panel = bed_panel(board, ident, caps, not_allowed)
     elif kind == "encounter":
