@@ -27,7 +27,6 @@ from .board import Board, BoardBuilder, PatientSummary, RoomGroup, other_places
 from .panel import Panel, available_here, bed_panel, encounter_panel, side_list_panel
 from .settings import BedSettings
 
-
 #: What a board drawn while the server cannot be reached offers (nothing: its panels are read-only, and
 #: the server's statement may not have been read since the kiosk started).
 NO_CAPABILITIES = Capabilities.from_statement({"resourceType": "CapabilityStatement"})
