@@ -117,7 +117,7 @@ def census_sheet(board: Board, printed_at: datetime, printed_by: str) -> bytes:
                   f"{board.counts.occupied} occupied, {board.counts.available} available.", note),
         Spacer(1, 3 * mm),
         _table([SHEET_COLUMNS, *[_cells(r) for r in sheet_rows(board)]], head, small,
-               (22, 52, 26, 18, 42, 70, 30)),
+               (30, 52, 26, 18, 42, 66, 30)),
         Spacer(1, 5 * mm),
         Paragraph("Pending admissions", title),
     ]
