@@ -41,12 +41,13 @@ from kiosk import audit, timeutil
 from kiosk.auth import Role, current_staff, current_staff_or_none, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
 from kiosk.census import census_store
-from kiosk.extensions import gateway, settings
+from kiosk.extensions import gateway, services, settings
 from kiosk.fhir.errors import FhirConflict, FhirError, FhirUnavailable
 from kiosk.fhir.records import FHIR_ID
 from kiosk.nav import bed_mark_sources, patient_links
 from kiosk.polling import not_up_to_date, polled
 from kiosk.settings_files import settings_of
+from kiosk.slots import FhirBusy
 from kiosk.web import Notice, is_htmx
 from kiosk.web.changes import Reply, carry_out, refused
 from kiosk.web.display import DisplayAccess
@@ -77,12 +78,14 @@ def _board(marks: bool = True) -> Board:
     (not on the public view: it shows rooms and initials only). When the FHIR server cannot be reached:
     the census kept in the database, marked (`board.downtime`), without marks; if none is kept (or it is
     older than census.downtime_keep_hours), the server's error, saying so."""
-    gw = gateway()
     try:
-        return load_board(gw, _bed_settings(), marks=bed_mark_sources(current_app) if marks else (),
+        return load_board(gateway(), _bed_settings(), marks=bed_mark_sources(current_app) if marks else (),
                           store=census_store())
     except FhirUnavailable as e:
-        kept = downtime_board(gw, _bed_settings(), census_store(), utc_now())
+        if isinstance(e, FhirBusy) and census_store().unreachable_since() is None:
+            raise  # slow, not down: the live board comes back with the next poll
+        # No FHIR slot is taken and no request is sent for the kept census.
+        kept = downtime_board(services().gateway(), _bed_settings(), census_store(), utc_now())
         if kept is None:
             hours = settings().census.downtime_keep_hours
             raise FhirUnavailable(f"{e.message} No census of this unit from the last {hours:g} hours is kept "
@@ -268,7 +271,9 @@ def _panel_fragment(current: Board, key: str, open_form: str | None = None, noti
                     status: int = 200) -> tuple[str, int]:
     """The panel's HTML for a key, and the status to answer with (404 for a bed or patient that is not
     on this unit: the panel says so, the board stays)."""
-    panel = open_panel(gateway(), current, key, open_form, _not_allowed(current))
+    # A kept census's panels ask the server nothing: no FHIR slot is taken for them.
+    gw = services().gateway() if current.downtime is not None else gateway()
+    panel = open_panel(gw, current, key, open_form, _not_allowed(current))
     if panel is None:
         message = notice or _missing(current, key)
         return render_template("beds/_panel_message.html", notice=message), 404 if notice is None else status
@@ -279,7 +284,14 @@ def _panel_fragment(current: Board, key: str, open_form: str | None = None, noti
     panel.errors = errors or {}
     _finish(panel)
     _audit_view(panel)
+    if current.downtime is not None:
+        # Other workflows' sections read the FHIR server: while it cannot be reached, none is loaded.
+        return render_template("beds/_panel.html", panel=panel, panel_sections=_no_sections), status
     return render_template("beds/_panel.html", panel=panel), status
+
+
+def _no_sections(bed_id: str | None, encounter_id: str | None, role: str | None) -> list[str]:
+    return []
 
 
 def _render_panel(current: Board, key: str, open_form: str | None = None, notice: Notice | None = None,

@@ -232,6 +232,11 @@ class CensusStore:
             except IntegrityError:  # another process recorded it first
                 db.rollback()
 
+    def unreachable_since(self) -> datetime | None:
+        """When the server was first found unreachable, if it has not answered since."""
+        with self.database.session() as db:
+            return db.execute(select(CensusCheck.unreachable_since).where(CensusCheck.id == 1)).scalar_one_or_none()
+
     def kept(self, gw: FhirGateway, unit: UnitRef | None = None) -> KeptCensus | None:
         """The unit's census as last known current, without asking the server; None when there is none
         or it is older than `keep` (then it is deleted)."""

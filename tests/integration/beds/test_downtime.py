@@ -67,7 +67,8 @@ def test_a_server_that_stops_answering_leaves_the_kept_census_marked_and_read_on
     panel = client.get(f"/beds/bed/{bed_id}", headers=HTMX)
     html = panel.get_data(as_text=True)
     assert panel.status_code == 200 and name in page_text(html)
-    assert READ_ONLY in page_text(html) and "/beds/act/" not in html  # no action offered
+    assert READ_ONLY in page_text(html) and "panel-actions" not in html and "?open=" not in html  # no action
+    assert "panel-section" not in html  # no other workflow asks the server from it
 
     refused = client.post("/beds/act/block", headers=HTMX, data={"csrf_token": token, "panel": f"bed:{bed_id}",
                                                                 "bed_id": bed_id, "reason": "Broken rail"})
