@@ -282,7 +282,8 @@ def _panel_fragment(current: Board, key: str, open_form: str | None = None, noti
     panel.notice = notice
     panel.chosen = chosen or {}
     panel.errors = errors or {}
-    _finish(panel)
+    if current.downtime is None:  # other workflows' links lead to pages that need the server
+        _finish(panel)
     _audit_view(panel)
     if current.downtime is not None:
         # Other workflows' sections read the FHIR server: while it cannot be reached, none is loaded.

@@ -56,12 +56,14 @@ def test_the_board_keeps_the_last_census_while_the_server_is_down_and_is_live_ag
         expect(banner).to_contain_text("census as of")
         expect(tile(page, bed.id)).to_contain_text(bed.patient.short_name)
         expect(page.locator(".bed")).to_have_count(20)
+        save_screenshot(page, "beds-downtime-board")
         tile(page, bed.id).tap()
         expect(panel(page)).to_contain_text(bed.patient.name)
         expect(panel(page)).to_contain_text(READ_ONLY)
         expect(panel(page).locator(".panel-actions")).to_have_count(0)
         expect(panel(page).locator(".panel-section")).to_have_count(0)  # no other workflow asks the server
-        save_screenshot(page, "beds-downtime")
+        expect(panel(page).locator(".patient-links")).to_have_count(0)
+        save_screenshot(page, "beds-downtime-panel")
 
         link = banner.get_by_role("link", name="Print the census sheet")
         box = link.bounding_box()
