@@ -77,8 +77,8 @@ def _row(tile: BedTile) -> SheetRow:
     p = tile.patient
     if p is None:
         reserved = "; ".join(f"reserved for {r.name}" for r in tile.reserved_for)
-        state = tile.state.label + (f" ({tile.blocked_reason})" if tile.blocked_reason else "")
-        return SheetRow(tile.name, reserved or f"({state.lower()})", "", "", "", "", "")
+        state = tile.state.label.lower() + (f": {tile.blocked_reason}" if tile.blocked_reason else "")
+        return SheetRow(tile.name, reserved or f"({state})", "", "", "", "", "")
     return SheetRow(tile.name, p.name, p.mrn or "", _age_sex(p), p.attending or "", _alerts(p),
                     p.expected_label or "")
 
@@ -143,7 +143,7 @@ def _cells(row: SheetRow) -> tuple[str, ...]:
 def _table(rows: Iterable[Iterable[str]], head: ParagraphStyle, cell: ParagraphStyle,
            widths_mm: tuple[int, ...]) -> Table:
     data = [[Paragraph(_esc(text), head if i == 0 else cell) for text in row] for i, row in enumerate(rows)]
-    table = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    table = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e7eb")),

@@ -16,6 +16,7 @@ from kiosk.beds.occupancy import BedState
 from kiosk.census import census_store
 from kiosk.fhir.gateway import FhirGateway
 from tests.support.beds import BedUnit, audit_rows, csrf_token, page_text, signed_in
+from tests.support.browser import SCREENSHOTS
 from tests.support.clock import use_clock
 from tests.support.outage_proxy import OutageProxy
 from tests.support.sekmet import SekmetServer
@@ -35,6 +36,16 @@ def pdf_text(data: bytes) -> str:
     pdf = pypdfium2.PdfDocument(io.BytesIO(data))
     try:
         return " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdf)
+    finally:
+        pdf.close()
+
+
+def save_pdf_page(data: bytes, name: str) -> None:
+    """The sheet's first page as a PNG beside the screenshots, to be looked at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pdf = pypdfium2.PdfDocument(io.BytesIO(data))
+    try:
+        pdf[0].render(scale=1.4).to_pil().save(SCREENSHOTS / f"{name}.png")
     finally:
         pdf.close()
 
@@ -94,6 +105,7 @@ def test_the_census_sheet_prints_every_bed_and_its_patient_and_is_audited(
     assert sheet.status_code == 200 and sheet.headers["Content-Type"] == "application/pdf"
     assert sheet.headers["Cache-Control"] == "no-store"
     text = pdf_text(sheet.get_data())
+    save_pdf_page(sheet.get_data(), "beds-census-sheet")
     assert f"Downtime census: {board.unit_name}" in text
     assert "FHIR server unreachable since" in text and "census as of" in text
     for column in ("Bed", "Patient", "MRN", "Age/sex", "Attending", "Alerts", "Expected discharge"):
