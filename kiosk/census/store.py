@@ -285,7 +285,7 @@ class CensusStore:
             check = db.get(CensusCheck, 1)
             rows = db.execute(select(UnitCensus.unit_id, UnitCensus.read_at, UnitCensus.dirty,
                                      UnitCensus.clean)).all()
-            stale = [r.unit_id for r in rows if self._as_of(r, check) < limit]  # type: ignore[arg-type]
+            stale = sorted(r.unit_id for r in rows if self._as_of(r, check) < limit)  # type: ignore[arg-type]
             if stale:
                 db.execute(delete(UnitCensus).where(UnitCensus.unit_id.in_(stale)))
         if stale:

@@ -163,6 +163,9 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     dirty = next(b for b in census.beds if b.operational_status == "H")
     page.goto(f"{server.url}/housekeeping/section/{dirty.id}")
     expect(page.locator(".hk-section-panel")).to_be_visible()
+    # The unit's census sheet (the downtime PDF: every patient's name and MRN, none of them in a log).
+    sheet = page.request.get(server.url + "/beds/census-sheet.pdf")
+    assert sheet.status == 200 and sheet.body().startswith(b"%PDF")
     # Supplies, the audit trail searched by MRN, and a page that does not exist.
     page.goto(server.url + "/supplies/")
     expect(page.locator(".location-tile").first).to_be_visible()

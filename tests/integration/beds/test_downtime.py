@@ -69,6 +69,8 @@ def test_a_server_that_stops_answering_leaves_the_kept_census_marked_and_read_on
 
     outage.go_down()
     poll = client.get("/beds/board", headers=HTMX)
+    with unit.app.app_context():
+        assert census_store().unreachable_since() is not None
     text = page_text(poll.get_data(as_text=True))
     assert poll.status_code == 200
     assert re.search(r"FHIR server unreachable since \d\d:\d\d; census as of \d\d:\d\d Print the census sheet "
@@ -89,6 +91,8 @@ def test_a_server_that_stops_answering_leaves_the_kept_census_marked_and_read_on
     outage.come_back()
     back = page_text(client.get("/beds/board", headers=HTMX).get_data(as_text=True))
     assert "FHIR server unreachable" not in back and short in back
+    with unit.app.app_context():
+        assert census_store().unreachable_since() is None  # the look that answered cleared it
 
 
 def test_the_census_sheet_prints_every_bed_and_its_patient_and_is_audited(
