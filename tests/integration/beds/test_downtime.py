@@ -149,3 +149,4 @@ def test_a_census_older_than_the_keep_time_is_not_shown_and_is_deleted(
     assert client.get("/beds/census-sheet.pdf").status_code == 503
     with unit.app.app_context():
         assert census_store().version(unit_id) is None  # deleted from the database
+
