@@ -50,6 +50,7 @@ def downtime_board(gw: FhirGateway, settings: BedSettings, store: CensusStore, n
     # The names of places on other units are not kept: a move elsewhere shows without its bed's name.
     board = BoardBuilder(kept.census, settings, now, {}).build()
     board.downtime = Downtime(unreachable_since=kept.unreachable_since, as_of=kept.as_of)
+    board.fetched_at = kept.as_of  # 'checked' / 'Updated' on the board say the census's time, not now
     return board
 
 

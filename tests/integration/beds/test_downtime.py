@@ -78,6 +78,9 @@ def test_a_server_that_stops_answering_leaves_the_kept_census_marked_and_read_on
     assert short in text and "Print the census sheet" in text
     assert 'href="/beds/census-sheet.pdf"' in poll.get_data(as_text=True)
 
+    public = page_text(client.get("/beds/public").get_data(as_text=True))  # the rooms-and-initials view too
+    assert re.search(r"Updated \d\d:\d\d:\d\d FHIR server unreachable since \d\d:\d\d; census as of", public), public
+
     panel = client.get(f"/beds/bed/{bed_id}", headers=HTMX)
     html = panel.get_data(as_text=True)
     assert panel.status_code == 200 and name in page_text(html)
