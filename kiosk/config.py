@@ -116,6 +116,9 @@ class CensusSettings:
     #: Each look at the server's history starts this long before the newest change the last one saw (a
     #: server may stamp a change a little before it commits it); the versions seen there are skipped.
     overlap_ms: int = 1000
+    #: When the FHIR server cannot be reached, the bed board shows the census kept in the database if it
+    #: was known current less than this many hours ago (the downtime census); an older one is deleted.
+    downtime_keep_hours: float = 12.0
 
 
 @dataclass(frozen=True)
@@ -357,6 +360,9 @@ def validate(s: Settings) -> None:
     _require(0 <= s.census.overlap_ms <= 60_000,
              f"Setting census.overlap_ms must be between 0 and 60000 (KIOSK_CENSUS_OVERLAP_MS), not "
              f"{s.census.overlap_ms}.")
+    _require(0 < s.census.downtime_keep_hours <= 72,
+             f"Setting census.downtime_keep_hours must be more than 0 and at most 72 "
+             f"(KIOSK_CENSUS_DOWNTIME_KEEP_HOURS), not {s.census.downtime_keep_hours}.")
     _require(1 <= s.web.fhir_slots < s.web.threads,
              f"Setting web.fhir_slots must be at least 1 and less than web.threads ({s.web.threads}), so that a "
              f"thread is always free for sign-in and static files; not {s.web.fhir_slots}.")

@@ -55,7 +55,8 @@ class KioskServices:
         if self.census is None:
             self.census = CensusStore(self.database, lambda: self.clock(),
                                       timedelta(seconds=self.settings.census.trust_seconds),
-                                      timedelta(milliseconds=self.settings.census.overlap_ms))
+                                      timedelta(milliseconds=self.settings.census.overlap_ms),
+                                      timedelta(hours=self.settings.census.downtime_keep_hours))
 
     def gateway(self) -> FhirGateway:
         with self._lock:

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from kiosk import timeutil
 from kiosk.display import NAME_LIMIT, PLACE_LIMIT, bounded, is_too_long, last_first
 from kiosk.fhir import codes
 from kiosk.fhir.census import Census, natural_key
@@ -243,6 +244,30 @@ class SideList:
         return len(self.items) - len(self.shown)
 
 
+@dataclass(frozen=True)
+class Downtime:
+    """The FHIR server cannot be reached: the board is the census kept in the database, read-only."""
+
+    #: When the server was first found unreachable (None: just now, not recorded yet).
+    unreachable_since: datetime | None
+    #: When the census shown was last known to be the server's.
+    as_of: datetime
+
+    @property
+    def sentence(self) -> str:
+        """'FHIR server unreachable since 14:02; census as of 14:01' (local times; a date when not today)."""
+        since = f" since {_clock_time(self.unreachable_since, self.as_of)}" if self.unreachable_since else ""
+        return f"FHIR server unreachable{since}; census as of {_clock_time(self.as_of, self.unreachable_since)}"
+
+
+def _clock_time(moment: datetime, other: datetime | None) -> str:
+    """14:02, or 'Sat 28 Nov 14:02' when the other time of the sentence is on another day."""
+    local = timeutil.local(moment)
+    if other is not None and timeutil.local(other).date() != local.date():
+        return local.strftime("%a %d %b %H:%M")
+    return local.strftime("%H:%M")
+
+
 @dataclass
 class Board:
     unit_id: str
@@ -263,6 +288,8 @@ class Board:
     #: What the board was drawn from (the shared census's version, the hour, its marks): a board of the
     #: same version looks the same, so its rendering is kept and reused (kiosk.beds.views). None: not kept.
     version: tuple[int, str, str] | None = None
+    #: Set when the FHIR server cannot be reached and this board is the kept census (read-only).
+    downtime: Downtime | None = None
 
     def tile(self, bed_id: str) -> BedTile | None:
         return self.tiles.get(bed_id)

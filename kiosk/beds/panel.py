@@ -55,6 +55,8 @@ class Panel:
     beds_elsewhere: list[BedOption] = field(default_factory=list)
     #: Why beds on other units are not listed (the server does not offer the search), if so.
     elsewhere_note: str | None = None
+    #: Other units with no free bed (a transfer form says so rather than leaving them out silently).
+    units_full: list[str] = field(default_factory=list)
     notice: Notice | None = None
     errors: dict[str, str] = field(default_factory=dict)
     #: Links other workflows registered for a patient's panel (kiosk.nav.PatientLink).

@@ -1,6 +1,7 @@
 """The bed board's reads: the board, the public board and the detail panels, each in a fixed number
-of FHIR requests (the census's four, one more when the census names places on other units, and two
-more for a transfer form's beds on other units, or for a scan of a patient who is not on the unit).
+of FHIR requests (the census's four, one more when the census names places on other units, three more
+for a transfer form's beds on other units and the units with none free, two for a scan of a patient who
+is not on the unit).
 """
 
 from __future__ import annotations
@@ -14,17 +15,22 @@ from typing import Any
 from kiosk import timeutil
 from kiosk.armband import ScanCode
 from kiosk.census import CensusStore
+from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.census import Census, unit_census
 from kiosk.fhir.encounters import ScanMatch, find_open_encounters
 from kiosk.fhir.errors import FhirError, FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
-from kiosk.fhir.locations import available_beds_elsewhere, places_by_reference
+from kiosk.fhir.locations import available_beds_elsewhere, places_by_reference, units_without_free_beds
 from kiosk.fhir.records import LocationRecord
 from kiosk.nav import BedMark, MarkSource
 
 from .board import Board, BoardBuilder, PatientSummary, RoomGroup, other_places
 from .panel import Panel, available_here, bed_panel, encounter_panel, side_list_panel
 from .settings import BedSettings
+
+#: What a board drawn while the server cannot be reached offers (nothing: its panels are read-only, and
+#: the server's statement may not have been read since the kiosk started).
+NO_CAPABILITIES = Capabilities.from_statement({"resourceType": "CapabilityStatement"})
 
 
 def utc_now() -> datetime:
@@ -98,7 +104,7 @@ def open_panel(gw: FhirGateway, board: Board, key: str, open_form: str | None = 
     `not_allowed` says why the signed-in person may not change beds (their role): such a panel
     offers no action."""
     kind, _, ident = key.partition(":")
-    caps = gw.capabilities
+    caps = NO_CAPABILITIES if board.downtime is not None else gw.capabilities
     if kind == "bed":
         panel = bed_panel(board, ident, caps, not_allowed)
     elif kind == "encounter":
@@ -118,6 +124,7 @@ def open_panel(gw: FhirGateway, board: Board, key: str, open_form: str | None = 
             try:
                 panel.beds_elsewhere = available_beds_elsewhere(gw, board.unit_id,
                                                                 for_encounter=f"Encounter/{who}" if who else None)
+                panel.units_full = units_without_free_beds(gw, board.unit_id, panel.beds_elsewhere) or []
             except FhirNotAllowed as e:
                 panel.elsewhere_note = e.message
     return panel

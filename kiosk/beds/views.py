@@ -10,6 +10,11 @@
 - GET  /beds/list/<name>         a side list in full (the board shows what fits)
 - POST /beds/scan                an armband scan (the number is in the body, never in the URL)
 - POST /beds/act/<action>        one action; answers with the panel as it is afterwards
+- GET  /beds/census-sheet.pdf    the unit's census sheet for the paper downtime procedure (audited)
+
+When the FHIR server cannot be reached, the board is drawn from the census kept in the kiosk's database
+(kiosk.beds.downtime): marked with its time, read-only (every panel says why), with the census sheet
+one tap away. The next poll after the server answers again draws the live board.
 
 The polled fragments are marked @polled (kiosk.polling): a poll that fails for any reason (the FHIR
 server, the kiosk's own database, a bug) answers 503 with HX-Reswap: none, so the board stays on
@@ -36,18 +41,20 @@ from kiosk import audit, timeutil
 from kiosk.auth import Role, current_staff, current_staff_or_none, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
 from kiosk.census import census_store
-from kiosk.extensions import gateway
-from kiosk.fhir.errors import FhirConflict, FhirError
+from kiosk.extensions import gateway, services, settings
+from kiosk.fhir.errors import FhirConflict, FhirError, FhirUnavailable
 from kiosk.fhir.records import FHIR_ID
 from kiosk.nav import bed_mark_sources, patient_links
 from kiosk.polling import not_up_to_date, polled
 from kiosk.settings_files import settings_of
+from kiosk.slots import FhirBusy
 from kiosk.web import Notice, is_htmx
 from kiosk.web.changes import Reply, carry_out, refused
 from kiosk.web.display import DisplayAccess
 
 from .actions import BED_ACTIONS, ActionContext, Refused, plan
 from .board import Board, fingerprint, public_rooms
+from .downtime import READ_ONLY, census_sheet, downtime_board, sheet_rows
 from .forms import ActionForm, ScanForm
 from .panel import ListPanel, Panel
 from .services import load_board, open_panel, resolve_scan, utc_now
@@ -68,13 +75,30 @@ def _bed_settings() -> BedSettings:
 
 def _board(marks: bool = True) -> Board:
     """The board from the shared census (kiosk.census), with the marks other workflows put on its tiles
-    (not on the public view: it shows rooms and initials only)."""
-    return load_board(gateway(), _bed_settings(), marks=bed_mark_sources(current_app) if marks else (),
-                      store=census_store())
+    (not on the public view: it shows rooms and initials only). When the FHIR server cannot be reached:
+    the census kept in the database, marked (`board.downtime`), without marks; if none is kept (or it is
+    older than census.downtime_keep_hours), the server's error, saying so."""
+    try:
+        return load_board(gateway(), _bed_settings(), marks=bed_mark_sources(current_app) if marks else (),
+                          store=census_store())
+    except FhirUnavailable as e:
+        if isinstance(e, FhirBusy) and census_store().unreachable_since() is None:
+            raise  # slow, not down: the live board comes back with the next poll
+        # No FHIR slot is taken and no request is sent for the kept census.
+        kept = downtime_board(services().gateway(), _bed_settings(), census_store(), utc_now())
+        if kept is None:
+            hours = settings().census.downtime_keep_hours
+            raise FhirUnavailable(f"{e.message} No census of this unit from the last {hours:g} hours is kept "
+                                  "on this kiosk, so there is no board to show: use the paper downtime "
+                                  "procedure.", status=e.status, sent=e.sent) from e
+        return kept
 
 
-def _not_allowed() -> str | None:
-    """Why the signed-in person may not change beds: their panels say it once and offer no action."""
+def _not_allowed(board: Board | None = None) -> str | None:
+    """Why the signed-in person may not change beds (their role, or a server that cannot be reached):
+    their panels say it once and offer no action."""
+    if board is not None and board.downtime is not None:
+        return READ_ONLY
     return None if has_role(*BED_ROLES) else f"You can look here; only {roles_phrase(BED_ROLES)} changes beds."
 
 
@@ -247,7 +271,9 @@ def _panel_fragment(current: Board, key: str, open_form: str | None = None, noti
                     status: int = 200) -> tuple[str, int]:
     """The panel's HTML for a key, and the status to answer with (404 for a bed or patient that is not
     on this unit: the panel says so, the board stays)."""
-    panel = open_panel(gateway(), current, key, open_form, _not_allowed())
+    # A kept census's panels ask the server nothing: no FHIR slot is taken for them.
+    gw = services().gateway() if current.downtime is not None else gateway()
+    panel = open_panel(gw, current, key, open_form, _not_allowed(current))
     if panel is None:
         message = notice or _missing(current, key)
         return render_template("beds/_panel_message.html", notice=message), 404 if notice is None else status
@@ -256,9 +282,17 @@ def _panel_fragment(current: Board, key: str, open_form: str | None = None, noti
     panel.notice = notice
     panel.chosen = chosen or {}
     panel.errors = errors or {}
-    _finish(panel)
+    if current.downtime is None:  # other workflows' links lead to pages that need the server
+        _finish(panel)
     _audit_view(panel)
+    if current.downtime is not None:
+        # Other workflows' sections read the FHIR server: while it cannot be reached, none is loaded.
+        return render_template("beds/_panel.html", panel=panel, panel_sections=_no_sections), status
     return render_template("beds/_panel.html", panel=panel), status
+
+
+def _no_sections(bed_id: str | None, encounter_id: str | None, role: str | None) -> list[str]:
+    return []
 
 
 def _render_panel(current: Board, key: str, open_form: str | None = None, notice: Notice | None = None,
@@ -326,6 +360,9 @@ def act(action: str) -> Response:
     form = ActionForm()
     gw = gateway()
     current = _board()
+    if current.downtime is not None:  # nothing is sent: the panel says why
+        return make_response(render_template("beds/_panel_message.html", notice=Notice(
+            "error", "Not done: the FHIR server cannot be reached", READ_ONLY)), 503)
     key = form.panel.data if form.panel.validate(form) else None
     if not form.validate() or key is None:
         notice = Notice("error", "Check the form", form.first_error() or "Something in the form is not right.")
@@ -391,3 +428,28 @@ def _answer(key: str, action: str, form: ActionForm, reply: Reply, current: Boar
     else:
         html, _ = _panel_fragment(board, key, None, notice, status=reply.status)
     return reply.response(html, trigger="board-changed")
+
+
+# ---------------------------------------------------------------- downtime
+
+
+@bp.get("/census-sheet.pdf")
+def census_sheet_pdf() -> Response:
+    """The unit's census sheet (PDF) for the paper downtime procedure: from the live census, or the
+    kept one while the server cannot be reached. Every print is in the audit trail."""
+    try:
+        current = _board(marks=False)
+    except FhirError as e:
+        return make_response(render_template("beds/page.html", board=None, error=e.message, panel_html="",
+                                             board_html=""), 503)
+    staff = current_staff()
+    pdf = census_sheet(current, utc_now(), staff.display_name)
+    patients = sum(1 for row in sheet_rows(current) if row.mrn) + len(current.pending_admissions)
+    how = "from the kept census, FHIR server unreachable" if current.downtime else "from the live census"
+    audit.record("print", entity=f"Location/{current.unit_id}", entity_label=f"census sheet of {current.unit_name}",
+                 detail=f"downtime census sheet, {patients} patients, {how}")
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = 'inline; filename="census-sheet.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

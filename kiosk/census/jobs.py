@@ -13,10 +13,15 @@ from .store import CensusStore
 
 def check_census(ctx: JobContext) -> str:
     """Look at the server's changes since the last look (one request) and read again, now, the censuses
-    they touch, so that the screens' polls find them ready and make no FHIR request."""
+    they touch, so that the screens' polls find them ready and make no FHIR request. Censuses last known
+    current longer ago than census.downtime_keep_hours are deleted first (the downtime census's limit);
+    a server that cannot be reached is recorded as such by the store (the boards show the kept census)."""
     census = ctx.settings.census
     store = CensusStore(ctx.database, ctx.clock, timedelta(seconds=census.trust_seconds),
-                        timedelta(milliseconds=census.overlap_ms))
+                        timedelta(milliseconds=census.overlap_ms), timedelta(hours=census.downtime_keep_hours))
+    forgotten = store.forget_stale()
+    if forgotten:
+        ctx.log.info(f"{len(forgotten)} censuses older than {census.downtime_keep_hours} hours deleted")
     try:
         result = store.check(ctx.gateway, refresh=True)
     except FhirNotAllowed as e:

@@ -41,3 +41,5 @@ class CensusCheck(Base):
     #: The versions seen just before `since` (JSON list of 'Type/id/version').
     seen: Mapped[str] = mapped_column(Text, default="[]")
     checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    #: When a read or a look first found the FHIR server unreachable; None while it answers.
+    unreachable_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

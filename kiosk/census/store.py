@@ -9,6 +9,9 @@
   one (the FHIR client's write listeners call `written`).
 - When no check ran for `trust` (no scheduler running), the next read looks for changes itself first:
   still one request per interval for all units, not one census per screen.
+- Downtime: a read or a look that finds the server unreachable records since when (`census_check`);
+  `kept` then answers the unit's census as last known current, if that is less than `keep` ago. A
+  census older than `keep` is deleted (`forget_stale`, also run by the census-check job).
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.db import Database
 from kiosk.fhir.census import CENSUS_SEARCHES, Census, CensusSource, assemble, fetch_census, require_searches
 from kiosk.fhir.changes import CENSUS_TYPES, OVERLAP, ChangeMark, changes_since, touched
+from kiosk.fhir.errors import FhirUnavailable
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 
 from .models import CensusCheck, UnitCensus
@@ -50,13 +54,25 @@ class CheckResult:
         return f"{self.changes} changes, {len(self.units)} units to read again{how}"
 
 
+@dataclass(frozen=True)
+class KeptCensus:
+    """A unit's census as last known current, for a board shown while the server cannot be reached."""
+
+    census: Census
+    #: When the census was last known to be the server's: read then, or a look then found no change.
+    as_of: datetime
+    #: When the server was first found unreachable (None: not known to be down).
+    unreachable_since: datetime | None
+
+
 class CensusStore:
     def __init__(self, database: Database, clock: Callable[[], datetime], trust: timedelta,
-                 overlap: timedelta = OVERLAP):
+                 overlap: timedelta = OVERLAP, keep: timedelta = timedelta(hours=12)):
         self.database = database
         self.clock = clock
         self.trust = trust
         self.overlap = overlap
+        self.keep = keep
         self._memory: dict[str, tuple[int, Census]] = {}
         self._remembered: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
@@ -66,15 +82,19 @@ class CensusStore:
     def census(self, gw: FhirGateway, unit: UnitRef | None = None) -> Census:
         """The unit's census: from memory or the database while nothing touched it, else read from the
         server now (and kept for everyone)."""
-        require_searches(gw, CENSUS_SEARCHES, "The bed board")
-        unit_id = gw.unit_location_id(unit)
-        self._check_if_due(gw)
-        with self.database.session() as db:
-            row = db.execute(select(UnitCensus.version, UnitCensus.dirty, UnitCensus.clean)
-                             .where(UnitCensus.unit_id == unit_id)).one_or_none()
-        if row is not None and row.dirty == row.clean:
-            return self._kept(gw, unit_id, row.version)
-        return self.refresh(gw, unit_id, row.dirty if row is not None else 0)
+        try:
+            require_searches(gw, CENSUS_SEARCHES, "The bed board")
+            unit_id = gw.unit_location_id(unit)
+            self._check_if_due(gw)
+            with self.database.session() as db:
+                row = db.execute(select(UnitCensus.version, UnitCensus.dirty, UnitCensus.clean)
+                                 .where(UnitCensus.unit_id == unit_id)).one_or_none()
+            if row is not None and row.dirty == row.clean:
+                return self._kept(gw, unit_id, row.version)
+            return self.refresh(gw, unit_id, row.dirty if row is not None else 0)
+        except FhirUnavailable:
+            self.unreachable()
+            raise
 
     def version(self, unit_id: str) -> int | None:
         with self.database.session() as db:
@@ -151,7 +171,11 @@ class CensusStore:
         with self.database.session() as db:
             row = db.get(CensusCheck, 1)
             mark = ChangeMark(row.since, tuple(json.loads(row.seen))) if row is not None and row.since else None
-        changes = changes_since(gw, mark, self.overlap)
+        try:
+            changes = changes_since(gw, mark, self.overlap)
+        except FhirUnavailable:
+            self.unreachable()
+            raise
         held = self._held_refs()
         units = set(held) if changes.first or not changes.known else touched(changes.resources, held)
         self._mark(units)
@@ -164,6 +188,7 @@ class CensusStore:
                 row.since = changes.mark.since
                 row.seen = json.dumps(list(changes.mark.seen))
             row.checked_at = self.clock()
+            row.unreachable_since = None
             try:
                 db.flush()
             except IntegrityError:  # two first looks at once: the other one's mark stands
@@ -190,6 +215,84 @@ class CensusStore:
         """Every unit's census is read from the server before it is next shown (after a change of
         server, or of what the kiosk reads of it)."""
         self._mark(set(self._held_refs()))
+
+    # ------------------------------------------------------------ downtime
+
+    def unreachable(self) -> None:
+        """The server could not be reached just now: remember since when (the first time only)."""
+        now = self.clock()
+        with self.database.session() as db:
+            row = db.get(CensusCheck, 1)
+            if row is None:
+                db.add(CensusCheck(id=1, since="", seen="[]", unreachable_since=now))
+            elif row.unreachable_since is None:
+                row.unreachable_since = now
+            try:
+                db.flush()
+            except IntegrityError:  # another process recorded it first
+                db.rollback()
+
+    def unreachable_since(self) -> datetime | None:
+        """When the server was first found unreachable, if it has not answered since."""
+        with self.database.session() as db:
+            return db.execute(select(CensusCheck.unreachable_since).where(CensusCheck.id == 1)).scalar_one_or_none()
+
+    def kept(self, gw: FhirGateway, unit: UnitRef | None = None) -> KeptCensus | None:
+        """The unit's census as last known current, without asking the server; None when there is none
+        or it is older than `keep` (then it is deleted)."""
+        unit_id = unit.location_id if unit is not None and unit.location_id else self._unit_id(gw)
+        self.forget_stale()
+        with self.database.session() as db:
+            row = db.execute(select(UnitCensus).where(UnitCensus.unit_id == unit_id)).scalar_one_or_none()
+            check = db.get(CensusCheck, 1)
+            if row is None:
+                return None
+            as_of = self._as_of(row, check)
+            payload, version = row.payload, row.version
+            since = check.unreachable_since if check is not None else None
+        census = assemble(CensusSource.from_json(json.loads(payload)), gw.identifiers)
+        census.version = version
+        return KeptCensus(census=census, as_of=as_of, unreachable_since=since)
+
+    def _unit_id(self, gw: FhirGateway) -> str:
+        """The kiosk's own unit's Location id: from the gateway (cached after its first lookup), else,
+        when the server cannot be asked, the kept census whose unit carries the unit's identifier."""
+        try:
+            return gw.unit_location_id()
+        except FhirUnavailable:
+            ref = gw.unit
+            with self.database.session() as db:
+                rows = db.execute(select(UnitCensus.unit_id, UnitCensus.payload)).all()
+            for unit_id, payload in rows:
+                for location in json.loads(payload)["locations"]:
+                    if location.get("id") == unit_id and any(
+                            i.get("system") == ref.system and i.get("value") == ref.value
+                            for i in location.get("identifier", [])):
+                        return unit_id
+            raise
+
+    @staticmethod
+    def _as_of(row: UnitCensus, check: CensusCheck | None) -> datetime:
+        """When a census was last known current: its read, or a later look that found it untouched."""
+        if row.dirty == row.clean and check is not None and check.checked_at is not None:
+            return max(row.read_at, check.checked_at)
+        return row.read_at
+
+    def forget_stale(self) -> list[str]:
+        """Delete the censuses last known current more than `keep` ago; answers their units."""
+        limit = self.clock() - self.keep
+        with self.database.session() as db:
+            check = db.get(CensusCheck, 1)
+            rows = db.execute(select(UnitCensus.unit_id, UnitCensus.read_at, UnitCensus.dirty,
+                                     UnitCensus.clean)).all()
+            stale = sorted(r.unit_id for r in rows if self._as_of(r, check) < limit)  # type: ignore[arg-type]
+            if stale:
+                db.execute(delete(UnitCensus).where(UnitCensus.unit_id.in_(stale)))
+        if stale:
+            with self._lock:
+                for unit_id in stale:
+                    self._memory.pop(unit_id, None)
+        return stale
 
     def _mark(self, units: set[str]) -> None:
         if not units:

@@ -25,6 +25,7 @@ FREE_BEDS = (
     TAKEN_BEDS,
 )
 PLACES = (SearchNeed("Location", params=("_id",)),)
+UNITS = (SearchNeed("Location", params=("physical-type", "status")),)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,21 @@ def available_beds_elsewhere(gw: FhirGateway, exclude_unit_id: str,
     options = [o for o in options if o.bed.reference not in taken]
     options.sort(key=lambda o: (natural_key(o.unit_name), natural_key(o.bed.name)))
     return options
+
+
+def units_without_free_beds(gw: FhirGateway, exclude_unit_id: str, options: list[BedOption]) -> list[str] | None:
+    """The names of the other units (active wards) that have no bed among `options`, in one search; None
+    when the server does not offer the search (the form then says nothing about them)."""
+    if searches_not_offered(gw.capabilities, UNITS, "Naming units") is not None:
+        return None
+    found = gw.client.search("Location", [
+        ("physical-type", f"{codes.LOCATION_PHYSICAL_TYPE}|{codes.WARD}"),
+        ("status", "active"),
+        ("_count", "1000"),
+    ])
+    with_beds = {o.unit.id for o in options if o.unit is not None}
+    units = read_all(found.matches, lambda r: read_location(r, gw.identifiers.location)).records
+    return sorted((u.name for u in units if u.id != exclude_unit_id and u.id not in with_beds), key=natural_key)
 
 
 def beds_taken(gw: FhirGateway, bed_ids: list[str], for_encounter: str | None) -> set[str]:

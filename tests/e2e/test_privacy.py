@@ -183,6 +183,9 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.locator(".placement-card a", has_text="Status page").first.tap()
     expect(page.locator(".placement-big")).to_be_visible()
     page.goto(server.url + "/placement/home")
+    # The unit's census sheet (the downtime PDF: every patient's name and MRN, none of them in a log).
+    sheet = page.request.get(server.url + "/beds/census-sheet.pdf")
+    assert sheet.status == 200 and sheet.body().startswith(b"%PDF")
     # Supplies, the audit trail searched by MRN, and a page that does not exist.
     page.goto(server.url + "/supplies/")
     expect(page.locator(".location-tile").first).to_be_visible()
