@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -429,3 +429,75 @@ def test_housekeeping_timers_move_on_in_the_browser(page: Page, served_unit: tup
     tile = page.locator(".bed", has=page.locator(".bed-timer")).first
     expect(tile).to_have_class(re.compile(r"\btimer-red\b"))
     expect(tile).not_to_have_class(re.compile(r"\btimer-(ok|amber)\b"))
+
+
+@pytest.fixture
+def big_unit(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
+             make_app: Callable[..., Flask]) -> Iterator[tuple[BedUnit, LiveServer]]:
+    """A unit of 32 beds (the size of 4 West) served over HTTP."""
+    ref = make_unit(32)
+    app = make_app(**unit_env(ref))
+    server = LiveServer(app).start()
+    yield BedUnit(ref=ref, gw=unit_gateway(gateway, ref), app=app), server
+    server.stop()
+
+
+def test_every_bed_can_be_tapped_while_a_panel_is_open(page: Page, big_unit: tuple[BedUnit, LiveServer]) -> None:
+    _, server = big_unit
+    open_board(page, server)
+    ids = page.locator(".bed").evaluate_all("els => els.map(e => e.dataset.bedId)")
+    assert len(ids) == 32
+    tile(page, ids[0]).tap()
+    expect(panel(page).locator("[data-panel]")).to_have_attribute("data-panel", f"bed:{ids[0]}")
+    save_screenshot(page, "beds-32-panel-open")
+    # The narrower panel still shows each of its buttons' words whole.
+    assert panel(page).locator(".button").evaluate_all(
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)") == []
+    for bed_id in ids[1:]:
+        box = tile(page, bed_id).bounding_box()
+        shown = panel(page).bounding_box()
+        assert box is not None and shown is not None
+        assert box["x"] + box["width"] <= shown["x"], f"bed {bed_id} is under the panel"
+        tile(page, bed_id).tap()
+        expect(panel(page).locator("[data-panel]")).to_have_attribute("data-panel", f"bed:{bed_id}")
+        expect(tile(page, bed_id)).to_have_class(re.compile(r"\bis-open\b"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_every_tile_is_readable_at_arms_length(page: Page, big_unit: tuple[BedUnit, LiveServer]) -> None:
+    """32 beds at 1280x800, with and without a panel open: every tile says its state in words and the
+    patient's whole "FAMILY, G.", in type of 16 px or more, and no text in a tile is cut."""
+    unit, server = big_unit
+    open_board(page, server)
+    occupied = unit.beds(BedState.OCCUPIED)
+    assert occupied
+
+    def check() -> None:
+        words = page.locator(".bed-state-word").evaluate_all(
+            "els => els.map(e => [e.closest('.bed').dataset.bedId, e.offsetWidth, e.innerText,"
+            " parseFloat(getComputedStyle(e).fontSize)])")
+        assert len(words) == 32
+        assert all(w > 0 and text and size >= 16 for _, w, text, size in words), words
+        names = page.locator(".bed-patient, .bed-for").evaluate_all(
+            "els => els.map(e => [e.innerText, parseFloat(getComputedStyle(e).fontSize)])")
+        assert names and all(size >= 16 for _, size in names), names
+        for bed in occupied:
+            assert bed.patient is not None
+            expect(tile(page, bed.id).locator(".bed-patient")).to_have_text(bed.patient.short_name)
+            if bed.patient.attending:
+                expect(tile(page, bed.id)).to_contain_text(bed.patient.attending)
+        cut = page.locator(".bed, .bed *").evaluate_all(
+            "els => els.filter(e => e.offsetWidth > 0 && (e.scrollWidth > e.clientWidth + 1"
+            " || e.scrollHeight > e.clientHeight + 1) && getComputedStyle(e).display !== 'inline')"
+            ".map(e => e.className + ': ' + e.innerText)")
+        assert cut == []
+        assert page.evaluate("document.documentElement.scrollHeight") <= 800
+
+    check()
+    last = page.locator(".bed").last.bounding_box()  # with no panel open, every bed is on screen
+    assert last is not None and last["y"] + last["height"] <= 800
+    save_screenshot(page, "beds-32")
+    tile(page, occupied[0].id).tap()
+    expect(panel(page).locator(".panel-title")).to_have_text(occupied[0].patient.name)
+    check()
+    save_screenshot(page, "beds-32-readable-panel-open")
