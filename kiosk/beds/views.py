@@ -217,6 +217,18 @@ def home_counts() -> str:
 # ---------------------------------------------------------------- panels
 
 
+def _way_back(key: str) -> tuple[str | None, str | None]:
+    """The address of the panel a key names and the words of the button back to it ("Back to the bed")."""
+    kind, _, name = key.partition(":")
+    if kind == "bed":
+        return url_for("beds.bed", bed_id=name), "Back to the bed"
+    if kind == "encounter":
+        return url_for("beds.encounter", encounter_id=name), "Back to the patient"
+    if kind == "list":
+        return url_for("beds.side_list", name=name), "Back to the list"
+    return None, None
+
+
 def _audit_view(panel: Panel | None) -> None:
     """Opening a patient's panel is a read of their record: it goes in the audit trail."""
     if panel is not None and panel.patient is not None:
@@ -384,7 +396,9 @@ def _answer(key: str, action: str, form: ActionForm, reply: Reply, current: Boar
         except FhirError as e:
             notice = Notice(notice.kind, notice.title, f"{notice.text} The board could not be read again just "
                             f"now, so what you see may be out of date: {e.message}")
-            html = render_template("beds/_panel_message.html", notice=notice)
+            back_url, back_label = _way_back(key)
+            html = render_template("beds/_panel_message.html", notice=notice, back_url=back_url,
+                                   back_label=back_label)
             return reply.response(html, trigger="board-changed")
     if reply.keep_form:
         html, _ = _panel_fragment(board, key, action, notice, form.chosen(), status=reply.status)

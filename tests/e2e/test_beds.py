@@ -501,3 +501,26 @@ def test_every_tile_is_readable_at_arms_length(page: Page, big_unit: tuple[BedUn
     expect(panel(page).locator(".panel-title")).to_have_text(occupied[0].patient.name)
     check()
     save_screenshot(page, "beds-32-readable-panel-open")
+
+
+def test_a_message_panel_leads_on_by_touch(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    open_board(page, server)
+    page.locator("#scan-code").fill("99999999")
+    page.locator("#scan-form button[type=submit]").tap()
+    expect(panel(page).locator(".panel-title")).to_have_text("Patient not on this board")
+    save_screenshot(page, "beds-message-panel")
+    way = panel(page).get_by_role("link", name="Show the board")
+    box = way.bounding_box()
+    assert box is not None and box["height"] >= 48
+    way.tap()
+    expect(panel(page)).to_be_empty()
+    expect(page).to_have_url(server.url + "/beds/")
+
+    page.goto(server.url + "/beds/bed/no-such-bed")
+    expect(panel(page).locator(".panel-title")).to_have_text("Not on this unit")
+    panel(page).get_by_role("link", name="Show the board").tap()
+    expect(panel(page)).to_be_empty()
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    tile(page, bed.id).tap()
+    expect(panel(page).locator(".panel-title")).to_have_text(bed.patient.name)
