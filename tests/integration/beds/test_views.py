@@ -844,3 +844,37 @@ def test_every_message_panel_offers_a_way_on(bed_unit: Factory) -> None:
     assert transport.gone and "could not be read again" in page_text(html)
     assert ways_on(html) == ["Back to the bed", "Show the board"]
     assert f'hx-get="/beds/bed/{bed.id}"' in html
+
+
+def test_find_a_patient_by_name_or_date_of_birth_here_and_on_other_units(
+        bed_unit: Factory, caplog: pytest.LogCaptureFixture) -> None:
+    here, there = bed_unit(), bed_unit(with_app=False)
+    family = "Quist" + "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:8])
+    _, ours = add_pending_patient(here, family, ["Jana"])
+    _, theirs = add_pending_patient(there, family, ["Joel"])
+    add_pending_patient(here, family, ["Maria"])  # another initial: not listed
+    client = client_of(here)
+    token = csrf_token(client)
+    caplog.set_level(logging.DEBUG)
+    response = client.post("/beds/scan", headers=htmx(client, token), data={"code": f"{family.upper()}, j"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    text = page_text(html)
+    assert f"{family}, Jana" in text and f"{family}, Joel" in text and "Maria" not in text
+    assert f'hx-get="/beds/encounter/{ours}"' in html  # on this unit: opens the panel
+    assert f"/beds/encounter/{theirs}" not in html  # on another unit: says where
+    assert f"not on {here.board().unit_name}: planned for {there.board().unit_name}" in text
+    assert response.headers["X-FHIR-Requests"] in ("1", "2")  # the search (and the server's statement once)
+    rows = [r for r in audit_rows(here.app, "view-patient") if r.detail and "find by name" in r.detail]
+    assert {r.entity for r in rows} == {f"Encounter/{ours}", f"Encounter/{theirs}"}
+    assert any("another unit" in (r.detail or "") for r in rows)
+
+    by_birth = client.post("/beds/scan", headers=htmx(client, token), data={"code": "02/03/1961"})
+    assert f"{family}, Jana" in page_text(by_birth.get_data(as_text=True))
+    assert f"{family}, Maria" in page_text(by_birth.get_data(as_text=True))
+
+    nobody = client.post("/beds/scan", headers=htmx(client, token), data={"code": f"{family}x, J"})
+    assert "No patient found" in page_text(nobody.get_data(as_text=True))
+    assert "Show the board" in nobody.get_data(as_text=True)
+    assert family.lower() not in caplog.text.lower() and "1961" not in caplog.text
+    assert client.get("/beds/scan").status_code == 405
