@@ -20,7 +20,7 @@ from kiosk.fhir.errors import FhirError, FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.locations import available_beds_elsewhere, places_by_reference
 from kiosk.fhir.patients import NAME_MATCHES, NameQuery, find_open_encounters_by_name
-from kiosk.fhir.records import LocationRecord
+from kiosk.fhir.records import LocationRecord, PatientRecord
 from kiosk.nav import BedMark, MarkSource
 
 from .board import Board, BoardBuilder, PatientSummary, RoomGroup, other_places
@@ -212,9 +212,10 @@ def find_by_name(gw: FhirGateway, board: Board, query: NameQuery) -> NameSearch:
     elsewhere: list[Found] = []
     for match in matches[:NAME_MATCHES]:
         enc = match.encounter
+        person = match.patient
         found = Found(
-            name=match.patient.name.last_first if match.patient and not match.patient.nameless else "name not recorded",
-            born=match.patient.birth_date_text if match.patient else None,
+            name=_list_name(person) if person and not person.nameless else "name not recorded",
+            born=(f"{person.birth_date:%d %b %Y}" if person.birth_date else person.birth_date_text) if person else None,
             where=match.where(),
             panel_key=f"encounter:{enc.id}" if enc.id in on_board else None,
             patient=match.patient.reference if match.patient else enc.patient,
@@ -222,3 +223,10 @@ def find_by_name(gw: FhirGateway, board: Board, query: NameQuery) -> NameSearch:
         )
         (here if found.panel_key else elsewhere).append(found)
     return NameSearch(here, elsewhere, more=len(matches) > NAME_MATCHES)
+
+
+def _list_name(person: PatientRecord) -> str:
+    """'FAMILY, Given Middle', as the board's panels name a patient."""
+    given = " ".join(person.name.given)
+    family = person.name.family.upper()
+    return f"{family}, {given}" if family and given else family or given

@@ -524,3 +524,24 @@ def test_a_message_panel_leads_on_by_touch(page: Page, served_unit: tuple[BedUni
     bed = unit.beds(BedState.OCCUPIED)[0]
     tile(page, bed.id).tap()
     expect(panel(page).locator(".panel-title")).to_have_text(bed.patient.name)
+
+
+def test_find_a_patient_by_name_by_touch(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    patient = bed.patient
+    family, given = patient.name.split(", ", 1)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    open_board(page, server)
+    page.locator("#scan-code").fill(f"{family}, {given[0]}")
+    page.locator("#scan-form button[type=submit]").tap()
+    expect(panel(page).locator(".panel-title")).to_have_text("Patients found")
+    found = panel(page).locator(".found-here .side-item", has_text=patient.name)
+    expect(found).to_be_visible()
+    save_screenshot(page, "beds-found-by-name")
+    box = found.bounding_box()
+    assert box is not None and box["height"] >= 48
+    found.tap()
+    expect(panel(page).locator(".panel-title")).to_have_text(patient.name)
+    assert not [u for u in requests if family.lower() in u.lower()]  # never in a URL
