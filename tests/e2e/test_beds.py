@@ -534,6 +534,9 @@ def test_find_a_patient_by_name_by_touch(page: Page, served_unit: tuple[BedUnit,
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     open_board(page, server)
+    other = unit.beds(BedState.AVAILABLE)[0]
+    tile(page, other.id).tap()  # the find field stays in reach with a panel open
+    expect(panel(page).locator("[data-panel]")).to_have_attribute("data-panel", f"bed:{other.id}")
     page.locator("#scan-code").fill(f"{family}, {given[0]}")
     page.locator("#scan-form button[type=submit]").tap()
     expect(panel(page).locator(".panel-title")).to_have_text("Patients found")

@@ -89,6 +89,11 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     scan(page, patient.mrn)  # an armband scanned, nothing focused
     expect(page.locator("#panel")).to_contain_text(patient.mrn)
+    # A patient found by family name and initial, then by date of birth, typed in the board's find field.
+    for typed in (f"{patient.name.family}, {patient.name.given[0][0]}", f"{patient.birth_date:%Y-%m-%d}"):
+        page.locator("#scan-code").fill(typed)
+        page.locator("#scan-form button[type=submit]").tap()
+        expect(page.locator("#panel .panel-title")).to_have_text("Patients found")
     # Labels: the patient's page with its verified preview, and a search by MRN.
     page.goto(f"{server.url}/labels/patients/{patient.id}/encounters/{occupied.id}")
     expect(page.locator(".patient-more")).to_contain_text(patient.mrn)
