@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from kiosk.armband import ScanCode, parse_scan
 from kiosk.fhir.change import Seen
+from kiosk.fhir.patients import NameQuery, parse_name_query
 from kiosk.fhir.records import FHIR_ID as RECORD_ID
 
 from .actions import ActionRequest
@@ -88,21 +89,26 @@ class ActionForm(FlaskForm):
 
 
 def _is_scan(_form: FlaskForm, field: Field) -> None:
-    if parse_scan(field.data or "") is None:
-        raise ValidationError("That scan is not an MRN, an encounter number or a kiosk armband. Scan the "
-                              "armband again.")
+    if parse_name_query(field.data or "") is None and parse_scan(field.data or "") is None:
+        raise ValidationError("That is not an MRN, an encounter number or a kiosk armband, nor a family name "
+                              "and initial (SMITH, J) or a date of birth (1955-08-21). Scan the armband again "
+                              "or type it that way.")
 
 
 class ScanForm(FlaskForm):
     """An armband scan (a keyboard-wedge scanner types the MRN or encounter number, or the armband's
-    Data Matrix 'MRN:<mrn>|ENC:<number>', then Enter), or the same number typed by hand. Sent in the
-    POST body, never in a URL."""
+    Data Matrix 'MRN:<mrn>|ENC:<number>', then Enter), the same number typed by hand, or a patient's
+    family name and initial ("SMITH, J") or date of birth. Sent in the POST body, never in a URL."""
 
-    code = StringField("MRN or encounter number", validators=[
+    code = StringField("MRN, encounter number, name or date of birth", validators=[
         DataRequired(message="Scan an armband or type a number."),
         Length(max=100, message="That scan is too long to be an armband. Scan it again."),
         _is_scan,
     ])
+
+    def name_query(self) -> NameQuery | None:
+        """The family name and initial, or the date of birth, typed; None for a scan or a number."""
+        return parse_name_query(self.code.data or "")
 
     def scanned(self) -> ScanCode:
         code = parse_scan(self.code.data or "")

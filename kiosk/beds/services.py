@@ -21,7 +21,8 @@ from kiosk.fhir.encounters import ScanMatch, find_open_encounters
 from kiosk.fhir.errors import FhirError, FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.locations import available_beds_elsewhere, places_by_reference, units_without_free_beds
-from kiosk.fhir.records import LocationRecord
+from kiosk.fhir.patients import NAME_MATCHES, NameQuery, find_open_encounters_by_name
+from kiosk.fhir.records import LocationRecord, PatientRecord
 from kiosk.nav import BedMark, MarkSource
 
 from .board import Board, BoardBuilder, PatientSummary, RoomGroup, other_places
@@ -180,3 +181,59 @@ def board_people(board: Board) -> Iterator[PatientSummary]:
     for item in [*board.pending_admissions, *board.transfers_in, *board.transfers_out]:
         yield item.patient
 
+
+
+@dataclass(frozen=True)
+class Found:
+    """A patient found by name or date of birth: what the list shows, the panel it opens (on this unit),
+    and the records it names for the audit trail."""
+
+    name: str
+    born: str | None
+    where: str
+    panel_key: str | None
+    patient: str | None
+    encounter: str
+
+    @property
+    def encounter_id(self) -> str:
+        return self.encounter.partition("/")[2]
+
+
+@dataclass(frozen=True)
+class NameSearch:
+    """Patients found by name: those on this board first, then those on other units; `more` when the
+    server had more than the kiosk lists (type more of the name)."""
+
+    here: list[Found]
+    elsewhere: list[Found]
+    more: bool
+
+
+def find_by_name(gw: FhirGateway, board: Board, query: NameQuery) -> NameSearch:
+    """Open encounters of patients of that name (or date of birth), on this board or elsewhere, in one
+    search sent in a POST body. Raises FhirNotAllowed when the server does not offer it."""
+    matches = find_open_encounters_by_name(gw, query)
+    on_board = {person.encounter_id for person in board_people(board)}
+    here: list[Found] = []
+    elsewhere: list[Found] = []
+    for match in matches[:NAME_MATCHES]:
+        enc = match.encounter
+        person = match.patient
+        found = Found(
+            name=_list_name(person) if person and not person.nameless else "name not recorded",
+            born=(f"{person.birth_date:%d %b %Y}" if person.birth_date else person.birth_date_text) if person else None,
+            where=match.where(),
+            panel_key=f"encounter:{enc.id}" if enc.id in on_board else None,
+            patient=match.patient.reference if match.patient else enc.patient,
+            encounter=enc.reference,
+        )
+        (here if found.panel_key else elsewhere).append(found)
+    return NameSearch(here, elsewhere, more=len(matches) > NAME_MATCHES)
+
+
+def _list_name(person: PatientRecord) -> str:
+    """'FAMILY, Given Middle', as the board's panels name a patient."""
+    given = " ".join(person.name.given)
+    family = person.name.family.upper()
+    return f"{family}, {given}" if family and given else family or given

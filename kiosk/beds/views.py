@@ -8,7 +8,8 @@
 - GET  /beds/bed/<id>            a bed's panel (htmx), or the board with the panel open
 - GET  /beds/encounter/<id>      a pending patient's panel
 - GET  /beds/list/<name>         a side list in full (the board shows what fits)
-- POST /beds/scan                an armband scan (the number is in the body, never in the URL)
+- POST /beds/scan                an armband scan, or a name or date of birth typed (in the body, never in
+                                 the URL)
 - POST /beds/act/<action>        one action; answers with the panel as it is afterwards
 - GET  /beds/census-sheet.pdf    the unit's census sheet for the paper downtime procedure (audited)
 
@@ -42,7 +43,8 @@ from kiosk.auth import Role, current_staff, current_staff_or_none, has_role, pub
 from kiosk.auth.roles import roles_phrase
 from kiosk.census import census_store
 from kiosk.extensions import gateway, services, settings
-from kiosk.fhir.errors import FhirConflict, FhirError, FhirUnavailable
+from kiosk.fhir.errors import FhirConflict, FhirError, FhirNotAllowed, FhirUnavailable
+from kiosk.fhir.patients import NameQuery
 from kiosk.fhir.records import FHIR_ID
 from kiosk.nav import bed_mark_sources, patient_links
 from kiosk.polling import not_up_to_date, polled
@@ -57,7 +59,7 @@ from .board import Board, fingerprint, public_rooms
 from .downtime import READ_ONLY, census_sheet, downtime_board, sheet_rows
 from .forms import ActionForm, ScanForm
 from .panel import ListPanel, Panel
-from .services import load_board, open_panel, resolve_scan, utc_now
+from .services import find_by_name, load_board, open_panel, resolve_scan, utc_now
 from .settings import BEDS_FILE, BedSettings
 from .summary import unit_summary
 
@@ -241,6 +243,18 @@ def home_counts() -> str:
 # ---------------------------------------------------------------- panels
 
 
+def _way_back(key: str) -> tuple[str | None, str | None]:
+    """The address of the panel a key names and the words of the button back to it ("Back to the bed")."""
+    kind, _, name = key.partition(":")
+    if kind == "bed":
+        return url_for("beds.bed", bed_id=name), "Back to the bed"
+    if kind == "encounter":
+        return url_for("beds.encounter", encounter_id=name), "Back to the patient"
+    if kind == "list":
+        return url_for("beds.side_list", name=name), "Back to the list"
+    return None, None
+
+
 def _audit_view(panel: Panel | None) -> None:
     """Opening a patient's panel is a read of their record: it goes in the audit trail."""
     if panel is not None and panel.patient is not None:
@@ -338,6 +352,9 @@ def scan() -> Response:
         return make_response(render_template("beds/_panel_message.html",
                                              notice=Notice("error", "Scan not read", message)), 422)
     current = _board()
+    query = form.name_query()
+    if query is not None:
+        return _found_by_name(current, query)
     result = resolve_scan(gateway(), current, form.scanned())
     if result.panel_key:
         return _render_panel(current, result.panel_key)
@@ -347,6 +364,25 @@ def scan() -> Response:
                      detail="bed board scan, patient on another unit")
     return make_response(render_template("beds/_panel_message.html",
                                          notice=Notice("error", "Patient not on this board", result.message or "")))
+
+
+def _found_by_name(current: Board, query: NameQuery) -> Response:
+    """The patients of that name or date of birth: those on this unit open their panel, those on other
+    units say where they are. Listing them is a read of their records: each goes in the audit trail."""
+    try:
+        found = find_by_name(gateway(), current, query)
+    except FhirNotAllowed as e:
+        return make_response(render_template("beds/_panel_message.html",
+                                              notice=Notice("error", "Cannot find by name here", e.message)))
+    for person in [*found.here, *found.elsewhere]:
+        audit.record("view-patient", patient=person.patient, entity=person.encounter,
+                     detail="bed board find by name" + ("" if person.panel_key else ", patient on another unit"))
+    if not found.here and not found.elsewhere:
+        notice = Notice("error", "No patient found",
+                        f"No patient with an open encounter is {query.shown}. Check the spelling, or scan the "
+                        "armband.")
+        return make_response(render_template("beds/_panel_message.html", notice=notice))
+    return make_response(render_template("beds/_found.html", found=found, query=query, unit_name=current.unit_name))
 
 
 # ---------------------------------------------------------------- actions
@@ -421,7 +457,9 @@ def _answer(key: str, action: str, form: ActionForm, reply: Reply, current: Boar
         except FhirError as e:
             notice = Notice(notice.kind, notice.title, f"{notice.text} The board could not be read again just "
                             f"now, so what you see may be out of date: {e.message}")
-            html = render_template("beds/_panel_message.html", notice=notice)
+            back_url, back_label = _way_back(key)
+            html = render_template("beds/_panel_message.html", notice=notice, back_url=back_url,
+                                   back_label=back_label)
             return reply.response(html, trigger="board-changed")
     if reply.keep_form:
         html, _ = _panel_fragment(board, key, action, notice, form.chosen(), status=reply.status)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .capability import SearchNeed
 from .census import require_searches
+from .client import SearchResult
 from .codes import OPEN_ENCOUNTER_STATUSES
 from .gateway import FhirGateway
 from .records import (
@@ -59,9 +60,15 @@ def find_open_encounters(gw: FhirGateway, number: str, mrn: str | None = None) -
     ]
     by_number = gw.client.search("Encounter", [("identifier", f"{ids.encounter}|{number}"), *common], post=True)
     by_mrn = gw.client.search("Encounter", [("patient.identifier", f"{ids.mrn}|{mrn}"), *common], post=True)
+    return matches_of(gw, by_number, by_mrn)
+
+
+def matches_of(gw: FhirGateway, *results: SearchResult) -> list[ScanMatch]:
+    """The encounters of searches that _included their patients and places, each once, in order."""
+    ids = gw.identifiers
     matches: list[ScanMatch] = []
     seen: set[str] = set()
-    for result in (by_number, by_mrn):
+    for result in results:
         patients = {p.reference: p for p in read_all(result.of_type("Patient"),
                                                      lambda r: read_patient(r, ids.mrn)).records}
         places = {p.reference: p for p in read_all(result.of_type("Location"),

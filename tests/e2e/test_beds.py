@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -429,3 +429,123 @@ def test_housekeeping_timers_move_on_in_the_browser(page: Page, served_unit: tup
     tile = page.locator(".bed", has=page.locator(".bed-timer")).first
     expect(tile).to_have_class(re.compile(r"\btimer-red\b"))
     expect(tile).not_to_have_class(re.compile(r"\btimer-(ok|amber)\b"))
+
+
+@pytest.fixture
+def big_unit(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
+             make_app: Callable[..., Flask]) -> Iterator[tuple[BedUnit, LiveServer]]:
+    """A unit of 32 beds (the size of 4 West) served over HTTP."""
+    ref = make_unit(32)
+    app = make_app(**unit_env(ref))
+    server = LiveServer(app).start()
+    yield BedUnit(ref=ref, gw=unit_gateway(gateway, ref), app=app), server
+    server.stop()
+
+
+def test_every_bed_can_be_tapped_while_a_panel_is_open(page: Page, big_unit: tuple[BedUnit, LiveServer]) -> None:
+    _, server = big_unit
+    open_board(page, server)
+    ids = page.locator(".bed").evaluate_all("els => els.map(e => e.dataset.bedId)")
+    assert len(ids) == 32
+    tile(page, ids[0]).tap()
+    expect(panel(page).locator("[data-panel]")).to_have_attribute("data-panel", f"bed:{ids[0]}")
+    save_screenshot(page, "beds-32-panel-open")
+    # The narrower panel still shows each of its buttons' words whole.
+    assert panel(page).locator(".button").evaluate_all(
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)") == []
+    for bed_id in ids[1:]:
+        box = tile(page, bed_id).bounding_box()
+        shown = panel(page).bounding_box()
+        assert box is not None and shown is not None
+        assert box["x"] + box["width"] <= shown["x"], f"bed {bed_id} is under the panel"
+        tile(page, bed_id).tap()
+        # 31 panels in a row on a shared 2-core machine: the page's default wait, not the expect's 5 s.
+        expect(panel(page).locator("[data-panel]")).to_have_attribute("data-panel", f"bed:{bed_id}", timeout=10_000)
+        expect(tile(page, bed_id)).to_have_class(re.compile(r"\bis-open\b"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_every_tile_is_readable_at_arms_length(page: Page, big_unit: tuple[BedUnit, LiveServer]) -> None:
+    """32 beds at 1280x800, with and without a panel open: every tile says its state in words and the
+    patient's whole "FAMILY, G.", in type of 16 px or more, and no text in a tile is cut."""
+    unit, server = big_unit
+    open_board(page, server)
+    occupied = unit.beds(BedState.OCCUPIED)
+    assert occupied
+
+    def check() -> None:
+        words = page.locator(".bed-state-word").evaluate_all(
+            "els => els.map(e => [e.closest('.bed').dataset.bedId, e.offsetWidth, e.innerText,"
+            " parseFloat(getComputedStyle(e).fontSize)])")
+        assert len(words) == 32
+        assert all(w > 0 and text and size >= 16 for _, w, text, size in words), words
+        names = page.locator(".bed-patient, .bed-for").evaluate_all(
+            "els => els.map(e => [e.innerText, parseFloat(getComputedStyle(e).fontSize)])")
+        assert names and all(size >= 16 for _, size in names), names
+        for bed in occupied:
+            assert bed.patient is not None
+            expect(tile(page, bed.id).locator(".bed-patient")).to_have_text(bed.patient.short_name)
+            if bed.patient.attending:
+                expect(tile(page, bed.id)).to_contain_text(bed.patient.attending)
+        cut = page.locator(".bed, .bed *").evaluate_all(
+            "els => els.filter(e => e.offsetWidth > 0 && (e.scrollWidth > e.clientWidth + 1"
+            " || e.scrollHeight > e.clientHeight + 1) && getComputedStyle(e).display !== 'inline')"
+            ".map(e => e.className + ': ' + e.innerText)")
+        assert cut == []
+        assert page.evaluate("document.documentElement.scrollHeight") <= 800
+
+    check()
+    last = page.locator(".bed").last.bounding_box()  # with no panel open, every bed is on screen
+    assert last is not None and last["y"] + last["height"] <= 800
+    save_screenshot(page, "beds-32")
+    tile(page, occupied[0].id).tap()
+    expect(panel(page).locator(".panel-title")).to_have_text(occupied[0].patient.name)
+    check()
+    save_screenshot(page, "beds-32-readable-panel-open")
+
+
+def test_a_message_panel_leads_on_by_touch(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    open_board(page, server)
+    page.locator("#scan-code").fill("99999999")
+    page.locator("#scan-form button[type=submit]").tap()
+    expect(panel(page).locator(".panel-title")).to_have_text("Patient not on this board")
+    save_screenshot(page, "beds-message-panel")
+    way = panel(page).get_by_role("link", name="Show the board")
+    box = way.bounding_box()
+    assert box is not None and box["height"] >= 48
+    way.tap()
+    expect(panel(page)).to_be_empty()
+    expect(page).to_have_url(server.url + "/beds/")
+
+    page.goto(server.url + "/beds/bed/no-such-bed")
+    expect(panel(page).locator(".panel-title")).to_have_text("Not on this unit")
+    panel(page).get_by_role("link", name="Show the board").tap()
+    expect(panel(page)).to_be_empty()
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    tile(page, bed.id).tap()
+    expect(panel(page).locator(".panel-title")).to_have_text(bed.patient.name)
+
+
+def test_find_a_patient_by_name_by_touch(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    patient = bed.patient
+    family, given = patient.name.split(", ", 1)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    open_board(page, server)
+    other = unit.beds(BedState.AVAILABLE)[0]
+    tile(page, other.id).tap()  # the find field stays in reach with a panel open
+    expect(panel(page).locator("[data-panel]")).to_have_attribute("data-panel", f"bed:{other.id}")
+    page.locator("#scan-code").fill(f"{family}, {given[0]}")
+    page.locator("#scan-form button[type=submit]").tap()
+    expect(panel(page).locator(".panel-title")).to_have_text("Patients found")
+    found = panel(page).locator(".found-here .side-item", has_text=patient.name)
+    expect(found).to_be_visible()
+    save_screenshot(page, "beds-found-by-name")
+    box = found.bounding_box()
+    assert box is not None and box["height"] >= 48
+    found.tap()
+    expect(panel(page).locator(".panel-title")).to_have_text(patient.name)
+    assert not [u for u in requests if family.lower() in u.lower()]  # never in a URL

@@ -100,6 +100,11 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     # The panel's sections (care team, readiness, housekeeping) load after it: let them finish, so that the
     # next page does not find the process's FHIR slots still taken by them ("the FHIR server is slow").
     page.wait_for_load_state("networkidle")
+    # A patient found by family name and initial, then by date of birth, typed in the board's find field.
+    for typed in (f"{patient.name.family}, {patient.name.given[0][0]}", f"{patient.birth_date:%Y-%m-%d}"):
+        page.locator("#scan-code").fill(typed)
+        page.locator("#scan-form button[type=submit]").tap()
+        expect(page.locator("#panel .panel-title")).to_have_text("Patients found")
     # Labels: the patient's page with its verified preview, and a search by MRN.
     page.goto(f"{server.url}/labels/patients/{patient.id}/encounters/{occupied.id}")
     expect(page.locator(".patient-more")).to_contain_text(patient.mrn)

@@ -789,3 +789,93 @@ def test_bed_is_clean_and_end_isolation_ask_first(bed_unit: Factory) -> None:
                                  headers=htmx(client)).get_data(as_text=True))
     assert f"End isolation of bed {isolated.name}" in asked
     assert fhir_writes(unit) == []
+
+
+class GoneAfterTheWrite(httpx.BaseTransport):
+    """The real server, which cannot be reached any more once it has answered a transaction: the write
+    is done, the board cannot be read again."""
+
+    def __init__(self, base_url: str):
+        self.inner = httpx.HTTPTransport()
+        self.base = base_url.rstrip("/")
+        self.gone = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.gone:
+            raise httpx.ConnectError("connection refused", request=request)
+        response = self.inner.handle_request(request)
+        if request.method == "POST" and str(request.url).rstrip("/") == self.base:
+            self.gone = True
+        return response
+
+
+def ways_on(html: str) -> list[str]:
+    """The buttons and links of a message panel other than Close."""
+    return [page_text(m) for m in re.findall(r'<(?:a|button)[^>]*class="button[^"]*"[^>]*>(.*?)</(?:a|button)>', html)
+            if page_text(m) != "Close"]
+
+
+def test_every_message_panel_offers_a_way_on(bed_unit: Factory) -> None:
+    unit = bed_unit()
+    client = client_of(unit)
+    token = csrf_token(client)
+    answers = [
+        client.get("/beds/bed/no-such-bed", headers=htmx(client)),
+        client.get("/beds/encounter/no-such-stay", headers=htmx(client)),
+        client.post("/beds/scan", headers=htmx(client, token), data={"code": "<script>"}),
+        client.post("/beds/scan", headers=htmx(client, token), data={"code": "99999999"}),
+        client.post("/beds/act/discharge", headers=htmx(client, token), data={"bed": "x"}),
+    ]
+    for answer in answers:
+        html = answer.get_data(as_text=True)
+        assert "data-panel-message" in html
+        assert "Show the board" in ways_on(html) and 'href="/beds/"' in html
+
+    # Saved, but the board cannot be read again: back to the bed it was about, as well as the board.
+    gw = app_gateway(unit.app)
+    transport = GoneAfterTheWrite(unit.gw.client.base_url)
+    gw.client = FhirClient(unit.gw.client.base_url, transport=transport, read_retries=0)
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    form = client.get(f"/beds/bed/{bed.id}?open=discharge", headers=htmx(client)).get_data(as_text=True)
+    response = client.post("/beds/act/discharge", headers=htmx(client, token), data={
+        "panel": f"bed:{bed.id}", "bed": bed.id, "encounter": bed.patient.encounter_id, "disposition": "home",
+        "seen": seen_of(form)})
+    html = response.get_data(as_text=True)
+    assert transport.gone and "could not be read again" in page_text(html)
+    assert ways_on(html) == ["Back to the bed", "Show the board"]
+    assert f'hx-get="/beds/bed/{bed.id}"' in html
+
+
+def test_find_a_patient_by_name_or_date_of_birth_here_and_on_other_units(
+        bed_unit: Factory, caplog: pytest.LogCaptureFixture) -> None:
+    here, there = bed_unit(), bed_unit(with_app=False)
+    family = "Quist" + "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:8])
+    _, ours = add_pending_patient(here, family, ["Jana"])
+    _, theirs = add_pending_patient(there, family, ["Joel"])
+    add_pending_patient(here, family, ["Maria"])  # another initial: not listed
+    client = client_of(here)
+    token = csrf_token(client)
+    caplog.set_level(logging.DEBUG)
+    response = client.post("/beds/scan", headers=htmx(client, token), data={"code": f"{family.upper()}, j"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    text = page_text(html)
+    assert f"{family.upper()}, Jana" in text and f"{family.upper()}, Joel" in text and "Maria" not in text
+    assert f'hx-get="/beds/encounter/{ours}"' in html  # on this unit: opens the panel
+    assert f"/beds/encounter/{theirs}" not in html  # on another unit: says where
+    assert f"not on {here.board().unit_name}: planned for {there.board().unit_name}" in text
+    assert response.headers["X-FHIR-Requests"] in ("1", "2")  # the search (and the server's statement once)
+    rows = [r for r in audit_rows(here.app, "view-patient") if r.detail and "find by name" in r.detail]
+    assert {r.entity for r in rows} == {f"Encounter/{ours}", f"Encounter/{theirs}"}
+    assert any("another unit" in (r.detail or "") for r in rows)
+
+    by_birth = client.post("/beds/scan", headers=htmx(client, token), data={"code": "02/03/1961"})
+    assert f"{family.upper()}, Jana" in page_text(by_birth.get_data(as_text=True))
+    assert f"{family.upper()}, Maria" in page_text(by_birth.get_data(as_text=True))
+    assert "born 03 Feb 1961" in page_text(by_birth.get_data(as_text=True))
+
+    nobody = client.post("/beds/scan", headers=htmx(client, token), data={"code": f"{family}x, J"})
+    assert "No patient found" in page_text(nobody.get_data(as_text=True))
+    assert "Show the board" in nobody.get_data(as_text=True)
+    assert family.lower() not in caplog.text.lower() and "1961" not in caplog.text
+    assert client.get("/beds/scan").status_code == 405

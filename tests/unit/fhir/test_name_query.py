@@ -1,0 +1,37 @@
+"""What the find field takes for a name or a date of birth (kiosk.fhir.patients.parse_name_query)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kiosk.fhir.patients import NameQuery, parse_name_query
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("SMITH, J", NameQuery("SMITH", "J")),
+    ("smith j", NameQuery("smith", "J")),
+    ("  O'NEIL ,  m. ", NameQuery("O'NEIL", "M")),
+    ("Smith-Jones, Anna", NameQuery("Smith-Jones", "A")),
+    ("van der Berg, a", NameQuery("van der Berg", "A")),
+    ("Ó SÚILLEABHÁIN, Å", NameQuery("Ó SÚILLEABHÁIN", "Å")),
+    ("1955-08-21", NameQuery(birth_date=date(1955, 8, 21))),
+    ("8/21/1955", NameQuery(birth_date=date(1955, 8, 21))),
+])
+def test_names_and_dates_of_birth(typed: str, expected: NameQuery) -> None:
+    assert parse_name_query(typed) == expected
+
+
+@pytest.mark.parametrize("typed", [
+    "SMITH",  # one word: may be an MRN, the scan decides
+    "23700000", "E062300013", "MRN:1|ENC:2", "SMITH, ", ", J", "SMITH, 1", "1955-13-01", "02/30/1961",
+    "SM1TH, J", "<script>, a", "",
+])
+def test_what_is_not_a_name_or_a_date(typed: str) -> None:
+    assert parse_name_query(typed) is None
+
+
+def test_the_query_in_words() -> None:
+    assert NameQuery("SMITH", "J").shown == "SMITH, J"
+    assert NameQuery(birth_date=date(1961, 2, 3)).shown == "born 03 Feb 1961"
