@@ -151,6 +151,8 @@ class Change:
     updates: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     creates: list[Create] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    #: References of updates sent unchanged, only for their ifMatch (see `guard`).
+    guards: set[str] = field(default_factory=set)
 
     def _declared(self, interaction: Interaction) -> None:
         if self.needs is None:
@@ -175,6 +177,13 @@ class Change:
         self._declared((edited[0]["resourceType"], "update"))
         if name:
             self.names[reference_of(edited[0])] = name
+
+    def guard(self, edited: tuple[dict[str, Any], str], name: str | None = None) -> None:
+        """Add a resource written unchanged, for its ifMatch only: a change made to it at another station
+        meanwhile refuses the whole transaction (a bed reserved twice). After a failed write its re-read
+        says nothing of it: the server holding what was sent says nothing of who wrote it."""
+        self.update(edited, name)
+        self.guards.add(reference_of(edited[0]))
 
     def create(self, resource: dict[str, Any], if_none_exist: str | None = None, name: str | None = None,
                full_url: str | None = None) -> str:
@@ -362,6 +371,8 @@ def reread(gw: FhirGateway, change: Change) -> ServerState:
         now = next(answers)
         now = now if isinstance(now, dict) else None
         current[ref] = now
+        if ref in change.guards:
+            continue  # unchanged by design: neither "saved" nor "not saved" means anything for it
         if now is not None and version_of(now) == version:
             not_written.append(ref)
         elif now is not None and _contains(now, resource):

@@ -276,7 +276,7 @@ def reserve(current: Current, bed_ref: str) -> Change:
     enc["location"] = entries
     change = Change("reserve")
     change.update((enc, version))
-    change.update(edit(current.location(bed_ref)))
+    change.guard(edit(current.location(bed_ref)))
     return change
 
 
@@ -297,7 +297,7 @@ def cancel_reservation(current: Current, bed_ref: str) -> Change:
         del enc["location"]
     change = Change("cancel-reservation")
     change.update((enc, version))
-    change.update(edit(current.location(bed_ref)))
+    change.guard(edit(current.location(bed_ref)))
     return change
 
 
