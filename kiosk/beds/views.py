@@ -454,6 +454,8 @@ def _answer(key: str, action: str, form: ActionForm, reply: Reply, current: Boar
     if reply.changed:
         try:
             board = _board()
+            if board.downtime is not None:  # the kept census predates this very change: never show it as now
+                raise FhirUnavailable("The FHIR server cannot be reached.")
         except FhirError as e:
             notice = Notice(notice.kind, notice.title, f"{notice.text} The board could not be read again just "
                             f"now, so what you see may be out of date: {e.message}")
