@@ -13,6 +13,9 @@ from sqlalchemy import select
 
 from kiosk import timeutil
 from kiosk.db import Database
+from kiosk.fhir import codes
+from kiosk.fhir.census import Census
+from kiosk.fhir.records import EncounterRecord
 from kiosk.nav import BedMark, UnitBeds
 
 from .models import DischargeMilestoneTick
@@ -77,6 +80,16 @@ class StayMilestones:
             return BedMark("discharge", READY)
         missing = ", ".join(s.milestone.label.lower() for s in self.states if not s.done)
         return BedMark("discharge", f"Home {self.done}/{self.total}", detail=f"Discharge {self.summary}: {missing}")
+
+
+def occupant(census: Census, bed_id: str) -> EncounterRecord | None:
+    """The stay in the bed now (an admitted encounter whose active location is the bed), as the board
+    shows it; None for an empty bed or a bed not on the unit."""
+    bed = next((b for b in census.beds if b.id == bed_id), None)
+    if bed is None:
+        return None
+    return next((e for e in census.encounters if e.status in codes.ADMITTED_ENCOUNTER_STATUSES
+                 and any(loc.status == "active" and loc.location == bed.reference for loc in e.locations)), None)
 
 
 def latest_ticks(database: Database, encounter_ids: Iterable[str]) -> dict[tuple[str, str], Tick]:

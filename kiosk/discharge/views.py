@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from kiosk import audit
 from kiosk.auth import Role, current_staff, has_role, roles_required
 from kiosk.auth.roles import roles_phrase
-from kiosk.beds.occupancy import bed_occupancy
 from kiosk.census import shared_census
 from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.errors import FhirError
@@ -21,7 +20,7 @@ from kiosk.settings_files import settings_of
 from kiosk.web import Notice
 
 from .forms import MilestoneForm
-from .services import Ticker, latest_ticks, record_tick, stay_milestones, utc_now
+from .services import Ticker, latest_ticks, occupant, record_tick, stay_milestones, utc_now
 from .settings import DISCHARGE_FILE
 
 bp = Blueprint("discharge", __name__, url_prefix="/discharge")
@@ -30,25 +29,26 @@ bp = Blueprint("discharge", __name__, url_prefix="/discharge")
 TICKERS = (Role.UNIT_SECRETARY, Role.CHARGE_NURSE, Role.NURSE)
 
 
-def _occupant(bed_id: str) -> EncounterRecord | None:
-    """The patient in the bed now, from the shared census (no request when the unit did not change)."""
+def _occupant(bed_id: str) -> tuple[str, EncounterRecord | None]:
+    """The bed in words ('bed 4W-401', for the audit trail) and the patient in it now, from the shared
+    census (no request when the unit did not change)."""
     if not FHIR_ID.match(bed_id):
         abort(404)
     census = shared_census(gateway())
-    found = next((o for o in bed_occupancy(census) if o.bed.id == bed_id), None)
-    return found.occupant if found else None
+    bed = next((b for b in census.beds if b.id == bed_id), None)
+    return (f"bed {bed.name}" if bed else "bed"), occupant(census, bed_id)
 
 
 def _render(bed_id: str, notice: Notice | None = None, status: int = 200) -> Response:
     error = None
     stay = None
     try:
-        occupant = _occupant(bed_id)
+        _, patient = _occupant(bed_id)
     except FhirError as e:
-        occupant, error = None, e.message
-    if occupant is not None:
-        ticks = latest_ticks(database(), [occupant.id])
-        stay = stay_milestones(settings_of(DISCHARGE_FILE), occupant.id, ticks)
+        patient, error = None, e.message
+    if patient is not None:
+        ticks = latest_ticks(database(), [patient.id])
+        stay = stay_milestones(settings_of(DISCHARGE_FILE), patient.id, ticks)
     cannot = None if has_role(*TICKERS) else f"Only {roles_phrase(TICKERS)} ticks a milestone."
     html = render_template("discharge/_section.html", bed_id=bed_id, stay=stay, error=error, notice=notice,
                            cannot=cannot)
@@ -70,20 +70,20 @@ def tick(bed_id: str) -> Response:
     if milestone is None:
         return _render(bed_id, Notice("error", "Not saved", "That is not a milestone of the list."), 422)
     try:
-        occupant = _occupant(bed_id)
+        label, current = _occupant(bed_id)
     except FhirError as e:
         return _render(bed_id, Notice("error", "Not saved", f"{e.message} Nothing was saved."), 502)
-    if occupant is None or occupant.id != form.encounter.data:
-        audit.record("discharge-milestone", entity=f"Location/{bed_id}", outcome="failure",
+    if current is None or current.id != form.encounter.data:
+        audit.record("discharge-milestone", entity=f"Location/{bed_id}", entity_label=label, outcome="failure",
                      detail=f"{milestone.key}: the patient in the bed changed, nothing saved")
         return _render(bed_id, Notice("conflict", "Changed at another station",
                                       "The patient in this bed changed since the list was shown. Nothing was "
                                       "saved; here is the list as it is now."), 409)
     staff = current_staff()
     done = form.done.data == "yes"
-    record_tick(database(), occupant.id, bed_id, milestone.key, done,
+    record_tick(database(), current.id, bed_id, milestone.key, done,
                 Ticker(settings().station.id, str(staff.id), staff.display_name), utc_now())
     word = "ticked" if done else "unticked"
-    audit.record("discharge-milestone", patient=occupant.patient, entity=f"Location/{bed_id}",
-                 detail=f"{milestone.key} {word} for Encounter/{occupant.id}")
+    audit.record("discharge-milestone", patient=current.patient, entity=f"Location/{bed_id}", entity_label=label,
+                 detail=f"{milestone.key} {word} for Encounter/{current.id}")
     return _render(bed_id, Notice("ok", "Saved", f"{milestone.label}: {word} by {staff.display_name}."))

@@ -88,6 +88,7 @@ def test_ticks_with_who_and_when_untick_and_ready_to_go(ward: Factory) -> None:
     rows = audit_rows(unit.app, "discharge-milestone")
     assert len(rows) == 7 and all(r.entity == f"Location/{bed.id}" for r in rows)
     assert {r.patient for r in rows} == {f"Patient/{bed.patient.patient_id}"}
+    assert {r.entity_label for r in rows} == {f"bed {bed.name}"}
 
 
 def test_a_tick_for_a_patient_no_longer_in_the_bed_is_refused(ward: Factory) -> None:
