@@ -128,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         beds,
         calls,
+        discharge,
         health,
         home,
         housekeeping,
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     calls.register(app)
     whiteboard.register(app)
     readiness.register(app)
+    discharge.register(app)
     transport.register(app)
     orders.register(app)
     housekeeping.register(app)

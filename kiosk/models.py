@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "kiosk.auth.models",
     "kiosk.calls.models",
     "kiosk.census.models",
+    "kiosk.discharge.models",
     "kiosk.labels.models",
     "kiosk.orders.models",
     "kiosk.paging.models",

@@ -94,11 +94,15 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     expect(page.locator(".bed").first).to_be_visible()
     page.locator(".bed.bed-occupied").first.tap()
     expect(page.locator("#panel .panel-title")).to_be_visible()
+    # The panel's discharge milestones: one ticked (kept with who and when, audited).
+    page.locator("#panel .discharge-section .dm-button").first.tap()
+    expect(page.locator("#panel .discharge-section")).to_contain_text("Ticked by")
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     scan(page, patient.mrn)  # an armband scanned, nothing focused
     expect(page.locator("#panel")).to_contain_text(patient.mrn)
-    # The panel's sections (care team, readiness, housekeeping) load after it: let them finish, so that the
-    # next page does not find the process's FHIR slots still taken by them ("the FHIR server is slow").
+    # The panel's sections (care team, readiness, discharge milestones, housekeeping) load after it: let them
+    # finish, so that the next page does not find the process's FHIR slots still taken by them ("the FHIR
+    # server is slow").
     page.wait_for_load_state("networkidle")
     # A patient found by family name and initial, then by date of birth, typed in the board's find field.
     for typed in (f"{patient.name.family}, {patient.name.given[0][0]}", f"{patient.birth_date:%Y-%m-%d}"):
