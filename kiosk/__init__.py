@@ -130,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         calls,
         health,
         home,
+        hospital,
         housekeeping,
         labels,
         orders,
@@ -158,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     orders.register(app)
     housekeeping.register(app)
     placement.register(app)
+    hospital.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:
