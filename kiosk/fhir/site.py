@@ -26,7 +26,7 @@ from .capability import SearchNeed
 from .census import CENSUS_PAGE, STAY_CHAINS, Census, _in_chunks, assemble_places, merge, require_searches
 from .codes import OPEN_ENCOUNTER_STATUSES
 from .gateway import FhirGateway, UnitRef
-from .records import read_all, read_encounter, read_location
+from .records import EncounterRecord, read_all, read_encounter, read_location
 
 #: Chains from a place up to the site: a ward, a room or a bed on a ward, a bed in a room.
 PLACE_CHAINS = ("partof", "partof.partof", "partof.partof.partof")
@@ -63,14 +63,25 @@ def site_census(gw: FhirGateway, unit: UnitRef | None = None) -> SiteCensus:
     stay_params = [("status", ",".join(OPEN_ENCOUNTER_STATUSES)), ("_count", CENSUS_PAGE)]
     stays = merge([_in_chunks(gw, "Encounter", chain, ward_refs, stay_params) for chain in STAY_CHAINS])
     encounters = read_all(stays.matches, lambda r: read_encounter(r, gw.identifiers.encounter)).records
-    raw = {f"Location/{r.get('id')}": r for r in found.values()}
+    # Each place's ward: rooms and beds on a ward first, then the beds in those rooms.
+    ward_of = {w.reference: w.reference for w in wards}
+    for _level in ("on the ward", "in a room"):
+        for loc in located.records:
+            if loc.part_of in ward_of and loc.reference not in ward_of:
+                ward_of[loc.reference] = ward_of[loc.part_of]
+    under: dict[str, list[dict[str, object]]] = {w.reference: [] for w in wards}
+    for key, resource in found.items():
+        if key in ward_of and key not in under:
+            under[ward_of[key]].append(resource)
+    stays_of: dict[str, list[EncounterRecord]] = {w.reference: [] for w in wards}
+    for enc in encounters:
+        for ward_ref in dict.fromkeys(ward_of[loc.location] for loc in enc.locations if loc.location in ward_of):
+            stays_of[ward_ref].append(enc)
     units: dict[str, Census] = {}
     for ward in sorted(wards, key=lambda w: w.name):
-        here = assemble_places(raw[ward.reference], [r for k, r in raw.items() if k != ward.reference],
-                               gw.identifiers)
-        places = {ward.reference, *(r.reference for r in here.rooms), *(b.reference for b in here.beds)}
-        named = [e for e in encounters if any(loc.location in places for loc in e.locations)]
-        units[ward.reference] = Census(unit=here.unit, rooms=here.rooms, beds=here.beds, encounters=named,
+        here = assemble_places(found[ward.reference], under[ward.reference], gw.identifiers)
+        units[ward.reference] = Census(unit=here.unit, rooms=here.rooms, beds=here.beds,
+                                       encounters=stays_of[ward.reference],
                                        patients={}, practitioners={}, flags={}, tasks=[], fetched_at=fetched_at,
                                        unreadable=list(here.unreadable))
     return SiteCensus(site=site, own_unit=own.reference, units=units, fetched_at=fetched_at)
