@@ -36,6 +36,10 @@ def test_every_ward_on_one_screen_with_touch(page: Page, gateway: FhirGateway,
                                             served_site: tuple[TestSite, LiveServer]) -> None:
     site, server = served_site
     sign_in(page, server.url, Role.UNIT_SECRETARY)
+    link = page.locator("#hospital-panel a", has_text="Other units")
+    box = link.bounding_box()
+    assert box is not None and box["height"] >= 48
+    save_screenshot(page, "hospital-home")
     page.locator("#hospital-panel a", has_text="Other units").tap()
     expect(page).to_have_url(server.url + "/hospital/")
     cards = page.locator(".hosp-card")
