@@ -4,7 +4,7 @@ page costs the same number of FHIR requests for 2 wards as for 10."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -21,6 +21,8 @@ from kiosk.hospital.services import hospital_view
 from tests.support.auth import sign_in_client
 from tests.support.beds import unit_env, unit_gateway
 from tests.support.hospital import TestSite, make_site
+from tests.support.outage_proxy import OutageProxy
+from tests.support.sekmet import SekmetServer
 
 #: Read the own unit, the site's places (three chained searches) and its open stays (three).
 SITE_REQUESTS = 7
@@ -105,3 +107,29 @@ def test_page_shows_counts_only(site: TestSite, make_app: Callable[..., Flask], 
 def test_home_links_to_the_hospital_view(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     assert 'href="/hospital/"' in page
+
+
+@pytest.fixture
+def outage(sekmet: SekmetServer) -> Iterator[OutageProxy]:
+    proxy = OutageProxy(sekmet.base_url).start()
+    yield proxy
+    proxy.stop()
+
+
+def test_the_poll_refreshes_the_cards_and_keeps_them_when_the_server_is_down(
+        site: TestSite, gateway: FhirGateway, make_app: Callable[..., Flask], outage: OutageProxy) -> None:
+    own = site.add_unit(beds=6)
+    app = make_app(KIOSK_FHIR_BASE_URL=outage.base_url, **unit_env(own))
+    client = sign_in_client(app.test_client(), Role.UNIT_SECRETARY)
+    assert client.get("/hospital/").status_code == 200
+    site.add_unit(beds=4)
+    poll = client.get("/hospital/units", headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and poll.get_data(as_text=True).count('class="hosp-card') == 2
+    outage.go_down()
+    poll = client.get("/hospital/units", headers={"HX-Request": "true"})
+    assert poll.status_code == 503 and poll.headers["HX-Reswap"] == "none"
+    assert "cannot be reached" in poll.headers["X-Poll-Problem"]
+    page = client.get("/hospital/")
+    assert page.status_code == 200 and "The hospital view is not available" in page.get_data(as_text=True)
+    outage.come_back()
+    assert client.get("/hospital/units", headers={"HX-Request": "true"}).status_code == 200
