@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from . import codes
 from .capability import SearchNeed
-from .census import CENSUS_PAGE, STAY_CHAINS, Census, _in_chunks, assemble_places, merge, require_searches
+from .census import CENSUS_PAGE, STAY_CHAINS, Census, assemble_places, in_chunks, merge, require_searches
 from .codes import OPEN_ENCOUNTER_STATUSES
 from .gateway import FhirGateway, UnitRef
 from .records import EncounterRecord, read_all, read_encounter, read_location
@@ -61,7 +61,7 @@ def site_census(gw: FhirGateway, unit: UnitRef | None = None) -> SiteCensus:
     wards = [loc for loc in located.records if loc.part_of == site and loc.physical_type == codes.WARD]
     ward_refs = sorted(w.reference for w in wards)
     stay_params = [("status", ",".join(OPEN_ENCOUNTER_STATUSES)), ("_count", CENSUS_PAGE)]
-    stays = merge([_in_chunks(gw, "Encounter", chain, ward_refs, stay_params) for chain in STAY_CHAINS])
+    stays = merge([in_chunks(gw, "Encounter", chain, ward_refs, stay_params) for chain in STAY_CHAINS])
     encounters = read_all(stays.matches, lambda r: read_encounter(r, gw.identifiers.encounter)).records
     # Each place's ward: rooms and beds on a ward first, then the beds in those rooms.
     ward_of = {w.reference: w.reference for w in wards}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kiosk.beds.occupancy import UnitCounts, unit_counts
+from kiosk.beds import UnitCounts, unit_counts
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.site import site_census
 

@@ -133,3 +133,10 @@ def test_the_poll_refreshes_the_cards_and_keeps_them_when_the_server_is_down(
     assert page.status_code == 200 and "The hospital view is not available" in page.get_data(as_text=True)
     outage.come_back()
     assert client.get("/hospital/units", headers={"HX-Request": "true"}).status_code == 200
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_everyone_signed_in_may_look(role: Role, site: TestSite, make_app: Callable[..., Flask]) -> None:
+    app = make_app(**unit_env(site.add_unit(beds=2)))
+    assert app.test_client().get("/hospital/").status_code in (302, 303)  # to the sign-in
+    assert sign_in_client(app.test_client(), role).get("/hospital/").status_code == 200
