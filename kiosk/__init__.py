@@ -131,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
         discharge,
         health,
         home,
+        hospital,
         housekeeping,
         labels,
         orders,
@@ -160,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
     orders.register(app)
     housekeeping.register(app)
     placement.register(app)
+    hospital.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

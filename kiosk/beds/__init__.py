@@ -6,8 +6,12 @@ from flask import Flask
 from kiosk.nav import HomePanel, NavItem, add_home_panel, add_nav
 from kiosk.settings_files import register_settings
 
+from .occupancy import UnitCounts, unit_counts
 from .settings import BEDS_FILE
 from .views import bp
+
+#: The bed board's counts, for other workflows' views of a unit (the hospital view).
+__all__ = ["UnitCounts", "register", "unit_counts"]
 
 
 def register(app: Flask) -> None:

@@ -197,7 +197,7 @@ def fetch_census(gw: FhirGateway, unit: UnitRef | None = None) -> CensusSource:
         flag_json = [f for f in stays.of_type("Flag") if f.get("status") == "active"]
     else:
         wanted = sorted({f"Patient/{p.get('id')}" for p in patient_json})
-        flag_result = _in_chunks(gw, "Flag", "patient", wanted, [("status", "active"), ("_count", CENSUS_PAGE)])
+        flag_result = in_chunks(gw, "Flag", "patient", wanted, [("status", "active"), ("_count", CENSUS_PAGE)])
         if flag_result.incomplete:
             incomplete.append(f"alerts: {flag_result.total} on the server, {len(flag_result.matches)} sent")
         flag_json = flag_result.matches
@@ -307,12 +307,12 @@ def _stays_and_jobs(gw: FhirGateway, unit_ref: str, location_refs: list[str], be
             if gw.chained_searches:
                 raise
             gw.chained_searches = False
-    stays = _in_chunks(gw, "Encounter", "location", location_refs, stay_params)
-    jobs = _in_chunks(gw, "Task", "focus", bed_refs, job_params)
+    stays = in_chunks(gw, "Encounter", "location", location_refs, stay_params)
+    jobs = in_chunks(gw, "Task", "focus", bed_refs, job_params)
     return stays, jobs
 
 
-def _in_chunks(gw: FhirGateway, resource_type: str, param: str, refs: list[str],
+def in_chunks(gw: FhirGateway, resource_type: str, param: str, refs: list[str],
                params: list[tuple[str, str]]) -> SearchResult:
     """One search per CHUNK references (sent as POST: long lists, and patient ids, stay out of URLs)."""
     if not refs:
@@ -338,7 +338,7 @@ def merge(results: list[SearchResult]) -> SearchResult:
 def _beds_in_rooms(gw: FhirGateway, places: list[dict[str, object]]) -> list[dict[str, object]]:
     """The Locations in the unit's rooms, by a second search (for servers without the _revinclude)."""
     room_refs = sorted({f"Location/{r.get('id')}" for r in places if _is_room(r)})
-    return _in_chunks(gw, "Location", "partof", room_refs, [("_count", CENSUS_PAGE)]).matches
+    return in_chunks(gw, "Location", "partof", room_refs, [("_count", CENSUS_PAGE)]).matches
 
 
 def _any_bed_in_a_room(places: list[dict[str, object]]) -> bool:

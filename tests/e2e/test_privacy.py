@@ -192,6 +192,11 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.locator(".placement-card a", has_text="Status page").first.tap()
     expect(page.locator(".placement-big")).to_be_visible()
     page.goto(server.url + "/placement/home")
+    # The hospital view: every ward's counts (no patient is named), its polled cards, the home panel.
+    page.goto(server.url + "/hospital/")
+    expect(page.locator(".hosp-card.hosp-own")).to_be_visible()
+    page.goto(server.url + "/hospital/units")
+    page.goto(server.url + "/hospital/home")
     # The unit's census sheet (the downtime PDF: every patient's name and MRN, none of them in a log).
     sheet = page.request.get(server.url + "/beds/census-sheet.pdf")
     assert sheet.status == 200 and sheet.body().startswith(b"%PDF")
