@@ -21,6 +21,7 @@ from kiosk.demo.loader import load_demo
 from kiosk.extensions import database
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.support.auth import sign_in_client
+from tests.support.numbers import BLOCK, next_block
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.support.scanner import PREFIX as SCANNER_PREFIX
 from tests.support.sekmet import SekmetServer, start_sekmet
@@ -92,17 +93,14 @@ def gateway(demo_settings: Settings) -> Iterator[FhirGateway]:
     gw.close()
 
 
-_unit_numbers = itertools.count(1)
-
-
 @pytest.fixture(scope="session")
 def make_unit(gateway: FhirGateway) -> Callable[..., UnitRef]:
     """Build a fresh unit of `beds` beds (with patients, flags, cleaning tasks) for one test."""
 
     def build(beds: int = 20) -> UnitRef:
-        n = next(_unit_numbers)
+        n = next_block()
         code = f"T{n:03d}{uuid.uuid4().hex[:4].upper()}"
-        builder = DemoBuilder(gateway.identifiers, first_number=100_000 * n)
+        builder = DemoBuilder(gateway.identifiers, first_number=BLOCK * n)
         gateway.client.transaction(builder.unit_transaction(unit_plan(code, f"Test Unit {n}", beds, seed=n)))
         return UnitRef(system=gateway.identifiers.location, value=code)
 

@@ -12,6 +12,7 @@ from kiosk.fhir import builders as b
 from kiosk.fhir import codes
 from kiosk.fhir.client import Transaction, identifier_query
 from kiosk.fhir.gateway import FhirGateway, UnitRef
+from tests.support.numbers import BLOCK, next_block
 
 _numbers = itertools.count(1)
 
@@ -38,7 +39,7 @@ class TestSite:
             tx.create(b.location(name=f"Empty Ward {n}", ident=b.identifier(ids.location, code), kind=codes.WARD,
                                  part_of=self.site_query))
         else:
-            builder = DemoBuilder(ids, first_number=9_000_000 + 10_000 * n)
+            builder = DemoBuilder(ids, first_number=BLOCK * next_block())
             tx = builder.unit_transaction(unit_plan(code, f"Ward {code[-3:]}", beds, seed=n))
             unit = tx.entries[0]["resource"]
             assert unit["physicalType"]["coding"][0]["code"] == codes.WARD

@@ -7,6 +7,7 @@ from kiosk.demo.hospital import CARDIAC, MED_SURG
 from kiosk.demo.loader import demo_loaded, load_demo
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway, UnitRef
+from tests.support.numbers import BLOCK, next_block
 
 
 def unit(gw: FhirGateway, code: str) -> UnitRef:
@@ -107,7 +108,8 @@ def test_a_server_that_refuses_large_transactions_gets_each_unit_in_consistent_p
     proxy = LimitsTransactions(most=40)
     gw = FhirGateway(FhirClient(gateway.client.base_url, transport=httpx.MockTransport(proxy.handle_request)),
                      gateway.identifiers, unit(gateway, code))
-    tx = DemoBuilder(gateway.identifiers, first_number=9_000_000).unit_transaction(
+    first_number = BLOCK * next_block()
+    tx = DemoBuilder(gateway.identifiers, first_number=first_number).unit_transaction(
         unit_plan(code, "Chunked Unit", 24, seed=5))
     assert len(tx) > 40
     said: list[str] = []
@@ -120,6 +122,6 @@ def test_a_server_that_refuses_large_transactions_gets_each_unit_in_consistent_p
     assert len(census.beds) == 24 and census.unreadable == []
     assert all(e.patient in census.patients for e in census.encounters)  # every stay points at its patient
     again = LoadReport()
-    load_transaction(gw, "unit CH", DemoBuilder(gateway.identifiers, first_number=9_000_000).unit_transaction(
+    load_transaction(gw, "unit CH", DemoBuilder(gateway.identifiers, first_number=first_number).unit_transaction(
         unit_plan(code, "Chunked Unit", 24, seed=5)), again, said.append)
     assert again.created == 0  # a rerun finds everything
