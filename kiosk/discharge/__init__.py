@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from kiosk.checklists import Ticker
 from kiosk.nav import BedMark, UnitBeds
 
-from .services import READY, Ticker, latest_ticks, record_tick
+from .services import READY, latest_ticks, record_tick
 from .settings import DISCHARGE_FILE
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
 from kiosk import timeutil
+from kiosk.checklists import Tick, Ticker
 from kiosk.db import Database
 from kiosk.fhir import codes
 from kiosk.fhir.census import Census
@@ -22,26 +23,6 @@ from .models import DischargeMilestoneTick
 from .settings import DischargeSettings, Milestone
 
 READY = "Ready to go"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-@dataclass(frozen=True)
-class Tick:
-    done: bool
-    by: str | None
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Ticker:
-    """Who ticks: the signed-in staff member and the station."""
-
-    station: str
-    staff_id: str | None = None
-    name: str | None = None
 
 
 @dataclass(frozen=True)

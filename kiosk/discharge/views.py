@@ -13,6 +13,7 @@ from kiosk import audit
 from kiosk.auth import Role, current_staff, has_role, roles_required
 from kiosk.auth.roles import roles_phrase
 from kiosk.census import shared_census
+from kiosk.checklists import Ticker, utc_now
 from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.records import FHIR_ID, EncounterRecord
@@ -20,7 +21,7 @@ from kiosk.settings_files import settings_of
 from kiosk.web import Notice
 
 from .forms import MilestoneForm
-from .services import Ticker, latest_ticks, occupant, record_tick, stay_milestones, utc_now
+from .services import latest_ticks, occupant, record_tick, stay_milestones
 from .settings import DISCHARGE_FILE
 
 bp = Blueprint("discharge", __name__, url_prefix="/discharge")

@@ -7,20 +7,22 @@ from __future__ import annotations
 
 from flask import Flask
 
+from kiosk.checklists import Ticker
 from kiosk.nav import BedMark, UnitBeds
 
-from .services import Ticker, latest_ticks, record_tick
+from .services import latest_ticks, record_tick
 from .settings import READINESS_FILE
 
 
 def readiness_marks(beds: UnitBeds) -> dict[str, list[BedMark]]:
     """The bed mark source (kiosk.nav.add_bed_marks): no FHIR request (the census comes with `beds`), one
     query for the ticks and one per supply location for the bins."""
+    from kiosk.checklists import utc_now
     from kiosk.extensions import database
     from kiosk.settings_files import settings_of
     from kiosk.supplies import bins_below_reorder
 
-    from .services import marks_for, utc_now
+    from .services import marks_for
 
     return marks_for(beds, settings_of(READINESS_FILE), database(), bins_below_reorder, utc_now())
 

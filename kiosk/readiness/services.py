@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
 from kiosk import timeutil
+from kiosk.checklists import Tick, Ticker
 from kiosk.db import Database
 from kiosk.fhir import codes
 from kiosk.fhir.arrivals import expected_in_beds
@@ -34,26 +35,6 @@ from .settings import ChecklistItem, ReadinessSettings
 
 #: How many missing items a tile's mark names before "+n" (a tile of a two-bed room is narrow).
 MARK_NAMES = 1
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-@dataclass(frozen=True)
-class Tick:
-    done: bool
-    by: str | None
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Ticker:
-    """Who ticks: the signed-in staff member and the station."""
-
-    station: str
-    staff_id: str | None = None
-    name: str | None = None
 
 
 def latest_ticks(database: Database, beds: Iterable[tuple[str, str]], since: datetime

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from kiosk import audit
 from kiosk.auth import Role, current_staff, has_role, roles_required
 from kiosk.auth.roles import roles_phrase
+from kiosk.checklists import Ticker, utc_now
 from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.errors import FhirError
@@ -23,7 +24,7 @@ from kiosk.supplies import bins_below_reorder
 from kiosk.web import Notice, page_or_fragment
 
 from .forms import TickForm
-from .services import BedReadiness, Ticker, record_tick, unit_readiness, utc_now
+from .services import BedReadiness, record_tick, unit_readiness
 from .settings import READINESS_FILE, ReadinessSettings
 
 bp = Blueprint("readiness", __name__, url_prefix="/readiness")
