@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from kiosk.auth import Role
@@ -36,6 +37,17 @@ def sign_in_client(client: FlaskClient, role: Role = Role.UNIT_SECRETARY, pin: s
     if pin is None and response.status_code != 302:
         raise AssertionError(f"sign-in failed with HTTP {response.status_code}")
     return client
+
+
+def same_browser(app: Flask, client: FlaskClient) -> FlaskClient:
+    """The signed-in browser of `client` (its session cookie), its requests reaching `app`: another
+    kiosk instance behind a load balancer, or a second connection of the same browser (a double tap)."""
+    other = app.test_client()
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    assert cookie is not None
+    other.set_cookie(name, cookie.value)
+    return other
 
 
 def sign_in(page, base_url: str, role: Role = Role.UNIT_SECRETARY) -> None:  # type: ignore[no-untyped-def]

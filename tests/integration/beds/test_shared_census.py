@@ -16,6 +16,7 @@ from kiosk.beds.occupancy import BedState
 from kiosk.census import census_store
 from kiosk.census.jobs import check_census
 from kiosk.extensions import services
+from tests.support.auth import same_browser
 from tests.support.beds import BOARD_REQUESTS, UNCHANGED_REQUESTS, BedUnit, page_text, signed_in
 from tests.support.clock import use_clock
 from tests.support.labels import job_context
@@ -155,11 +156,7 @@ def test_a_session_signed_in_on_one_instance_works_on_the_other(
     one = signed_in(unit.app)
     token = re.search(r'"X-CSRFToken": "([^"]+)"', one.get("/beds/").get_data(as_text=True))
     assert token is not None
-    other = other_app.test_client()
-    name = unit.app.config["SESSION_COOKIE_NAME"]
-    cookie = one.get_cookie(name)
-    assert cookie is not None
-    other.set_cookie(name, cookie.value)
+    other = same_browser(other_app, one)
     page = other.get("/beds/")
     assert page.status_code == 200 and 'class="bed ' in page.get_data(as_text=True)
     bed = unit.beds(BedState.AVAILABLE, free=True)[0]

@@ -13,17 +13,8 @@ from kiosk.extensions import database
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.labels.models import PrintJob
 from tests.integration.labels.test_printing import _field, _form, _page_url, text
+from tests.support.auth import same_browser
 from tests.support.labels import RawPrinter, demo_inpatient, new_inpatient
-
-
-def _second_client(app: Flask, client: FlaskClient) -> FlaskClient:
-    """Another connection of the same signed-in browser (same session cookie), as a second tap sends."""
-    other = app.test_client()
-    name = app.config["SESSION_COOKIE_NAME"]
-    cookie = client.get_cookie(name)
-    assert cookie is not None
-    other.set_cookie(name, cookie.value)
-    return other
 
 
 def _jobs(app: Flask) -> list[PrintJob]:
@@ -36,7 +27,7 @@ def test_two_taps_on_print_make_one_job_and_one_label(labels_app: Flask, client:
     stay = demo_inpatient(gateway, index=9)
     url = _page_url(stay)
     form = _form(client, url, identifiers_confirmed="y")
-    clients = [client, _second_client(labels_app, client)]
+    clients = [client, same_browser(labels_app, client)]
     answers: list[tuple[int, str]] = []
     barrier = threading.Barrier(2)
 

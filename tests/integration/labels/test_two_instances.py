@@ -15,18 +15,8 @@ from kiosk.fhir.gateway import FhirGateway
 from kiosk.labels.jobs import retry_print_queue
 from kiosk.labels.models import JobStatus, PrintJob
 from tests.integration.labels.test_printing import _form, _page_url
-from tests.support.auth import sign_in_client
+from tests.support.auth import same_browser, sign_in_client
 from tests.support.labels import PrinterFiles, RawPrinter, job_context, new_inpatient
-
-
-def same_browser(app: Flask, client: FlaskClient) -> FlaskClient:
-    """The signed-in browser of `client`, its request reaching `app` (another instance)."""
-    other = app.test_client()
-    name = app.config["SESSION_COOKIE_NAME"]
-    cookie = client.get_cookie(name)
-    assert cookie is not None
-    other.set_cookie(name, cookie.value)
-    return other
 
 
 def test_a_print_sent_to_two_instances_while_the_scheduler_retries_prints_once(

@@ -14,19 +14,9 @@ from kiosk.auth import Role
 from kiosk.fhir.records import EncounterRecord
 from kiosk.paging.jobs import run_paging
 from tests.integration.paging.test_send import _form, compose_path, pages
-from tests.support.auth import sign_in_client
+from tests.support.auth import same_browser, sign_in_client
 from tests.support.labels import job_context
 from tests.support.paging import SmtpSink, WebhookReceiver, paging_env
-
-
-def same_browser(app: Flask, client: FlaskClient) -> FlaskClient:
-    """The signed-in browser of `client`, its request reaching `app` (another instance)."""
-    other = app.test_client()
-    name = app.config["SESSION_COOKIE_NAME"]
-    cookie = client.get_cookie(name)
-    assert cookie is not None
-    other.set_cookie(name, cookie.value)
-    return other
 
 
 def test_a_page_sent_to_two_instances_while_the_scheduler_pages_is_sent_once(
