@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from kiosk import timeutil
+from kiosk.figures import nearest_rank
 
 from .models import Reason
 from .settings import CallsSettings
@@ -77,11 +78,8 @@ def recent_shifts(now: datetime, settings: CallsSettings, count: int = 6) -> lis
 
 
 def percentile(values: list[float], q: float) -> float | None:
-    """The nearest-rank percentile (q from 0 to 100) of the values, or None when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+    """The nearest-rank percentile with q from 0 to 100 (kiosk.figures), or None when there are none."""
+    return nearest_rank(values, q / 100)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from kiosk.fhir.census import Census, unit_census
 from kiosk.fhir.change import Change, Seen
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.records import LocationRecord, TaskRecord, read_location, read_task
+from kiosk.figures import nearest_rank as percentile
 from kiosk.nav import BedMark, UnitBeds
 
 from .fhir import NEEDS, clean_type_of, make_stat, owner_reference, task_kind_system, unit_jobs
@@ -258,14 +259,6 @@ def marks_for_beds(beds: UnitBeds) -> dict[str, list[BedMark]]:
 
 # ---------------------------------------------------------------- figures
 
-
-def percentile(values: Sequence[float], share: float) -> float | None:
-    """Nearest-rank percentile (share 0.5: the median as the middle value, or the lower middle)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(share * len(ordered)))
-    return ordered[rank - 1]
 
 
 @dataclass(frozen=True)

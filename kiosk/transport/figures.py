@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 
 from kiosk import timeutil
 from kiosk.fhir.gateway import FhirGateway
+from kiosk.figures import nearest_rank
 
 from .board import PRIORITY_WORDS
 from .fhir import JobRecord, jobs_authored_since
@@ -22,13 +23,6 @@ from .settings import PRIORITIES, TransportSettings
 
 DAYS = 7
 
-
-def nearest_rank(values: list[float], share: float) -> float | None:
-    """The nearest-rank percentile (share 0.5 for the median, 0.9 for the 90th)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(share * len(ordered))) - 1]
 
 
 def minutes_between(start: datetime | None, end: datetime | None) -> float | None:
