@@ -14,7 +14,7 @@ from tests.e2e.conftest import new_touch_context
 from tests.e2e.test_beds import open_board, panel, tile
 from tests.support.auth import CREDENTIALS, sign_in
 from tests.support.beds import BedUnit
-from tests.support.browser import AnsweredRequests, LiveServer, save_screenshot
+from tests.support.browser import AnsweredRequests, LiveServer, laid_out_box, save_screenshot
 from tests.support.clock import TestClock, set_app_clock
 from tests.support.scanner import scan
 
@@ -29,7 +29,7 @@ def test_badge_and_keypad_sign_in(page: Page, live_server: LiveServer) -> None:
         page.locator(f".keypad [data-key='{digit}']").tap()
     save_screenshot(page, "auth-pin-keypad")
     for key in page.locator(".keypad .key").all():
-        box = key.bounding_box()
+        box = laid_out_box(key)
         assert box and box["height"] >= 48 and box["width"] >= 48
     page.locator(".sign-in-button").tap()
     expect(page.locator(".who")).to_contain_text(name)
@@ -162,7 +162,7 @@ def acknowledge_the_alert(page: Page) -> None:
     expect(alert).to_contain_text("Many wrong PINs from 10.20.0.31")
     save_screenshot(page, "staff-sign-in-alert")
     button = alert.get_by_role("button", name="Acknowledge")
-    box = button.bounding_box()
+    box = laid_out_box(button)
     assert box and box["height"] >= 48
     button.tap()
     expect(page.locator(".sign-in-alert")).to_have_count(0)
@@ -197,7 +197,7 @@ def test_unlocking_in_place_keeps_a_half_filled_form(page: Page, served_unit: tu
     _, pin, _ = CREDENTIALS[Role.UNIT_SECRETARY]
     for digit in pin:
         veil.locator(f".keypad [data-key='{digit}']").tap()
-    box = veil.locator(".veil-unlock-button").bounding_box()
+    box = laid_out_box(veil.locator(".veil-unlock-button"))
     assert box and box["height"] >= 48
     veil.locator(".veil-unlock-button").tap()
     expect(veil).to_be_hidden()

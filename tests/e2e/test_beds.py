@@ -17,7 +17,7 @@ from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.e2e.conftest import new_touch_context
 from tests.support.auth import sign_in
 from tests.support.beds import BedUnit, unit_env, unit_gateway
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 from tests.support.scanner import scan
 
 
@@ -68,7 +68,7 @@ def test_set_the_expected_discharge_then_cancel_a_reservation(page: Page,
     panel(page).locator("label.choice", has_text="Tomorrow").tap()
     save_screenshot(page, "beds-expected-discharge-form")
     for button in panel(page).locator("label.choice").all():
-        box = button.bounding_box()
+        box = laid_out_box(button)
         assert box and box["height"] >= 48
     panel(page).locator("button[type=submit]", has_text="Save").tap()
     expect(panel(page).locator(".notice-ok")).to_contain_text("expected discharge:")
@@ -202,12 +202,12 @@ def test_screenshots_of_the_demo_board_panel_and_public_view(page: Page, live_se
     expect(page.locator(".bed")).to_have_count(32)
     # Everything fits on the 1280x800 screen: no bed is below the fold, the page does not scroll, the
     # side lists end with the public view's link on screen.
-    last = page.locator(".bed").last.bounding_box()
-    assert last is not None and last["y"] + last["height"] <= 800
+    last = laid_out_box(page.locator(".bed").last)
+    assert last["y"] + last["height"] <= 800
     assert page.evaluate("document.documentElement.scrollHeight") <= 800
     assert page.locator(".board-side").evaluate("e => e.scrollHeight <= e.clientHeight")
-    link = page.locator(".public-link").bounding_box()
-    assert link is not None and link["y"] + link["height"] <= 800 and link["height"] >= 48
+    link = laid_out_box(page.locator(".public-link"))
+    assert link["y"] + link["height"] <= 800 and link["height"] >= 48
     assert page.locator(".public-link").evaluate("e => e.scrollWidth <= e.clientWidth")
     # No patient name on a tile is cut: it wraps, whole.
     assert page.locator(".bed-patient, .bed-for").evaluate_all(
@@ -270,8 +270,8 @@ def test_the_board_shows_every_workflow_in_the_top_bar(page: Page, served_unit: 
     assert nav_cut(page) == []
     assert page.evaluate("document.documentElement.scrollHeight") <= 800
     assert page.locator(".board-side").evaluate("e => e.scrollHeight <= e.clientHeight")
-    box = page.locator("#scan-code").bounding_box()  # the scan field heads the side column
-    assert box is not None and box["x"] > 900 and box["y"] > 64
+    box = laid_out_box(page.locator("#scan-code"))  # the scan field heads the side column
+    assert box["x"] > 900 and box["y"] > 64
     save_screenshot(page, f"beds-board-{role.value}")
 
 
@@ -340,8 +340,8 @@ def test_every_confirm_button_is_on_screen_while_its_form_is_open(page: Page,
         panel(page).get_by_role("button", name=action, exact=True).tap()
         confirm = panel(page).locator(".confirm-row button[type=submit]")
         expect(confirm).to_be_visible()
-        box = confirm.bounding_box()
-        assert box is not None and box["y"] >= 64 and box["y"] + box["height"] <= 800, action
+        box = laid_out_box(confirm)
+        assert box["y"] >= 64 and box["y"] + box["height"] <= 800, action
         expect(panel(page).locator(".facts")).to_have_count(0)  # who and where are in the title
         if action == "Discharge":
             save_screenshot(page, "beds-discharge-confirm")
@@ -391,8 +391,8 @@ def test_expired_asks_for_its_own_second_tap(page: Page, served_unit: tuple[BedU
     confirm = panel(page).get_by_role("button", name="Yes, record the death")
     expect(confirm).to_be_visible()
     expect(panel(page).locator(".confirm-expired")).to_contain_text("Record a death?")
-    box = confirm.bounding_box()
-    assert box is not None and box["height"] >= 48 and box["y"] + box["height"] <= 800
+    box = laid_out_box(confirm)
+    assert box["height"] >= 48 and box["y"] + box["height"] <= 800
     save_screenshot(page, "beds-discharge-expired-confirm")
     assert unit.read("Encounter", patient.encounter_id)["status"] == "in-progress"
     confirm.tap()
@@ -454,9 +454,8 @@ def test_every_bed_can_be_tapped_while_a_panel_is_open(page: Page, big_unit: tup
     assert panel(page).locator(".button").evaluate_all(
         "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)") == []
     for bed_id in ids[1:]:
-        box = tile(page, bed_id).bounding_box()
-        shown = panel(page).bounding_box()
-        assert box is not None and shown is not None
+        box = laid_out_box(tile(page, bed_id))
+        shown = laid_out_box(panel(page))
         assert box["x"] + box["width"] <= shown["x"], f"bed {bed_id} is under the panel"
         tile(page, bed_id).tap()
         # 31 panels in a row on a shared 2-core machine: the page's default wait, not the expect's 5 s.
@@ -495,8 +494,8 @@ def test_every_tile_is_readable_at_arms_length(page: Page, big_unit: tuple[BedUn
         assert page.evaluate("document.documentElement.scrollHeight") <= 800
 
     check()
-    last = page.locator(".bed").last.bounding_box()  # with no panel open, every bed is on screen
-    assert last is not None and last["y"] + last["height"] <= 800
+    last = laid_out_box(page.locator(".bed").last)  # with no panel open, every bed is on screen
+    assert last["y"] + last["height"] <= 800
     save_screenshot(page, "beds-32")
     tile(page, occupied[0].id).tap()
     expect(panel(page).locator(".panel-title")).to_have_text(occupied[0].patient.name)
@@ -512,8 +511,8 @@ def test_a_message_panel_leads_on_by_touch(page: Page, served_unit: tuple[BedUni
     expect(panel(page).locator(".panel-title")).to_have_text("Patient not on this board")
     save_screenshot(page, "beds-message-panel")
     way = panel(page).get_by_role("link", name="Show the board")
-    box = way.bounding_box()
-    assert box is not None and box["height"] >= 48
+    box = laid_out_box(way)
+    assert box["height"] >= 48
     way.tap()
     expect(panel(page)).to_be_empty()
     expect(page).to_have_url(server.url + "/beds/")
@@ -544,8 +543,8 @@ def test_find_a_patient_by_name_by_touch(page: Page, served_unit: tuple[BedUnit,
     found = panel(page).locator(".found-here .side-item", has_text=patient.name)
     expect(found).to_be_visible()
     save_screenshot(page, "beds-found-by-name")
-    box = found.bounding_box()
-    assert box is not None and box["height"] >= 48
+    box = laid_out_box(found)
+    assert box["height"] >= 48
     found.tap()
     expect(panel(page).locator(".panel-title")).to_have_text(patient.name)
     assert not [u for u in requests if family.lower() in u.lower()]  # never in a URL

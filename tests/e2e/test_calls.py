@@ -20,7 +20,7 @@ from kiosk.config import Settings
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
 from tests.support.auth import sign_in
-from tests.support.browser import LiveServer, open_workflow, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, open_workflow, save_screenshot
 from tests.support.paging import SmtpSink, WebhookReceiver, load_roles, paging_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ def test_an_emergency_logged_in_two_taps_goes_on_top_and_the_figures_count_it(pa
     expect(first).to_have_class(re.compile(r"is-emergency"))
     expect(first).to_contain_text(beds[2].name)
     for target in (".bed-choice", ".reason-button", ".call-actions .button"):
-        box = page.locator(target).first.bounding_box()
+        box = laid_out_box(page.locator(target).first)
         assert box and box["height"] >= 48, target
     save_screenshot(page, "calls-emergency-on-top")
     page.locator(f".call-card[data-bed='{beds[1].name}'] button", has_text="Answered").tap()

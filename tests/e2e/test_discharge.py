@@ -9,7 +9,7 @@ from kiosk.auth import Role
 from kiosk.beds.occupancy import BedState
 from tests.e2e.test_beds import open_board, panel, tile
 from tests.support.beds import BedUnit, audit_rows
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 
 
 def test_tick_every_milestone_from_the_panel(page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
@@ -27,8 +27,8 @@ def test_tick_every_milestone_from_the_panel(page: Page, served_unit: tuple[BedU
             save_screenshot(page, "discharge-milestones-2-of-5")
     expect(section).to_contain_text("Discharge milestones: Ready to go")
     expect(section).to_contain_text("Ticked by")
-    box = section.locator(".dm-button").first.bounding_box()
-    assert box is not None and box["height"] >= 48
+    box = laid_out_box(section.locator(".dm-button").first)
+    assert box["height"] >= 48
     save_screenshot(page, "discharge-milestones-ready")
     page.reload()
     expect(tile(page, bed.id)).to_contain_text("Ready to go")

@@ -16,7 +16,7 @@ from kiosk.beds.occupancy import BedState
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.e2e.test_beds import open_board, panel, tile
 from tests.support.beds import BedUnit, unit_env, unit_gateway
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 from tests.support.outage_proxy import OutageProxy
 from tests.support.sekmet import SekmetServer
 
@@ -66,8 +66,8 @@ def test_the_board_keeps_the_last_census_while_the_server_is_down_and_is_live_ag
         save_screenshot(page, "beds-downtime-panel")
 
         link = banner.get_by_role("link", name="Print the census sheet")
-        box = link.bounding_box()
-        assert box is not None and box["height"] >= 48
+        box = laid_out_box(link)
+        assert box["height"] >= 48
         sheet = page.request.get(server.url + (link.get_attribute("href") or ""))
         assert sheet.status == 200, sheet.text()[-3000:]
         assert sheet.headers["content-type"] == "application/pdf"

@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 
 from kiosk.auth import Role
 from tests.support.auth import sign_in
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 
 
 def test_home_page_shows_the_unit_at_a_glance(page: Page, live_server: LiveServer) -> None:
@@ -29,13 +29,13 @@ def test_every_workflow_of_the_role_is_reachable_from_the_top_bar_at_1280(page: 
     bar = page.locator(".topnav > .topnav-link")
     more = page.locator(".topnav-more")
     expect(more).to_be_visible()
-    brand = page.locator(".brand").bounding_box()
+    brand = laid_out_box(page.locator(".brand"))
     assert brand and brand["width"] >= 48  # the way home never gives way to the workflows
     more.locator("summary").tap()
     menu = more.locator(".topnav-menu-link")
     expect(menu.first).to_be_visible()
     for link in menu.all():
-        box = link.bounding_box()
+        box = laid_out_box(link)
         assert box and box["height"] >= 48 and box["x"] + box["width"] <= 1280
     save_screenshot(page, "top-bar-more")
     labels = [t.strip() for t in bar.all_inner_texts()] + [t.strip() for t in menu.all_inner_texts()]

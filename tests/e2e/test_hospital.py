@@ -16,7 +16,7 @@ from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
 from tests.support.auth import sign_in
 from tests.support.beds import unit_env, unit_gateway
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 from tests.support.hospital import TestSite, make_site
 
 
@@ -37,8 +37,8 @@ def test_every_ward_on_one_screen_with_touch(page: Page, gateway: FhirGateway,
     site, server = served_site
     sign_in(page, server.url, Role.UNIT_SECRETARY)
     link = page.locator("#hospital-panel a", has_text="Other units")
-    box = link.bounding_box()
-    assert box is not None and box["height"] >= 48
+    box = laid_out_box(link)
+    assert box["height"] >= 48
     save_screenshot(page, "hospital-home")
     page.locator("#hospital-panel a", has_text="Other units").tap()
     expect(page).to_have_url(server.url + "/hospital/")
@@ -53,12 +53,12 @@ def test_every_ward_on_one_screen_with_touch(page: Page, gateway: FhirGateway,
     expect(own.locator("[data-count='available'] dd")).to_have_text(str(counts.available))
     expect(own.locator("[data-count='pending'] dd")).to_have_text(str(counts.pending_admissions))
     for i in range(10):
-        box = cards.nth(i).bounding_box()
-        assert box is not None and box["height"] >= 48 and box["width"] >= 48
+        box = laid_out_box(cards.nth(i))
+        assert box["height"] >= 48 and box["width"] >= 48
     # Ten wards on one screen: nothing runs off the side or below the 800 px screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
-    last = cards.nth(9).bounding_box()
-    assert last is not None and last["y"] + last["height"] <= 800
+    last = laid_out_box(cards.nth(9))
+    assert last["y"] + last["height"] <= 800
     expect(page.locator("#hosp-region")).to_have_attribute("hx-trigger", "every 30s")
     save_screenshot(page, "hospital")
     own.tap()

@@ -17,7 +17,7 @@ from kiosk.fhir import codes
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.support.auth import sign_in
 from tests.support.beds import BedUnit, unit_env, unit_gateway
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 
 PHONE = {"width": 390, "height": 844}
 
@@ -61,7 +61,7 @@ def test_a_housekeeper_starts_and_finishes_a_clean_on_a_phone(page: Page, phone:
     expect(card.locator(".hk-tag-stat")).to_be_visible()
     width = mobile.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
-    box = card.locator("button", has_text="Start").bounding_box()
+    box = laid_out_box(card.locator("button", has_text="Start"))
     assert box and box["height"] >= 48
     save_screenshot(mobile, "housekeeping-phone-waiting")
 

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from kiosk.beds.occupancy import BedState
 from tests.e2e.test_beds import open_board, panel, tile
 from tests.support.beds import BedUnit
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 
 
 def type_on(page: Page, text: str) -> None:
@@ -37,7 +37,7 @@ def test_a_block_reason_typed_on_the_screen_keyboard(page: Page, served_unit: tu
     panel(page).locator("#block-reason-other").tap()  # a tap on the field opens it
     expect(keyboard).to_be_visible()
     for key in keyboard.locator(".osk-key").all():
-        box = key.bounding_box()
+        box = laid_out_box(key)
         assert box and box["height"] >= 48 and box["width"] >= 48
     type_on(page, "Call light brokn")
     keyboard.get_by_role("button", name="Delete").tap()

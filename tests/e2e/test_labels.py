@@ -12,7 +12,7 @@ from kiosk.labels.jobs import retry_print_queue
 from kiosk.labels.models import PrintJob
 from tests.support import labels as printing
 from tests.support.auth import sign_in
-from tests.support.browser import LiveServer, open_workflow, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, open_workflow, save_screenshot
 from tests.support.clock import TestClock, set_app_clock
 from tests.support.labels import PrinterFiles, RawPrinter, demo_inpatient, job_context, new_inpatient
 from tests.support.scanner import scan
@@ -30,8 +30,7 @@ def _fill_specimen(page: Page) -> None:
 
 
 def _min_size(page: Page, selector: str) -> float:
-    box = page.locator(selector).first.bounding_box()
-    assert box is not None
+    box = laid_out_box(page.locator(selector).first)
     return min(box["width"], box["height"])
 
 
@@ -113,8 +112,8 @@ def _labels_url(live_server: LiveServer, stay) -> str:  # type: ignore[no-untype
 def _fully_visible_and_on_top(page: Page, selector: str) -> None:
     """The element is inside the 1280x800 screen without scrolling, and nothing covers its centre."""
     assert page.evaluate("() => window.scrollY") == 0
-    box = page.locator(selector).bounding_box()
-    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 800, (selector, box)
+    box = laid_out_box(page.locator(selector))
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 800, (selector, box)
     assert page.evaluate(
         """sel => { const el = document.querySelector(sel); const r = el.getBoundingClientRect();
                     const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
@@ -222,11 +221,10 @@ def test_the_queue_names_the_patient_and_a_whole_row_opens_the_job(page: Page, l
     expect(row.locator(".job-patient")).to_contain_text(f"MRN {stay.mrn}")
     expect(page.locator(".retries-stopped")).to_contain_text("Automatic retries are stopped")
     assert "UTC" not in page.locator(".queue-table").inner_text()
-    box = row.bounding_box()
-    assert box is not None and box["height"] >= 48
+    box = laid_out_box(row)
+    assert box["height"] >= 48
     save_screenshot(page, "labels-queue-waiting")
-    cell = row.locator(".job-patient").bounding_box()
-    assert cell is not None
+    cell = laid_out_box(row.locator(".job-patient"))
     page.touchscreen.tap(cell["x"] + cell["width"] / 2, cell["y"] + cell["height"] / 2)  # anywhere on the row
     page.wait_for_url(f"{live_server.url}/labels/jobs/*")
     expect(page.locator(".page-title")).to_contain_text("Chart labels")

@@ -20,7 +20,7 @@ from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.labels.models import PrintJob
 from tests.support.auth import sign_in
 from tests.support.beds import BedUnit, unit_env, unit_gateway
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 
 HUGE = "X" * 10_000
 #: Two real family names joined: 72 characters, longer than any a tile shows on two lines.
@@ -116,7 +116,7 @@ def test_the_board_and_panel_keep_their_shape(page: Page, long_unit: LongUnit) -
     save_screenshot(page, "long-values-panel")
     fits_the_screen(page)
     title = page.locator("#panel .panel-title")
-    assert title.bounding_box()["height"] <= 200  # type: ignore[index]
+    assert laid_out_box(title)["height"] <= 200
     assert "name too long" in page.locator("#panel").inner_text().lower()
     assert len(page.locator("#panel").inner_text()) < 3000
     page.locator("#panel").get_by_role("button", name="Close").tap()
@@ -125,14 +125,14 @@ def test_the_board_and_panel_keep_their_shape(page: Page, long_unit: LongUnit) -
     expect(page.locator("#panel .panel-title")).to_contain_text(LONG_FAMILY)
     save_screenshot(page, "long-values-panel-long-family")
     fits_the_screen(page)
-    assert page.locator("#panel .panel-title").bounding_box()["height"] <= 200  # type: ignore[index]
+    assert laid_out_box(page.locator("#panel .panel-title"))["height"] <= 200
     page.locator("#panel").get_by_role("button", name="Close").tap()
 
     page.locator(f".bed[data-bed-id='{long_unit.long_bed.id}']").tap()
     expect(page.locator("#panel .panel-title")).to_be_visible()
     save_screenshot(page, "long-values-panel-long-bed")
     fits_the_screen(page)
-    assert page.locator("#panel .panel-title").bounding_box()["height"] <= 200  # type: ignore[index]
+    assert laid_out_box(page.locator("#panel .panel-title"))["height"] <= 200
 
 
 def test_the_labels_pages_keep_their_shape(page: Page, long_unit: LongUnit) -> None:
@@ -144,7 +144,7 @@ def test_the_labels_pages_keep_their_shape(page: Page, long_unit: LongUnit) -> N
         expect(page.locator(".patient-name")).to_be_visible()
         save_screenshot(page, f"long-values-labels-{'huge' if tile is long_unit.huge else 'long'}")
         fits_the_screen(page)
-        assert page.locator(".patient-name").bounding_box()["height"] <= 200  # type: ignore[index]
+        assert laid_out_box(page.locator(".patient-name"))["height"] <= 200
     page.goto(url + "/labels/queue")
     expect(page.locator(".job-row")).to_have_count(1)
     save_screenshot(page, "long-values-labels-queue")

@@ -27,7 +27,7 @@ from kiosk.settings_files import settings_of
 from tests.support import labels as printing
 from tests.support.auth import sign_in
 from tests.support.beds import app_gateway, unit_env, unit_gateway, vendor_statement
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 from tests.support.labels import PrinterFiles, RawPrinter
 from tests.support.orders import ACCESSION_SYSTEM, ORDER_SYSTEM
 from tests.support.scanner import scan
@@ -47,8 +47,7 @@ def served(gateway: FhirGateway, make_unit: Callable[..., UnitRef], make_app: Ca
 
 
 def _min_size(page: Page, selector: str) -> float:
-    box = page.locator(selector).first.bounding_box()
-    assert box is not None
+    box = laid_out_box(page.locator(selector).first)
     return min(box["width"], box["height"])
 
 

@@ -16,7 +16,7 @@ from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
 from tests.e2e.conftest import new_touch_context
 from tests.support.auth import sign_in
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 from tests.support.paging import SmtpSink, load_roles, paging_env
 
 LINK = re.compile(r"http://kiosk\.test(/paging/a/[0-9a-f]{12}-\d+\.[\w-]{12})")
@@ -53,7 +53,7 @@ def test_a_secretary_pages_the_attending_and_sees_the_acknowledgement_arrive(
     expect(page.locator("[data-preview]")).to_contain_text("Pain 8/10 despite oxycodone. Call 4 West at 4321.")
     preview = page.locator("[data-preview]").inner_text()
     for target in (".send-button", ".recipient", ".urgency-choice", ".template-choice"):
-        box = page.locator(target).first.bounding_box()
+        box = laid_out_box(page.locator(target).first)
         assert box and box["height"] >= 48, target
     save_screenshot(page, "paging-compose")
     page.locator(".send-button").tap()

@@ -13,7 +13,7 @@ from kiosk.auth import Role
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.support.auth import sign_in
 from tests.support.beds import unit_env, unit_gateway
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 from tests.support.placement import PlacementUnit
 
 
@@ -40,8 +40,8 @@ def test_the_charge_nurse_assigns_a_suggested_bed_and_the_board_shows_it_reserve
     card.locator("a", has_text="Assign bed").tap()
     first = page.locator(".placement-bed").first
     expect(first).to_be_visible()
-    box = first.bounding_box()
-    assert box is not None and box["height"] >= 48
+    box = laid_out_box(first)
+    assert box["height"] >= 48
     save_screenshot(page, "placement-assign")
     bed_name = first.get_attribute("data-bed")
     bed_id = first.locator("xpath=..").locator('input[name="bed"]').get_attribute("value")

@@ -8,11 +8,11 @@ from playwright.sync_api import Page, expect
 from kiosk.auth import Role
 from tests.integration.staff.test_staff import sign_in_as
 from tests.support.auth import CREDENTIALS, sign_in
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 
 
 def tall_enough(locator) -> None:  # type: ignore[no-untyped-def]
-    box = locator.bounding_box()
+    box = laid_out_box(locator)
     assert box and box["height"] >= 48 and box["width"] >= 48
 
 

@@ -19,7 +19,7 @@ from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.supplies.counts import Counter, last_counts, record_counts
 from kiosk.supplies.fhir import read_by_ids
 from tests.support.auth import sign_in
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 from tests.support.scanner import scan
 from tests.support.scheduler import SchedulerRun, scheduler_env, start_scheduler, write_schedule
 from tests.support.supplies import supplies_of, unit_env
@@ -109,7 +109,7 @@ def test_count_the_crash_cart_run_the_check_and_see_the_reorders(page: Page, sit
                       "Endotracheal tube 7.5 mm, cuffed": "1", "Oral airway kit, assorted": "1",
                       "Intraosseous needle set, adult": "2", "Backboard for CPR": ""}
     for control in (bvm.locator(".step").first, page.locator(".numpad-key").first, page.locator(".save-count")):
-        box = control.bounding_box()
+        box = laid_out_box(control)
         assert box and box["width"] >= 48 and box["height"] >= 48
     save_screenshot(page, "supplies-count")
 

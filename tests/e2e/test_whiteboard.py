@@ -15,7 +15,7 @@ from kiosk.auth import Role
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.e2e.conftest import new_touch_context
 from tests.support.auth import sign_in
-from tests.support.browser import LiveServer, save_screenshot
+from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 from tests.support.whiteboard import Ward, build_ward
 
 TOKEN = "station-whiteboard-0123456789abcdef"
@@ -146,8 +146,8 @@ def test_the_assignment_screen_fits_the_kiosk_and_its_targets_take_a_finger(
         '.assign-bed, .person, .assign-tools .button, .charge-pick summary, [data-save], .assign-shifts .button')]
       .map(el => el.getBoundingClientRect()).filter(r => r.height < 48 || r.width < 48).length""")
     assert small == 0
-    save = page.locator("[data-save]").bounding_box()
-    assert save is not None and save["y"] + save["height"] <= 800
+    save = laid_out_box(page.locator("[data-save]"))
+    assert save["y"] + save["height"] <= 800
     page.locator(".assign-bed").nth(0).tap()
     page.locator(".assign-bed").nth(1).tap()
     expect(page.locator("[data-hint]")).to_have_text("2 beds chosen: tap the person who takes them.")

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask
-from playwright.sync_api import Page, Request
+from playwright.sync_api import FloatRect, Locator, Page, Request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +62,16 @@ class AnsweredRequests:
     def wait(self) -> None:
         while self._sent:
             self._sent.pop(0).response()  # waits for the answer (None if the request failed)
+
+
+def laid_out_box(locator: Locator) -> FloatRect:
+    """The element's box once its page has loaded: a page reached by a tap can be queried before its own
+    stylesheet has arrived, and a box measured then is the unstyled one (a 21 px button that is 64 px)."""
+    locator.page.wait_for_load_state("load")
+    locator.page.evaluate("document.fonts.ready.then(() => true)")
+    box = locator.bounding_box()
+    assert box is not None, "the element is not on screen"
+    return box
 
 
 def save_screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
