@@ -28,7 +28,7 @@ from kiosk.slots import FhirBusy, give_back_for_request
 from kiosk.version import __version__
 from kiosk.web import page_or_fragment
 
-__all__ = ["__version__", "configure_logging", "create_app", "secret_key"]
+__all__ = ["HTMX_ASSET", "HTMX_SSE_ASSET", "__version__", "configure_logging", "create_app", "secret_key"]
 
 log = logging.getLogger("kiosk")
 
@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         orders,
         paging,
         placement,
+        push,
         readiness,
         staff,
         supplies,
@@ -145,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     auth.register(app)
+    push.register(app)
     health.register(app)
     home.register(app)
     audit_review.register(app)
@@ -274,6 +276,7 @@ def register_template_context(app: Flask) -> None:
             "nav_items": nav_items(app),
             "now": datetime.now(UTC),
             "htmx_asset": HTMX_ASSET,
+            "htmx_sse_asset": HTMX_SSE_ASSET,
             "scanner": scanner_keys(s.scanner),
         }
 
@@ -282,6 +285,8 @@ def register_template_context(app: Flask) -> None:
 
 
 HTMX_ASSET = "vendor/htmx-2.0.11.min.js"
+#: htmx's Server-Sent Events extension (live screens, kiosk/push), pinned like htmx.
+HTMX_SSE_ASSET = "vendor/htmx-ext-sse-2.2.4.min.js"
 
 
 @functools.cache

@@ -43,7 +43,9 @@ def serve(kiosk: KioskContext, host: str | None, port: int | None, workers: int 
         def load_config(self) -> None:
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers or settings.web.workers)
-            self.cfg.set("threads", settings.web.threads)
+            # Each screen's open event stream (kiosk.push) holds a thread: they get their own, so that the
+            # web.threads always answer pages, polls and sign-in.
+            self.cfg.set("threads", settings.web.threads + settings.web.event_streams)
             self.cfg.set("worker_class", "gthread")
             # gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): a second
             # kiosk on the machine would take it over. Each instance has its own, or none.

@@ -105,6 +105,9 @@ class WebSettings:
     allow_plain_http: bool = False
     #: gunicorn's control socket (for gunicornc): a path for this instance, or empty for none.
     control_socket: str = ""
+    #: Screens' live event streams (kiosk.push) one worker process holds open at once, each on a thread of
+    #: its own besides `threads`; a screen beyond them is told to check every refresh interval instead.
+    event_streams: int = 16
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,31 @@ class CensusSettings:
     #: When the FHIR server cannot be reached, the bed board shows the census kept in the database if it
     #: was known current less than this many hours ago (the downtime census); an older one is deleted.
     downtime_keep_hours: float = 12.0
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """Changes pushed from the FHIR server to the kiosk (rest-hook Subscriptions) and from the kiosk to the
+    screens (Server-Sent Events): kiosk/push."""
+
+    #: The address the FHIR server posts its notifications to (the kiosk as the server reaches it, e.g.
+    #: "https://kiosk.example.org/push/fhir"). Empty: no subscriptions; the census-check job's schedule only.
+    notify_url: str = ""
+    #: One rest-hook Subscription per criteria (comma-separated). Each notification only makes the kiosk
+    #: look at the server's changes (one request); narrow them on a busy hospital server.
+    criteria: str = "Location?,Encounter?,Patient?,Flag?,Task?"
+    #: How often each kiosk process looks at the shared census versions while screens are connected
+    #: (a database query, no FHIR request), in milliseconds.
+    watch_ms: int = 500
+    #: While a screen is live it still checks this often (seconds), in case an event was missed.
+    live_check_seconds: int = 120
+    #: A screen's event stream is closed after this long and opened again (seconds), so that a stream
+    #: never outlives a sign-out or a change of settings for long.
+    stream_seconds: int = 300
+
+    @property
+    def criteria_list(self) -> tuple[str, ...]:
+        return tuple(c.strip() for c in self.criteria.split(",") if c.strip())
 
 
 @dataclass(frozen=True)
@@ -160,6 +188,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
     census: CensusSettings = field(default_factory=CensusSettings)
+    push: PushSettings = field(default_factory=PushSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
     root: Path = PROJECT_ROOT
@@ -354,6 +383,23 @@ def validate(s: Settings) -> None:
     _require(1 <= s.web.port <= 65535, f"Setting web.port must be a TCP port number, not {s.web.port}.")
     _require(1 <= s.web.workers <= 32, f"Setting web.workers must be between 1 and 32, not {s.web.workers}.")
     _require(2 <= s.web.threads <= 64, f"Setting web.threads must be between 2 and 64, not {s.web.threads}.")
+    _require(0 <= s.web.event_streams <= 256,
+             f"Setting web.event_streams must be between 0 and 256 (KIOSK_WEB_EVENT_STREAMS), not "
+             f"{s.web.event_streams}.")
+    _require(not s.push.notify_url or s.push.notify_url.startswith(("http://", "https://")),
+             f"Setting push.notify_url must be an http(s) address or empty (KIOSK_PUSH_NOTIFY_URL), not "
+             f"{s.push.notify_url!r}.")
+    _require(all("?" in c and c.split("?")[0].isalpha() for c in s.push.criteria_list),
+             f"Setting push.criteria must be Type?params criteria, comma-separated (KIOSK_PUSH_CRITERIA), not "
+             f"{s.push.criteria!r}.")
+    _require(50 <= s.push.watch_ms <= 10_000,
+             f"Setting push.watch_ms must be between 50 and 10000 (KIOSK_PUSH_WATCH_MS), not {s.push.watch_ms}.")
+    _require(10 <= s.push.live_check_seconds <= 3600,
+             f"Setting push.live_check_seconds must be between 10 and 3600 (KIOSK_PUSH_LIVE_CHECK_SECONDS), not "
+             f"{s.push.live_check_seconds}.")
+    _require(10 <= s.push.stream_seconds <= 3600,
+             f"Setting push.stream_seconds must be between 10 and 3600 (KIOSK_PUSH_STREAM_SECONDS), not "
+             f"{s.push.stream_seconds}.")
     _require(0 <= s.census.trust_seconds <= 3600,
              f"Setting census.trust_seconds must be between 0 and 3600 (KIOSK_CENSUS_TRUST_SECONDS), not "
              f"{s.census.trust_seconds}.")

@@ -22,13 +22,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 PROBLEM_HEADER = "X-Poll-Problem"
 
 
-def polled(what: str, passes: tuple[int, ...] = ()) -> Callable[[F], F]:
+def polled(what: str, passes: tuple[int, ...] = (), stream: bool = False) -> Callable[[F], F]:
     """Mark a view as polled; `what` names what it refreshes ("the board") in the not-up-to-date text.
-    `passes`: error statuses the poll answers as they are (a screen no longer set up gets its 404)."""
+    `passes`: error statuses the poll answers as they are (a screen no longer set up gets its 404).
+    `stream`: a screen's event stream (kiosk.push), opened by the browser's EventSource, which cannot say
+    it is htmx: it is a poll all the same."""
 
     def mark(view: F) -> F:
         view.polled = what  # type: ignore[attr-defined]
         view.polled_passes = passes  # type: ignore[attr-defined]
+        view.polled_stream = stream  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -40,10 +43,14 @@ def polled_what(endpoint: str | None) -> str | None:
 
 
 def is_poll() -> bool:
-    """This request is a timer's refresh of a polled fragment (not a page someone opened)."""
+    """This request is a timer's refresh of a polled fragment, or a screen's event stream (not a page
+    someone opened)."""
     from kiosk.extensions import htmx  # kiosk.extensions imports the FHIR slots, which import this module
 
-    return bool(htmx) and polled_what(request.endpoint) is not None
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "polled", None) is None:
+        return False
+    return bool(htmx) or bool(getattr(view, "polled_stream", False))
 
 
 def not_up_to_date(problem: str) -> Response:

@@ -22,7 +22,7 @@ from kiosk.extensions import database
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.support.auth import sign_in_client
 from tests.support.numbers import BLOCK, next_block
-from tests.support.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.support.postgres import postgres_server, postgres_url, shared_database  # noqa: F401  (fixtures)
 from tests.support.scanner import PREFIX as SCANNER_PREFIX
 from tests.support.sekmet import SekmetServer, start_sekmet
 

@@ -48,6 +48,7 @@ from kiosk.fhir.patients import NameQuery
 from kiosk.fhir.records import FHIR_ID
 from kiosk.nav import bed_mark_sources, patient_links
 from kiosk.polling import not_up_to_date, polled
+from kiosk.push import LiveScreen, census_events, live_screen, push_hub
 from kiosk.settings_files import settings_of
 from kiosk.slots import FhirBusy
 from kiosk.web import Notice, is_htmx
@@ -125,8 +126,7 @@ class Region:
 
     def html(self, board: Board, poll_url: str) -> str:
         inner = self.inner.replace(STAMP, _stamp(board.fetched_at))
-        return render_template("beds/_poll.html", inner=inner, fingerprint=self.fingerprint,
-                               poll_url=poll_url, refresh_seconds=_bed_settings().refresh_seconds)
+        return render_template("beds/_poll.html", inner=inner, fingerprint=self.fingerprint, poll_url=poll_url)
 
 
 def _region(board: Board, template: str, corridor: bool = False) -> Region:
@@ -162,7 +162,27 @@ def _page(panel_key: str | None, open_form: str | None, chosen: dict[str, str] |
         panel_html, status = _panel_fragment(current, panel_key, open_form, chosen=chosen)
     region = _region(current, BOARD_TEMPLATE).html(current, url_for("beds.board_fragment"))
     return make_response(render_template("beds/page.html", board=current, error=None, panel_html=panel_html,
-                                         board_html=region), status)
+                                         board_html=region, live=_live(current, "beds.board_events")), status)
+
+
+def _live(board: Board, events_endpoint: str) -> LiveScreen:
+    """The board's stream starts from the census version drawn: a change since then is sent at once."""
+    return live_screen(url_for(events_endpoint, unit=board.unit_id, version=board.version),
+                       _bed_settings().refresh_seconds)
+
+
+def _events() -> Response:
+    unit = request.args.get("unit", "")
+    if not FHIR_ID.fullmatch(unit):
+        abort(404)
+    return census_events(push_hub(), unit, request.args.get("version", type=int))
+
+
+@bp.get("/events")
+@polled("live updates", passes=(404, 503), stream=True)
+def board_events() -> Response:
+    """The board's and the public view's event stream (kiosk.push): `census` when the unit's census moved."""
+    return _events()
 
 
 def _poll(template: str, poll_url: str, corridor: bool = False) -> Response:
@@ -192,7 +212,9 @@ def _public_page(poll_url: str, corridor: bool) -> str:
     except FhirError as e:
         return render_template("beds/public.html", board=None, error=e.message, board_html="", corridor=corridor)
     region = _region(current, PUBLIC_TEMPLATE, corridor).html(current, poll_url)
-    return render_template("beds/public.html", board=current, error=None, board_html=region, corridor=corridor)
+    live = _live(current, "beds.display_events" if corridor else "beds.board_events")
+    return render_template("beds/public.html", board=current, error=None, board_html=region, corridor=corridor,
+                           live=live)
 
 
 @bp.get("/public")
@@ -231,6 +253,14 @@ def display() -> str:
 def display_fragment() -> Response:
     CORRIDOR.require(_bed_settings().public_display_token)
     return _poll(PUBLIC_TEMPLATE, url_for("beds.display_fragment"), corridor=True)
+
+
+@bp.get("/display/events")
+@public
+@polled("live updates", passes=(404, 503), stream=True)
+def display_events() -> Response:
+    CORRIDOR.require(_bed_settings().public_display_token)
+    return _events()
 
 
 @bp.get("/home-counts")

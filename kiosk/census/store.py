@@ -206,6 +206,11 @@ class CensusStore:
         if checked is None or self.clock() - checked >= self.trust:
             self.check(gw)
 
+    def last_checked(self) -> datetime | None:
+        """When the change check last looked at the server (the job, a notification or a screen)."""
+        with self.database.session() as db:
+            return db.execute(select(CensusCheck.checked_at).where(CensusCheck.id == 1)).scalar_one_or_none()
+
     def _held_refs(self) -> dict[str, set[str]]:
         with self.database.session() as db:
             return {unit: set(json.loads(refs)) for unit, refs in db.execute(select(UnitCensus.unit_id,

@@ -39,6 +39,8 @@ JOBS: tuple[Job, ...] = (
         preflight="kiosk.paging.jobs:preflight"),
     Job("census-check", "kiosk.census.jobs:check_census",
         "Looks for changes on the FHIR server and reads again the unit censuses they touch"),
+    Job("push-subscriptions", "kiosk.push.jobs:keep_push_subscriptions",
+        "Keeps the kiosk's subscriptions on the FHIR server, so that it hears of changes at once"),
     Job("transport-escalation", "kiosk.transport.jobs:escalate_transport",
         "Raises transport jobs nobody accepted within their target"),
     Job("orders-cosign", "kiosk.orders.jobs:count_cosignatures",

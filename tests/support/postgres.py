@@ -149,3 +149,12 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """A fresh, empty database of the test's own (dropped afterwards)."""
     with postgres_server.fresh_database() as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """The database two kiosk instances share (settings overrides): a SQLite file, or a fresh PostgreSQL
+    database."""
+    if request.param == "sqlite":
+        return {"KIOSK_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
+    return {"KIOSK_DATABASE_URL": request.getfixturevalue("postgres_url")}

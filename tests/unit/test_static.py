@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from kiosk import HTMX_ASSET
+from kiosk import HTMX_ASSET, HTMX_SSE_ASSET
 
 STATIC = Path(__file__).resolve().parents[2] / "kiosk" / "static"
 TEMPLATES = STATIC.parent / "templates"
@@ -17,6 +17,16 @@ def test_vendored_htmx_is_the_pinned_release() -> None:
     data = (STATIC / HTMX_ASSET).read_bytes()
     assert hashlib.sha256(data).hexdigest() == HTMX_SHA256
     assert b'version:"2.0.11"' in data
+
+# sha256 of htmx-ext-sse@2.2.4 dist/sse.min.js from the npm registry
+# (the tarball's sha1, as the registry lists it: 56c131924e57c862f42a1a963949633815fd4192)
+HTMX_SSE_SHA256 = "98a46496de0c3605fbffdce9167ba427bdd9553184f83f149c261891a92c0136"
+
+
+def test_vendored_sse_extension_is_the_pinned_release() -> None:
+    data = (STATIC / HTMX_SSE_ASSET).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == HTMX_SSE_SHA256
+    assert b'htmx.defineExtension("sse"' in data
 
 
 def test_no_template_loads_scripts_from_elsewhere_or_inline() -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -85,14 +83,6 @@ def test_within_the_trust_window_a_screen_asks_the_server_nothing(bed_unit: Fact
     later = client.get("/beds/")
     assert later.headers["X-FHIR-Requests"] == BOARD_REQUESTS  # the look, then the census it found changed
     assert "Bed motor broken" in page_text(later.get_data(as_text=True))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    """The database two kiosk instances share: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        return {"KIOSK_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
-    return {"KIOSK_DATABASE_URL": request.getfixturevalue("postgres_url")}
 
 
 def second_instance(make_app: Callable[..., Flask], first: Flask, **env: str) -> Flask:

@@ -1,0 +1,77 @@
+"""Push instead of poll (issue 17): the FHIR server notifies the kiosk of changes (rest-hook
+Subscriptions, kept by the scheduler's push-subscriptions job), the kiosk looks at what changed and reads
+the touched censuses once, and the screens connected to any instance hear at once that their unit's census
+changed (Server-Sent Events, htmx's SSE extension). A screen whose stream drops checks on its refresh
+interval and says so. See kiosk/push/services.py and docs/decisions.md, "Push"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from kiosk.census.models import UnitCensus
+from kiosk.db import Database
+from kiosk.extensions import EXTENSION_KEY as SERVICES
+from kiosk.extensions import KioskServices
+
+from .services import CensusWatcher, ChangeCheck, PushHub, census_events
+from .views import bp
+
+__all__ = ["LiveScreen", "census_events", "live_screen", "push_hub", "register"]
+
+EXTENSION_KEY = "kiosk_push"
+
+
+def push_hub() -> PushHub:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def census_versions(database: Database) -> dict[str, int]:
+    """Every unit's census version in the shared census (one query)."""
+    with database.session() as db:
+        return {unit: version for unit, version in db.execute(select(UnitCensus.unit_id, UnitCensus.version))}
+
+
+@dataclass(frozen=True)
+class LiveScreen:
+    """What a live screen's page carries (templates/_live.html): its stream, and how often it checks."""
+
+    events_url: str
+    #: Seconds between checks while the stream is not open ("Checking every 15 s").
+    check_seconds: int
+    #: Seconds between checks while it is open ("Live").
+    live_check_seconds: int
+
+
+def live_screen(events_url: str, check_seconds: int) -> LiveScreen:
+    """A live screen checks only every push.live_check_seconds while its stream is open if the server's
+    changes are looked at for it: the census-check job or a notification looked within
+    census.trust_seconds. Otherwise (no scheduler running, no subscriptions) its own checks are what looks
+    at the server, so it goes on checking every `check_seconds`."""
+    from kiosk.extensions import now, services
+
+    current = services()
+    assert current.census is not None
+    checked = current.census.last_checked()
+    watched = checked is not None and now() - checked < timedelta(seconds=current.settings.census.trust_seconds)
+    return LiveScreen(events_url, check_seconds,
+                      current.settings.push.live_check_seconds if watched else check_seconds)
+
+
+def register(app: Flask) -> None:
+    kiosk: KioskServices = app.extensions[SERVICES]
+    settings = kiosk.settings
+    watcher = CensusWatcher(lambda: census_versions(kiosk.database), settings.push.watch_ms / 1000)
+
+    def check() -> None:
+        assert kiosk.census is not None
+        kiosk.census.check(kiosk.gateway(), refresh=True)
+        watcher.look()
+
+    app.extensions[EXTENSION_KEY] = PushHub(watcher=watcher, check=ChangeCheck(check),
+                                            max_streams=settings.web.event_streams,
+                                            stream_seconds=settings.push.stream_seconds)
+    app.register_blueprint(bp)

@@ -1,0 +1,186 @@
+"""Push on a real sekmet-fhir server and kiosks served over HTTP: the kiosk's rest-hook Subscriptions,
+notifications that make the kiosk read a changed census once, and screens on any instance that hear of it
+on their event stream without polling (issue 17)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+import httpx
+from flask import Flask
+
+from kiosk.beds.occupancy import BedState
+from kiosk.census import census_store
+from kiosk.push import push_hub
+from kiosk.push.services import notification_token
+from tests.support.beds import BedUnit, page_text, signed_in
+from tests.support.browser import LiveServer
+from tests.support.push import EventStream, session_cookie
+
+from .conftest import PushSite, push_context
+
+DEFAULT_CRITERIA = ("Location?", "Encounter?", "Patient?", "Flag?", "Task?")
+
+
+def kiosk_subscriptions(site: PushSite, notify_url: str) -> list[dict]:
+    found = httpx.get(f"{site.sekmet.base_url}/Subscription", params={"url": notify_url}).json()
+    return [e["resource"] for e in found.get("entry", [])]
+
+
+def events_url(server: LiveServer, board_page: str) -> str:
+    found = re.search(r'sse-connect="([^"]+)"', board_page)
+    assert found is not None, "the board page has no event stream"
+    return server.url + html.unescape(found.group(1))
+
+
+def block_on_server(unit: BedUnit, reason: str) -> None:
+    """A change made on the FHIR server by someone else (not through a kiosk)."""
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    unit.act("block", bed_id=bed.id, reason=reason)
+
+
+def test_the_job_subscribes_once_and_asks_again_for_what_the_server_turned_off(
+        push_site: PushSite, push_unit: Callable[..., BedUnit], serve: Callable[[Flask], LiveServer],
+        subscribe: Callable[[Flask, str], str]) -> None:
+    unit = push_unit()
+    server = serve(unit.app)
+    notify_url = server.url + "/push/fhir"
+    assert subscribe(unit.app, notify_url).startswith("5 subscriptions working, 5 requested")
+    held = kiosk_subscriptions(push_site, notify_url)
+    assert sorted(s["criteria"] for s in held) == sorted(DEFAULT_CRITERIA)
+    with unit.app.app_context():
+        token = notification_token(unit.app.secret_key)
+    for sub in held:
+        assert sub["status"] == "active"
+        assert sub["channel"] == {"type": "rest-hook", "endpoint": notify_url,
+                                  "header": [f"Authorization: Bearer {token}"]}
+        assert "payload" not in sub["channel"]  # a signal only: no patient data travels with it
+    versions = {s["id"]: s["meta"]["versionId"] for s in held}
+
+    assert subscribe(unit.app, notify_url) == "5 subscriptions working"
+    assert {s["id"]: s["meta"]["versionId"] for s in kiosk_subscriptions(push_site, notify_url)} == versions
+
+    # The server turns a subscription to "error" when it cannot deliver (the kiosk down): asked again.
+    turned = next(s for s in held if s["criteria"] == "Encounter?")
+    httpx.put(f"{push_site.sekmet.base_url}/Subscription/{turned['id']}",
+              json={**turned, "status": "error", "error": "Delivery failed"}).raise_for_status()
+    assert subscribe(unit.app, notify_url) == "5 subscriptions working, 1 requested (Encounter?)"
+    again = next(s for s in kiosk_subscriptions(push_site, notify_url) if s["id"] == turned["id"])
+    assert again["status"] == "active" and "error" not in again
+
+    # Criteria taken out of the settings: their subscriptions are turned off, not left posting.
+    from kiosk.push.jobs import keep_push_subscriptions
+
+    summary = keep_push_subscriptions(push_context(unit.app, notify_url, criteria="Encounter?,Location?"))
+    assert summary == "2 subscriptions working, 3 turned off"
+    statuses = {s["criteria"]: s["status"] for s in kiosk_subscriptions(push_site, notify_url)}
+    assert statuses == {"Encounter?": "active", "Location?": "active", "Patient?": "off", "Flag?": "off",
+                        "Task?": "off"}
+
+
+def test_without_a_notify_address_the_job_subscribes_nothing(push_unit: Callable[..., BedUnit],
+                                                             subscribe: Callable[[Flask, str], str]) -> None:
+    unit = push_unit()
+    assert subscribe(unit.app, "") == ("No subscriptions: push.notify_url is empty; the census-check job looks "
+                                       "on its schedule")
+
+
+def test_a_notification_without_the_kiosks_token_is_refused_and_looks_at_nothing(
+        push_unit: Callable[..., BedUnit], serve: Callable[[Flask], LiveServer]) -> None:
+    unit = push_unit()
+    server = serve(unit.app)
+    for headers in ({}, {"Authorization": "Bearer " + notification_token("another kiosk's key")}):
+        refused = httpx.post(server.url + "/push/fhir", headers=headers)
+        assert refused.status_code == 401
+        assert refused.json()["issue"][0]["code"] == "login"
+    with unit.app.app_context():
+        assert push_hub().check.runs == 0
+
+
+def test_a_change_on_the_server_reaches_a_screen_on_another_instance_without_a_poll(
+        push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
+        serve: Callable[[Flask], LiveServer], subscribe: Callable[[Flask, str], str],
+        shared_database: dict[str, str]) -> None:
+    """Instance A takes the server's notifications; the screen is connected to instance B. Neither the
+    screen nor B asks the server anything: B's screens never look themselves within the trust window."""
+    env = {"KIOSK_CENSUS_TRUST_SECONDS": "3600", **shared_database}
+    unit = push_unit(**env)
+    receiving = serve(unit.app)
+    other_app = make_app(KIOSK_FHIR_BASE_URL=push_site.sekmet.base_url, KIOSK_PUSH_WATCH_MS="50",
+                         KIOSK_UNIT_LOCATION=f"{unit.ref.system}|{unit.ref.value}", **env)
+    other = serve(other_app)
+    assert subscribe(unit.app, receiving.url + "/push/fhir").startswith("5 subscriptions working")
+
+    screen = signed_in(other_app)
+    board = screen.get("/beds/")
+    stream = EventStream(events_url(other, board.get_data(as_text=True)), session_cookie(other_app, screen))
+    try:
+        assert stream.response.status_code == 200
+        with other_app.app_context():
+            unit_id = unit.board().unit_id
+            shown = census_store().version(unit_id)
+        block_on_server(unit, "Pushed from the server")
+        event = stream.next_event()
+        assert event.name == "census"
+        moved_unit, version = event.data.split()
+        assert moved_unit == unit_id and int(version) > (shown or 0)
+        with unit.app.app_context():
+            assert push_hub().check.wait_idle(30) and push_hub().check.runs >= 1
+        poll = screen.get("/beds/board", headers={"HX-Request": "true"})
+        assert "Pushed from the server" in page_text(poll.get_data(as_text=True))
+        # The census was read once, by the instance that was notified: this poll read only the transport
+        # marks, which each process keeps per census version.
+        assert poll.headers["X-FHIR-Requests"] == "1"
+    finally:
+        stream.close()
+
+
+def test_a_write_through_one_instance_reaches_a_screen_on_the_other(
+        push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
+        serve: Callable[[Flask], LiveServer], shared_database: dict[str, str]) -> None:
+    """No subscriptions at all: the writing instance reads the census again, and the screen connected to the
+    other instance hears of it through the shared database."""
+    env = {"KIOSK_CENSUS_TRUST_SECONDS": "3600", **shared_database}
+    unit = push_unit(**env)
+    other_app = make_app(KIOSK_FHIR_BASE_URL=push_site.sekmet.base_url, KIOSK_PUSH_WATCH_MS="50",
+                         KIOSK_UNIT_LOCATION=f"{unit.ref.system}|{unit.ref.value}", **env)
+    other = serve(other_app)
+    screen = signed_in(other_app)
+    stream = EventStream(events_url(other, screen.get("/beds/").get_data(as_text=True)),
+                         session_cookie(other_app, screen))
+    try:
+        writer = signed_in(unit.app)
+        page = writer.get("/beds/").get_data(as_text=True)
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+        assert token is not None
+        bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+        panel = writer.get(f"/beds/bed/{bed.id}?open=block", headers={"HX-Request": "true"}).get_data(as_text=True)
+        seen = re.search(r'name="seen" value="([^"]*)"', panel)
+        assert seen is not None
+        done = writer.post("/beds/act/block", headers={"HX-Request": "true", "X-CSRFToken": token.group(1)},
+                           data={"panel": f"bed:{bed.id}", "bed": bed.id, "reason": "Written on instance A",
+                                 "seen": seen.group(1)})
+        assert done.status_code == 200
+        assert stream.next_event().name == "census"
+        poll = screen.get("/beds/board", headers={"HX-Request": "true"})
+        assert "Written on instance A" in page_text(poll.get_data(as_text=True))
+    finally:
+        stream.close()
+
+
+def test_a_screen_beyond_the_kiosks_streams_is_told_to_check_on_its_interval(
+        push_unit: Callable[..., BedUnit], serve: Callable[[Flask], LiveServer]) -> None:
+    unit = push_unit(KIOSK_WEB_EVENT_STREAMS="1")
+    server = serve(unit.app)
+    screen = signed_in(unit.app)
+    url = events_url(server, screen.get("/beds/").get_data(as_text=True))
+    cookies = session_cookie(unit.app, screen)
+    first = EventStream(url, cookies)
+    try:
+        assert first.response.status_code == 200
+        second = httpx.get(url, cookies=cookies)
+        assert second.status_code == 503 and second.headers["Retry-After"]
+    finally:
+        first.close()
