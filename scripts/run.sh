@@ -47,6 +47,8 @@ export KIOSK_WEB_PORT="${kiosk_port}"
 # and a simulated nurse-call system raises a call every few minutes, signed with a secret made here.
 export KIOSK_PAGING_SMTP_PORT="${KIOSK_PAGING_SMTP_PORT:-2525}" KIOSK_PAGING_PUBLIC_URL="http://127.0.0.1:${kiosk_port}"
 export KIOSK_CALLS_WEBHOOK_SECRET="${KIOSK_CALLS_WEBHOOK_SECRET:-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}"
+# Push: the scheduler subscribes the kiosk on the FHIR server, which posts every change here; boards are live.
+export KIOSK_PUSH_NOTIFY_URL="${KIOSK_PUSH_NOTIFY_URL:-http://127.0.0.1:${kiosk_port}/push/fhir}"
 .venv/bin/kiosk seed-demo --if-empty
 .venv/bin/kiosk db upgrade
 .venv/bin/kiosk user demo
@@ -76,7 +78,7 @@ supervise_scheduler() {
   done
 }
 
-echo "Starting the scheduler (supply checks, audit events, print retries, pages, transport escalation; log: var/scheduler.log) ..."
+echo "Starting the scheduler (supply checks, audit events, print retries, pages, census checks, FHIR subscriptions; log: var/scheduler.log) ..."
 : >var/scheduler.log
 supervise_scheduler &
 pids+=($!)

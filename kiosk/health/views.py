@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify
 
 from kiosk.auth import public
 from kiosk.extensions import database, services
+from kiosk.push import push_status
 
 from .services import health
 
@@ -17,4 +18,5 @@ def healthz():  # type: ignore[no-untyped-def]
 
     # The process's gateway without a FHIR slot: the probe runs in its own thread (see services.py).
     ok, body = health(services().gateway(), database(), __version__)
+    body["push"] = push_status()
     return jsonify(body), 200 if ok else 503

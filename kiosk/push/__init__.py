@@ -20,7 +20,7 @@ from kiosk.extensions import KioskServices
 from .services import CensusWatcher, ChangeCheck, PushHub, census_events
 from .views import bp
 
-__all__ = ["LiveScreen", "census_events", "live_screen", "push_hub", "register"]
+__all__ = ["LiveScreen", "census_events", "live_screen", "push_hub", "push_status", "register"]
 
 EXTENSION_KEY = "kiosk_push"
 
@@ -59,6 +59,23 @@ def live_screen(events_url: str, check_seconds: int) -> LiveScreen:
     watched = checked is not None and now() - checked < timedelta(seconds=current.settings.census.trust_seconds)
     return LiveScreen(events_url, check_seconds,
                       current.settings.push.live_check_seconds if watched else check_seconds)
+
+
+def push_status() -> dict[str, object]:
+    """For /healthz: how this kiosk hears of changes (the push-subscriptions job's last word) and how many
+    live screens this process holds."""
+    from kiosk.extensions import database, settings
+    from kiosk.scheduler.models import JobRun
+
+    if not settings().push.notify_url:
+        subscriptions = "none (push.notify_url is empty): the census-check job looks on its schedule"
+    else:
+        with database().session() as db:
+            last = db.execute(select(JobRun.ok, JobRun.summary).where(JobRun.job == "push-subscriptions")
+                              .order_by(JobRun.id.desc()).limit(1)).one_or_none()
+        subscriptions = "not yet checked by the scheduler" if last is None else \
+            (last.summary if last.ok else f"failing: {last.summary}")
+    return {"subscriptions": subscriptions, "live_screens": push_hub().open_streams()}
 
 
 def register(app: Flask) -> None:

@@ -433,9 +433,12 @@ def test_the_patient_panel_links_to_the_labels_workflow(bed_unit: Factory) -> No
 
 
 def test_the_refresh_interval_comes_from_the_settings(bed_unit: Factory) -> None:
+    """The board refreshes on its stream's census events, and checks every 30 s while the stream is not
+    open (static/js/live.js); no scheduler looks at the server here, so also while it is."""
     unit = bed_unit(KIOSK_BEDS_REFRESH_SECONDS="30")
     html = client_of(unit).get("/beds/").get_data(as_text=True)
-    assert 'hx-trigger="every 30s, board-changed from:body"' in html
+    assert 'hx-trigger="sse:census, board-changed from:body"' in html
+    assert 'data-check-seconds="30" data-live-check-seconds="30"' in html
 
 
 def test_a_corridor_screen_needs_no_sign_in_but_the_right_token(bed_unit: Factory) -> None:
@@ -457,12 +460,16 @@ def test_a_corridor_screen_needs_no_sign_in_but_the_right_token(bed_unit: Factor
     text = page_text(html)
     assert occupant.initials in text and occupant.name not in text and occupant.name.split(",")[0] not in text
     assert anonymous.get("/beds/display/board").status_code == 200
+    events = anonymous.get(f"/beds/display/events?unit={board.unit_id}", buffered=False)
+    assert events.status_code == 200 and events.mimetype == "text/event-stream"
+    events.close()
     assert anonymous.get("/beds/display/not-the-token-0123456789abcdef").status_code == 404
     other = unit.app.test_client()
     other.set_cookie("kiosk_display", "forged", path="/beds/display")
     assert other.get("/beds/display").status_code == 404
     forged = other.get("/beds/display/board", headers={"HX-Request": "true"})  # a poll: no swap, no data
     assert forged.status_code == 503 and forged.data == b""
+    assert other.get(f"/beds/display/events?unit={board.unit_id}").status_code == 404
     assert anonymous.get("/beds/public").status_code == 302  # the in-kiosk public view still needs a sign-in
 
 

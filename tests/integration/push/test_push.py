@@ -184,3 +184,11 @@ def test_a_screen_beyond_the_kiosks_streams_is_told_to_check_on_its_interval(
         assert second.status_code == 503 and second.headers["Retry-After"]
     finally:
         first.close()
+
+
+def test_the_health_page_says_how_the_kiosk_hears_of_changes(push_unit: Callable[..., BedUnit]) -> None:
+    quiet = push_unit().app.test_client().get("/healthz").get_json()["push"]
+    assert quiet == {"subscriptions": "none (push.notify_url is empty): the census-check job looks on its "
+                                      "schedule", "live_screens": 0}
+    pushed = push_unit(KIOSK_PUSH_NOTIFY_URL="http://127.0.0.1:9/push/fhir").app.test_client().get("/healthz")
+    assert pushed.get_json()["push"]["subscriptions"] == "not yet checked by the scheduler"
