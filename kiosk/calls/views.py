@@ -23,8 +23,8 @@ from flask import Blueprint, Response, abort, current_app, make_response, redire
 
 from kiosk import audit, paging, timeutil
 from kiosk.auth import Role, current_staff, public, roles_required
+from kiosk.census import shared_census
 from kiosk.extensions import csrf, database, gateway, settings
-from kiosk.fhir.census import unit_census
 from kiosk.fhir.errors import FhirError
 from kiosk.nav import BedMark, UnitBeds, bed_assignments
 from kiosk.settings_files import settings_of
@@ -102,9 +102,11 @@ class BedChoice:
 
 
 def _beds() -> tuple[list[BedChoice], str | None]:
-    """The unit's beds for the two-tap entry (the census); the log works without them."""
+    """The unit's beds for the two-tap entry, from the shared census (kiosk.census: no census request while
+    nothing changed on the unit); the log works without them. A call entered at the kiosk reads its bed
+    from the server (`raise_at_kiosk`), so a bed shown from a census a few seconds old is never a risk."""
     try:
-        census = unit_census(gateway())
+        census = shared_census(gateway())
     except FhirError as e:
         return [], e.message
     occupied = {loc.location for e in census.encounters for loc in e.locations_with("active")}

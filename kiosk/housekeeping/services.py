@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -112,8 +112,11 @@ def job_list(census: Census, now: datetime) -> JobList:
     return JobList(census.unit.name, views, census.fetched_at, uuid.uuid4().hex, len(census.unreadable))
 
 
-def load_jobs(gw: FhirGateway, now: datetime) -> JobList:
-    return job_list(unit_census(gw), now)
+def load_jobs(gw: FhirGateway, now: datetime, read: Callable[[FhirGateway], Census] = unit_census) -> JobList:
+    """The unit's jobs; the screens pass the shared census (kiosk.census) as `read`, so that the polled
+    list costs no census request while nothing changed. A list a few seconds old is safe: each action
+    reads its bed from the server again and is refused when it changed since the list was drawn."""
+    return job_list(read(gw), now)
 
 
 ACTION_WORDS = {"start": "Start", "done": "Done", "stat": "Make stat"}

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, make_response, render_template, re
 
 from kiosk import timeutil
 from kiosk.auth import Role, current_staff, roles_required
+from kiosk.census import shared_census
 from kiosk.extensions import gateway
 from kiosk.fhir.change import Seen
 from kiosk.fhir.errors import FhirError, FhirNotAllowed
@@ -63,7 +64,7 @@ def _screen(value: str | None) -> str:
 
 def _list_context(screen: str, notice: Notice | None = None) -> dict[str, object]:
     try:
-        jobs = load_jobs(gateway(), utc_now())
+        jobs = load_jobs(gateway(), utc_now(), shared_census)
         off = unavailable(gateway())
     except FhirError as e:
         return {"jobs": None, "error": e.message, "screen": screen, "notice": notice}

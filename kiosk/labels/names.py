@@ -8,6 +8,12 @@ the alert. Cheaper searches were weighed: a Patient search by family name cannot
 without the unit's places, and those are the census's first search; the encounters on them, with their
 patients, are its second. The census is the board's own, so the board and the labels agree on who is "on the
 unit" on every server the board supports.
+
+It is read from the server at each print, not taken from the shared census the screens poll (kiosk.census):
+that one may be as old as census.trust_seconds (30 s) when the scheduler's change check is running, and an
+admission or transfer made on the EHR, not through this kiosk, is not in it until then. A patient of the same
+name who arrived in those seconds is exactly the case the alert is for, and an armband without the alert is
+trusted at the bedside. Printing is a tap, not a poll: the fresh read costs the unit's FHIR server little.
 """
 
 from __future__ import annotations

@@ -183,7 +183,14 @@ class AssignPage:
 
 
 def load_assign(gw: FhirGateway, task_id: str) -> AssignPage | None:
-    """A request and the beds that fit it: one Task search and the unit's census (a fixed number)."""
+    """A request and the beds that fit it: one Task search and the unit's census (a fixed number).
+
+    The census is read from the server here, not taken from the shared census (kiosk.census): the fit
+    needs the beds' Location.type (bariatric, telemetry, isolation-capable), which the census's records
+    do not carry, only the resources as the server sent them; the page is opened once per request, not
+    polled; and a bed suggested as free should be free now, not as of census.trust_seconds ago (the
+    assignment is sent with the bed's version the page showed, so a stale suggestion would be refused
+    at the save: safe, but a wasted tap for the coordinator)."""
     req = one_request(gw, systems(gw), task_id)
     if req is None or req.unit != unit_ref(gw):
         return None

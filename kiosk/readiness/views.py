@@ -8,16 +8,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, make_response, render_template
 from werkzeug.wrappers import Response
 
 from kiosk import audit
 from kiosk.auth import Role, current_staff, has_role, roles_required
 from kiosk.auth.roles import roles_phrase
+from kiosk.census import shared_census
 from kiosk.checklists import Ticker, utc_now
 from kiosk.extensions import database, gateway, settings
-from kiosk.fhir.census import unit_census
+from kiosk.fhir.census import Census, unit_census
 from kiosk.fhir.errors import FhirError
+from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.records import FHIR_ID
 from kiosk.settings_files import settings_of
 from kiosk.supplies import bins_below_reorder
@@ -37,9 +41,12 @@ def _settings() -> ReadinessSettings:
     return settings_of(READINESS_FILE)
 
 
-def _unit() -> tuple[str, list[BedReadiness]]:
-    """The unit's name and its beds' readiness (the census: four FHIR requests)."""
-    census = unit_census(gateway())
+def _unit(read: Callable[[FhirGateway], Census] = shared_census) -> tuple[str, list[BedReadiness]]:
+    """The unit's name and its beds' readiness. The pages and the bed board's panel section read the
+    shared census (kiosk.census): no census request while nothing changed on the unit. A tick reads the
+    census from the server (`unit_census`): it checks that the patient coming to the bed is still the
+    one the checklist showed, and the shared census may be as old as census.trust_seconds."""
+    census = read(gateway())
     return census.unit.name, unit_readiness(census, _settings(), database(), bins_below_reorder, utc_now())
 
 
@@ -57,10 +64,10 @@ def index() -> str:
     return render_template("readiness/page.html", unit_name=unit_name, beds=beds, error=error)
 
 
-def _bed(bed_id: str) -> tuple[str, BedReadiness | None]:
+def _bed(bed_id: str, read: Callable[[FhirGateway], Census] = shared_census) -> tuple[str, BedReadiness | None]:
     if not FHIR_ID.match(bed_id):
         abort(404)
-    unit_name, beds = _unit()
+    unit_name, beds = _unit(read)
     return unit_name, next((b for b in beds if b.bed_id == bed_id), None)
 
 
@@ -87,7 +94,7 @@ def tick(bed_id: str) -> Response:
     if not form.validate():
         return _checklist(bed_id, Notice("error", "Not saved", form.first_error()), 422)
     try:
-        _, current = _bed(bed_id)
+        _, current = _bed(bed_id, unit_census)
     except FhirError as e:
         return _checklist(bed_id, Notice("error", "Not saved", f"{e.message} Nothing was saved."), 502)
     item = _settings().item(form.item.data or "")

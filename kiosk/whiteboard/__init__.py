@@ -13,6 +13,7 @@ from .teams import CHARGE_NURSE, NURSE, NURSING_ASSISTANT, SNOMED
 
 
 def register(app: Flask) -> None:
+    from kiosk.census import census_store
     from kiosk.extensions import gateway
     from kiosk.nav import NavItem, PanelSection, add_bed_assignments, add_nav, add_panel_section
     from kiosk.settings_files import register_settings, settings_of
@@ -25,8 +26,10 @@ def register(app: Flask) -> None:
     add_nav(app, NavItem("whiteboard.index", "Whiteboard", "Care teams, the shift's assignments, the station screen",
                          "clipboard", order=20))
     add_panel_section(app, PanelSection("whiteboard.care_team", needs="patient", order=10))
-    # The call lights page "the nurse of this bed": this shift's assignments say who that is.
-    assignments = AssignmentsOfTheShift(lambda: bed_nurses(gateway(), settings_of(WHITEBOARD_FILE)))
+    # The call lights page "the nurse of this bed": this shift's assignments say who that is (on the
+    # shared census: who is in which bed costs no census request while the unit did not change).
+    assignments = AssignmentsOfTheShift(lambda: bed_nurses(gateway(), settings_of(WHITEBOARD_FILE),
+                                                           store=census_store()))
     app.extensions["whiteboard.assignments"] = assignments
     add_bed_assignments(app, assignments)
 

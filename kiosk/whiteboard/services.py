@@ -1,12 +1,21 @@
 """The whiteboard's reads and its one write, each in a fixed number of FHIR requests whatever the unit:
 
-- the whiteboard: the census (4) and the shift's care teams (1; 2 on a server that reads them by
+- the whiteboard: the census and the shift's care teams (1; 2 on a server that reads them by
   encounter), plus at most one per other workflow's bed marks;
 - the assignment screen: the census, the care teams of this shift and the one before (1 or 2), the
   people who can be assigned (1 to 3);
-- saving it: the same reads again, then one transaction (and one re-read if it did not plainly succeed);
+- saving it: the same reads again, the census read from the server now, then one transaction (and one
+  re-read if it did not plainly succeed);
 - a patient's care team on the bed board's panel: the encounter with its practitioners (1) and its
   care teams (1 or 2).
+
+The screens (the whiteboard, its station screen's poll, the assignment screen, who looks after each bed
+for the call lights) take the census from the shared census (kiosk.census) when given its `store`: a
+poll while nothing changed on the unit costs no census request, only the care teams, which are not
+part of the census and so are read on every render. For the same reason the drawn whiteboard is not
+kept per census version as the bed board is: an assignment saved at another station or on the EHR
+changes it without changing the census. Without a `store` (the demo, scripts, tests of the
+services) the census is read from the server.
 """
 
 from __future__ import annotations
@@ -14,16 +23,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from kiosk import timeutil
 from kiosk.auth import Role
 from kiosk.auth.models import StaffAccount
+from kiosk.census import CensusStore
 from kiosk.db import Database
-from kiosk.fhir.census import unit_census
+from kiosk.fhir.census import Census, unit_census
 from kiosk.fhir.change import Outcome, Seen, send
 from kiosk.fhir.errors import FhirError, UnreadableResource
 from kiosk.fhir.gateway import FhirGateway
@@ -78,10 +89,24 @@ def _teams(gw: FhirGateway, access: TeamAccess, view: UnitView, shifts: Sequence
     return found
 
 
-def collect_marks(sources: Sequence[MarkSource], view: UnitView, problems: list[str]) -> dict[str, list[BedMark]]:
-    """Other workflows' marks on the beds, one call each; a source that fails leaves its marks off."""
+def read_census(gw: FhirGateway, store: CensusStore | None) -> Census:
+    """The unit's census: the shared one with `store`, else read from the server now."""
+    return unit_census(gw) if store is None else store.census(gw)
+
+
+def collect_marks(sources: Sequence[MarkSource], view: UnitView, problems: list[str],
+                  store: CensusStore | None = None) -> dict[str, list[BedMark]]:
+    """Other workflows' marks on the beds, one call each; a source that fails leaves its marks off. With
+    `store`, what a source reads from the FHIR server is kept per census version (as the bed board keeps
+    its own, kiosk.beds.services.load_board): a poll while nothing changed costs the sources nothing."""
     marks: dict[str, list[BedMark]] = {}
     beds = view.unit_beds()
+    census = view.census
+    if store is not None and census.version:
+        def remember(name: str, read: Callable[[], Any]) -> Any:
+            return store.remember(("whiteboard-marks", name, census.unit.id, census.version), read)
+
+        beds = replace(beds, remember=remember)
     for source in sources:
         try:
             found = source(beds)
@@ -94,16 +119,17 @@ def collect_marks(sources: Sequence[MarkSource], view: UnitView, problems: list[
 
 
 def load_whiteboard(gw: FhirGateway, settings: WhiteboardSettings, sources: Sequence[MarkSource] = (),
-                    now: datetime | None = None) -> Whiteboard:
-    """The whiteboard for the shift `now` falls in. Raises FhirError when the census cannot be read."""
+                    now: datetime | None = None, store: CensusStore | None = None) -> Whiteboard:
+    """The whiteboard for the shift `now` falls in (the census from `store` when given). Raises FhirError
+    when the census cannot be read."""
     now = now or utc_now()
-    census = unit_census(gw)
+    census = read_census(gw, store)
     view = unit_view(census)
     access = access_of(gw, settings)
     shift = shift_at(now, settings.shifts)
     problems: list[str] = []
     teams = _teams(gw, access, view, [shift], problems)
-    marks = collect_marks(sources, view, problems)
+    marks = collect_marks(sources, view, problems, store)
     index = TeamIndex.of(teams.teams, {e.reference: encounter_team_key(e.id, shift) for e in view.encounters},
                          unit_team_key(census.unit.id, shift))
     names = {ref: p.name.display for ref, p in teams.practitioners.items()}
@@ -152,8 +178,8 @@ class AssignContext:
 
 
 def _assign_context(gw: FhirGateway, database: Database, settings: WhiteboardSettings, which: str,
-                    now: datetime) -> AssignContext:
-    census = unit_census(gw)
+                    now: datetime, store: CensusStore | None = None) -> AssignContext:
+    census = read_census(gw, store)
     view = unit_view(census)
     access = access_of(gw, settings)
     shift = shift_for(which, settings, now)
@@ -166,8 +192,10 @@ def _assign_context(gw: FhirGateway, database: Database, settings: WhiteboardSet
 
 
 def load_assign_screen(gw: FhirGateway, database: Database, settings: WhiteboardSettings, which: str = "current",
-                       now: datetime | None = None) -> AssignScreen:
-    ctx = _assign_context(gw, database, settings, which, now or utc_now())
+                       now: datetime | None = None, store: CensusStore | None = None) -> AssignScreen:
+    """The assignment screen (the census from `store` when given: what it shows is checked again when
+    it is saved, on a census read then, see plan_save)."""
+    ctx = _assign_context(gw, database, settings, which, now or utc_now(), store)
     screen = assign_screen(ctx.view, ctx.teams, ctx.people, ctx.access, ctx.shift, ctx.previous, which)
     screen.problems = ctx.problems
     if ctx.access.write is None:
@@ -180,7 +208,12 @@ def load_assign_screen(gw: FhirGateway, database: Database, settings: Whiteboard
 def plan_save(gw: FhirGateway, database: Database, settings: WhiteboardSettings, which: str,
               request: AssignmentRequest, now: datetime | None = None) -> tuple[AssignPlan, TeamAccess]:
     """The change that saves an assignment, planned on what the server holds now (Refused or FhirError
-    before anything is sent; on a server that takes no care teams, before anything is read)."""
+    before anything is sent; on a server that takes no care teams, before anything is read). The census
+    is read from the server here, never the shared one: a save is one tap, not a poll, and the screen
+    being saved may be as old as the shared census's trust window (census.trust_seconds), while the
+    plan must see a patient moved or admitted on the EHR since then to refuse the save (each bed's
+    encounter is compared with the one the screen showed), not write a care team for a bed's previous
+    patient."""
     access = access_of(gw, settings)
     if access.write is None:
         raise Refused(f"{access.write_reason} Nothing was saved.")
@@ -275,13 +308,13 @@ def assign_shift(gw: FhirGateway, database: Database, settings: WhiteboardSettin
 
 
 def bed_nurses(gw: FhirGateway, settings: WhiteboardSettings, bed_refs: Sequence[str] | None = None,
-               now: datetime | None = None) -> dict[str, list[BedAssignment]]:
+               now: datetime | None = None, store: CensusStore | None = None) -> dict[str, list[BedAssignment]]:
     """The nurse (then the nursing assistant) assigned this shift to each of these beds' patients (all the
     unit's beds by default), for the screens that page "the nurse of this bed"
     (kiosk.nav.add_bed_assignments). The census and one care-team read; a bed without an assignment (or a
-    server that shows no care teams) is left out."""
+    server that shows no care teams) is left out. With `store`, the census is the shared one."""
     now = now or utc_now()
-    view = unit_view(unit_census(gw))
+    view = unit_view(read_census(gw, store))
     shift = shift_at(now, settings.shifts)
     teams = _teams(gw, access_of(gw, settings), view, [shift], [])
     index = TeamIndex.of(teams.teams, {e.reference: encounter_team_key(e.id, shift) for e in view.encounters},

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from kiosk import audit, timeutil
 from kiosk.auth import Role, has_role, public, roles_required
 from kiosk.auth.roles import roles_phrase
+from kiosk.census import census_store
 from kiosk.extensions import database, gateway
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.records import FHIR_ID
@@ -53,7 +54,7 @@ def _settings() -> WhiteboardSettings:
 
 
 def _load() -> Whiteboard:
-    return load_whiteboard(gateway(), _settings(), bed_mark_sources(current_app))
+    return load_whiteboard(gateway(), _settings(), bed_mark_sources(current_app), store=census_store())
 
 
 def _region(board: Whiteboard, poll_url: str, display: bool) -> tuple[str, str]:
@@ -137,7 +138,8 @@ def _not_allowed() -> str | None:
 def _screen(which: str, notice: Notice | None = None, chosen: dict[str, str] | None = None,
             status: int = 200) -> Response:
     try:
-        screen: AssignScreen | None = load_assign_screen(gateway(), database(), _settings(), which)
+        screen: AssignScreen | None = load_assign_screen(gateway(), database(), _settings(), which,
+                                                                 store=census_store())
     except FhirError as e:
         screen = None
         notice = Notice(notice.kind, notice.title, f"{notice.text} The assignments could not be read again just "

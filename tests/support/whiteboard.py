@@ -135,3 +135,15 @@ def ward(gateway: FhirGateway, make_unit: Callable[..., UnitRef],
          make_app: Callable[..., Flask]) -> Callable[..., Ward]:
     """ward(beds=20, **env) -> a new unit with its nurses and aides, and a kiosk app serving it."""
     return lambda beds=20, **env: build_ward(gateway, make_unit, make_app, beds, **env)
+
+
+#: What a whiteboard render or poll costs when nothing changed on the unit since the shared census was read
+#: (kiosk.census): the look at the server's changes (tests look before every read, KIOSK_CENSUS_TRUST_SECONDS=0)
+#: and the shift's care teams, which are not part of the census and are read on every render. No census.
+WHITEBOARD_UNCHANGED_REQUESTS = "2"
+#: The same after a change on the unit: the look, the census read again (6), the care teams and the
+#: transport marks (1, kept per census version).
+WHITEBOARD_CHANGED_REQUESTS = "9"
+#: A page whose only FHIR read is the census (room readiness, the call lights' bed grid), after a change on
+#: the unit: the look and the census read again. Unchanged: the look only (tests.support.beds.UNCHANGED_REQUESTS).
+CENSUS_READ_AGAIN_REQUESTS = "7"

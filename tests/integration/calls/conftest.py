@@ -18,6 +18,9 @@ from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.records import LocationRecord
 from tests.support.browser import LiveServer
 from tests.support.paging import SmtpSink, WebhookReceiver, load_roles, paging_env
+from tests.support.whiteboard import ward
+
+__all__ = ["Simulator", "calls_app", "occupied_beds", "served", "simulator", "ward"]
 
 ROOT = Path(__file__).resolve().parents[3]
 CALLS_SECRET = "nurse-call-shared-secret-0123"

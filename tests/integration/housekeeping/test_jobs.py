@@ -16,7 +16,16 @@ from kiosk.beds.occupancy import BedState
 from kiosk.fhir import codes
 from kiosk.fhir.change import edit
 from tests.support.auth import page_token
-from tests.support.beds import BedUnit, app_gateway, audit_rows, page_text, signed_in, vendor_statement
+from tests.support.beds import (
+    UNCHANGED_REQUESTS,
+    BedUnit,
+    app_gateway,
+    audit_rows,
+    page_text,
+    signed_in,
+    vendor_statement,
+)
+from tests.support.whiteboard import CENSUS_READ_AGAIN_REQUESTS
 
 Factory = Callable[..., BedUnit]
 
@@ -241,3 +250,19 @@ def test_the_bed_panel_shows_a_dirty_beds_cleaning_job(hk_unit: Factory) -> None
     nurse = signed_in(unit.app, Role.NURSE)
     assert "/housekeeping/section/" not in nurse.get(f"/beds/bed/{cleaning.id}",
                                                      headers={"HX-Request": "true"}).get_data(as_text=True)
+
+
+def test_the_polled_list_reads_no_census_while_nothing_changed(hk_unit: Factory) -> None:
+    """The list takes the shared census (kiosk.census): a poll costs the look at the server's changes only,
+    and a discharge made on the server (not through the kiosk) brings its bed onto the next poll."""
+    unit = hk_unit()
+    client = signed_in(unit.app, Role.HOUSEKEEPER)
+    client.get("/housekeeping/jobs")  # the census into the shared store
+    same = client.get("/housekeeping/list?screen=phone", headers={"HX-Request": "true"})
+    assert same.headers["X-FHIR-Requests"] == UNCHANGED_REQUESTS
+    leaving = unit.beds(BedState.OCCUPIED)[0]
+    assert f'data-bed-id="{leaving.id}"' not in same.get_data(as_text=True)
+    unit.act("discharge", encounter_id=leaving.patient.encounter_id, bed_id=leaving.id, disposition="home")
+    changed = client.get("/housekeeping/list?screen=phone", headers={"HX-Request": "true"})
+    assert changed.headers["X-FHIR-Requests"] == CENSUS_READ_AGAIN_REQUESTS  # the look, then the census
+    assert "hk-start" in card(changed.get_data(as_text=True), leaving.id)

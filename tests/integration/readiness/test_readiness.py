@@ -14,7 +14,8 @@ from kiosk.fhir import codes
 from kiosk.fhir.change import edit
 from kiosk.supplies import count_location
 from tests.support.beds import UNCHANGED_REQUESTS, BedUnit, audit_rows, page_text, signed_in
-from tests.support.whiteboard import Ward
+from tests.support.clock import use_clock
+from tests.support.whiteboard import CENSUS_READ_AGAIN_REQUESTS, Ward
 
 Factory = Callable[..., Ward]
 
@@ -160,3 +161,42 @@ def test_the_readiness_list_and_the_bed_panel_section(ward: Factory) -> None:
     assert "Room readiness:" in section and "Missing:" in section
     empty = next(t for t in board.tiles.values() if t.state is BedState.AVAILABLE and not t.reserved_for)
     assert page_text(client.get(f"/readiness/section/{empty.id}").get_data(as_text=True)).strip() == ""
+
+
+def test_the_list_and_the_section_read_no_census_while_nothing_changed(ward: Factory) -> None:
+    """The list and the bed board's panel section take the shared census (kiosk.census): the look at the
+    server's changes only, and a change made on the server (not through the kiosk) shows on the next one."""
+    unit = ward(12)
+    client = signed_in(unit.app, Role.UNIT_SECRETARY)
+    client.get("/readiness/")  # the census into the shared store
+    listing = client.get("/readiness/")
+    assert listing.headers["X-FHIR-Requests"] == UNCHANGED_REQUESTS
+    bed_id, _ = reserve_dirty_bed(unit)
+    name = next(t.name for t in beds_of(unit).board().tiles.values() if t.id == bed_id)
+    assert name not in page_text(listing.get_data(as_text=True))
+    changed = client.get("/readiness/")
+    assert changed.headers["X-FHIR-Requests"] == CENSUS_READ_AGAIN_REQUESTS  # the look, then the census
+    assert name in page_text(changed.get_data(as_text=True))
+    section = client.get(f"/readiness/section/{bed_id}")
+    assert section.headers["X-FHIR-Requests"] == UNCHANGED_REQUESTS
+    assert "Room readiness:" in page_text(section.get_data(as_text=True))
+
+
+def test_a_tick_checks_the_patient_coming_on_the_server_not_on_the_shared_census(ward: Factory) -> None:
+    """Within the shared census's trust window the checklist still shows a reservation taken back on the
+    EHR a moment ago; the tick reads the census from the server, finds nobody coming, and saves nothing."""
+    unit = ward(12, KIOSK_CENSUS_TRUST_SECONDS="30")
+    use_clock(unit.app)
+    bed_id, encounter_id = reserve_dirty_bed(unit)
+    nurse = signed_in(unit.app, Role.NURSE)
+    html = nurse.get(f"/readiness/bed/{bed_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    encounter, version = edit(unit.read("Encounter", encounter_id))
+    encounter["location"] = [e for e in encounter["location"] if e["location"]["reference"] != f"Location/{bed_id}"]
+    unit.gw.client.update(encounter, version=version)
+    shown = nurse.get(f"/readiness/bed/{bed_id}")
+    assert shown.headers["X-FHIR-Requests"] == "0" and 'name="encounter"' in shown.get_data(as_text=True)
+    stale = nurse.post(f"/readiness/bed/{bed_id}/tick", headers={"HX-Request": "true"},
+                       data={"csrf_token": token, "item": "oxygen", "done": "yes", "encounter": encounter_id})
+    assert stale.status_code == 409 and "Nothing was saved" in page_text(stale.get_data(as_text=True))
+    assert audit_rows(unit.app, "readiness-check")[0].outcome == "failure"
