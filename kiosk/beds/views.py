@@ -48,7 +48,7 @@ from kiosk.fhir.patients import NameQuery
 from kiosk.fhir.records import FHIR_ID
 from kiosk.nav import bed_mark_sources, patient_links
 from kiosk.polling import not_up_to_date, polled
-from kiosk.push import LiveScreen, census_events, live_screen, push_hub
+from kiosk.push import LiveScreen, live_screen, requested_stream
 from kiosk.settings_files import settings_of
 from kiosk.slots import FhirBusy
 from kiosk.web import Notice, is_htmx
@@ -171,18 +171,11 @@ def _live(board: Board, events_endpoint: str) -> LiveScreen:
                        _bed_settings().refresh_seconds)
 
 
-def _events() -> Response:
-    unit = request.args.get("unit", "")
-    if not FHIR_ID.fullmatch(unit):
-        abort(404)
-    return census_events(push_hub(), unit, request.args.get("version", type=int))
-
-
 @bp.get("/events")
 @polled("live updates", passes=(404, 503), stream=True)
 def board_events() -> Response:
     """The board's and the public view's event stream (kiosk.push): `census` when the unit's census moved."""
-    return _events()
+    return requested_stream()
 
 
 def _poll(template: str, poll_url: str, corridor: bool = False) -> Response:
@@ -260,7 +253,7 @@ def display_fragment() -> Response:
 @polled("live updates", passes=(404, 503), stream=True)
 def display_events() -> Response:
     CORRIDOR.require(_bed_settings().public_display_token)
-    return _events()
+    return requested_stream()
 
 
 @bp.get("/home-counts")

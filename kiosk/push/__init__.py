@@ -9,18 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, current_app
+from flask import Flask, Response, abort, current_app, request
 from sqlalchemy import select
 
 from kiosk.census.models import UnitCensus
 from kiosk.db import Database
 from kiosk.extensions import EXTENSION_KEY as SERVICES
 from kiosk.extensions import KioskServices
+from kiosk.fhir.records import FHIR_ID
 
 from .services import CensusWatcher, ChangeCheck, PushHub, census_events
 from .views import bp
 
-__all__ = ["LiveScreen", "census_events", "live_screen", "push_hub", "push_status", "register"]
+__all__ = ["LiveScreen", "census_events", "live_screen", "push_hub", "push_status", "register", "requested_stream"]
 
 EXTENSION_KEY = "kiosk_push"
 
@@ -59,6 +60,14 @@ def live_screen(events_url: str, check_seconds: int) -> LiveScreen:
     watched = checked is not None and now() - checked < timedelta(seconds=current.settings.census.trust_seconds)
     return LiveScreen(events_url, check_seconds,
                       current.settings.push.live_check_seconds if watched else check_seconds)
+
+
+def requested_stream() -> Response:
+    """The event stream a screen's page asked for: `?unit=<Location id>&version=<census version drawn>`."""
+    unit = request.args.get("unit", "")
+    if not FHIR_ID.fullmatch(unit):
+        abort(404)
+    return census_events(push_hub(), unit, request.args.get("version", type=int))
 
 
 def push_status() -> dict[str, object]:

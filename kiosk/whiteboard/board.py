@@ -98,6 +98,10 @@ class Whiteboard:
     fetched_at: datetime
     #: What the screen could not show, in a sentence each (care teams unreadable, marks missing ...).
     problems: list[str] = field(default_factory=list)
+    #: The unit's Location id and the shared census version drawn (None: read directly): the screen's
+    #: event stream (kiosk.push) starts from them.
+    unit_id: str = ""
+    version: int | None = None
 
     @property
     def columns(self) -> list[list[BoardBed]]:

@@ -137,6 +137,7 @@ def load_whiteboard(gw: FhirGateway, settings: WhiteboardSettings, sources: Sequ
     if census.unreadable:
         problems.append(f"{len(census.unreadable)} record(s) of the unit could not be read from the FHIR server.")
     board.problems = problems
+    board.unit_id, board.version = census.unit.id, census.version or None
     return board
 
 

@@ -29,6 +29,7 @@ from kiosk.fhir.errors import FhirError
 from kiosk.fhir.records import FHIR_ID
 from kiosk.nav import bed_mark_sources
 from kiosk.polling import not_up_to_date, polled
+from kiosk.push import LiveScreen, requested_stream
 from kiosk.settings_files import settings_of
 from kiosk.web import Notice, page_or_fragment
 from kiosk.web.changes import carry_out, refused
@@ -63,7 +64,7 @@ def _region(board: Whiteboard, poll_url: str, display: bool) -> tuple[str, str]:
     fingerprint = hashlib.sha256(inner.encode("utf-8")).hexdigest()[:32]
     stamp = timeutil.local(board.fetched_at).strftime("%H:%M")
     html = render_template("whiteboard/_poll.html", inner=inner.replace(STAMP, stamp), fingerprint=fingerprint,
-                           poll_url=poll_url, refresh_seconds=_settings().refresh_seconds)
+                           poll_url=poll_url)
     return html, fingerprint
 
 
@@ -75,7 +76,12 @@ def _page(template: str, poll_url: str, display: bool) -> str:
     except FhirError as e:
         return render_template(template, board=None, error=e.message, board_html="", readiness_url=readiness)
     html, _ = _region(board, poll_url, display)
-    return render_template(template, board=board, error=None, board_html=html, readiness_url=readiness)
+    # Care teams are not in the census: a live whiteboard still checks on its interval, and the census's
+    # changes (admissions, moves, discharges) come at once.
+    refresh = _settings().refresh_seconds
+    live = LiveScreen(url_for("whiteboard.display_events" if display else "whiteboard.board_events",
+                              unit=board.unit_id, version=board.version), refresh, refresh)
+    return render_template(template, board=board, error=None, board_html=html, readiness_url=readiness, live=live)
 
 
 def _poll(poll_url: str, display: bool) -> Response:
@@ -101,6 +107,21 @@ def index() -> str:
 @polled("the whiteboard")
 def board_fragment() -> Response:
     return _poll(url_for("whiteboard.board_fragment"), display=False)
+
+
+@bp.get("/events")
+@polled("live updates", passes=(404, 503), stream=True)
+def board_events() -> Response:
+    """The whiteboard's event stream (kiosk.push): `census` when the unit's census moved."""
+    return requested_stream()
+
+
+@bp.get("/display/events")
+@public
+@polled("live updates", passes=(404, 503), stream=True)
+def display_events() -> Response:
+    SCREEN.require(_settings().display_token)
+    return requested_stream()
 
 
 @bp.get("/display/<token>")

@@ -66,3 +66,18 @@ def test_a_screen_without_a_stream_says_how_often_it_checks(
         save_screenshot(page, "live-public-checking")
     finally:
         server.stop()
+
+
+def test_the_whiteboard_is_live_and_still_checks_on_its_interval_for_care_teams(
+        page: Page, gateway: FhirGateway, make_unit: Callable[..., UnitRef], make_app: Callable[..., Flask]) -> None:
+    """Care teams are not in the census: the whiteboard's live check stays at its refresh interval."""
+    _, server = serve_unit(gateway, make_unit, make_app)
+    try:
+        sign_in(page, server.url, Role.CHARGE_NURSE)
+        page.goto(server.url + "/whiteboard/")
+        expect(page.locator(".wb-updated .live-status")).to_have_text("Live")
+        source = page.locator("[data-live]")
+        expect(source).to_have_attribute("data-live-check-seconds", "30")
+        save_screenshot(page, "live-whiteboard")
+    finally:
+        server.stop()
