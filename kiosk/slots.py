@@ -2,8 +2,9 @@
 
 gunicorn runs `web.threads` threads per worker. When the FHIR server is slow, every thread could end up
 waiting for it behind board polls, and sign-in, /healthz and static files would wait too. So a request
-takes one of `web.fhir_slots` slots (fewer than the threads) the first time it asks for the gateway,
-and gives it back when it ends: at least one thread is always free for everything else.
+takes one of `web.fhir_slots` slots (fewer than the threads) before the first request it sends to the
+FHIR server, and gives it back when it ends (a request answered from the shared census takes none): at
+least one thread is always free for everything else.
 
 Polls may hold at most `fhir_slots - 1` of them (all of them when there is only one), so that a person
 opening a page still finds a slot while twenty boards poll. A poll never waits for a slot: one that finds

@@ -20,6 +20,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -75,6 +76,7 @@ class CensusStore:
         self.keep = keep
         self._memory: dict[str, tuple[int, Census]] = {}
         self._remembered: OrderedDict[Hashable, Any] = OrderedDict()
+        self._making: dict[Hashable, Future[Any]] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ reading
@@ -145,16 +147,32 @@ class CensusStore:
                 self._memory[unit_id] = (census.version, census)
 
     def remember(self, key: Hashable, make: Callable[[], T]) -> T:
-        """What `make` answers for `key` (a unit, a view and a census version ...), made once per process."""
+        """What `make` answers for `key` (a unit, a view and a census version ...), made once per process.
+        Requests asking for the same key while it is being made wait for that one answer (the screens of a
+        unit all refresh at the same event), and get its error if it fails (nothing is kept then)."""
         with self._lock:
             if key in self._remembered:
                 self._remembered.move_to_end(key)
                 return self._remembered[key]
-        value = make()
+            making = self._making.get(key)
+            mine = making is None
+            if making is None:
+                making = self._making[key] = Future()
+        if not mine:
+            return making.result()
+        try:
+            value = make()
+        except BaseException as e:
+            with self._lock:
+                del self._making[key]
+            making.set_exception(e)
+            raise
         with self._lock:
             self._remembered[key] = value
+            del self._making[key]
             while len(self._remembered) > REMEMBERED:
                 self._remembered.popitem(last=False)
+        making.set_result(value)
         return value
 
     # ------------------------------------------------------------ changes

@@ -13,7 +13,7 @@
   function state(source) {
     var s = states.get(source);
     if (!s) {
-      s = { live: false, timer: null, opened: false };
+      s = { live: false, timer: null, opened: false, retry: null };
       states.set(source, s);
     }
     return s;
@@ -76,6 +76,16 @@
     });
   });
   document.addEventListener("htmx:afterSwap", paint);
+  // A refresh that failed (the kiosk busy, "not up to date") is tried again in a few seconds, not only at
+  // the next event or check: a live screen may otherwise wait minutes for both.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var source = sourceOf(evt);
+    var xhr = evt.detail && evt.detail.xhr;
+    if (!source || !xhr || xhr.status < 500) return;
+    var s = state(source);
+    if (s.retry) return;
+    s.retry = window.setTimeout(function () { s.retry = null; refresh(source); }, 3000);
+  });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-live]").forEach(function (source) {
       if (!state(source).timer) schedule(source);
