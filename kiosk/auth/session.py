@@ -84,7 +84,7 @@ def return_path() -> str | None:
     if _is_htmx():
         current = request.headers.get("HX-Current-URL")
         return same_site_path(urlsplit(current).path) if current else None
-    if request.method == "GET":
+    if request.method == "GET" and not is_poll():  # an event stream is not a page to come back to
         return same_site_path(request.path)
     return None
 
@@ -109,7 +109,7 @@ def enforce_sign_in() -> Response | None:
             return _go("auth.locked")
         g.staff = state.staff
         g.staff_session_id = state.session.id
-        if request.method == "GET" and not _is_htmx():
+        if request.method == "GET" and not _is_htmx() and not is_poll():
             state.session.return_to = same_site_path(request.path)
     return None
 

@@ -10,9 +10,12 @@ from collections.abc import Callable
 
 import httpx
 from flask import Flask
+from sqlalchemy import select
 
+from kiosk.auth.models import StaffSession
 from kiosk.beds.occupancy import BedState
 from kiosk.census import census_store
+from kiosk.extensions import database
 from kiosk.push import push_hub
 from kiosk.push.services import notification_token
 from tests.support.beds import BedUnit, page_text, signed_in
@@ -192,3 +195,20 @@ def test_the_health_page_says_how_the_kiosk_hears_of_changes(push_unit: Callable
                                       "schedule", "live_screens": 0}
     pushed = push_unit(KIOSK_PUSH_NOTIFY_URL="http://127.0.0.1:9/push/fhir").app.test_client().get("/healthz")
     assert pushed.get_json()["push"]["subscriptions"] == "not yet checked by the scheduler"
+
+
+def test_a_screens_stream_is_not_where_the_person_comes_back_to_after_the_lock(
+        push_unit: Callable[..., BedUnit]) -> None:
+    """The stream is opened by the browser, not by the person: it keeps no session unlocked and is never
+    the page an unlock returns to."""
+    unit = push_unit()
+    screen = signed_in(unit.app)
+    page = screen.get("/beds/").get_data(as_text=True)
+    found = re.search(r'sse-connect="([^"]+)"', page)
+    assert found is not None
+    stream = screen.get(html.unescape(found.group(1)), buffered=False)
+    assert stream.status_code == 200 and stream.mimetype == "text/event-stream"
+    stream.close()
+    with unit.app.app_context(), database().session() as db:
+        sessions = db.scalars(select(StaffSession)).all()
+        assert [s.return_to for s in sessions] == ["/beds/"]
