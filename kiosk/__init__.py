@@ -24,7 +24,7 @@ from kiosk.logs import configure_logging
 from kiosk.nav import nav_items
 from kiosk.private_files import private_dir, tighten
 from kiosk.scanner import ScannerKeys
-from kiosk.slots import FhirBusy, give_back_for_request, hold_for_request
+from kiosk.slots import FhirBusy, give_back_for_request
 from kiosk.version import __version__
 from kiosk.web import page_or_fragment
 
@@ -187,11 +187,7 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _start_fhir_counter() -> None:
-        # A request takes a FHIR slot (kiosk.slots) before the first request it sends to the server; one
-        # that is answered from the shared census asks for none.
-        slots = app.extensions["kiosk"].slots
-        hold = (lambda: hold_for_request(slots)) if slots is not None else None
-        g.fhir_counter, g.fhir_counter_token = start_counting(before_send=hold)
+        g.fhir_counter, g.fhir_counter_token = start_counting()
 
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]

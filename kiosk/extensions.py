@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 
@@ -22,7 +22,7 @@ from kiosk.census.store import CensusStore
 from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.fhir.gateway import FhirGateway
-from kiosk.slots import FhirSlots
+from kiosk.slots import FhirSlots, hold_for_request
 
 EXTENSION_KEY = "kiosk"
 
@@ -91,10 +91,12 @@ def services() -> KioskServices:
 
 
 def gateway() -> FhirGateway:
-    """The FHIR gateway. In a request, the first request it sends takes one of the process's FHIR slots
-    (raising kiosk.slots.FhirBusy when none is free, before anything is sent: kiosk/__init__.py sets that up
-    for every request), so a screen answered from the shared census holds none."""
-    return services().gateway()
+    """The FHIR gateway. In a request, asking for it takes one of the process's FHIR slots (raising
+    kiosk.slots.FhirBusy when none is free, before anything is sent)."""
+    current = services()
+    if has_request_context() and current.slots is not None:
+        hold_for_request(current.slots)
+    return current.gateway()
 
 
 def database() -> Database:

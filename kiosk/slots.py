@@ -2,13 +2,14 @@
 
 gunicorn runs `web.threads` threads per worker. When the FHIR server is slow, every thread could end up
 waiting for it behind board polls, and sign-in, /healthz and static files would wait too. So a request
-takes one of `web.fhir_slots` slots (fewer than the threads) before the first request it sends to the
-FHIR server, and gives it back when it ends (a request answered from the shared census takes none): at
-least one thread is always free for everything else.
+takes one of `web.fhir_slots` slots (fewer than the threads) the first time it asks for the gateway,
+and gives it back when it ends: at least one thread is always free for everything else.
 
 Polls may hold at most `fhir_slots - 1` of them (all of them when there is only one), so that a person
-opening a page still finds a slot while twenty boards poll. A poll never waits for a slot: one that finds
-none is answered "not up to date" at once. A person's request waits for one a short, bounded time
+opening a page still finds a slot while twenty boards poll. A poll waits for a slot at most `poll_wait`
+(1 s): the screens of a unit refresh together at a census event (kiosk.push), each for a few milliseconds
+from the shared census, and must queue rather than be refused; one that still finds none is answered "not
+up to date". A person's request waits for one a short, bounded time
 (`person_wait`, 2 s): the slots are most often held by that person's own requests a moment ago (a panel's
 sections still loading, a preview being redrawn when Send is tapped), which end in well under a second
 on a healthy server. After that it gets "the FHIR server is slow, try again", before anything was sent.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 
 from flask import g
@@ -42,8 +44,10 @@ class FhirSlots:
 
     total: int
     for_polls: int
-    #: Seconds a person's request (never a poll) waits for a slot before it is told the server is slow.
+    #: Seconds a person's request waits for a slot before it is told the server is slow.
     person_wait: float = 2.0
+    #: Seconds a poll waits for one before it is answered "not up to date".
+    poll_wait: float = 1.0
     _pid: int = field(default_factory=os.getpid)
     _all: threading.BoundedSemaphore = field(init=False)
     _polls: threading.BoundedSemaphore = field(init=False)
@@ -61,9 +65,11 @@ class FhirSlots:
         with self._guard:
             if self._pid != os.getpid():
                 self._reset()
-        if poll and not self._polls.acquire(blocking=False):
+        wait = self.poll_wait if poll else self.person_wait
+        deadline = time.monotonic() + wait
+        if poll and not self._polls.acquire(timeout=wait):
             return False
-        if self._all.acquire(blocking=False) if poll else self._all.acquire(timeout=self.person_wait):
+        if self._all.acquire(timeout=max(0.0, deadline - time.monotonic())):
             return True
         if poll:
             self._polls.release()

@@ -21,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -33,6 +34,7 @@ from kiosk.fhir.census import CENSUS_SEARCHES, Census, CensusSource, assemble, f
 from kiosk.fhir.changes import CENSUS_TYPES, OVERLAP, ChangeMark, changes_since, touched
 from kiosk.fhir.errors import FhirUnavailable
 from kiosk.fhir.gateway import FhirGateway, UnitRef
+from kiosk.slots import FhirBusy
 
 from .models import CensusCheck, UnitCensus
 
@@ -40,6 +42,8 @@ T = TypeVar("T")
 
 #: Rendered things kept per process (boards per unit, view and version): the newest this many.
 REMEMBERED = 64
+#: Seconds a request waits for another to finish making what it also asks for (`CensusStore.remember`).
+MAKING_WAIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,9 @@ class CensusStore:
             if row is not None and row.dirty == row.clean:
                 return self._kept(gw, unit_id, row.version)
             return self.refresh(gw, unit_id, row.dirty if row is not None else 0)
-        except FhirUnavailable:
-            self.unreachable()
+        except FhirUnavailable as e:
+            if not isinstance(e, FhirBusy):  # the kiosk's own slots were taken: the server was not asked
+                self.unreachable()
             raise
 
     def version(self, unit_id: str) -> int | None:
@@ -149,7 +154,9 @@ class CensusStore:
     def remember(self, key: Hashable, make: Callable[[], T]) -> T:
         """What `make` answers for `key` (a unit, a view and a census version ...), made once per process.
         Requests asking for the same key while it is being made wait for that one answer (the screens of a
-        unit all refresh at the same event), and get its error if it fails (nothing is kept then)."""
+        unit all refresh at the same event), and get its error if it fails (nothing is kept then). They
+        wait at most `MAKING_WAIT` seconds (a FHIR server holding the maker's requests must not hold every
+        thread): then FhirBusy, "not up to date" for a poll, "try again" for a person."""
         with self._lock:
             if key in self._remembered:
                 self._remembered.move_to_end(key)
@@ -159,7 +166,10 @@ class CensusStore:
             if making is None:
                 making = self._making[key] = Future()
         if not mine:
-            return making.result()
+            try:
+                return making.result(timeout=MAKING_WAIT)
+            except FutureTimeout:
+                raise FhirBusy() from None
         try:
             value = make()
         except BaseException as e:
@@ -191,8 +201,9 @@ class CensusStore:
             mark = ChangeMark(row.since, tuple(json.loads(row.seen))) if row is not None and row.since else None
         try:
             changes = changes_since(gw, mark, self.overlap)
-        except FhirUnavailable:
-            self.unreachable()
+        except FhirUnavailable as e:
+            if not isinstance(e, FhirBusy):  # the kiosk's own slots were taken: the server was not asked
+                self.unreachable()
             raise
         held = self._held_refs()
         units = set(held) if changes.first or not changes.known else touched(changes.resources, held)

@@ -53,9 +53,6 @@ class RequestCounter:
 
     total: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
-    #: Called before each request is sent (the web request's FHIR slot, kiosk.slots); may raise, and
-    #: then nothing is sent.
-    before_send: Callable[[], None] | None = None
 
     def add(self, kind: str) -> None:
         self.total += 1
@@ -65,11 +62,10 @@ class RequestCounter:
 _counter: contextvars.ContextVar[RequestCounter | None] = contextvars.ContextVar("fhir_counter", default=None)
 
 
-def start_counting(before_send: Callable[[], None] | None = None
-                   ) -> tuple[RequestCounter, contextvars.Token[RequestCounter | None]]:
+def start_counting() -> tuple[RequestCounter, contextvars.Token[RequestCounter | None]]:
     """Count the FHIR requests made from here on in this context (one web request), until
-    `stop_counting` with the token; `before_send` is called before each one is sent."""
-    counter = RequestCounter(before_send=before_send)
+    `stop_counting` with the token."""
+    counter = RequestCounter()
     return counter, _counter.set(counter)
 
 
@@ -411,10 +407,8 @@ class FhirClient:
         time.sleep(self.backoff * (2 ** (attempt - 1)))
 
     def _count(self, kind: str) -> None:
-        counter = _counter.get()
-        if counter is not None and counter.before_send is not None:
-            counter.before_send()
         self.total_requests += 1
+        counter = _counter.get()
         if counter is not None:
             counter.add(kind)
 

@@ -83,7 +83,8 @@ def slow_fhir(sekmet: SekmetServer, gateway: FhirGateway) -> Iterator[LatencyPro
 def test_under_slow_fhir_sign_in_healthz_and_static_files_never_wait(
         demo_settings: Settings, slow_fhir: LatencyProxy, tmp_path: Path) -> None:
     """gunicorn with the production settings (2 workers x 4 threads); every FHIR request held at the
-    proxy; 20 boards poll. Polls beyond the FHIR slots are answered "not up to date" at once; sign-in,
+    proxy; 20 boards poll. Polls beyond the FHIR slots are answered "not up to date" after waiting a second
+    for one; sign-in,
     /healthz and static files answer while every FHIR request is still held; a person's page still
     gets a slot; nothing is lost when the server answers again."""
     env = kiosk_env({**settings_env(demo_settings, tmp_path / "kiosk.db"), "KIOSK_FHIR_BASE_URL": slow_fhir.base_url,

@@ -69,7 +69,8 @@ def test_healthz_reports_fhir_and_database_without_patient_data(client: FlaskCli
     body = response.get_json()
     assert response.status_code == 200 and body["status"] == "ok"
     assert body["checks"]["fhir"]["ok"] and body["checks"]["database"]["ok"]
-    assert set(body) == {"status", "version", "checks"}
+    assert set(body) == {"status", "version", "checks", "push"}
+    assert set(body["push"]) == {"subscriptions", "live_screens"}  # how it hears of changes: no records
 
 
 def test_security_headers(client: FlaskClient) -> None:
