@@ -3,9 +3,11 @@
 
 1. FHIR requests per board render, poll, panel and action at 20, 200, 600 and 1,000 beds: when the
    census must be read (a change touched it), and when nothing changed.
-2. The board when its census must be read, against the bare fetch of the same requests
-   (kiosk.fhir.census.fetch_census), interleaved, at 20, 200 and 600 beds; and the poll that finds
-   nothing changed.
+2. The board when its census must be read, against the bare fetch of the same requests (sent by a plain
+   HTTP client, the answers parsed as JSON, nothing more), interleaved, at 20, 200 and 600 beds: against
+   the census's 6 requests alone, and against all the board's 8 (with the change look and the transport
+   marks), so that the second ratio is what the kiosk itself costs; the kiosk's own time (the board's time
+   less the time its requests spent in the HTTP transport); and the poll that finds nothing changed.
 3. A 600-bed hospital (19 units, one kiosk app per unit, all on one database, the census-check job every
    CHECK_SECONDS) watched by SCREENS screens polling every POLL_SECONDS: FHIR requests per minute with no
    changes and with one change per second (an occupant's name changed on the server), the time from a
@@ -13,12 +15,17 @@
 
 Starts its own sekmet-fhir on a free port (in-memory store); the kiosks run in this process (Flask test
 clients, one thread per screen). Prints Markdown for docs/benchmarks.md; runs for a few minutes
-(`--units-only`: parts 1 and 2; `--hospital-only`: part 3).
+(`--units-only`: parts 1 and 2; `--times-only`: part 2 alone, at 20, 200 and 600 beds; `--hospital-only`:
+part 3; BENCH_ROUNDS: the rounds of part 2, 15 by default; BENCH_GC_FREEZE=1: part 2 with the objects alive
+before its rounds frozen out of the garbage collector's reach (gc.freeze(), as a server process could do
+once its app is loaded), to see what the collector costs).
 Figures vary with the machine: compare runs on the same machine.
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import logging
 import os
 import random
@@ -28,12 +35,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 
@@ -57,7 +66,7 @@ from tests.support.sekmet import start_sekmet  # noqa: E402
 HTMX = {"HX-Request": "true"}
 SIZES = (20, 200, 600, 1000)
 TIMED_SIZES = (20, 200, 600)
-ROUNDS = 7
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 SCREENS = int(os.environ.get("BENCH_SCREENS", "200"))
 POLL_SECONDS = 5.0
 CHECK_SECONDS = 2.0
@@ -100,22 +109,180 @@ def read_again(app: Flask) -> None:
         census_store().read_all_again()
 
 
+class Recorder(httpx.BaseTransport):
+    """Put under a gateway's HTTP client: adds up the time its requests spend in the transport (sent, the
+    server's work, the answer read to its last byte), and keeps the requests sent while `recorded` is a
+    list (to send them again bare)."""
+
+    def __init__(self, inner: httpx.BaseTransport):
+        self.inner = inner
+        self.seconds = 0.0
+        self.recorded: list[httpx.Request] | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.recorded is not None:
+            self.recorded.append(request)
+        started = time.perf_counter()
+        response = self.inner.handle_request(request)
+        response.read()
+        self.seconds += time.perf_counter() - started
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def recorder_of(gw: FhirGateway) -> Recorder:
+    """The gateway's Recorder (put in place the first time)."""
+    http = gw.client.http
+    if not isinstance(http._transport, Recorder):
+        http._transport = Recorder(http._transport)
+    return http._transport
+
+
+def recorded(gw: FhirGateway, run: Callable[[], object]) -> list[httpx.Request]:
+    """The requests `run` sends through the gateway."""
+    recorder = recorder_of(gw)
+    recorder.recorded = []
+    try:
+        run()
+        return recorder.recorded
+    finally:
+        recorder.recorded = None
+
+
+def bare_fetch(http: httpx.Client, requests: list[httpx.Request]) -> float:
+    """The same requests sent by a plain HTTP client, each answer parsed as JSON and nothing more: ms."""
+    started = time.perf_counter()
+    for request in requests:
+        response = http.send(httpx.Request(request.method, request.url, headers=request.headers,
+                                           content=request.content))
+        assert response.status_code == 200, response.status_code
+        json.loads(response.content)
+    return (time.perf_counter() - started) * 1000
+
+
+class GcClock:
+    """The time the interpreter's garbage collector ran (gc.callbacks), in seconds, since it was made."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self._tick)
+
+    def _tick(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+    def close(self) -> None:
+        gc.callbacks.remove(self._tick)
+
+
+@dataclass
+class Timing:
+    """Part 2 at one size: per round, interleaved."""
+
+    beds: int
+    board_ms: list[float] = field(default_factory=list)
+    own_ms: list[float] = field(default_factory=list)
+    gc_ms: list[float] = field(default_factory=list)
+    bare_census_ms: list[float] = field(default_factory=list)
+    bare_board_ms: list[float] = field(default_factory=list)
+    poll_ms: list[float] = field(default_factory=list)
+    quiet_ms: list[float] = field(default_factory=list)
+    quiet_requests: str = ""
+    census_requests: int = 0
+    board_requests: int = 0
+
+    def ratio(self, bare: list[float]) -> float:
+        """The median of the rounds' ratios (each board against the bare fetch of the same round)."""
+        return statistics.median(b / f for b, f in zip(self.board_ms, bare, strict=True))
+
+
+def time_board(base_url: str, app: Flask, client: FlaskClient, gw: FhirGateway, beds: int, db_url: str,
+               ref: UnitRef) -> Timing:
+    """The board fragment with its census read again, against the bare fetch of the same requests, in
+    interleaved rounds (which goes first alternates); and the unchanged poll."""
+    timing = Timing(beds)
+    with app.app_context():
+        census_requests = recorded(gw, lambda: fetch_census(gw))
+
+    def board() -> httpx.Response:
+        answer = client.get("/beds/board", headers=HTMX)
+        assert answer.status_code == 200
+        return answer
+
+    read_again(app)
+    board_requests = recorded(gw, board)
+    timing.census_requests, timing.board_requests = len(census_requests), len(board_requests)
+    recorder = recorder_of(gw)
+    if os.environ.get("BENCH_GC_FREEZE") == "1":
+        gc.collect()
+        gc.freeze()
+    collector = GcClock()
+    current = fingerprint(client.get("/beds/board", headers=HTMX).get_data(as_text=True))
+    with httpx.Client(timeout=float(READ_TIMEOUT)) as http:
+        bare_fetch(http, board_requests)  # the plain client's connection, opened before the rounds
+        for n in range(ROUNDS):
+            if n % 2:
+                timing.bare_census_ms.append(bare_fetch(http, census_requests))
+                timing.bare_board_ms.append(bare_fetch(http, board_requests))
+            read_again(app)
+            waited, collected = recorder.seconds, collector.seconds
+            started = time.perf_counter()
+            answer = board()
+            elapsed = time.perf_counter() - started
+            timing.board_ms.append(elapsed * 1000)
+            timing.own_ms.append((elapsed - (recorder.seconds - waited)) * 1000)
+            timing.gc_ms.append((collector.seconds - collected) * 1000)
+            if not n % 2:
+                timing.bare_census_ms.append(bare_fetch(http, census_requests))
+                timing.bare_board_ms.append(bare_fetch(http, board_requests))
+            started = time.perf_counter()
+            same = client.get("/beds/board", headers={**HTMX, "X-Board-Fingerprint": current})
+            timing.poll_ms.append((time.perf_counter() - started) * 1000)
+            current = fingerprint(answer.get_data(as_text=True)) if same.status_code == 200 else current
+    collector.close()
+    # The same unit on an instance within its trust window (the scheduler's census-check looking):
+    # its polls make no FHIR request at all.
+    trusting = kiosk_app(base_url, db_url, ref, KIOSK_CENSUS_TRUST_SECONDS="3600")
+    screen = sign_in_client(trusting.test_client())
+    shown = fingerprint(screen.get("/beds/board", headers=HTMX).get_data(as_text=True))
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        same = screen.get("/beds/board", headers={**HTMX, "X-Board-Fingerprint": shown})
+        timing.quiet_ms.append((time.perf_counter() - started) * 1000)
+        assert same.status_code == 204
+        timing.quiet_requests = same.headers["X-FHIR-Requests"]
+    return timing
+
+
 # ---------------------------------------------------------------- 1 and 2: one unit
 
 
-def counts_and_times(base_url: str, tmp: Path, seed: FhirGateway) -> tuple[list[tuple], list[tuple]]:
+def counts_and_times(base_url: str, tmp: Path, seed: FhirGateway, counts: bool = True
+                     ) -> tuple[list[tuple], list[Timing]]:
     count_rows: list[tuple] = []
-    time_rows: list[tuple] = []
+    timings: list[Timing] = []
     for n, beds in enumerate(SIZES, start=1):
+        if not counts and beds not in TIMED_SIZES:
+            continue
         code = f"S{beds}"
         builder = DemoBuilder(seed.identifiers, first_number=10_000_000 * n)
         seed.client.transaction(builder.unit_transaction(unit_plan(code, f"Scale {beds}", beds, seed=n)))
         ref = UnitRef(system=seed.identifiers.location, value=code)
         # The tests' setting: the kiosk looks at the server's changes before every read (no scheduler).
-        app = kiosk_app(base_url, f"sqlite:///{tmp}/one-{beds}.db", ref)
+        db_url = f"sqlite:///{tmp}/one-{beds}.db"
+        app = kiosk_app(base_url, db_url, ref)
         client = sign_in_client(app.test_client())
         client.get("/beds/")
         gw = gateway_of(app)
+        if not counts:
+            timings.append(time_board(base_url, app, client, gw, beds, db_url, ref))
+            gw.close()
+            continue
         with app.app_context():
             board = load_board(gw, BedSettings())
         occupied = next(t for t in board.tiles.values() if t.state is BedState.OCCUPIED)
@@ -138,41 +305,9 @@ def counts_and_times(base_url: str, tmp: Path, seed: FhirGateway) -> tuple[list[
                            poll.headers["X-FHIR-Requests"], panel.headers["X-FHIR-Requests"],
                            act.headers["X-FHIR-Requests"]))
         if beds in TIMED_SIZES:
-            board_ms: list[float] = []
-            fetch_ms: list[float] = []
-            poll_ms: list[float] = []
-            current = fingerprint(client.get("/beds/board", headers=HTMX).get_data(as_text=True))
-            for _ in range(ROUNDS):
-                read_again(app)
-                started = time.perf_counter()
-                answer = client.get("/beds/board", headers=HTMX)
-                board_ms.append((time.perf_counter() - started) * 1000)
-                assert answer.status_code == 200
-                with app.app_context():
-                    started = time.perf_counter()
-                    fetch_census(gw)
-                    fetch_ms.append((time.perf_counter() - started) * 1000)
-                started = time.perf_counter()
-                same = client.get("/beds/board", headers={**HTMX, "X-Board-Fingerprint": current})
-                poll_ms.append((time.perf_counter() - started) * 1000)
-                current = fingerprint(answer.get_data(as_text=True)) if same.status_code == 200 else current
-            # The same unit on an instance within its trust window (the scheduler's census-check looking):
-            # its polls make no FHIR request at all.
-            trusting = kiosk_app(base_url, f"sqlite:///{tmp}/one-{beds}.db", ref, KIOSK_CENSUS_TRUST_SECONDS="3600")
-            screen = sign_in_client(trusting.test_client())
-            shown = fingerprint(screen.get("/beds/board", headers=HTMX).get_data(as_text=True))
-            quiet_ms: list[float] = []
-            quiet_requests = ""
-            for _ in range(ROUNDS):
-                started = time.perf_counter()
-                same = screen.get("/beds/board", headers={**HTMX, "X-Board-Fingerprint": shown})
-                quiet_ms.append((time.perf_counter() - started) * 1000)
-                assert same.status_code == 204
-                quiet_requests = same.headers["X-FHIR-Requests"]
-            time_rows.append((beds, statistics.median(board_ms), statistics.median(fetch_ms),
-                              statistics.median(poll_ms), statistics.median(quiet_ms), quiet_requests))
+            timings.append(time_board(base_url, app, client, gw, beds, db_url, ref))
         gw.close()
-    return count_rows, time_rows
+    return count_rows, timings
 
 
 # ---------------------------------------------------------------- 3: a hospital of screens
@@ -332,6 +467,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> None:
+    if "--help" in sys.argv or "-h" in sys.argv:
+        print(__doc__)
+        return
     use_test_pin_hashing()  # 200 screens sign in: PIN hashing is not what is measured here
     logging.getLogger("kiosk").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -342,9 +480,10 @@ def main() -> None:
             seed = FhirGateway.from_settings(settings)
             seed.client.transaction(DemoBuilder(seed.identifiers, first_number=1).site_transaction())
             if "--hospital-only" not in sys.argv:
-                count_rows, time_rows = counts_and_times(server.base_url, tmp, seed)
-                print_units(count_rows, time_rows)
-            if "--units-only" in sys.argv:
+                count_rows, timings = counts_and_times(server.base_url, tmp, seed,
+                                                       counts="--times-only" not in sys.argv)
+                print_units(count_rows, timings)
+            if "--units-only" in sys.argv or "--times-only" in sys.argv:
                 return
             hospital = build_hospital(server.base_url, tmp, seed)
             quiet = phase(hospital, seed, with_changes=False)
@@ -355,20 +494,32 @@ def main() -> None:
             server.stop()
 
 
-def print_units(count_rows: list[tuple], time_rows: list[tuple]) -> None:
-    print("| beds | board, census read again | board, nothing changed | poll, nothing changed (204) | "
-          "bed panel | block a bed (POST) |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for row in count_rows:
-        print("| " + " | ".join(str(v) for v in row) + " |")
+def print_units(count_rows: list[tuple], timings: list[Timing]) -> None:
+    if count_rows:
+        print("| beds | board, census read again | board, nothing changed | poll, nothing changed (204) | "
+              "bed panel | block a bed (POST) |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for row in count_rows:
+            print("| " + " | ".join(str(v) for v in row) + " |")
+        print()
+    median = statistics.median
+    print(f"{ROUNDS} interleaved rounds; medians; ratios are the medians of the rounds' ratios.")
     print()
-    print("| beds | board fragment, census read again, median ms | bare fetch of the same census, median ms | "
-          "ratio | poll, nothing changed (204), with the look, median ms | the same poll with the scheduler "
+    print("| beds | board fragment, census read again, ms | bare fetch of the census (6 requests), ms | ratio | "
+          "bare fetch of the board's requests (8), ms | ratio, same requests | the kiosk's own time, ms "
+          "(mean of it in garbage collection) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for t in timings:
+        print(f"| {t.beds} | {median(t.board_ms):.1f} | {median(t.bare_census_ms):.1f} "
+              f"({t.census_requests}) | {t.ratio(t.bare_census_ms):.2f}x | {median(t.bare_board_ms):.1f} "
+              f"({t.board_requests}) | {t.ratio(t.bare_board_ms):.2f}x | {median(t.own_ms):.1f} "
+              f"({statistics.mean(t.gc_ms):.1f}) |")
+    print()
+    print("| beds | poll, nothing changed (204), with the look, median ms | the same poll with the scheduler "
           "looking, median ms (FHIR requests) |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for beds, board_ms, fetch_ms, poll_ms, quiet_ms, quiet_requests in time_rows:
-        print(f"| {beds} | {board_ms:.1f} | {fetch_ms:.1f} | {board_ms / fetch_ms:.2f}x | {poll_ms:.1f} | "
-              f"{quiet_ms:.1f} ({quiet_requests}) |")
+    print("| --- | --- | --- |")
+    for t in timings:
+        print(f"| {t.beds} | {median(t.poll_ms):.1f} | {median(t.quiet_ms):.1f} ({t.quiet_requests}) |")
     print(flush=True)
 
 

@@ -21,6 +21,7 @@ the census.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +31,7 @@ from kiosk.config import IdentifierSettings
 from .capability import Capabilities, SearchNeed
 from .client import SearchResult
 from .codes import OPEN_ENCOUNTER_STATUSES, OPEN_TASK_STATUSES
-from .errors import FhirError, FhirNotAllowed, FhirUnavailable, UnreadableResource
+from .errors import FhirError, FhirNotAllowed, FhirUnavailable
 from .gateway import FhirGateway, UnitRef
 from .records import (
     EncounterRecord,
@@ -38,6 +39,7 @@ from .records import (
     LocationRecord,
     PatientRecord,
     PractitionerRecord,
+    ReadOutcome,
     TaskRecord,
     places_of,
     read_all,
@@ -129,6 +131,9 @@ class CensusSource:
     tasks: list[dict[str, Any]]
     fetched_at: datetime
     incomplete: list[str] = field(default_factory=list)
+    #: The places as fetch_census read them (for `assemble` of this same source, so that they are not read
+    #: twice); never kept in the database.
+    places: _Places | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"unit_id": self.unit_id, "locations": self.locations, "encounters": self.encounters,
@@ -166,14 +171,26 @@ def fetch_census(gw: FhirGateway, unit: UnitRef | None = None) -> CensusSource:
     ])
     unit_resource = places.resolve(f"Location/{unit_id}") or gw.client.read("Location", unit_id)
     found = [*places.matches, *(r for r in places.included.values() if r.get("id") != unit_id)]
-    if not in_one_search or not _any_bed_in_a_room(found):
+    # Each place is read once, here: `assemble` of this source takes them as they are.
+    located = read_all(found, lambda r: read_location(r, gw.identifiers.location))
+    room_refs = sorted({r.reference for r in located.records if r.is_room})
+    if not in_one_search or not _any_bed_in_a_room(found, room_refs):
         # No _revinclude, or a server that ignored it without a word: the rooms' beds by one more search.
-        found += _beds_in_rooms(gw, found)
+        more = _beds_in_rooms(gw, room_refs)
+        found += more
+        also = read_all(more, lambda r: read_location(r, gw.identifiers.location))
+        located.records += also.records
+        located.unreadable += also.unreadable
     locations = [unit_resource, *found]
-    # The places' references for the id-list fallback (servers that refuse chains).
-    here = assemble_places(unit_resource, found, gw.identifiers)
+    here = _places_of(read_location(unit_resource, gw.identifiers.location), located, gw.identifiers.location)
     unit_ref = f"Location/{unit_id}"
-    location_refs = [unit_ref, *(r.reference for r in here.rooms), *(b.reference for b in here.beds)]
+
+    def place_refs() -> tuple[list[str], list[str]]:
+        """The unit's places, and its beds, as references (for the id-list fallback: servers that refuse
+        chains)."""
+        return ([unit_ref, *(r.reference for r in here.rooms), *(b.reference for b in here.beds)],
+                [b.reference for b in here.beds])
+
     flags_with_stays = caps.supports_revinclude("Encounter", FLAGS_OF_PATIENTS)
     stay_params = [
         ("status", ",".join(OPEN_ENCOUNTER_STATUSES)),
@@ -183,8 +200,7 @@ def fetch_census(gw: FhirGateway, unit: UnitRef | None = None) -> CensusSource:
         ("_count", CENSUS_PAGE),
     ]
     job_params = [("status", ",".join(OPEN_TASK_STATUSES)), ("_count", CENSUS_PAGE)]
-    stays, task_result = _stays_and_jobs(gw, unit_ref, location_refs, [b.reference for b in here.beds],
-                                         stay_params, job_params)
+    stays, task_result = _stays_and_jobs(gw, unit_ref, place_refs, stay_params, job_params)
     patient_refs = [_subject(e) for e in stays.matches]
     patient_json = stays.of_type("Patient") + _fetch_missing(gw, stays, patient_refs, "Patient")
     people = [ref_key(p.get("individual") or {}) for e in stays.matches
@@ -203,7 +219,7 @@ def fetch_census(gw: FhirGateway, unit: UnitRef | None = None) -> CensusSource:
         flag_json = flag_result.matches
     return CensusSource(unit_id=unit_id, locations=locations, encounters=stays.matches, patients=patient_json,
                         practitioners=practitioner_json, flags=flag_json, tasks=task_result.matches,
-                        fetched_at=fetched_at, incomplete=incomplete)
+                        fetched_at=fetched_at, incomplete=incomplete, places=here)
 
 
 def _subject(encounter: dict[str, Any]) -> str | None:
@@ -217,6 +233,8 @@ class _Places:
     rooms: list[LocationRecord]
     beds: list[LocationRecord]
     unreadable: list[str]
+    #: The identifier system the places were read with (their `identifier`).
+    identifier_system: str = ""
 
 
 def assemble_places(unit_resource: dict[str, Any], found: list[dict[str, Any]],
@@ -224,20 +242,26 @@ def assemble_places(unit_resource: dict[str, Any], found: list[dict[str, Any]],
     """The unit, its rooms and beds (sorted as the board shows them) from the places the server sent."""
     unit_record = read_location(unit_resource, identifiers.location)
     located = read_all(found, lambda r: read_location(r, identifiers.location))
+    return _places_of(unit_record, located, identifiers.location)
+
+
+def _places_of(unit_record: LocationRecord, located: ReadOutcome[LocationRecord], identifier_system: str) -> _Places:
     rooms = [loc for loc in located.records if loc.is_room and loc.part_of == unit_record.reference]
     room_refs = {r.reference for r in rooms}
     beds = [loc for loc in located.records
             if loc.is_bed and (loc.part_of == unit_record.reference or loc.part_of in room_refs)]
     rooms.sort(key=lambda r: natural_key(r.name))
     beds.sort(key=lambda b: (natural_key(b.name)))
-    return _Places(unit_record, rooms, beds, located.unreadable)
+    return _Places(unit_record, rooms, beds, list(located.unreadable), identifier_system)
 
 
 def assemble(source: CensusSource, identifiers: IdentifierSettings) -> Census:
     """The census's records from its resources (no request). Each resource is read on its own: one that
     cannot be read is listed in `unreadable` and never blanks the census."""
     unit_resource, *found = source.locations
-    here = assemble_places(unit_resource, found, identifiers)
+    here = source.places
+    if here is None or here.identifier_system != identifiers.location:
+        here = assemble_places(unit_resource, found, identifiers)
     unreadable: list[str] = list(here.unreadable)
     encounters = read_all(source.encounters, lambda r: read_encounter(r, identifiers.encounter))
     patients = read_all(source.patients, lambda r: read_patient(r, identifiers.mrn))
@@ -260,8 +284,8 @@ def assemble(source: CensusSource, identifiers: IdentifierSettings) -> Census:
 
     return Census(
         unit=here.unit,
-        rooms=here.rooms,
-        beds=here.beds,
+        rooms=list(here.rooms),
+        beds=list(here.beds),
         encounters=encounters.records,
         patients={p.reference: p for p in patients.records},
         practitioners={p.reference: p for p in practitioners.records},
@@ -287,12 +311,13 @@ JOB_CHAINS = ("focus:Location.partof", "focus:Location.partof.partof")
 FLAGS_OF_PATIENTS = "Flag:subject"
 
 
-def _stays_and_jobs(gw: FhirGateway, unit_ref: str, location_refs: list[str], bed_refs: list[str],
+def _stays_and_jobs(gw: FhirGateway, unit_ref: str, place_refs: Callable[[], tuple[list[str], list[str]]],
                     stay_params: list[tuple[str, str]], job_params: list[tuple[str, str]]
                     ) -> tuple[SearchResult, SearchResult]:
     """The unit's open encounters and its beds' open jobs: by chained searches on the unit (three and two,
     of fixed size whatever the unit), or, for a server that refuses chains, by lists of the unit's places
-    in chunks. A server is tried with chains once; one that refuses them is not asked again."""
+    (`place_refs`: its places and its beds) in chunks. A server is tried with chains once; one that
+    refuses them is not asked again."""
     if gw.chained_searches is not False:
         try:
             stays = merge([gw.client.search("Encounter", [(chain, unit_ref), *stay_params], post=True)
@@ -307,6 +332,7 @@ def _stays_and_jobs(gw: FhirGateway, unit_ref: str, location_refs: list[str], be
             if gw.chained_searches:
                 raise
             gw.chained_searches = False
+    location_refs, bed_refs = place_refs()
     stays = in_chunks(gw, "Encounter", "location", location_refs, stay_params)
     jobs = in_chunks(gw, "Task", "focus", bed_refs, job_params)
     return stays, jobs
@@ -335,15 +361,14 @@ def merge(results: list[SearchResult]) -> SearchResult:
                         total=len(matches) + shortfall if shortfall else None, pages=sum(r.pages for r in results))
 
 
-def _beds_in_rooms(gw: FhirGateway, places: list[dict[str, object]]) -> list[dict[str, object]]:
+def _beds_in_rooms(gw: FhirGateway, room_refs: list[str]) -> list[dict[str, Any]]:
     """The Locations in the unit's rooms, by a second search (for servers without the _revinclude)."""
-    room_refs = sorted({f"Location/{r.get('id')}" for r in places if _is_room(r)})
     return in_chunks(gw, "Location", "partof", room_refs, [("_count", CENSUS_PAGE)]).matches
 
 
-def _any_bed_in_a_room(places: list[dict[str, object]]) -> bool:
+def _any_bed_in_a_room(places: list[dict[str, Any]], room_refs: list[str]) -> bool:
     """Did the beds of the rooms come (or are there no rooms to have beds)?"""
-    rooms = {f"Location/{r.get('id')}" for r in places if _is_room(r)}
+    rooms = set(room_refs)
     return not rooms or any(ref_key(r.get("partOf")) in rooms for r in places)
 
 
@@ -358,21 +383,15 @@ def _fetch_missing(gw: FhirGateway, result: SearchResult, references: list[str |
     return gw.client.search(resource_type, [("_id", ids), ("_count", str(len(wanted)))], post=True).matches
 
 
-def _is_room(resource: dict[str, object]) -> bool:
-    try:
-        return read_location(resource).is_room  # type: ignore[arg-type]
-    except UnreadableResource:
-        return False
-
-
 def _place(unreadable_at: dict[str, list[str]], failed: list[object], ids: list[str]) -> None:
     for resource, rid in zip(failed, ids, strict=True):
         for place in places_of(resource):
             unreadable_at.setdefault(place, []).append(rid)
 
 
+@functools.lru_cache(maxsize=4096)
 def natural_key(text: str) -> tuple:
-    """Sort '4W-2' before '4W-10'."""
+    """Sort '4W-2' before '4W-10'. Kept per name: every census sorts the same bed and room names again."""
     parts: list[object] = []
     number = ""
     for ch in text:
