@@ -4,6 +4,7 @@ commands each workflow adds (users, scheduler ...).
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,12 @@ def serve(kiosk: KioskContext, host: str | None, port: int | None, workers: int 
             self.cfg.set("logger_class", "kiosk.accesslog.RedactingLogger")
 
         def load(self) -> Any:
-            return create_app(settings)
+            app = create_app(settings)
+            # What the app loaded (modules, templates, settings) lives as long as the worker: out of the
+            # garbage collector's way, a full collection during a board render costs a few ms, not ~90
+            # (docs/benchmarks.md, the board against the bare fetch).
+            gc.freeze()
+            return app
 
     click.echo(f"Kiosk listening on http://{bind}")
     KioskServer().run()
