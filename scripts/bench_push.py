@@ -13,6 +13,8 @@ SCREENS live screens, with the FHIR server's rest-hook Subscriptions and Server-
   FHIR requests per minute (the kiosks' and the jobs'), the time
   from each change on the server to the new name on each screen of its unit (p50 / p95 / max), the
   streams that dropped and the errors, as Markdown for docs/benchmarks.md.
+`--no-subscriptions`: no rest-hook subscriptions, the census-check job alone looks, every 2 s (a server
+without subscriptions: the screens are still live, the look is scheduled).
 Figures vary with the machine: compare runs on the same machine.
 """
 
@@ -55,7 +57,8 @@ from tests.support.sekmet import start_sekmet  # noqa: E402
 
 SCREENS = int(os.environ.get("BENCH_SCREENS", "200"))
 PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "40"))
-CHECK_SECONDS = 5.0
+PUSHED = "--no-subscriptions" not in sys.argv
+CHECK_SECONDS = 5.0 if PUSHED else 2.0
 FINGERPRINT = re.compile(r'"X-Board-Fingerprint": "([0-9a-f]+)"')
 EVENTS = re.compile(r'sse-connect="([^"]+)"')
 
@@ -110,7 +113,8 @@ def build(base_url: str, tmp: Path, seed: FhirGateway) -> Hospital:
         scheduler = JobContext(settings=dataclasses.replace(settings, push=dataclasses.replace(
             settings.push, notify_url=servers[0].url + "/push/fhir")), database=database(),
             gateway=FhirGateway.from_settings(settings), log=logging.getLogger("bench.scheduler"))
-    print(keep_push_subscriptions(scheduler), file=sys.stderr)
+    if PUSHED:
+        print(keep_push_subscriptions(scheduler), file=sys.stderr)
     check_census(scheduler)
     patients = []
     for app in apps:
@@ -258,9 +262,9 @@ def report(h: Hospital, quiet: tuple[float, int, int], busy: tuple[float, int, i
     waits = [screen.seen[marker] - changed_at for marker, (unit, changed_at) in h.changes.items()
              for screen in h.screens if screen.unit == unit and marker in screen.seen]
     expected = sum(1 for unit, _ in h.changes.values() for s in h.screens if s.unit == unit)
+    how = "rest-hook notifications to the first" if PUSHED else "no subscriptions"
     print(f"{len(h.screens)} live screens on {units} units (600 beds), one kiosk per unit on one database; "
-          f"rest-hook notifications to the first; census-check every {CHECK_SECONDS:g} s; "
-          f"{PHASE_SECONDS:g} s per phase.")
+          f"{how}; census-check every {CHECK_SECONDS:g} s; {PHASE_SECONDS:g} s per phase.")
     print()
     print("| phase | FHIR requests per minute (all kiosks and the jobs) | per unit per minute | board refreshes | "
           "errors |")

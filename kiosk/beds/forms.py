@@ -19,6 +19,8 @@ from .panel import OTHER_REASON
 FHIR_ID = Regexp(RECORD_ID, message="That is not a record id.")
 #: Form fields whose message is shown next to another field.
 SHOWN_WITH = {"reason_other": "reason"}
+#: Characters of the panel's versions a form may send back: some 3,000 free beds.
+SEEN_MAX = 200_000
 PANEL_KEY = Regexp(r"^(bed|encounter):[A-Za-z0-9\-.]{1,64}$", message="That is not a panel.")
 
 
@@ -41,7 +43,10 @@ class ActionForm(FlaskForm):
     #: A day typed or picked in the date field: it wins over the day buttons.
     day_other = StringField(validators=[Optional(), Length(max=10)])
     expired_confirmed = HiddenField(validators=[Optional(), Length(max=5)])
-    seen = HiddenField(validators=[Optional(), Length(max=4000)])
+    #: The versions the panel showed (kiosk.beds.panel.Panel.seen). A transfer's panel names every free bed
+    #: it offers, on other units too (about 60 characters each): 4,000 refused a transfer on a hospital
+    #: with some 70 free beds. The request's size limit (2 MB) bounds it as well.
+    seen = HiddenField(validators=[Optional(), Length(max=SEEN_MAX)])
     token = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$", message="That form is not from the kiosk.")])
 
 

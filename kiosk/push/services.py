@@ -127,7 +127,6 @@ class CensusWatcher:
         self._lock = threading.Lock()
         self._listeners: set[Listener] = set()
         self._thread: threading.Thread | None = None
-        self._wake = threading.Event()
 
     def listen(self, unit_id: str | None, seen: int | None) -> Listener:
         """`seen`: the unit's version the screen shows (a change since then is sent at once); None: now's."""
@@ -162,9 +161,6 @@ class CensusWatcher:
         for listener in listeners:
             listener.offer(versions)
 
-    def look_soon(self) -> None:
-        self._wake.set()
-
     def _loop(self) -> None:
         failing = False
         while True:
@@ -181,8 +177,7 @@ class CensusWatcher:
                 if not failing:  # once per outage, not every push.watch_ms
                     log.warning("Looking at the census versions failed: %s", type(e).__name__)
                 failing = True
-            self._wake.wait(self._interval)
-            self._wake.clear()
+            time.sleep(self._interval)
 
 
 @dataclass
