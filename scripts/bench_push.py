@@ -184,7 +184,10 @@ def run_screen(h: Hospital, screen: Screen) -> None:
 
 
 def run_scheduler(h: Hospital) -> None:
-    while not h.stop.wait(CHECK_SECONDS):
+    """The census-check job, started every CHECK_SECONDS as the scheduler does (whatever a run takes)."""
+    next_at = time.perf_counter() + CHECK_SECONDS
+    while not h.stop.wait(max(0.0, next_at - time.perf_counter())):
+        next_at += CHECK_SECONDS
         try:
             check_census(h.scheduler)
         except FhirError as e:
