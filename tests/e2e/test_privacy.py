@@ -123,6 +123,9 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.goto(f"{server.url}/paging/patients/{patient.id}/encounters/{occupied.id}")
     page.locator(".recipient").first.tap()
     page.locator(".template-choice", has_text="Patient question").tap()
+    # Send what the screen shows: the preview redrawn for the template (a tap on Send before it is redrawn is
+    # refused as "the message changed since it was shown", rightly).
+    expect(page.locator("[data-preview]")).to_contain_text("Question about the patient.")
     page.locator(".send-button").tap()
     expect(page.locator(".page-card").first).to_be_visible()
     page.goto(server.url + "/paging/a/000000000000-0.AAAAAAAAAAAA")
