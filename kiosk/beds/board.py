@@ -294,6 +294,11 @@ class Board:
     def tile(self, bed_id: str) -> BedTile | None:
         return self.tiles.get(bed_id)
 
+    @property
+    def census_version(self) -> int | None:
+        """The shared census's version this board was drawn from (a live screen's stream starts there)."""
+        return self.version[0] if self.version is not None else None
+
     def unit_beds(self) -> UnitBeds:
         """The beds, their occupants and who is coming to them, as other workflows' marks need them."""
         occupants: dict[str, tuple[str | None, str | None]] = {}

@@ -167,7 +167,7 @@ def _page(panel_key: str | None, open_form: str | None, chosen: dict[str, str] |
 
 def _live(board: Board, events_endpoint: str) -> LiveScreen:
     """The board's stream starts from the census version drawn: a change since then is sent at once."""
-    return live_screen(url_for(events_endpoint, unit=board.unit_id, version=board.version),
+    return live_screen(url_for(events_endpoint, unit=board.unit_id, version=board.census_version),
                        _bed_settings().refresh_seconds)
 
 

@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from tests.support.beds import BedUnit, unit_env, unit_gateway
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, LiveServer
+
+#: How long an expectation waits for what it expects (a panel, a text) before it fails: the page's own
+#: 10 s, not Playwright's 5 s. Three browsers and their kiosks share two cores here; a wait this long
+#: ends at the signal, so it costs nothing when the machine is quiet.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from kiosk.auth.models import StaffSession
 from kiosk.beds.occupancy import BedState
 from kiosk.census import census_store
-from kiosk.extensions import database
+from kiosk.extensions import database, services
 from kiosk.push import push_hub
 from kiosk.push.services import notification_token
 from tests.support.beds import BedUnit, page_text, signed_in
@@ -33,9 +33,12 @@ def kiosk_subscriptions(site: PushSite, notify_url: str) -> list[dict]:
 
 
 def events_url(server: LiveServer, board_page: str) -> str:
+    """The page's stream, from the census version the page was drawn from (a change since is sent at once)."""
     found = re.search(r'sse-connect="([^"]+)"', board_page)
     assert found is not None, "the board page has no event stream"
-    return server.url + html.unescape(found.group(1))
+    url = html.unescape(found.group(1))
+    assert re.fullmatch(r"/[a-z/]+/events\?unit=[A-Za-z0-9.-]+&version=\d+", url), url
+    return server.url + url
 
 
 def block_on_server(unit: BedUnit, reason: str) -> None:
@@ -212,3 +215,21 @@ def test_a_screens_stream_is_not_where_the_person_comes_back_to_after_the_lock(
     with unit.app.app_context(), database().session() as db:
         sessions = db.scalars(select(StaffSession)).all()
         assert [s.return_to for s in sessions] == ["/beds/"]
+
+
+def test_a_change_between_the_page_and_its_stream_is_sent_at_once(push_unit: Callable[..., BedUnit]) -> None:
+    unit = push_unit()
+    screen = signed_in(unit.app)
+    page = screen.get("/beds/").get_data(as_text=True)
+    found = re.search(r'sse-connect="([^"]+)"', page)
+    assert found is not None
+    block_on_server(unit, "Between the page and the stream")
+    with unit.app.app_context():
+        census_store().check(services().gateway(), refresh=True)  # what the scheduler's look does
+    stream = screen.get(html.unescape(found.group(1)), buffered=False)
+    try:
+        chunks = (bytes(chunk).decode() for chunk in stream.response)
+        assert next(chunks).startswith("retry: ")
+        assert next(chunks).startswith("event: census\ndata: ")
+    finally:
+        stream.close()
