@@ -115,7 +115,7 @@ class CensusStore:
         with self.database.session() as db:
             kept = db.execute(select(UnitCensus.payload, UnitCensus.version)
                               .where(UnitCensus.unit_id == unit_id)).one()
-        census = assemble(CensusSource.from_json(json.loads(kept.payload)), gw.identifiers)
+        census = assemble(CensusSource.from_payload(kept.payload), gw.identifiers)
         census.version = kept.version
         self._hold(unit_id, census)
         return census
@@ -284,7 +284,7 @@ class CensusStore:
             as_of = self._as_of(row, check)
             payload, version = row.payload, row.version
             since = check.unreachable_since if check is not None else None
-        census = assemble(CensusSource.from_json(json.loads(payload)), gw.identifiers)
+        census = assemble(CensusSource.from_payload(payload), gw.identifiers)
         census.version = version
         return KeptCensus(census=census, as_of=as_of, unreachable_since=since)
 

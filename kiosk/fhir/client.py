@@ -114,6 +114,20 @@ def identifier_query(system: str, value: str) -> str:
     return urlencode([("identifier", token(system, value))])
 
 
+#: The element R4 forbids a reader to ignore, as an answer's bytes spell it.
+MODIFIER_KEY = b"modifierExtension"
+
+
+def may_carry_modifier(content: bytes) -> bool:
+    """Could a JSON answer with this body hold a modifierExtension anywhere? Only if its text spells the
+    key: plainly, or with a JSON \\u escape (the only other way a JSON string can spell those letters:
+    the other escapes are of punctuation and white space). Sound on UTF-8 bytes (an ASCII byte there is
+    always that character); a body in another encoding JSON allows (UTF-16, UTF-32) may."""
+    if json.detect_encoding(content) not in ("utf-8", "utf-8-sig"):
+        return True
+    return MODIFIER_KEY in content or b"\\u" in content
+
+
 @dataclass
 class SearchResult:
     """Matches and _included resources of a search, as JSON, in server order, each once."""
@@ -122,6 +136,9 @@ class SearchResult:
     included: dict[str, dict[str, Any]]
     total: int | None
     pages: int
+    #: Every page's text was looked at and cannot spell a modifierExtension (`may_carry_modifier`): its
+    #: resources need not be walked for one (R4: a record carrying one is shown for checking only).
+    modifier_free: bool = False
 
     @property
     def incomplete(self) -> bool:
@@ -526,9 +543,11 @@ class FhirClient:
         seen: set[str] = set()
         total: int | None = None
         pages = 0
+        modifier_free = True
         while True:
             self._raise_for(response, f"the {resource_type} search")
             bundle = self._json(response)
+            modifier_free = modifier_free and not may_carry_modifier(response.content)
             if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
                 raise FhirError(f"The {resource_type} search did not return a Bundle.")
             pages += 1
@@ -560,7 +579,8 @@ class FhirClient:
                                 "did not follow it.")
             response = self._send("GET", next_url if "://" in next_url else self._url(next_url), kind=kind,
                                   idempotent=True, headers=headers)
-        return SearchResult(matches=matches, included=included, total=total, pages=pages)
+        return SearchResult(matches=matches, included=included, total=total, pages=pages,
+                            modifier_free=modifier_free)
 
     @staticmethod
     def _check_outcome(outcome: dict[str, Any], resource_type: str) -> None:
