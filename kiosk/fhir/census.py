@@ -30,7 +30,7 @@ from typing import Any
 from kiosk.config import IdentifierSettings
 
 from .capability import Capabilities, SearchNeed
-from .client import MODIFIER_KEY, SearchResult
+from .client import SearchResult, may_carry_modifier
 from .codes import OPEN_ENCOUNTER_STATUSES, OPEN_TASK_STATUSES
 from .errors import FhirError, FhirNotAllowed, FhirUnavailable
 from .gateway import FhirGateway, UnitRef
@@ -158,9 +158,9 @@ class CensusSource:
     @classmethod
     def from_payload(cls, payload: str) -> CensusSource:
         """A census as kept in the database (the text of `to_json`). A text that cannot spell a
-        modifierExtension (neither the word nor a JSON \\u escape) is not walked for one."""
+        modifierExtension (kiosk.fhir.client.may_carry_modifier) is not walked for one."""
         source = cls.from_json(json.loads(payload))
-        if MODIFIER_KEY.decode() not in payload and "\\u" not in payload:
+        if not may_carry_modifier(payload.encode("utf-8")):
             source.modifier_free = GROUPS
         return source
 

@@ -15,6 +15,7 @@ import contextvars
 import copy
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -116,16 +117,20 @@ def identifier_query(system: str, value: str) -> str:
 
 #: The element R4 forbids a reader to ignore, as an answer's bytes spell it.
 MODIFIER_KEY = b"modifierExtension"
+#: A JSON escape of an ASCII character (\\u0000 to \\u007F, hex in either case): the only escapes that can
+#: spell one of the key's letters (the others are of punctuation and white space, or of non-ASCII
+#: characters: a name's accents).
+ASCII_ESCAPE = re.compile(rb"\\u00[0-7][0-9A-Fa-f]")
 
 
 def may_carry_modifier(content: bytes) -> bool:
     """Could a JSON answer with this body hold a modifierExtension anywhere? Only if its text spells the
-    key: plainly, or with a JSON \\u escape (the only other way a JSON string can spell those letters:
-    the other escapes are of punctuation and white space). Sound on UTF-8 bytes (an ASCII byte there is
-    always that character); a body in another encoding JSON allows (UTF-16, UTF-32) may."""
+    key: plainly, or with an escape of one of its letters (`ASCII_ESCAPE`; an escaped backslash before
+    "u00.." also counts, which only errs on the side of looking). Sound on UTF-8 bytes (an ASCII byte
+    there is always that character); a body in another encoding JSON allows (UTF-16, UTF-32) may."""
     if json.detect_encoding(content) not in ("utf-8", "utf-8-sig"):
         return True
-    return MODIFIER_KEY in content or b"\\u" in content
+    return MODIFIER_KEY in content or ASCII_ESCAPE.search(content) is not None
 
 
 @dataclass

@@ -20,6 +20,8 @@ IDENTIFIERS = make_settings("http://fhir.test/fhir", Path("unused.db")).identifi
 #: "modifierExtension" with its first letter as a JSON escape, and wholly escaped.
 ESCAPED_M = '"\\u006dodifierExtension"'
 ESCAPED_ALL = '"' + "".join(f"\\u{ord(c):04x}" for c in "modifierExtension") + '"'
+ESCAPED_UPPER = '"\\u006DodifierExtension"'
+ESCAPED_E = '"modifier\\u0045xtension"'
 MODIFIER = '[{"url": "http://example.org/not-really", "valueBoolean": true}]'
 
 
@@ -39,8 +41,15 @@ def bundle_text(*resources: str) -> str:
     (bundle_text(encounter_text('"modifierExtension"')), True),
     (bundle_text(encounter_text(ESCAPED_M)), True),
     (bundle_text(encounter_text(ESCAPED_ALL)), True),
-    # Any \u escape at all (here in a name) is not looked into further.
-    (bundle_text('{"resourceType": "Patient", "id": "p1", "name": [{"family": "Garc\\u00eda"}]}'), True),
+    (bundle_text(encounter_text(ESCAPED_UPPER)), True),
+    (bundle_text(encounter_text(ESCAPED_E)), True),
+    # Any escape of an ASCII character, wherever it is, is not looked into further; nor is an escaped
+    # backslash before "u00..".
+    (bundle_text('{"resourceType": "Patient", "id": "p1", "name": [{"family": "O\\u0027Brien"}]}'), True),
+    (bundle_text('{"resourceType": "Patient", "id": "p1", "name": [{"family": "a\\\\u0041"}]}'), True),
+    # Escapes of non-ASCII characters (a name's accents, as many servers write them) spell no letter of it.
+    (bundle_text('{"resourceType": "Patient", "id": "p1", "name": [{"family": "Garc\\u00eda \\u0141\\u1ec5"}]}'),
+     False),
     # A plain non-ASCII name sent as UTF-8 spells nothing.
     (bundle_text('{"resourceType": "Patient", "id": "p1", "name": [{"family": "García"}]}'), False),
 ])
@@ -53,7 +62,7 @@ def test_an_answer_may_carry_a_modifier_only_if_its_text_spells_one(body: str, m
 
 
 def test_every_escaped_spelling_parses_to_the_key_the_walk_looks_for() -> None:
-    for key in (ESCAPED_M, ESCAPED_ALL):
+    for key in (ESCAPED_M, ESCAPED_ALL, ESCAPED_UPPER, ESCAPED_E):
         resource = json.loads(encounter_text(key))
         assert "modifierExtension" in resource
         assert read_encounter(resource, ENC).modifier
@@ -72,7 +81,7 @@ def search_with(body: str) -> tuple[bool, bool]:
     return result.modifier_free, record.modifier
 
 
-@pytest.mark.parametrize("key", ['"modifierExtension"', ESCAPED_M, ESCAPED_ALL])
+@pytest.mark.parametrize("key", ['"modifierExtension"', ESCAPED_M, ESCAPED_ALL, ESCAPED_UPPER, ESCAPED_E])
 def test_a_search_whose_answer_spells_a_modifier_is_walked_and_the_record_marked(key: str) -> None:
     assert search_with(bundle_text(encounter_text(key))) == (False, True)
 
@@ -104,7 +113,7 @@ def payload(encounter: str) -> str:
             '"incomplete": []}')
 
 
-@pytest.mark.parametrize("key", ['"modifierExtension"', ESCAPED_M, ESCAPED_ALL])
+@pytest.mark.parametrize("key", ['"modifierExtension"', ESCAPED_M, ESCAPED_ALL, ESCAPED_UPPER, ESCAPED_E])
 def test_a_kept_census_whose_text_spells_a_modifier_is_walked(key: str) -> None:
     source = CensusSource.from_payload(payload(encounter_text(key)))
     assert source.modifier_free == frozenset()
@@ -113,8 +122,17 @@ def test_a_kept_census_whose_text_spells_a_modifier_is_walked(key: str) -> None:
 
 
 def test_a_kept_census_that_cannot_spell_one_is_not_walked() -> None:
-    source = CensusSource.from_payload(payload(encounter_text()))
+    source = CensusSource.from_payload(payload(encounter_text().replace('"e1"', '"e1", "text": "Gar\\u00e7on"')))
     assert source.modifier_free == GROUPS
     census = assemble(source, IDENTIFIERS)
     assert not census.encounters[0].modifier
     assert source.fetched_at == datetime(2026, 11, 29, 6, tzinfo=UTC)
+
+
+def test_every_escape_that_decodes_to_an_ascii_character_counts() -> None:
+    for code in range(0x80):
+        for escape in (f"\\u{code:04x}", f"\\u{code:04X}"):
+            assert json.loads(f'"{escape}"') == chr(code)
+            assert may_carry_modifier(f'{{"a": "{escape}"}}'.encode())
+    for code in (0x80, 0xE9, 0x141, 0x1EC5, 0xFFFD):
+        assert not may_carry_modifier(f'{{"a": "\\u{code:04x}"}}'.encode())
