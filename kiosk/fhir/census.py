@@ -160,7 +160,7 @@ class CensusSource:
         """A census as kept in the database (the text of `to_json`). A text that cannot spell a
         modifierExtension (kiosk.fhir.client.may_carry_modifier) is not walked for one."""
         source = cls.from_json(json.loads(payload))
-        if not may_carry_modifier(payload.encode("utf-8")):
+        if not may_carry_modifier(payload.encode("utf-8", "surrogatepass")):
             source.modifier_free = GROUPS
         return source
 
