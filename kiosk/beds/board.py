@@ -423,12 +423,20 @@ class BoardBuilder:
     def __post_init__(self) -> None:
         self.today = local_today(self.now)
         self.same_names: set[tuple[str, str]] = set()
+        #: Each stay's summary, made once per board (a tile's occupant is also on a side list).
+        self._summaries: dict[str, PatientSummary] = {}
         c = self.census
         self.place_names = {loc.reference: bounded(loc.name, PLACE_LIMIT) for loc in (c.unit, *c.rooms, *c.beds)}
 
     # ------------------------------------------------------------ people
 
     def patient(self, enc: EncounterRecord) -> PatientSummary:
+        summary = self._summaries.get(enc.reference)
+        if summary is None:
+            summary = self._summaries[enc.reference] = self._patient(enc)
+        return summary
+
+    def _patient(self, enc: EncounterRecord) -> PatientSummary:
         c = self.census
         patient: PatientRecord | None = c.patients.get(enc.patient or "")
         attending_ref = enc.participant(codes.ATTENDING)
@@ -529,7 +537,9 @@ class BoardBuilder:
     def build(self) -> Board:
         c = self.census
         occupancy = bed_occupancy(c)
-        self.same_names = same_name_keys(c, occupancy)
+        admissions, ins = pending_admissions(c), transfers_in(c)
+        self.same_names = same_name_keys(c, occupancy, admissions, ins)
+        self._summaries.clear()
         outs = transfers_out(c)
         moves_out = {m.encounter.reference: m for m in outs}
         tiles = [self.tile(occ, moves_out) for occ in occupancy]
@@ -544,14 +554,14 @@ class BoardBuilder:
         bed_ids = {t.ref: t.id for t in tiles}
 
         pending = []
-        for enc in pending_admissions(c):
+        for enc in admissions:
             reserved = next((loc.location for loc in enc.locations_with("reserved", "planned")
                              if loc.location in bed_ids), None)
             detail = f"Bed {self.place(reserved)} reserved" if reserved else "No bed yet"
             pending.append(SideItem(self.patient(enc), detail, None,
                                     reserved_bed=self.place(reserved) if reserved else None))
         incoming = []
-        for m in transfers_in(c):
+        for m in ins:
             origin = self.places_elsewhere.get(m.from_location or "")
             incoming.append(SideItem(self.patient(m.encounter), f"From {self.place(m.from_location)} to "
                                      f"{self.place(m.to_location)}", bed_ids.get(m.to_location),
@@ -590,12 +600,13 @@ def board_name(name: PersonName) -> str:
     return last_first(name.family, name.given) or NO_NAME
 
 
-def same_name_keys(census: Census, occupancy: list[BedOccupancy]) -> set[tuple[str, str]]:
+def same_name_keys(census: Census, occupancy: list[BedOccupancy], admissions: list[EncounterRecord],
+                   ins: list[PlannedMove]) -> set[tuple[str, str]]:
     """The names that two or more patients the board shows share (occupants, reserved and pending
-    patients, transfers in)."""
+    patients (`admissions`), transfers in (`ins`))."""
     shown = {enc.patient for enc, _ in present_here(census)}
-    shown |= {enc.patient for enc in pending_admissions(census)}
-    shown |= {m.encounter.patient for m in transfers_in(census)}
+    shown |= {enc.patient for enc in admissions}
+    shown |= {m.encounter.patient for m in ins}
     for occ in occupancy:
         shown |= {enc.patient for enc in occ.reserved_for}
     keys = Counter(name_key(census.patients[ref].name) for ref in shown if ref in census.patients)

@@ -21,6 +21,7 @@ the census.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from typing import Any
 from kiosk.config import IdentifierSettings
 
 from .capability import Capabilities, SearchNeed
-from .client import SearchResult
+from .client import SearchResult, may_carry_modifier
 from .codes import OPEN_ENCOUNTER_STATUSES, OPEN_TASK_STATUSES
 from .errors import FhirError, FhirNotAllowed, FhirUnavailable
 from .gateway import FhirGateway, UnitRef
@@ -116,6 +117,10 @@ def unit_census(gw: FhirGateway, unit: UnitRef | None = None) -> Census:
     return assemble(fetch_census(gw, unit), gw.identifiers)
 
 
+#: A census's groups of resources, as `CensusSource` and its JSON name them.
+GROUPS = frozenset({"locations", "encounters", "patients", "practitioners", "flags", "tasks"})
+
+
 @dataclass
 class CensusSource:
     """A census as the server sent it: the resources (JSON), before they are read into records. This is
@@ -134,6 +139,9 @@ class CensusSource:
     #: The places as fetch_census read them (for `assemble` of this same source, so that they are not read
     #: twice); never kept in the database.
     places: _Places | None = field(default=None, repr=False, compare=False)
+    #: The groups ("locations", "encounters" ...) whose every resource came in an answer whose text cannot
+    #: spell a modifierExtension (kiosk.fhir.client.may_carry_modifier): not walked for one. Never kept.
+    modifier_free: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"unit_id": self.unit_id, "locations": self.locations, "encounters": self.encounters,
@@ -146,6 +154,15 @@ class CensusSource:
                    patients=data["patients"], practitioners=data["practitioners"], flags=data["flags"],
                    tasks=data["tasks"], fetched_at=datetime.fromisoformat(data["fetched_at"]),
                    incomplete=list(data.get("incomplete") or []))
+
+    @classmethod
+    def from_payload(cls, payload: str) -> CensusSource:
+        """A census as kept in the database (the text of `to_json`). A text that cannot spell a
+        modifierExtension (kiosk.fhir.client.may_carry_modifier) is not walked for one."""
+        source = cls.from_json(json.loads(payload))
+        if not may_carry_modifier(payload.encode("utf-8", "surrogatepass")):
+            source.modifier_free = GROUPS
+        return source
 
     def references(self) -> set[str]:
         """Every record the census holds ('Location/<id>', 'Patient/<id>' ...): a change to one of them, or
@@ -169,20 +186,28 @@ def fetch_census(gw: FhirGateway, unit: UnitRef | None = None) -> CensusSource:
         *([("_revinclude", BEDS_IN_ROOMS)] if in_one_search else []),
         ("_count", CENSUS_PAGE),
     ])
-    unit_resource = places.resolve(f"Location/{unit_id}") or gw.client.read("Location", unit_id)
+    unit_resource = places.resolve(f"Location/{unit_id}")
+    free = {"locations"} if places.modifier_free and unit_resource is not None else set()
+    if unit_resource is None:
+        unit_resource = gw.client.read("Location", unit_id)
     found = [*places.matches, *(r for r in places.included.values() if r.get("id") != unit_id)]
     # Each place is read once, here: `assemble` of this source takes them as they are.
-    located = read_all(found, lambda r: read_location(r, gw.identifiers.location))
+    located = read_all(found, lambda r: read_location(r, gw.identifiers.location,
+                                                      modifier_free=places.modifier_free))
     room_refs = sorted({r.reference for r in located.records if r.is_room})
     if not in_one_search or not _any_bed_in_a_room(found, room_refs):
         # No _revinclude, or a server that ignored it without a word: the rooms' beds by one more search.
         more = _beds_in_rooms(gw, room_refs)
-        found += more
-        also = read_all(more, lambda r: read_location(r, gw.identifiers.location))
+        found += more.matches
+        also = read_all(more.matches, lambda r: read_location(r, gw.identifiers.location,
+                                                              modifier_free=more.modifier_free))
+        if not more.modifier_free:
+            free.discard("locations")
         located.records += also.records
         located.unreadable += also.unreadable
     locations = [unit_resource, *found]
-    here = _places_of(read_location(unit_resource, gw.identifiers.location), located, gw.identifiers.location)
+    here = _places_of(read_location(unit_resource, gw.identifiers.location, modifier_free="locations" in free),
+                      located, gw.identifiers.location)
     unit_ref = f"Location/{unit_id}"
 
     def place_refs() -> tuple[list[str], list[str]]:
@@ -202,24 +227,34 @@ def fetch_census(gw: FhirGateway, unit: UnitRef | None = None) -> CensusSource:
     job_params = [("status", ",".join(OPEN_TASK_STATUSES)), ("_count", CENSUS_PAGE)]
     stays, task_result = _stays_and_jobs(gw, unit_ref, place_refs, stay_params, job_params)
     patient_refs = [_subject(e) for e in stays.matches]
-    patient_json = stays.of_type("Patient") + _fetch_missing(gw, stays, patient_refs, "Patient")
+    missing_patients = _fetch_missing(gw, stays, patient_refs, "Patient")
+    patient_json = stays.of_type("Patient") + missing_patients.matches
     people = [ref_key(p.get("individual") or {}) for e in stays.matches
               for p in e.get("participant") or [] if isinstance(p, dict)]  # type: ignore[union-attr]
-    practitioner_json = stays.of_type("Practitioner") + _fetch_missing(gw, stays, people, "Practitioner")
+    missing_people = _fetch_missing(gw, stays, people, "Practitioner")
+    practitioner_json = stays.of_type("Practitioner") + missing_people.matches
+    if stays.modifier_free:
+        free.add("encounters")
+        free |= {"patients"} if missing_patients.modifier_free else set()
+        free |= {"practitioners"} if missing_people.modifier_free else set()
+    if task_result.modifier_free:
+        free.add("tasks")
     incomplete = [f"{name}: {result.total} on the server, {len(result.matches)} sent"
                   for name, result in (("places", places), ("stays", stays), ("jobs", task_result))
                   if result.incomplete]
     if flags_with_stays:
         flag_json = [f for f in stays.of_type("Flag") if f.get("status") == "active"]
+        free |= {"flags"} if stays.modifier_free else set()
     else:
         wanted = sorted({f"Patient/{p.get('id')}" for p in patient_json})
         flag_result = in_chunks(gw, "Flag", "patient", wanted, [("status", "active"), ("_count", CENSUS_PAGE)])
         if flag_result.incomplete:
             incomplete.append(f"alerts: {flag_result.total} on the server, {len(flag_result.matches)} sent")
         flag_json = flag_result.matches
+        free |= {"flags"} if flag_result.modifier_free else set()
     return CensusSource(unit_id=unit_id, locations=locations, encounters=stays.matches, patients=patient_json,
                         practitioners=practitioner_json, flags=flag_json, tasks=task_result.matches,
-                        fetched_at=fetched_at, incomplete=incomplete, places=here)
+                        fetched_at=fetched_at, incomplete=incomplete, places=here, modifier_free=frozenset(free))
 
 
 def _subject(encounter: dict[str, Any]) -> str | None:
@@ -238,10 +273,10 @@ class _Places:
 
 
 def assemble_places(unit_resource: dict[str, Any], found: list[dict[str, Any]],
-                    identifiers: IdentifierSettings) -> _Places:
+                    identifiers: IdentifierSettings, modifier_free: bool = False) -> _Places:
     """The unit, its rooms and beds (sorted as the board shows them) from the places the server sent."""
-    unit_record = read_location(unit_resource, identifiers.location)
-    located = read_all(found, lambda r: read_location(r, identifiers.location))
+    unit_record = read_location(unit_resource, identifiers.location, modifier_free=modifier_free)
+    located = read_all(found, lambda r: read_location(r, identifiers.location, modifier_free=modifier_free))
     return _places_of(unit_record, located, identifiers.location)
 
 
@@ -259,12 +294,14 @@ def assemble(source: CensusSource, identifiers: IdentifierSettings) -> Census:
     """The census's records from its resources (no request). Each resource is read on its own: one that
     cannot be read is listed in `unreadable` and never blanks the census."""
     unit_resource, *found = source.locations
+    free = source.modifier_free
     here = source.places
     if here is None or here.identifier_system != identifiers.location:
-        here = assemble_places(unit_resource, found, identifiers)
+        here = assemble_places(unit_resource, found, identifiers, modifier_free="locations" in free)
     unreadable: list[str] = list(here.unreadable)
-    encounters = read_all(source.encounters, lambda r: read_encounter(r, identifiers.encounter))
-    patients = read_all(source.patients, lambda r: read_patient(r, identifiers.mrn))
+    encounters = read_all(source.encounters, lambda r: read_encounter(r, identifiers.encounter,
+                                                                      modifier_free="encounters" in free))
+    patients = read_all(source.patients, lambda r: read_patient(r, identifiers.mrn, modifier_free="patients" in free))
     practitioners = read_all(source.practitioners, read_practitioner)
     unreadable += encounters.unreadable + patients.unreadable + practitioners.unreadable
     unreadable_at: dict[str, list[str]] = {}
@@ -272,13 +309,13 @@ def assemble(source: CensusSource, identifiers: IdentifierSettings) -> Census:
 
     flags: dict[str, list[FlagRecord]] = {}
     wanted = {p.reference for p in patients.records}
-    read_flags = read_all(source.flags, read_flag)
+    read_flags = read_all(source.flags, lambda r: read_flag(r, modifier_free="flags" in free))
     unreadable += read_flags.unreadable
     for flag in read_flags.records:
         if flag.patient in wanted:
             flags.setdefault(flag.patient, []).append(flag)
 
-    read_tasks = read_all(source.tasks, read_task)
+    read_tasks = read_all(source.tasks, lambda r: read_task(r, modifier_free="tasks" in free))
     unreadable += read_tasks.unreadable
     _place(unreadable_at, read_tasks.failed, read_tasks.unreadable)
 
@@ -342,7 +379,7 @@ def in_chunks(gw: FhirGateway, resource_type: str, param: str, refs: list[str],
                params: list[tuple[str, str]]) -> SearchResult:
     """One search per CHUNK references (sent as POST: long lists, and patient ids, stay out of URLs)."""
     if not refs:
-        return SearchResult(matches=[], included={}, total=0, pages=0)
+        return SearchResult(matches=[], included={}, total=0, pages=0, modifier_free=True)
     return merge([gw.client.search(resource_type, [(param, ",".join(refs[i:i + CHUNK])), *params], post=True)
                   for i in range(0, len(refs), CHUNK)])
 
@@ -358,12 +395,13 @@ def merge(results: list[SearchResult]) -> SearchResult:
             included.setdefault(key, resource)
     shortfall = sum((r.total or 0) - len(r.matches) for r in results if r.incomplete)
     return SearchResult(matches=list(matches.values()), included=included,
-                        total=len(matches) + shortfall if shortfall else None, pages=sum(r.pages for r in results))
+                        total=len(matches) + shortfall if shortfall else None, pages=sum(r.pages for r in results),
+                        modifier_free=all(r.modifier_free for r in results))
 
 
-def _beds_in_rooms(gw: FhirGateway, room_refs: list[str]) -> list[dict[str, Any]]:
+def _beds_in_rooms(gw: FhirGateway, room_refs: list[str]) -> SearchResult:
     """The Locations in the unit's rooms, by a second search (for servers without the _revinclude)."""
-    return in_chunks(gw, "Location", "partof", room_refs, [("_count", CENSUS_PAGE)]).matches
+    return in_chunks(gw, "Location", "partof", room_refs, [("_count", CENSUS_PAGE)])
 
 
 def _any_bed_in_a_room(places: list[dict[str, Any]], room_refs: list[str]) -> bool:
@@ -373,14 +411,14 @@ def _any_bed_in_a_room(places: list[dict[str, Any]], room_refs: list[str]) -> bo
 
 
 def _fetch_missing(gw: FhirGateway, result: SearchResult, references: list[str | None],
-                   resource_type: str) -> list[dict[str, object]]:
+                   resource_type: str) -> SearchResult:
     """Resources a search should have _included and did not (a server that ignores _include without a
     warning), in one `_id` search sent as POST (patient ids never in a URL); none when all came."""
     wanted = [r for r in result.missing(references) if r.startswith(f"{resource_type}/")]
     if not wanted:
-        return []
+        return SearchResult(matches=[], included={}, total=0, pages=0, modifier_free=True)
     ids = ",".join(r.split("/", 1)[1] for r in wanted)
-    return gw.client.search(resource_type, [("_id", ids), ("_count", str(len(wanted)))], post=True).matches
+    return gw.client.search(resource_type, [("_id", ids), ("_count", str(len(wanted)))], post=True)
 
 
 def _place(unreadable_at: dict[str, list[str]], failed: list[object], ids: list[str]) -> None:

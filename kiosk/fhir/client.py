@@ -15,6 +15,7 @@ import contextvars
 import copy
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -114,6 +115,24 @@ def identifier_query(system: str, value: str) -> str:
     return urlencode([("identifier", token(system, value))])
 
 
+#: The element R4 forbids a reader to ignore, as an answer's bytes spell it.
+MODIFIER_KEY = b"modifierExtension"
+#: A JSON escape of an ASCII character (\\u0000 to \\u007F, hex in either case): the only escapes that can
+#: spell one of the key's letters (the others are of punctuation and white space, or of non-ASCII
+#: characters: a name's accents).
+ASCII_ESCAPE = re.compile(rb"\\u00[0-7][0-9A-Fa-f]")
+
+
+def may_carry_modifier(content: bytes) -> bool:
+    """Could a JSON answer with this body hold a modifierExtension anywhere? Only if its text spells the
+    key: plainly, or with an escape of one of its letters (`ASCII_ESCAPE`; an escaped backslash before
+    "u00.." also counts, which only errs on the side of looking). Sound on UTF-8 bytes (an ASCII byte
+    there is always that character); a body in another encoding JSON allows (UTF-16, UTF-32) may."""
+    if json.detect_encoding(content) not in ("utf-8", "utf-8-sig"):
+        return True
+    return MODIFIER_KEY in content or ASCII_ESCAPE.search(content) is not None
+
+
 @dataclass
 class SearchResult:
     """Matches and _included resources of a search, as JSON, in server order, each once."""
@@ -122,6 +141,9 @@ class SearchResult:
     included: dict[str, dict[str, Any]]
     total: int | None
     pages: int
+    #: Every page's text was looked at and cannot spell a modifierExtension (`may_carry_modifier`): its
+    #: resources need not be walked for one (R4: a record carrying one is shown for checking only).
+    modifier_free: bool = False
 
     @property
     def incomplete(self) -> bool:
@@ -526,9 +548,11 @@ class FhirClient:
         seen: set[str] = set()
         total: int | None = None
         pages = 0
+        modifier_free = True
         while True:
             self._raise_for(response, f"the {resource_type} search")
             bundle = self._json(response)
+            modifier_free = modifier_free and not may_carry_modifier(response.content)
             if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
                 raise FhirError(f"The {resource_type} search did not return a Bundle.")
             pages += 1
@@ -560,7 +584,8 @@ class FhirClient:
                                 "did not follow it.")
             response = self._send("GET", next_url if "://" in next_url else self._url(next_url), kind=kind,
                                   idempotent=True, headers=headers)
-        return SearchResult(matches=matches, included=included, total=total, pages=pages)
+        return SearchResult(matches=matches, included=included, total=total, pages=pages,
+                            modifier_free=modifier_free)
 
     @staticmethod
     def _check_outcome(outcome: dict[str, Any], resource_type: str) -> None:

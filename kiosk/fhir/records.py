@@ -100,7 +100,9 @@ def has_modifier(value: Any) -> bool:
     shown for checking in the EHR and offers no action.
 
     Every census resource is walked whole, so the walk is a loop over a stack rather than recursive
-    generators (three times faster: it was the largest part of reading a census)."""
+    generators (three times faster: it was the largest part of reading a census). The readers skip it
+    only when told `modifier_free`: the resource came in an answer whose text cannot spell one
+    (kiosk.fhir.client.may_carry_modifier)."""
     stack = [value]
     pop, push = stack.pop, stack.append
     while stack:
@@ -170,7 +172,8 @@ class LocationRecord:
         return self.physical_type == codes.ROOM
 
 
-def read_location(resource: dict[str, Any], identifier_system: str = "") -> LocationRecord:
+def read_location(resource: dict[str, Any], identifier_system: str = "", *, modifier_free: bool = False
+                  ) -> LocationRecord:
     _expect(resource, "Location")
     try:
         status = resource.get("status") or "active"
@@ -193,7 +196,7 @@ def read_location(resource: dict[str, Any], identifier_system: str = "") -> Loca
             mode=resource.get("mode"),
             identifier=identifier_value(resource, identifier_system) if identifier_system else None,
             description=str(resource.get("description") or ""),
-            modifier=has_modifier(resource),
+            modifier=not modifier_free and has_modifier(resource),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise _fail(resource, type(e).__name__) from None
@@ -284,7 +287,7 @@ class PatientRecord:
         return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
 
 
-def read_patient(resource: dict[str, Any], mrn_system: str) -> PatientRecord:
+def read_patient(resource: dict[str, Any], mrn_system: str, *, modifier_free: bool = False) -> PatientRecord:
     _expect(resource, "Patient")
     try:
         gender = resource.get("gender")
@@ -296,7 +299,7 @@ def read_patient(resource: dict[str, Any], mrn_system: str) -> PatientRecord:
             gender=gender,
             mrn=identifier_value(resource, mrn_system),
             birth_date_text=str(resource["birthDate"]) if resource.get("birthDate") else None,
-            modifier=has_modifier(resource),
+            modifier=not modifier_free and has_modifier(resource),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise _fail(resource, type(e).__name__) from None
@@ -389,7 +392,7 @@ def _unplaced_name(ref: Any, resource: dict[str, Any]) -> str:
     raise ValueError("location entry with neither a reference nor a display")
 
 
-def read_encounter(resource: dict[str, Any], number_system: str) -> EncounterRecord:
+def read_encounter(resource: dict[str, Any], number_system: str, *, modifier_free: bool = False) -> EncounterRecord:
     _expect(resource, "Encounter")
     try:
         status = resource.get("status")
@@ -434,7 +437,7 @@ def read_encounter(resource: dict[str, Any], number_system: str) -> EncounterRec
             discharge_disposition=code_of(hospitalization.get("dischargeDisposition")),
             unplaced=tuple(unplaced),
             start_is_date=isinstance(period.get("start"), str) and len(period["start"]) == 10,
-            modifier=has_modifier(resource),
+            modifier=not modifier_free and has_modifier(resource),
         )
     except UnreadableResource:
         raise
@@ -460,7 +463,7 @@ class FlagRecord:
         return f"Flag/{self.id}"
 
 
-def read_flag(resource: dict[str, Any]) -> FlagRecord:
+def read_flag(resource: dict[str, Any], *, modifier_free: bool = False) -> FlagRecord:
     _expect(resource, "Flag")
     try:
         category = None
@@ -473,7 +476,7 @@ def read_flag(resource: dict[str, Any]) -> FlagRecord:
             code=code_of(resource.get("code")),
             text=text_of(resource.get("code")),
             version=version_of(resource),
-            modifier=has_modifier(resource),
+            modifier=not modifier_free and has_modifier(resource),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise _fail(resource, type(e).__name__) from None
@@ -517,7 +520,7 @@ def _coded_inputs(resource: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def read_task(resource: dict[str, Any]) -> TaskRecord:
+def read_task(resource: dict[str, Any], *, modifier_free: bool = False) -> TaskRecord:
     _expect(resource, "Task")
     try:
         status = resource.get("status")
@@ -532,7 +535,7 @@ def read_task(resource: dict[str, Any]) -> TaskRecord:
             last_modified=parse_datetime(resource.get("lastModified")),
             business_status=text_of(resource.get("businessStatus")) or None,
             owner=ref_key(resource.get("owner")),
-            modifier=has_modifier(resource),
+            modifier=not modifier_free and has_modifier(resource),
             priority=resource.get("priority"),
             owner_name=(resource.get("owner") or {}).get("display"),
             inputs=_coded_inputs(resource),
