@@ -3,8 +3,6 @@ patient whose birth date is incomplete gets no label. Real kiosk, real sekmet-fh
 
 from __future__ import annotations
 
-import threading
-
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -14,6 +12,7 @@ from kiosk.fhir.gateway import FhirGateway
 from kiosk.labels.models import PrintJob
 from tests.integration.labels.test_printing import _field, _form, _page_url, text
 from tests.support.auth import same_browser
+from tests.support.concurrency import at_once
 from tests.support.labels import RawPrinter, demo_inpatient, new_inpatient
 
 
@@ -28,19 +27,12 @@ def test_two_taps_on_print_make_one_job_and_one_label(labels_app: Flask, client:
     url = _page_url(stay)
     form = _form(client, url, identifiers_confirmed="y")
     clients = [client, same_browser(labels_app, client)]
-    answers: list[tuple[int, str]] = []
-    barrier = threading.Barrier(2)
 
-    def tap(c: FlaskClient) -> None:
-        barrier.wait()
+    def tap(c: FlaskClient) -> tuple[int, str]:
         response = c.post(url + "/print", data=form)
-        answers.append((response.status_code, response.headers.get("Location", "")))
+        return response.status_code, response.headers.get("Location", "")
 
-    threads = [threading.Thread(target=tap, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(lambda: tap(clients[0]), lambda: tap(clients[1]))
     jobs = _jobs(labels_app)
     assert len(jobs) == 1 and jobs[0].print_token == form["print_token"]
     assert [a[0] for a in answers] == [302, 302]

@@ -4,11 +4,9 @@ one label. Real kiosks, real sekmet-fhir, a real TCP printer."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from flask import Flask
-from flask.testing import FlaskClient
 
 from kiosk.extensions import database
 from kiosk.fhir.gateway import FhirGateway
@@ -16,6 +14,7 @@ from kiosk.labels.jobs import retry_print_queue
 from kiosk.labels.models import JobStatus, PrintJob
 from tests.integration.labels.test_printing import _form, _page_url
 from tests.support.auth import same_browser, sign_in_client
+from tests.support.concurrency import at_once
 from tests.support.labels import PrinterFiles, RawPrinter, job_context, new_inpatient
 
 
@@ -29,24 +28,10 @@ def test_a_print_sent_to_two_instances_while_the_scheduler_retries_prints_once(
     form = _form(client, url, identifiers_confirmed="y")
     taps = [client, same_browser(two, client)]
     ctx = job_context(two)
-    answers: list[int] = []
-    summaries: list[str] = []
-    barrier = threading.Barrier(3)
-
-    def tap(c: FlaskClient) -> None:
-        barrier.wait()
-        answers.append(c.post(url + "/print", data=form).status_code)
-
-    def scheduler() -> None:
-        barrier.wait()
-        summaries.extend(retry_print_queue(ctx) for _ in range(3))
-
-    threads = [threading.Thread(target=tap, args=(c,)) for c in taps]
-    threads.append(threading.Thread(target=scheduler))
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    first, second, summaries = at_once(lambda: taps[0].post(url + "/print", data=form).status_code,
+                                       lambda: taps[1].post(url + "/print", data=form).status_code,
+                                       lambda: [retry_print_queue(ctx) for _ in range(3)])
+    answers = [first, second]
     assert answers == [302, 302] and len(summaries) == 3
     with one.app_context(), database().session() as session:
         jobs = session.query(PrintJob).all()

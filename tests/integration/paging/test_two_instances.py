@@ -4,17 +4,16 @@ server once."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from flask import Flask
-from flask.testing import FlaskClient
 
 from kiosk.auth import Role
 from kiosk.fhir.records import EncounterRecord
 from kiosk.paging.jobs import run_paging
 from tests.integration.paging.test_send import _form, compose_path, pages
 from tests.support.auth import same_browser, sign_in_client
+from tests.support.concurrency import at_once
 from tests.support.labels import job_context
 from tests.support.paging import SmtpSink, WebhookReceiver, paging_env
 
@@ -29,24 +28,10 @@ def test_a_page_sent_to_two_instances_while_the_scheduler_pages_is_sent_once(
     form = _form(client, compose_path(stays[2]), template="call-unit")
     taps = [client, same_browser(two, client)]
     ctx = job_context(two)
-    answers: list[str] = []
-    summaries: list[str] = []
-    barrier = threading.Barrier(3)
-
-    def tap(c: FlaskClient) -> None:
-        barrier.wait()
-        answers.append(c.post("/paging/send", data=form).get_data(as_text=True))
-
-    def scheduler() -> None:
-        barrier.wait()
-        summaries.extend(run_paging(ctx) for _ in range(3))
-
-    threads = [threading.Thread(target=tap, args=(c,)) for c in taps]
-    threads.append(threading.Thread(target=scheduler))
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    first, second, summaries = at_once(lambda: taps[0].post("/paging/send", data=form).get_data(as_text=True),
+                                       lambda: taps[1].post("/paging/send", data=form).get_data(as_text=True),
+                                       lambda: [run_paging(ctx) for _ in range(3)])
+    answers = [first, second]
     assert len(summaries) == 3
     # The one that sent it, or found the scheduler sending it, says so; the other finds the form used.
     assert sum("Page sent" in a or "Page being sent" in a for a in answers) == 1
