@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import random
 import re
 import sys
 import tempfile
@@ -44,12 +43,11 @@ from kiosk.beds.settings import BedSettings  # noqa: E402
 from kiosk.census.jobs import check_census  # noqa: E402
 from kiosk.demo.hospital import DemoBuilder, plan_units  # noqa: E402
 from kiosk.extensions import database, services  # noqa: E402
-from kiosk.fhir.errors import FhirError  # noqa: E402
 from kiosk.fhir.gateway import FhirGateway, UnitRef  # noqa: E402
 from kiosk.figures import nearest_rank  # noqa: E402
 from kiosk.push.jobs import keep_push_subscriptions  # noqa: E402
 from kiosk.scheduler.context import JobContext  # noqa: E402
-from scripts.bench_scale import kiosk_app  # noqa: E402
+from scripts.bench_scale import kiosk_app, run_changer, run_scheduler  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.support.auth import sign_in_client  # noqa: E402
 from tests.support.browser import LiveServer  # noqa: E402
@@ -183,39 +181,10 @@ def run_screen(h: Hospital, screen: Screen) -> None:
                 h.stop.wait(3)
 
 
-def run_scheduler(h: Hospital) -> None:
-    """The census-check job, started every CHECK_SECONDS as the scheduler does (whatever a run takes)."""
-    next_at = time.perf_counter() + CHECK_SECONDS
-    while not h.stop.wait(max(0.0, next_at - time.perf_counter())):
-        next_at += CHECK_SECONDS
-        try:
-            check_census(h.scheduler)
-        except FhirError as e:
-            h.job_errors.append(e.message)
-
-
-def run_changer(h: Hospital, seed: FhirGateway) -> None:
-    number = 0
-    while not h.stop.wait(1.0):
-        number += 1
-        unit = random.randrange(len(h.apps))
-        patient_id = random.choice(h.patients[unit])
-        try:
-            patient = seed.client.read("Patient", patient_id)
-            name = dict(patient["name"][0])
-            name["family"] = f"Push{number}"
-            seed.client.update({**patient, "name": [name, *patient["name"][1:]]},
-                               version=str(patient["meta"]["versionId"]))
-        except FhirError as e:
-            h.job_errors.append(f"change: {e.message}")
-            continue
-        h.changes[f"PUSH{number}"] = (unit, time.perf_counter())
-
-
 def phase(h: Hospital, seed: FhirGateway, with_changes: bool) -> tuple[float, int, int]:
     h.stop.clear()
     threads = [threading.Thread(target=run_screen, args=(h, s), daemon=True) for s in h.screens]
-    threads.append(threading.Thread(target=run_scheduler, args=(h,), daemon=True))
+    threads.append(threading.Thread(target=run_scheduler, args=(h, CHECK_SECONDS), daemon=True))
     for t in threads:
         t.start()
     time.sleep(5)  # every stream open (or refused and opened again 3 s later) before counting
@@ -223,7 +192,7 @@ def phase(h: Hospital, seed: FhirGateway, with_changes: bool) -> tuple[float, in
     before = h.fhir_requests()
     refreshes_before = sum(s.refreshes for s in h.screens)
     errors_before = sum(s.errors for s in h.screens)
-    changer = threading.Thread(target=run_changer, args=(h, seed), daemon=True)
+    changer = threading.Thread(target=run_changer, args=(h, seed, "PUSH"), daemon=True)
     if with_changes:
         changer.start()
     time.sleep(PHASE_SECONDS)

@@ -403,30 +403,36 @@ def run_screen(h: Hospital, screen: Screen, start: float) -> None:
             screen.seen.setdefault(marker, now)
 
 
-def run_scheduler(h: Hospital) -> None:
-    while not h.stop.wait(CHECK_SECONDS):
+def run_scheduler(h: Hospital, every: float = CHECK_SECONDS) -> None:
+    """The census-check job, started every `every` seconds as the scheduler starts it (whatever a run takes).
+    `h`: a hospital of this bench or of scripts/bench_push.py (its stop, scheduler and job_errors)."""
+    next_at = time.perf_counter() + every
+    while not h.stop.wait(max(0.0, next_at - time.perf_counter())):
+        next_at += every
         try:
             check_census(h.scheduler)
         except FhirError as e:
             h.job_errors.append(e.message)
 
 
-def run_changer(h: Hospital, seed: FhirGateway) -> None:
+def run_changer(h: Hospital, seed: FhirGateway, marker: str = "BENCH") -> None:
+    """One change a second on a random unit, on the server (not through a kiosk): an occupant's family name
+    becomes `marker` and a number, which a screen shows once it has the change."""
     number = 0
     while not h.stop.wait(1.0):
         number += 1
-        unit = random.randrange(len(h.units))
+        unit = random.randrange(len(h.patients))
         patient_id = random.choice(h.patients[unit])
         try:
             patient = seed.client.read("Patient", patient_id)
             name = dict(patient["name"][0])
-            name["family"] = f"Bench{number}"
+            name["family"] = f"{marker.title()}{number}"
             seed.client.update({**patient, "name": [name, *patient["name"][1:]]},
                                version=str(patient["meta"]["versionId"]))
         except FhirError as e:
             h.job_errors.append(f"change: {e.message}")
             continue
-        h.changes[f"BENCH{number}"] = (unit, time.perf_counter())
+        h.changes[f"{marker}{number}"] = (unit, time.perf_counter())
 
 
 def phase(h: Hospital, seed: FhirGateway, with_changes: bool) -> tuple[float, int, int]:
