@@ -159,10 +159,9 @@ VERIFY_JOB = "audit-verify"
 def chain_alarm(db: Session) -> str | None:
     """What the newest scheduled check of the chain found, when it found it broken (None when it passed
     or has not run)."""
-    from kiosk.scheduler.models import JobRun
+    from kiosk.scheduler.requests import last_run
 
-    last = db.execute(select(JobRun.ok, JobRun.summary, JobRun.finished_at).where(JobRun.job == VERIFY_JOB)
-                      .order_by(JobRun.finished_at.desc(), JobRun.id.desc()).limit(1)).first()
+    last = last_run(db, VERIFY_JOB)
     if last is None or last.ok:
         return None
     return last.summary

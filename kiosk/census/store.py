@@ -103,6 +103,11 @@ class CensusStore:
                 self.unreachable()
             raise
 
+    def versions(self) -> dict[str, int]:
+        """Every unit's census version (one query): live screens are woken when their unit's moves."""
+        with self.database.session() as db:
+            return {unit: version for unit, version in db.execute(select(UnitCensus.unit_id, UnitCensus.version))}
+
     def version(self, unit_id: str) -> int | None:
         with self.database.session() as db:
             return db.execute(select(UnitCensus.version).where(UnitCensus.unit_id == unit_id)).scalar_one_or_none()

@@ -10,10 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask, Response, abort, current_app, request
-from sqlalchemy import select
 
-from kiosk.census.models import UnitCensus
-from kiosk.db import Database
 from kiosk.extensions import EXTENSION_KEY as SERVICES
 from kiosk.extensions import KioskServices
 from kiosk.fhir.records import FHIR_ID
@@ -28,12 +25,6 @@ EXTENSION_KEY = "kiosk_push"
 
 def push_hub() -> PushHub:
     return current_app.extensions[EXTENSION_KEY]
-
-
-def census_versions(database: Database) -> dict[str, int]:
-    """Every unit's census version in the shared census (one query)."""
-    with database.session() as db:
-        return {unit: version for unit, version in db.execute(select(UnitCensus.unit_id, UnitCensus.version))}
 
 
 @dataclass(frozen=True)
@@ -74,14 +65,13 @@ def push_status() -> dict[str, object]:
     """For /healthz: how this kiosk hears of changes (the push-subscriptions job's last word) and how many
     live screens this process holds."""
     from kiosk.extensions import database, settings
-    from kiosk.scheduler.models import JobRun
+    from kiosk.scheduler.requests import last_run
 
     if not settings().push.notify_url:
         subscriptions = "none (push.notify_url is empty): the census-check job looks on its schedule"
     else:
         with database().session() as db:
-            last = db.execute(select(JobRun.ok, JobRun.summary).where(JobRun.job == "push-subscriptions")
-                              .order_by(JobRun.id.desc()).limit(1)).one_or_none()
+            last = last_run(db, "push-subscriptions")
         subscriptions = "not yet checked by the scheduler" if last is None else \
             (last.summary if last.ok else f"failing: {last.summary}")
     return {"subscriptions": subscriptions, "live_screens": push_hub().open_streams()}
@@ -90,11 +80,12 @@ def push_status() -> dict[str, object]:
 def register(app: Flask) -> None:
     kiosk: KioskServices = app.extensions[SERVICES]
     settings = kiosk.settings
-    watcher = CensusWatcher(lambda: census_versions(kiosk.database), settings.push.watch_ms / 1000)
+    assert kiosk.census is not None
+    census = kiosk.census
+    watcher = CensusWatcher(census.versions, settings.push.watch_ms / 1000)
 
     def check() -> None:
-        assert kiosk.census is not None
-        kiosk.census.check(kiosk.gateway(), refresh=True)
+        census.check(kiosk.gateway(), refresh=True)
         watcher.look()
 
     app.extensions[EXTENSION_KEY] = PushHub(watcher=watcher, check=ChangeCheck(check),

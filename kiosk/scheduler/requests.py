@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
+from sqlalchemy.orm import Session
 
 from kiosk.db import Database
 
@@ -165,3 +166,9 @@ def forget_old(database: Database, days: int, now: datetime | None = None) -> in
         answered = session.execute(delete(JobRequest).where(JobRequest.status.not_in(RequestStatus.OPEN),
                                                             JobRequest.requested_at < before)).rowcount
         return runs + answered
+
+
+def last_run(db: Session, job: str) -> Row[tuple[bool, str, datetime]] | None:
+    """The newest run of `job` on record: (ok, summary, finished_at), or None before its first."""
+    return db.execute(select(JobRun.ok, JobRun.summary, JobRun.finished_at).where(JobRun.job == job)
+                      .order_by(JobRun.finished_at.desc(), JobRun.id.desc()).limit(1)).first()
