@@ -59,7 +59,7 @@ class ChangeCheck:
         self._lock = threading.Condition()
         self._running = False
         self._again = False
-        #: Runs finished, for tests and the health page.
+        #: Runs finished (tests wait on it).
         self.runs = 0
 
     def signal(self) -> None:
