@@ -16,7 +16,7 @@
 Starts its own sekmet-fhir on a free port (in-memory store); the kiosks run in this process (Flask test
 clients, one thread per screen). Prints Markdown for docs/benchmarks.md; runs for a few minutes
 (`--units-only`: parts 1 and 2; `--times-only`: part 2 alone, at 20, 200 and 600 beds; `--hospital-only`:
-part 3; BENCH_ROUNDS: the rounds of part 2, 15 by default; BENCH_GC_FREEZE=1: part 2 with the objects alive
+part 3; BENCH_ROUNDS: the rounds of part 2, 15 by default; BENCH_SIZES: part 2's unit sizes, 20,200,600 by default; BENCH_GC_FREEZE=1: part 2 with the objects alive
 before its rounds frozen out of the garbage collector's reach (gc.freeze(), as a server process could do
 once its app is loaded), to see what the collector costs).
 Figures vary with the machine: compare runs on the same machine.
@@ -65,7 +65,7 @@ from tests.support.sekmet import start_sekmet  # noqa: E402
 
 HTMX = {"HX-Request": "true"}
 SIZES = (20, 200, 600, 1000)
-TIMED_SIZES = (20, 200, 600)
+TIMED_SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "20,200,600").split(","))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 SCREENS = int(os.environ.get("BENCH_SCREENS", "200"))
 POLL_SECONDS = 5.0
