@@ -16,9 +16,10 @@
 Starts its own sekmet-fhir on a free port (in-memory store); the kiosks run in this process (Flask test
 clients, one thread per screen). Prints Markdown for docs/benchmarks.md; runs for a few minutes
 (`--units-only`: parts 1 and 2; `--times-only`: part 2 alone, at 20, 200 and 600 beds; `--hospital-only`:
-part 3; BENCH_ROUNDS: the rounds of part 2, 15 by default; BENCH_SIZES: part 2's unit sizes, 20,200,600 by default; BENCH_GC_FREEZE=1: part 2 with the objects alive
-before its rounds frozen out of the garbage collector's reach (gc.freeze(), as a server process could do
-once its app is loaded), to see what the collector costs).
+part 3; BENCH_ROUNDS: the rounds of part 2, 15 by default; BENCH_SIZES: part 2's unit sizes, "20,200,600" by
+default; BENCH_GC_FREEZE=1: part 2 with the objects alive before its rounds frozen out of the garbage
+collector's reach (gc.freeze(), as a server process could do once its app is loaded), to see what the
+collector costs).
 Figures vary with the machine: compare runs on the same machine.
 """
 

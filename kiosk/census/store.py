@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kiosk import jsontext
 from kiosk.db import Database
 from kiosk.fhir.census import CENSUS_SEARCHES, Census, CensusSource, assemble, fetch_census, require_searches
 from kiosk.fhir.changes import CENSUS_TYPES, OVERLAP, ChangeMark, changes_since, touched
@@ -129,8 +130,7 @@ class CensusStore:
         """Read the unit's census from the server now and keep it; `dirty` is the unit's dirty count
         before the read (a change marked during the read leaves it dirty)."""
         source = fetch_census(gw, UnitRef(location_id=unit_id))
-        # The resources are parsed JSON (no cycles): the encoder's check for them is a quarter of its time.
-        payload = json.dumps(source.to_json(), separators=(",", ":"), check_circular=False)
+        payload = jsontext.dumps(source.to_json())
         refs = json.dumps(sorted(source.references()))
         now = self.clock()
         with self.database.session() as db:
@@ -304,7 +304,7 @@ class CensusStore:
             with self.database.session() as db:
                 rows = db.execute(select(UnitCensus.unit_id, UnitCensus.payload)).all()
             for unit_id, payload in rows:
-                for location in json.loads(payload)["locations"]:
+                for location in jsontext.loads(payload)["locations"]:
                     if location.get("id") == unit_id and any(
                             i.get("system") == ref.system and i.get("value") == ref.value
                             for i in location.get("identifier", [])):

@@ -21,12 +21,12 @@ the census.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from kiosk import jsontext
 from kiosk.config import IdentifierSettings
 
 from .capability import Capabilities, SearchNeed
@@ -159,7 +159,7 @@ class CensusSource:
     def from_payload(cls, payload: str) -> CensusSource:
         """A census as kept in the database (the text of `to_json`). A text that cannot spell a
         modifierExtension (kiosk.fhir.client.may_carry_modifier) is not walked for one."""
-        source = cls.from_json(json.loads(payload))
+        source = cls.from_json(jsontext.loads(payload))
         if not may_carry_modifier(payload.encode("utf-8", "surrogatepass")):
             source.modifier_free = GROUPS
         return source
@@ -193,14 +193,16 @@ def fetch_census(gw: FhirGateway, unit: UnitRef | None = None) -> CensusSource:
     found = [*places.matches, *(r for r in places.included.values() if r.get("id") != unit_id)]
     # Each place is read once, here: `assemble` of this source takes them as they are.
     located = read_all(found, lambda r: read_location(r, gw.identifiers.location,
-                                                      modifier_free=places.modifier_free))
+                                                      modifier_free=places.modifier_free),
+                       memo=("location", gw.identifiers.location, places.modifier_free))
     room_refs = sorted({r.reference for r in located.records if r.is_room})
     if not in_one_search or not _any_bed_in_a_room(found, room_refs):
         # No _revinclude, or a server that ignored it without a word: the rooms' beds by one more search.
         more = _beds_in_rooms(gw, room_refs)
         found += more.matches
         also = read_all(more.matches, lambda r: read_location(r, gw.identifiers.location,
-                                                              modifier_free=more.modifier_free))
+                                                              modifier_free=more.modifier_free),
+                        memo=("location", gw.identifiers.location, more.modifier_free))
         if not more.modifier_free:
             free.discard("locations")
         located.records += also.records
@@ -276,7 +278,8 @@ def assemble_places(unit_resource: dict[str, Any], found: list[dict[str, Any]],
                     identifiers: IdentifierSettings, modifier_free: bool = False) -> _Places:
     """The unit, its rooms and beds (sorted as the board shows them) from the places the server sent."""
     unit_record = read_location(unit_resource, identifiers.location, modifier_free=modifier_free)
-    located = read_all(found, lambda r: read_location(r, identifiers.location, modifier_free=modifier_free))
+    located = read_all(found, lambda r: read_location(r, identifiers.location, modifier_free=modifier_free),
+                       memo=("location", identifiers.location, modifier_free))
     return _places_of(unit_record, located, identifiers.location)
 
 
@@ -300,22 +303,26 @@ def assemble(source: CensusSource, identifiers: IdentifierSettings) -> Census:
         here = assemble_places(unit_resource, found, identifiers, modifier_free="locations" in free)
     unreadable: list[str] = list(here.unreadable)
     encounters = read_all(source.encounters, lambda r: read_encounter(r, identifiers.encounter,
-                                                                      modifier_free="encounters" in free))
-    patients = read_all(source.patients, lambda r: read_patient(r, identifiers.mrn, modifier_free="patients" in free))
-    practitioners = read_all(source.practitioners, read_practitioner)
+                                                                      modifier_free="encounters" in free),
+                          memo=("encounter", identifiers.encounter, "encounters" in free))
+    patients = read_all(source.patients, lambda r: read_patient(r, identifiers.mrn, modifier_free="patients" in free),
+                        memo=("patient", identifiers.mrn, "patients" in free))
+    practitioners = read_all(source.practitioners, read_practitioner, memo=("practitioner",))
     unreadable += encounters.unreadable + patients.unreadable + practitioners.unreadable
     unreadable_at: dict[str, list[str]] = {}
     _place(unreadable_at, encounters.failed, encounters.unreadable)
 
     flags: dict[str, list[FlagRecord]] = {}
     wanted = {p.reference for p in patients.records}
-    read_flags = read_all(source.flags, lambda r: read_flag(r, modifier_free="flags" in free))
+    read_flags = read_all(source.flags, lambda r: read_flag(r, modifier_free="flags" in free),
+                          memo=("flag", "flags" in free))
     unreadable += read_flags.unreadable
     for flag in read_flags.records:
         if flag.patient in wanted:
             flags.setdefault(flag.patient, []).append(flag)
 
-    read_tasks = read_all(source.tasks, lambda r: read_task(r, modifier_free="tasks" in free))
+    read_tasks = read_all(source.tasks, lambda r: read_task(r, modifier_free="tasks" in free),
+                          memo=("task", "tasks" in free))
     unreadable += read_tasks.unreadable
     _place(unreadable_at, read_tasks.failed, read_tasks.unreadable)
 

@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
+from kiosk import jsontext
+
 from .auth import Authenticator
 from .errors import (
     FhirAuthError,
@@ -439,7 +441,7 @@ class FhirClient:
         if not response.content:
             return None
         try:
-            return response.json()
+            return jsontext.loads(response.content)
         except ValueError:
             return None
 

@@ -572,11 +572,49 @@ def places_of(resource: Any) -> list[str]:
     return [k for k in keys if k and k.startswith("Location/")]
 
 
-def read_all(resources: Iterable[dict[str, Any]], reader: Any) -> ReadOutcome[T]:
+#: Records already read, by what the reader was given (`memo`) and what names a resource's content on a
+#: versioning server: type, id, meta.versionId and meta.lastUpdated (kept per process, at most READ_KEPT).
+_read_before: dict[tuple[Any, ...], Any] = {}
+READ_KEPT = 20_000
+
+
+def _content_key(resource: Any, memo: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """What names this resource's content: None when the server gave no version and time of change."""
+    if not isinstance(resource, dict):
+        return None
+    meta = resource.get("meta")
+    if not isinstance(meta, dict):
+        return None
+    version, changed = meta.get("versionId"), meta.get("lastUpdated")
+    if not isinstance(version, str) or not isinstance(changed, str) or not version or not changed:
+        return None
+    return (*memo, resource.get("resourceType"), resource.get("id"), version, changed)
+
+
+def read_all(resources: Iterable[dict[str, Any]], reader: Any, memo: tuple[Any, ...] | None = None
+             ) -> ReadOutcome[T]:
+    """Each resource read by `reader`; those that cannot be read listed, never raised.
+
+    With `memo` (the reader's name and every setting it reads with), a resource read before in the same
+    version (its type, id, meta.versionId and meta.lastUpdated) gives the record read then: the census is
+    read again after every change on the unit, and almost all of it comes back unchanged. Records are
+    frozen; a version of a resource never changes (FHIR R4 3.1.0.1.7). A resource without both meta
+    elements is read every time."""
     out: ReadOutcome[T] = ReadOutcome()
     for resource in resources:
+        key = _content_key(resource, memo) if memo is not None else None
+        if key is not None:
+            record = _read_before.get(key)
+            if record is not None:
+                out.records.append(record)
+                continue
         try:
-            out.records.append(reader(resource))
+            record = reader(resource)
+            out.records.append(record)
+            if key is not None:
+                if len(_read_before) >= READ_KEPT:
+                    _read_before.clear()
+                _read_before[key] = record
         except UnreadableResource:
             out.failed.append(resource)
             if isinstance(resource, dict):
