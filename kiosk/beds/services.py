@@ -59,9 +59,8 @@ def load_board(gw: FhirGateway, settings: BedSettings, now: datetime | None = No
     places = store.remember(("places", unit, version), lambda: _places(gw, census))
     base = store.remember(("board", unit, version, hour, settings),
                           lambda: BoardBuilder(census, settings, now, places).build())
-    board = replace(base, rooms=[], tiles={}, mark_problems=[])
-    board.tiles = {key: replace(tile, marks=list(tile.marks)) for key, tile in base.tiles.items()}
-    board.rooms = [RoomGroup(room.name, [board.tiles[t.id] for t in room.beds]) for room in base.rooms]
+    # The kept board is shared by every request: `_apply` gives the tiles it marks copies of their own.
+    board = replace(base, mark_problems=[])
 
     def remember(name: str, read: Callable[[], Any]) -> Any:
         return store.remember(("marks", name, unit, version), read)
@@ -80,7 +79,9 @@ def _places(gw: FhirGateway, census: Census) -> dict[str, LocationRecord]:
 
 def _apply(board: Board, census: Census, marks: Sequence[MarkSource],
            remember: Callable[[str, Callable[[], Any]], Any] | None) -> dict[str, list[BedMark]]:
-    """Put the sources' marks on the board's tiles; answers every mark put (for the board's version)."""
+    """Put the sources' marks on the board's tiles; answers every mark put (for the board's version).
+    The tiles given marks are replaced by copies (the board's tiles may be shared with other requests:
+    a kept board); the others stay as they are."""
     found: dict[str, list[BedMark]] = {}
     if not marks:
         return found
@@ -92,10 +93,15 @@ def _apply(board: Board, census: Census, marks: Sequence[MarkSource],
             board.mark_problems.append(e.message)
             continue
         for ref, bed_marks in got.items():
-            tile = board.tile(ref.removeprefix("Location/"))
-            if tile is not None:
-                tile.marks.extend(bed_marks)
+            if board.tile(ref.removeprefix("Location/")) is not None:
                 found.setdefault(ref, []).extend(bed_marks)
+    if found:
+        tiles = dict(board.tiles)
+        for ref, bed_marks in found.items():
+            tile = tiles[ref.removeprefix("Location/")]
+            tiles[tile.id] = replace(tile, marks=[*tile.marks, *bed_marks])
+        board.tiles = tiles
+        board.rooms = [RoomGroup(room.name, [tiles[t.id] for t in room.beds]) for room in board.rooms]
     return found
 
 
