@@ -119,3 +119,16 @@ class LosesTheWriteAnswer(httpx.BaseTransport):
         if self.applied:
             self.inner.handle_request(request).close()
         raise httpx.ReadTimeout("the FHIR server did not answer", request=request)
+
+
+class Watched(httpx.BaseTransport):
+    """Passes every request on to `inner` (the real server by default) and keeps its method and URL,
+    for tests that check what reaches a URL (no patient ids)."""
+
+    def __init__(self, inner: httpx.BaseTransport | None = None):
+        self.inner = inner or httpx.HTTPTransport()
+        self.urls: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.urls.append(f"{request.method} {request.url}")
+        return self.inner.handle_request(request)
