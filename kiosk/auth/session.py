@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, g, redirect, render_template, request, session, url_for
 
 from kiosk import audit
-from kiosk.extensions import database, htmx, now, settings
+from kiosk.extensions import database, now, settings
 from kiosk.http import same_site_path
 from kiosk.polling import is_poll
+from kiosk.web import is_htmx
 
 from .models import StaffAccount, StaffSession
 from .roles import Role, roles_phrase
@@ -55,14 +56,10 @@ def current_staff_or_none() -> StaffMember | None:
     return g.get("staff")
 
 
-def _is_htmx() -> bool:
-    return bool(htmx)
-
-
 def _go(endpoint: str) -> Response:
     """Send the browser to another page; htmx requests get HX-Redirect so the whole page changes."""
     target = url_for(endpoint)
-    if _is_htmx():
+    if is_htmx():
         response = Response(status=200)
         response.headers["HX-Redirect"] = target
         return response
@@ -81,7 +78,7 @@ def _activity() -> Activity:
 
 def return_path() -> str | None:
     """Where to come back to after an unlock: the page in front of the person (a same-site path only)."""
-    if _is_htmx():
+    if is_htmx():
         current = request.headers.get("HX-Current-URL")
         return same_site_path(urlsplit(current).path) if current else None
     if request.method == "GET" and not is_poll():  # an event stream is not a page to come back to
@@ -109,7 +106,7 @@ def enforce_sign_in() -> Response | None:
             return _go("auth.locked")
         g.staff = state.staff
         g.staff_session_id = state.session.id
-        if request.method == "GET" and not _is_htmx() and not is_poll():
+        if request.method == "GET" and not is_htmx() and not is_poll():
             state.session.return_to = same_site_path(request.path)
     return None
 
@@ -134,7 +131,7 @@ def refusal(roles: tuple[Role, ...], what: str | None = None) -> tuple[str, int]
     audit.record("refused", entity=request.endpoint, detail=f"needs {', '.join(r.value for r in roles)}",
                  outcome="failure")
     message = f"Only {roles_phrase(roles)} may {what or 'do this'}."
-    template = "auth/_refused.html" if _is_htmx() else "auth/refused.html"
+    template = "auth/_refused.html" if is_htmx() else "auth/refused.html"
     return render_template(template, message=message, staff=staff), 403
 
 

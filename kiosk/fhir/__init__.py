@@ -1,7 +1,12 @@
-"""The FHIR gateway: the only code in the kiosk that talks to the FHIR server.
+"""The FHIR layer shared by every workflow: the client (`client.py`, the only code that sends requests,
+builds URLs or reads Bundles), the gateway and capabilities, the change mechanism (`change.py`),
+references and versions (`refs.py`), the shared records, and the builders and searches of shared
+resources (Patient, Encounter, Location, Practitioner, Task, Flag).
 
-Feature code calls the typed functions of this package (census, records, writes) with the process's
-FhirGateway, and receives records and view-ready values, never raw Bundles.
+A workflow's own searches and resource shapes live in its `kiosk/<workflow>/fhir.py`, which calls the
+client through the process's gateway; views and services call those and this package's typed
+functions, and receive records and view-ready values, never raw Bundles. See docs/architecture.md,
+"Talking to FHIR".
 """
 
 from .client import FhirClient, SearchResult, Transaction, WriteResult, count_requests, identifier_query

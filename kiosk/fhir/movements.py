@@ -172,7 +172,7 @@ def read_current(gw: FhirGateway, *, encounter_id: str | None = None, location_i
         current.cleaning_tasks = {bed: [by_id[f"Task/{t.id}"] for t in jobs]
                                   for bed, jobs in cleaning_jobs(records).items()}
     if isolation_flags_of:
-        flags = gw.client.search("Flag", [("patient", isolation_flags_of), ("status", "active")])
+        flags = gw.client.search("Flag", [("patient", isolation_flags_of), ("status", "active")], post=True)
         current.isolation_flags = [f for f in flags.matches if is_isolation_flag(f, alert_system)]
     return current
 

@@ -4,6 +4,9 @@
    -> the Encounter, its Patient and its practitioners (the attending among them);
 2. Flag?patient=Patient/<patient>&status=active -> the patient's active alerts.
 
+Searches that name the patient go in a POST body (`POST [type]/_search`), never in a URL, as
+docs/architecture.md asks; so does the Patient read when a server leaves out the `_include`.
+
 Returns the typed records of kiosk/fhir/records.py. The room and bed are deliberately not part of it:
 a location is never a patient identifier.
 """
@@ -61,7 +64,7 @@ def encounter_of_patient(gw: FhirGateway, encounter_id: str, patient_id: str | N
                          includes: tuple[str, ...] = ("Encounter:subject", "Encounter:participant")) -> FoundEncounter:
     """One Encounter search by `_id` with `includes`. With `patient_id`, an encounter of another patient
     is reported as not found (ids in a URL must agree); a patient the server did not include is read in
-    one more request."""
+    one more request (a POST `_id` search: no patient id in a URL)."""
     found = gw.client.search("Encounter", [("_id", encounter_id), *(("_include", v) for v in includes)])
     if not found.matches:
         raise FhirNotFound(f"Encounter/{encounter_id} was not found on the FHIR server.")
@@ -70,10 +73,11 @@ def encounter_of_patient(gw: FhirGateway, encounter_id: str, patient_id: str | N
         raise FhirNotFound(f"Encounter/{encounter_id} is not an encounter of Patient/{patient_id}.")
     patient_json = found.resolve(encounter.patient)
     if patient_json is None:
-        try:
-            patient_json = gw.client.read("Patient", encounter.patient.split("/", 1)[1])
-        except FhirNotFound:
-            raise FhirNotFound(f"{encounter.patient} could not be read from the FHIR server.") from None
+        patient_id = encounter.patient.split("/", 1)[1]
+        by_id = gw.client.search("Patient", [("_id", patient_id)], post=True)
+        patient_json = next((r for r in by_id.matches if r.get("id") == patient_id), None)
+        if patient_json is None:
+            raise FhirNotFound(f"{encounter.patient} could not be read from the FHIR server.")
     return FoundEncounter(found, encounter, read_patient(patient_json, gw.identifiers.mrn))
 
 
@@ -92,7 +96,7 @@ def encounter_context(gw: FhirGateway, encounter_id: str, patient_id: str | None
                 attending = read_practitioner(resource)
             except UnreadableResource:
                 unreadable.append(attending_ref)
-    flags = gw.client.search("Flag", [("patient", patient.reference), ("status", "active")])
+    flags = gw.client.search("Flag", [("patient", patient.reference), ("status", "active")], post=True)
     read = read_all(flags.matches, read_flag)
     unreadable += read.unreadable
     return EncounterContext(patient, encounter, attending, tuple(read.records), tuple(unreadable))

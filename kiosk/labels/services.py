@@ -50,11 +50,6 @@ REPRINT_REASONS = {
     "details-changed": "Details changed",
 }
 
-#: Encounter statuses whose start is an admission: the patient is here (or on leave). A planned
-#: encounter's start is when they are expected, which is not printed.
-ADMITTED_STATUSES = ("arrived", "in-progress", "onleave")
-
-
 class LabelRefused(Exception):
     """The label cannot be printed as asked; `message` says why (no patient data)."""
 
@@ -119,8 +114,10 @@ def person_last_first(name: PersonName | None) -> str:
 
 
 def admission_date(encounter: EncounterRecord) -> date | None:
-    """The day the stay began, on the station's calendar; None unless the patient has arrived."""
-    if encounter.status not in ADMITTED_STATUSES:
+    """The day the stay began, on the station's calendar; None unless the patient has arrived (the
+    admitted statuses, triaged included). A planned encounter's start is when they are expected, which
+    is not printed."""
+    if encounter.status not in codes.ADMITTED_ENCOUNTER_STATUSES:
         return None
     starts = [loc.start for loc in encounter.locations if loc.start and loc.status in ("active", "completed")]
     start = encounter.start or (min(starts) if starts else None)

@@ -1,12 +1,16 @@
 """The paging job (kiosk/scheduler/registry.py, [jobs.paging] in config/scheduler.toml): send again the
 messages whose server could not be reached, page again or page the backup when nobody answered, and
 bring the FHIR server's record of each page up to date. The settings files are read afresh each run.
+
+Each record written is audited around its write, as `kiosk.web.changes.carry_out` does for a screen:
+the intent committed before the change is sent, the outcome after, so a scheduler killed in between
+leaves "outcome unknown: check the record", never an unaudited write.
 """
 
 from __future__ import annotations
 
 from kiosk import secret_key
-from kiosk.audit.services import SYSTEM_ACTOR, append
+from kiosk.audit.services import SYSTEM_ACTOR, append, append_intent, append_outcome
 from kiosk.config import ConfigError, Settings
 from kiosk.fhir.change import Change, NotSeen, Outcome, Seen, send
 from kiosk.scheduler.context import JobContext
@@ -44,14 +48,17 @@ def run_paging(ctx: JobContext) -> str:
                    detail=f"page {page_id}: {what}"[:500], outcome="success" if "not" not in what else "failure")
 
     def record(change: Change, seen: Seen, page: Page) -> Outcome | None:
+        with ctx.database.session() as session:
+            intent_id = append_intent(session, station=station, actor=SYSTEM_ACTOR, action="fhir-write",
+                                      patient=page.patient_ref, entity=entity_of(page), detail=change.name).id
         try:
             outcome = send(ctx.gateway, change, seen)
         except NotSeen:
-            return None
-        result, detail = audit_words(outcome, change)
+            result, detail, outcome = "failure", f"{change.name}: versions last written not known, nothing sent", None
+        else:
+            result, detail = audit_words(outcome, change)
         with ctx.database.session() as session:
-            append(session, station=station, actor=SYSTEM_ACTOR, action="fhir-write", outcome=result,
-                   patient=page.patient_ref, entity=entity_of(page), detail=detail)
+            append_outcome(session, intent_id, result, detail=detail)
         return outcome
 
     recorded = 0

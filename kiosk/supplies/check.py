@@ -3,6 +3,11 @@
 Stale and missing counts are reported, never guessed from. When the server does not take
 SupplyRequests, or cannot be reached, the check still runs, records what is due, and says why the
 reorders were not sent; the next check (or a rerun) sends them, without duplicates.
+
+Each reorder written is audited around its write (`AuditedWrites`): an intent committed before the
+request that carries it is sent, its outcome (success, failure, unknown) written with the check's own
+rows after. A scheduler killed in between leaves the intent open ("outcome unknown: check the record"),
+never a SupplyRequest without an audit row.
 """
 
 from __future__ import annotations
@@ -12,16 +17,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kiosk import timeutil
-from kiosk.audit.services import SYSTEM_ACTOR, append
+from kiosk.audit.services import SYSTEM_ACTOR, append, append_intent, append_outcome
 from kiosk.db import Database
-from kiosk.fhir.errors import FhirError
+from kiosk.fhir.errors import FhirError, FhirOutcomeUnknown, FhirUnavailable
 from kiosk.fhir.gateway import FhirGateway
 
 from .config import SuppliesConfig
 from .counts import current_stock
-from .fhir import ReorderPlan, SentReorder, plan_reorders, reorder_route, send_reorders
+from .fhir import Channel, ReorderPlan, SentReorder, plan_reorders, reorder_route, send_reorders
 from .models import CheckOutcome, SupplyCheck, SupplyReorder
 from .models import ReorderResult as StoredResult
 from .stock import ItemStock, StockState
@@ -69,6 +75,60 @@ def summarize(stock: list[ItemStock], sent: list[SentReorder], problem: str | No
     return "; ".join(parts) + "."
 
 
+class AuditedWrites:
+    """The check's reorder writes in the audit trail (`kiosk.supplies.fhir.ReorderWrites`): one intent per
+    reorder, committed in its own transaction before the request that writes it is sent; the outcomes
+    are appended by `_record`, in the check's transaction."""
+
+    def __init__(self, database: Database, station: str, named: bool):
+        self.database = database
+        self.station = station
+        #: The reorders' ids are known before the write (the client-id channel): the intent names them.
+        self.named = named
+        #: Intent id by reorder identifier, for every reorder a request was about to write.
+        self.intents: dict[str, int] = {}
+        #: What the server answered it wrote, by reorder identifier.
+        self.written: dict[str, SentReorder] = {}
+        #: Why the writes without an answer ended (the audit outcome and detail), once one raised.
+        self.failed: tuple[str, str] | None = None
+
+    def before(self, plans: list[ReorderPlan]) -> None:
+        with self.database.session() as session:
+            for plan in plans:
+                row = append_intent(session, station=self.station, actor=SYSTEM_ACTOR, action="fhir-write",
+                                    entity=f"SupplyRequest/{plan.resource_id}" if self.named else None,
+                                    detail=f"reorder {plan.identifier}")
+                self.intents[plan.identifier] = row.id
+
+    def after(self, sent: list[SentReorder]) -> None:
+        self.written.update((s.plan.identifier, s) for s in sent)
+
+    def failure(self, error: FhirError) -> None:
+        """The write that raised: refused (failure) only when the server answered so or nothing left the
+        kiosk; otherwise it may have been saved (unknown)."""
+        if isinstance(error, FhirOutcomeUnknown):
+            outcome = "unknown"
+        elif isinstance(error, FhirUnavailable):
+            outcome = "unknown" if error.sent else "failure"
+        elif error.status is not None and error.status >= 500:
+            outcome = "unknown"  # a server error may leave part of a transaction behind
+        else:
+            outcome = "failure"
+        self.failed = (outcome, error.message)
+
+    def close(self, session: Session) -> None:
+        """Append each intent's outcome (in the check's transaction)."""
+        for identifier, intent_id in self.intents.items():
+            done = self.written.get(identifier)
+            if done is not None:
+                words = "created" if done.result == "created" else "already on the server, nothing written"
+                append_outcome(session, intent_id, "success", entity=f"SupplyRequest/{done.fhir_id}",
+                               detail=f"reorder {identifier}: {words}")
+            else:
+                outcome, why = self.failed or ("unknown", "no answer recorded")
+                append_outcome(session, intent_id, outcome, detail=f"reorder {identifier}: {why}")
+
+
 def run_check(config: SuppliesConfig, *, database: Database, gateway: FhirGateway, station: str,
               now: datetime | None = None, trigger: str = "schedule", requested_by: str | None = None) -> CheckReport:
     started = now or datetime.now(UTC)
@@ -79,21 +139,25 @@ def run_check(config: SuppliesConfig, *, database: Database, gateway: FhirGatewa
     sent: list[SentReorder] = []
     problem: str | None = None
     outcome = CheckOutcome.NOTHING_DUE
+    writes: AuditedWrites | None = None
     if plans:
         try:
             route = reorder_route(gateway.capabilities, config.settings.unlisted_supply_request_servers)
             if route.channel is None:
                 problem, outcome = route.reason, CheckOutcome.NOT_SENT
             else:
-                sent = send_reorders(gateway, config, route, plans, started)
+                writes = AuditedWrites(database, station, named=route.channel is Channel.CLIENT_ID)
+                sent = send_reorders(gateway, config, route, plans, started, writes)
                 outcome = CheckOutcome.SENT
         except FhirError as e:
             problem, outcome = e.message, CheckOutcome.FAILED
+            if writes is not None:
+                writes.failure(e)
     finished = datetime.now(UTC) if now is None else started
     report = CheckReport(started_at=started, finished_at=finished, outcome=outcome,
                          summary=summarize(stock, sent, problem, len(plans)), problem=problem, stock=stock,
                          plans=plans, sent=sent)
-    return _record(database, report, trigger, requested_by, day, station)
+    return _record(database, report, trigger, requested_by, day, station, writes)
 
 
 def _detail(report: CheckReport) -> str:
@@ -112,8 +176,9 @@ def _detail(report: CheckReport) -> str:
 
 
 def _record(database: Database, report: CheckReport, trigger: str, requested_by: str | None, day: date,
-            station: str) -> CheckReport:
-    """The check, its reorders and their audit rows, in one database transaction."""
+            station: str, writes: AuditedWrites | None) -> CheckReport:
+    """The check, its reorders and their audit outcomes (the intents are in already), in one database
+    transaction."""
     sent = {s.plan.identifier: s for s in report.sent}
     with database.session() as session:
         check = SupplyCheck(started_at=report.started_at, finished_at=report.finished_at, trigger=trigger,
@@ -133,9 +198,8 @@ def _record(database: Database, report: CheckReport, trigger: str, requested_by:
                                       item_code=plan.stock.item.code, quantity=plan.quantity, priority=plan.priority,
                                       identifier=plan.identifier, fhir_id=done.fhir_id if done else None,
                                       result=result, created_at=report.started_at))
-            if done and done.result == "created":
-                append(session, station=station, actor=SYSTEM_ACTOR, action="fhir-write",
-                       entity=f"SupplyRequest/{done.fhir_id}", detail=f"reorder {plan.identifier}")
+        if writes is not None:
+            writes.close(session)
         append(session, station=station, actor=SYSTEM_ACTOR, action="supply-check",
                outcome="failure" if report.outcome == CheckOutcome.FAILED else "success",
                detail=f"check #{check.id} ({trigger}): {report.summary}")

@@ -26,7 +26,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from kiosk import timeutil
 from kiosk.fhir import builders as b
@@ -213,18 +213,28 @@ class SentReorder:
     status: str
 
 
+class ReorderWrites(Protocol):
+    """Hears each write of reorders: `before` with the plans one request carries, before it is sent (the
+    check commits its audit intents there), `after` with what that request wrote (not called when it
+    raised)."""
+
+    def before(self, plans: list[ReorderPlan]) -> None: ...
+
+    def after(self, sent: list[SentReorder]) -> None: ...
+
+
 def send_reorders(gw: FhirGateway, config: SuppliesConfig, route: ReorderRoute, plans: list[ReorderPlan],
-                  authored: datetime) -> list[SentReorder]:
+                  authored: datetime, writes: ReorderWrites) -> list[SentReorder]:
     """Write the day's reorders that are not on the server yet; FhirError when the server refuses."""
     if not plans:
         return []
     if route.channel is Channel.CLIENT_ID:
-        return _send_with_ids(gw, config, route, plans, authored)
-    return _send_conditional(gw, config, route, plans, authored)
+        return _send_with_ids(gw, config, route, plans, authored, writes)
+    return _send_conditional(gw, config, route, plans, authored, writes)
 
 
 def _send_with_ids(gw: FhirGateway, config: SuppliesConfig, route: ReorderRoute, plans: list[ReorderPlan],
-                   authored: datetime) -> list[SentReorder]:
+                   authored: datetime, writes: ReorderWrites) -> list[SentReorder]:
     existing = read_by_ids(gw, [p.resource_id for p in plans])
     sent = [SentReorder(p, ReorderResult.EXISTING, p.resource_id, str(existing[p.resource_id].get("status")))
             for p in plans if p.resource_id in existing]
@@ -233,41 +243,58 @@ def _send_with_ids(gw: FhirGateway, config: SuppliesConfig, route: ReorderRoute,
         return _in_plan_order(plans, sent)
     targets = find_targets(gw, config)
     resources = [supply_request(p, config, targets, authored, with_id=True) for p in new]
+
+    def written(plan: ReorderPlan, was_created: bool) -> SentReorder:
+        # Not created means someone wrote the same reorder between the read and this write: same day, item, id.
+        return SentReorder(plan, ReorderResult.CREATED if was_created else ReorderResult.EXISTING,
+                           plan.resource_id, "active")
+
     if route.transaction:
         tx = Transaction()
         for resource in resources:
             tx.create_with_id(resource)
+        writes.before(new)
         results = gw.client.transaction(tx)
-        created = [r.created for r in results]
+        done = [written(plan, r.created) for plan, r in zip(new, results, strict=True)]
+        writes.after(done)
+        sent += done
     else:
-        created = [gw.client.create_with_id(resource).created for resource in resources]
-    for plan, was_created in zip(new, created, strict=True):
-        # Not created means someone wrote the same reorder between the read and this write: same day, item, id.
-        sent.append(SentReorder(plan, ReorderResult.CREATED if was_created else ReorderResult.EXISTING,
-                                plan.resource_id, "active"))
+        for plan, resource in zip(new, resources, strict=True):
+            writes.before([plan])
+            one = written(plan, gw.client.create_with_id(resource).created)
+            writes.after([one])
+            sent.append(one)
     return _in_plan_order(plans, sent)
 
 
 def _send_conditional(gw: FhirGateway, config: SuppliesConfig, route: ReorderRoute, plans: list[ReorderPlan],
-                      authored: datetime) -> list[SentReorder]:
+                      authored: datetime, writes: ReorderWrites) -> list[SentReorder]:
     system = config.settings.reorder_system
     targets = find_targets(gw, config)
     resources = [supply_request(p, config, targets, authored, with_id=False) for p in plans]
-    outcomes: list[tuple[bool, str, str]] = []
+
+    def written(plan: ReorderPlan, created: bool, fhir_id: str, status: str) -> SentReorder:
+        return SentReorder(plan, ReorderResult.CREATED if created else ReorderResult.EXISTING, fhir_id, status)
+
+    sent: list[SentReorder] = []
     if route.transaction:
         tx = Transaction()
         for plan, resource in zip(plans, resources, strict=True):
             tx.create(resource, if_none_exist=identifier_query(system, plan.identifier))
-        for entry in gw.client.transaction(tx):
+        writes.before(plans)
+        for plan, entry in zip(plans, gw.client.transaction(tx), strict=True):
             reference = entry.reference or ""
             status = str((entry.resource or {}).get("status") or "active")
-            outcomes.append((entry.created, reference.rpartition("/")[2], status))
+            sent.append(written(plan, entry.created, reference.rpartition("/")[2], status))
+        writes.after(sent)
     else:
         for plan, resource in zip(plans, resources, strict=True):
+            writes.before([plan])
             result = gw.client.create(resource, if_none_exist=identifier_query(system, plan.identifier))
-            outcomes.append((result.created, result.id, str(result.resource.get("status") or "active")))
-    return [SentReorder(plan, ReorderResult.CREATED if created else ReorderResult.EXISTING, fhir_id, status)
-            for plan, (created, fhir_id, status) in zip(plans, outcomes, strict=True)]
+            one = written(plan, result.created, result.id, str(result.resource.get("status") or "active"))
+            writes.after([one])
+            sent.append(one)
+    return sent
 
 
 def _in_plan_order(plans: list[ReorderPlan], sent: list[SentReorder]) -> list[SentReorder]:

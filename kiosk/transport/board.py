@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from kiosk.auth import Role
 from kiosk.fhir.change import Seen
 from kiosk.fhir.records import PatientRecord
+from kiosk.fhir.refs import version_of
 from kiosk.nav import BedMark
 
 from .actions import JOB_ACTIONS
@@ -157,9 +158,9 @@ def job_seen(job: JobRecord, jobs: JobSet) -> str:
     for other in jobs.jobs:
         if other.number == job.number and other.version and (other.id == job.id or other.is_open):
             versions[other.reference] = other.version
-    request = jobs.requests.get(job.request or "")
-    if request is not None and (request.get("meta") or {}).get("versionId"):
-        versions[job.request or ""] = request["meta"]["versionId"]
+    request_version = version_of(jobs.requests.get(job.request or ""))
+    if request_version:
+        versions[job.request or ""] = request_version
     return Seen(versions).text()
 
 

@@ -4,6 +4,7 @@ client and a real sekmet-fhir server (a small in-process proxy) and change one t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import httpx
 
@@ -83,3 +84,51 @@ class DiffersFromSekmet(httpx.BaseTransport):
             bundle["link"] = [link for link in bundle.get("link", []) if link.get("relation") != "next"]
             return httpx.Response(response.status_code, json=bundle, request=request)
         return response
+
+
+def is_write(request: httpx.Request, base_url: str) -> bool:
+    """A request that changes the server: PUT, PATCH, DELETE, a create (POST to a type), or a
+    transaction Bundle (a batch, as the change mechanism's re-read sends, is a read)."""
+    path = request.url.path
+    if request.method in ("PUT", "PATCH", "DELETE"):
+        return True
+    if request.method != "POST" or path.endswith("/_search"):
+        return False
+    if str(request.url).rstrip("/") == base_url.rstrip("/"):
+        return json.loads(request.read()).get("type") == "transaction"
+    return True
+
+
+class LosesTheWriteAnswer(httpx.BaseTransport):
+    """A server whose answer to every write is lost, with a look at the kiosk at the moment the write
+    arrives: `on_write(request)` is called first (a test reads what the kiosk committed before it sent
+    the write), then the write goes to the real server when `applied`, and the kiosk gets a read
+    timeout either way (sent, no answer: as a server that hangs until the kiosk gives up). Reads go
+    through untouched."""
+
+    def __init__(self, base_url: str, on_write: Callable[[httpx.Request], None], *, applied: bool = False):
+        self.inner = httpx.HTTPTransport()
+        self.base = base_url.rstrip("/")
+        self.on_write = on_write
+        self.applied = applied
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not is_write(request, self.base):
+            return self.inner.handle_request(request)
+        self.on_write(request)
+        if self.applied:
+            self.inner.handle_request(request).close()
+        raise httpx.ReadTimeout("the FHIR server did not answer", request=request)
+
+
+class Watched(httpx.BaseTransport):
+    """Passes every request on to `inner` (the real server by default) and keeps its method and URL,
+    for tests that check what reaches a URL (no patient ids)."""
+
+    def __init__(self, inner: httpx.BaseTransport | None = None):
+        self.inner = inner or httpx.HTTPTransport()
+        self.urls: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.urls.append(f"{request.method} {request.url}")
+        return self.inner.handle_request(request)

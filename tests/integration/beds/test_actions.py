@@ -13,9 +13,11 @@ from kiosk.beds.occupancy import BedState
 from kiosk.beds.services import utc_now
 from kiosk.fhir import codes
 from kiosk.fhir import movements as mv
+from kiosk.fhir.client import FhirClient, count_requests
 from kiosk.fhir.errors import FhirConflict
 from kiosk.fhir.refs import ref_key
 from tests.support.beds import BedUnit, send_change
+from tests.support.fhir_faults import Watched
 
 Factory = Callable[..., BedUnit]
 NEW_TASK = mv.NewTask(kind_system="https://kiosk.example.org/fhir/CodeSystem/task-kind",
@@ -217,6 +219,23 @@ def test_isolate_an_occupied_bed_and_end_it(bed_unit: Factory) -> None:
     unit.act("end-isolation", bed_id=bed.id)
     assert bed_code(unit, bed.id) == codes.BED_OCCUPIED
     assert unit.read("Flag", isolation[0]["id"])["status"] == "inactive"
+
+
+def test_a_patients_isolation_flags_are_searched_without_their_id_in_a_url(bed_unit: Factory) -> None:
+    unit = bed_unit(with_app=False)
+    bed = unit.beds(BedState.OCCUPIED)[0]
+    patient = f"Patient/{bed.patient.patient_id}"
+    live, watched = unit.gw.client, Watched()
+    unit.gw.client = FhirClient(live.base_url, transport=watched)
+    try:
+        with count_requests() as counter:
+            current = mv.read_current(unit.gw, location_ids=[bed.id], isolation_flags_of=patient)
+    finally:
+        unit.gw.client.close()
+        unit.gw.client = live
+    assert counter.by_kind == {"search Location": 1, "search Flag": 1}
+    assert current.locations and all(mv.is_isolation_flag(f) for f in current.isolation_flags)
+    assert not [url for url in watched.urls if bed.patient.patient_id in url]
 
 
 def test_block_and_unblock_with_a_reason(bed_unit: Factory) -> None:

@@ -7,13 +7,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from sqlalchemy import select
 
+from kiosk.audit.chain import verify
 from kiosk.audit.models import AuditRecord
+from kiosk.audit.services import AuditQuery, search
 from kiosk.fhir.client import FhirClient, count_requests
 from kiosk.fhir.errors import FhirError
-from kiosk.supplies.fhir import reorder_id, reorder_identifier
+from kiosk.supplies.fhir import read_by_ids, reorder_id, reorder_identifier
 from kiosk.supplies.models import CheckOutcome, SupplyCheck, SupplyReorder
+from tests.support.fhir_faults import LosesTheWriteAnswer
 from tests.support.sekmet import free_port
 from tests.support.supplies import EPIC, ORACLE, SupplyUnit, inject_capabilities
 
@@ -218,16 +223,68 @@ def test_if_none_exist_on_supply_request_identifier_is_refused_by_sekmet(supply_
     assert "SupplyRequest" not in s.gateway.capabilities.resources
 
 
-def test_a_check_and_each_reorder_it_writes_leave_audit_rows(supply_unit: SupplyUnit) -> None:
+def audit_rows(s: SupplyUnit) -> list[AuditRecord]:
+    with s.database.session() as session:
+        return list(session.scalars(select(AuditRecord).order_by(AuditRecord.chain_seq)))
+
+
+def chain_intact(s: SupplyUnit) -> bool:
+    with s.database.session() as session:
+        return verify(session).ok
+
+
+def test_each_reorder_is_audited_as_an_intent_before_its_write_and_an_outcome_after(supply_unit: SupplyUnit) -> None:
     s = supply_unit
     count_the_unit(s)
     report = s.check(NOW)
     s.check(NOW)  # the rerun writes nothing, so it audits only the check
+    rows = audit_rows(s)
+    intents = [r for r in rows if r.action == "fhir-write" and r.outcome == "pending"]
+    outcomes = {r.intent_id: r for r in rows if r.action == "fhir-write" and r.intent_id is not None}
+    assert sorted(r.entity for r in intents) == sorted(f"SupplyRequest/{x.fhir_id}" for x in report.sent)
+    assert all(r.actor_name == "kiosk system" and r.detail.startswith(f"reorder {s.unit.value}/") for r in intents)
+    for intent in intents:
+        closing = outcomes[intent.id]
+        assert closing.chain_seq > intent.chain_seq
+        assert (closing.outcome, closing.entity) == ("success", intent.entity)
+        assert closing.detail == f"{intent.detail}: created"
+    assert len(outcomes) == len(intents) == 2
+    checks = [r for r in rows if r.action == "supply-check"]
+    assert len(checks) == 2 and checks[0].detail == f"check #{report.check_id} (schedule): {report.summary}"
+    assert chain_intact(s)
+
+
+@pytest.mark.parametrize("applied", [False, True], ids=["hangs-unwritten", "written-answer-lost"])
+def test_a_reorder_write_that_gets_no_answer_was_audited_before_it_was_sent(supply_unit: SupplyUnit,
+                                                                            applied: bool) -> None:
+    s = supply_unit
+    s.gateway.capabilities  # noqa: B018  (read once, as a running scheduler has)
+    s.gateway.unit_location_id()
+    count_the_unit(s)
+    at_the_write: list[list[tuple[str, str | None, str | None]]] = []
+
+    def look(_request: httpx.Request) -> None:
+        at_the_write.append([(r.action, r.outcome, r.entity) for r in audit_rows(s)])
+
+    live = s.gateway.client
+    s.gateway.client = FhirClient(live.base_url, transport=LosesTheWriteAnswer(live.base_url, look, applied=applied))
+    report = s.check(NOW)
+    s.gateway.client.close()
+    s.gateway.client = live
+
+    planned = sorted(f"SupplyRequest/{p.resource_id}" for p in report.plans)
+    # When the write reached the server, both reorders' intents were committed, and nothing else yet.
+    [seen] = at_the_write
+    assert sorted(entity for _, _, entity in seen) == planned
+    assert {(action, outcome) for action, outcome, _ in seen} == {("fhir-write", "pending")}
+    assert report.outcome == CheckOutcome.FAILED and "did not confirm" in (report.problem or "")
+    rows = audit_rows(s)
+    closing = [r for r in rows if r.intent_id is not None]
+    assert [r.outcome for r in closing] == ["unknown", "unknown"]
     with s.database.session() as session:
-        rows = [(r.action, r.actor_name, r.entity, r.detail)
-                for r in session.query(AuditRecord).order_by(AuditRecord.id)]
-    writes = [r for r in rows if r[0] == "fhir-write"]
-    assert sorted(w[2] for w in writes) == sorted(f"SupplyRequest/{x.fhir_id}" for x in report.sent)
-    assert all(w[1] == "kiosk system" and w[3].startswith(f"reorder {s.unit.value}/") for w in writes)
-    checks = [r for r in rows if r[0] == "supply-check"]
-    assert len(checks) == 2 and checks[0][3] == f"check #{report.check_id} (schedule): {report.summary}"
+        lines = [line for line in search(session, AuditQuery()) if line.action == "fhir-write"]
+    assert sorted(line.entity for line in lines) == planned
+    assert {line.outcome_words for line in lines} == {"no answer: check the record"}
+    assert chain_intact(s)
+    on_server = read_by_ids(s.gateway, [p.resource_id for p in report.plans])
+    assert len(on_server) == (2 if applied else 0)

@@ -132,7 +132,7 @@ def test_no_admission_date_for_a_patient_who_has_not_arrived(status: str) -> Non
         assert lines[3] == "Att ADEYEMI, Folake" and not any("Adm" in line for line in lines)
 
 
-@pytest.mark.parametrize("status", ["arrived", "in-progress", "onleave"])
+@pytest.mark.parametrize("status", ["arrived", "triaged", "in-progress", "onleave"])
 def test_the_admission_date_for_a_patient_who_is_here(status: str) -> None:
     assert admission_date(context(status=status).encounter) == date(2026, 11, 20)
 
