@@ -1,6 +1,7 @@
 """Paging in the demo: PractitionerRoles with pagers, phones and e-mail for the demo hospital's doctors,
 4 West's nurses and charge nurses, the on-call roles config/on-call.toml names (hospitalists, rapid
-response), and pages in every state in the kiosk's database.
+response, the transport dispatchers paged by the transport escalation), and pages in every state in the
+kiosk's database.
 
 The roles are one transaction of conditional creates on their identifiers (a second run creates
 nothing); the pages have fixed public ids, so a second run finds them and adds none.
@@ -28,12 +29,18 @@ NURSES: tuple[tuple[str, str, str], ...] = (
     ("N3006", "Clarke", "Owen"),
 )
 
+#: The hospital's transport dispatchers (config/on-call.toml's "transport-dispatcher": DISP-1, DISP-2).
+DISPATCHERS: tuple[tuple[str, str, str], ...] = (
+    ("D4001", "Reyes", "Dana"),
+    ("D4002", "Kowalski", "Piotr"),
+)
+
 
 @dataclass(frozen=True)
 class DemoRole:
     identifier: str
     practitioner: str  # its identifier (P1001, N3001)
-    code: str  # practitioner-role: doctor, nurse
+    code: str  # practitioner-role: doctor, nurse; "" where none fits (the role's text only)
     text: str
     telecoms: tuple[tuple[str, str], ...]  # (system, value), first ranked first
     at_unit: bool = False
@@ -55,6 +62,9 @@ def demo_roles() -> list[DemoRole]:
         DemoRole("RRT-2", "P1009", "doctor", "Rapid response", (("pager", "555-0302"),)),
         DemoRole("CN-4W-D", "N3000", "nurse", "Charge nurse", (("pager", "555-0401"),), at_unit=True),
         DemoRole("CN-4W-N", "N3006", "nurse", "Charge nurse", (("pager", "555-0402"),), at_unit=True),
+        DemoRole("DISP-1", "D4001", "", "Transport dispatcher", (("pager", "555-0501"),
+                                                                   ("email", "transport.dispatch@riverside.example"))),
+        DemoRole("DISP-2", "D4002", "", "Transport dispatcher", (("pager", "555-0502"),)),
     ]
     roles += [DemoRole(f"PR-{ident}", ident, "nurse", "Nurse",
                        (("other", f"securechat:{given.lower()}.{family.lower()}"), ("sms", f"+1 555 020 {10 + i}")),
@@ -64,14 +74,15 @@ def demo_roles() -> list[DemoRole]:
 
 
 def roles_transaction(ids: IdentifierSettings, role_system: str, unit_code: str = "4W") -> Transaction:
-    """The nurses (Practitioners) and every demo PractitionerRole, created only where missing."""
+    """The nurses and dispatchers (Practitioners) and every demo PractitionerRole, created only where
+    missing."""
     tx = Transaction()
     # A conditional reference cannot find a resource created in the same transaction: the roles of the
-    # nurses made here point at them by their urn:uuid.
+    # nurses and dispatchers made here point at them by their urn:uuid.
     nurses = {ident: tx.create({"resourceType": "Practitioner", "identifier": [b.identifier(ids.practitioner, ident)],
                                 "active": True, "name": [{"use": "official", "family": family, "given": [given]}]},
                                if_none_exist=identifier_query(ids.practitioner, ident))
-              for ident, family, given in NURSES}
+              for ident, family, given in (*NURSES, *DISPATCHERS)}
     unit = "Location?" + identifier_query(ids.location, unit_code)
     for role in demo_roles():
         resource = {
@@ -80,7 +91,8 @@ def roles_transaction(ids: IdentifierSettings, role_system: str, unit_code: str 
             "active": True,
             "practitioner": {"reference": nurses.get(role.practitioner)
                              or "Practitioner?" + identifier_query(ids.practitioner, role.practitioner)},
-            "code": [{"coding": [{"system": PRACTITIONER_ROLE, "code": role.code}], "text": role.text}],
+            "code": [{"coding": [{"system": PRACTITIONER_ROLE, "code": role.code}], "text": role.text}
+                     if role.code else {"text": role.text}],
             "telecom": [{"system": system, "value": value, "use": "work", "rank": rank}
                         for rank, (system, value) in enumerate(role.telecoms, 1)],
         }

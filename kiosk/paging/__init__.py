@@ -4,7 +4,9 @@ secretary, escalation by the scheduler, and the FHIR record of each page (Commun
 Communication per message) where the server takes it.
 
 What other workflows may use (a call light pages a nurse): `unit_nurses`, `page_nurse`, `page_states`
-and their view objects, all within a web request of the kiosk.
+and their view objects, all within a web request of the kiosk; and, outside a request (the scheduler),
+`page_role` (page an on-call role once per idempotency key: transport pages its dispatcher), `close_page`
+and `on_call_role_names`.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from typing import TYPE_CHECKING
 from flask import Flask
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from kiosk.config import Settings
     from kiosk.db import Database
     from kiosk.fhir.gateway import FhirGateway
 
     from .offer import Nurse, PageOutcome, PageState
+    from .on_behalf import RolePage
     from .oncall import OnCall
 
 
@@ -80,4 +85,25 @@ def seed_demo_pages(settings: Settings, gw: FhirGateway, database: Database) -> 
     return seed_pages(settings, gw, database)
 
 
-__all__ = ["on_call_file", "page_nurse", "page_states", "register", "seed_demo_pages", "unit_nurses"]
+def page_role(settings: Settings, gw: FhirGateway, database: Database, *, role: str, key: str, urgency: str,
+              text: str, room: str, initials: str, source: str, now: datetime, template: str = "transport",
+              patient_ref: str | None = None, encounter_ref: str | None = None) -> RolePage:
+    """Page whoever is on call as `role` now, once per `key` (a second call finds the first page), from
+    outside a web request. The message names the room and initials only, and `text`."""
+    from .compose import About
+    from .on_behalf import page_role as page
+
+    about: About | None = About(room, initials) if room or initials else None
+    return page(settings, gw, database, role=role, key=key, urgency=urgency, template=template, text=text,
+                about=about, source=source, now=now, patient_ref=patient_ref, encounter_ref=encounter_ref)
+
+
+def close_page(settings: Settings, database: Database, page_id: int, why: str) -> bool:
+    """Cancel a page still waiting for an answer because what it was about is over (False if answered)."""
+    from .on_behalf import close_page as close
+
+    return close(settings, database, page_id, why)
+
+
+__all__ = ["close_page", "on_call_file", "page_nurse", "page_role", "page_states", "register", "seed_demo_pages",
+           "unit_nurses"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import IdentifierSettings
 from kiosk.fhir import builders as b
@@ -36,9 +36,14 @@ from kiosk.fhir.records import (
 )
 from kiosk.fhir.refs import ref_key, version_of
 
+if TYPE_CHECKING:
+    from kiosk.transport import Move
+
 PLACEMENT_CODE = "bed-placement"
 PLACEMENT_TEXT = "Bed placement"
 OPEN_STATUSES = ("requested", "accepted", "in-progress")
+#: A bed is assigned and the patient is yet to arrive.
+TRANSIT_STATUSES = ("accepted", "in-progress")
 INCLUDES = ("Task:patient", "Task:encounter", "Task:based-on")
 OPEN_REQUESTS = SearchNeed("Task", params=("code", "status"), includes=INCLUDES)
 ONE_REQUEST = SearchNeed("Task", params=("_id",), includes=INCLUDES)
@@ -168,6 +173,19 @@ class PlacementRequest:
     assigned_bed: str | None = None
     reason: str = ""
     requester: str = ""
+    #: The transport to the assigned bed, when one was asked for (kiosk.transport.Move), and whether it
+    #: is under way (picked up or delivered): then the request is in transit whatever its Task says yet.
+    transport: Move | None = None
+
+    @property
+    def moving(self) -> bool:
+        return self.status in TRANSIT_STATUSES and bool(self.transport and self.transport.under_way)
+
+    @property
+    def shown_status(self) -> str:
+        """The status a screen shows: in transit once the transport to the bed is picked up, even before
+        the look that saw it has written the Task in progress."""
+        return "in-progress" if self.moving else self.status
 
     @property
     def id(self) -> str:
@@ -302,8 +320,16 @@ def decline(req: PlacementRequest, reason: str, now: datetime) -> Change:
 
 
 def in_transit(req: PlacementRequest, now: datetime) -> Change:
+    return transits([req], now)
+
+
+def transits(reqs: list[PlacementRequest], now: datetime) -> Change:
+    """Each request's Task in progress (in transit): by the "On the way" button, or seen when the
+    transport to the assigned bed is picked up."""
     change = Change("placement-in-transit")
-    change.update((_task_moves(req, "in-progress", now), version_of(req.task) or ""), name=f"bed request {req.number}")
+    for req in reqs:
+        change.update((_task_moves(req, "in-progress", now), version_of(req.task) or ""),
+                      name=f"bed request {req.number}")
     return change
 
 

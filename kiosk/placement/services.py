@@ -1,13 +1,20 @@
 """Bed placement's logic: the unit's open requests (and the arrivals they show), the beds that fit a
 request, and the changes an action writes. Every read is a fixed number of FHIR requests whatever the
 number of requests or beds: the list is one Task search (its patients, encounters and ServiceRequests
-_included), plus one transaction when patients have arrived; the assign page adds the unit's census."""
+_included) and, when some request has a bed assigned, one search of those patients' transports
+(kiosk.transport's `moves_of_patients`), plus one transaction when patients have arrived and one when
+their transport was picked up; the assign page adds the unit's census.
+
+In transit is seen, like arrival: a request with a bed assigned whose patient's transport to that bed
+was picked up (or delivered) is in transit; the look that sees it writes the Task in progress. The "On
+the way" button stays for a request no transport job was asked for (the patient walked over with a
+nurse, or the transport was arranged outside the kiosk)."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kiosk.fhir import codes
@@ -24,6 +31,7 @@ from .fhir import (
     BED_ISOLATION_CAPABLE,
     BED_TELEMETRY,
     ISOLATION_NEEDS,
+    TRANSIT_STATUSES,
     PlacementRequest,
     Systems,
     arrivals,
@@ -32,6 +40,7 @@ from .fhir import (
     in_transit,
     one_request,
     open_requests,
+    transits,
 )
 
 ENCOUNTER, LOCATION, TASK, REQUEST = ("Encounter", "update"), ("Location", "update"), ("Task", "update"), \
@@ -39,6 +48,7 @@ ENCOUNTER, LOCATION, TASK, REQUEST = ("Encounter", "update"), ("Location", "upda
 ASSIGN_NEEDS = Needs.of(ENCOUNTER, LOCATION, TASK, TRANSACTION)
 DECLINE_NEEDS = Needs.of(TASK, REQUEST, TRANSACTION)
 TRANSIT_NEEDS = Needs.of(TASK)
+TRANSITS_NEEDS = Needs.of(TASK, TRANSACTION)
 ARRIVAL_NEEDS = Needs.of(TASK, REQUEST, TRANSACTION)
 
 
@@ -70,14 +80,59 @@ class RequestList:
     requests: list[PlacementRequest]
     #: Requests the kiosk saw arrive on this look (their Tasks to complete, in one transaction).
     arrived: list[PlacementRequest] = field(default_factory=list)
+    #: Requests whose transport to the assigned bed was picked up while the Task still says "bed
+    #: assigned" (their Tasks to put in progress).
+    picked_up: list[PlacementRequest] = field(default_factory=list)
+    #: Why the transports could not be read (the "On the way" button is all there is then).
+    transport_note: str | None = None
 
 
-def load_list(gw: FhirGateway) -> RequestList:
+def with_transport(gw: FhirGateway, reqs: list[PlacementRequest]) -> str | None:
+    """Give each request with a bed assigned its patient's transport to that bed (one search for them
+    all, none when no request has a bed); None, or why the transports could not be read."""
+    from kiosk.transport import moves_of_patients
+
+    placed = [r for r in reqs if r.status in TRANSIT_STATUSES and r.assigned_bed and r.patient]
+    if not placed:
+        return None
+    since = min((r.authored for r in placed if r.authored), default=utc_now() - timedelta(days=2))
+    moves, note = moves_of_patients(gw, [r.patient.reference for r in placed if r.patient], since)
+    for req in placed:
+        to_bed = [m for m in moves if req.patient and m.patient == req.patient.reference
+                  and m.destination == req.assigned_bed and (req.authored is None or m.asked_at is None
+                                                             or m.asked_at >= req.authored)]
+        to_bed.sort(key=lambda m: (m.under_way, m.asked_at or since))
+        req.transport = to_bed[-1] if to_bed else None
+    return note
+
+
+def load_list(gw: FhirGateway, transport: bool = True) -> RequestList:
     """The unit's open requests; those whose patient is already in the assigned bed are set apart as
-    arrived (the view completes them in one transaction)."""
+    arrived (the view completes them in one transaction); those whose transport to the assigned bed was
+    picked up, as in transit (the view writes them in progress). `transport=False` (the home screen's
+    counts) leaves the transports unread."""
     found = open_requests(gw, systems(gw), unit_ref(gw))
-    arrived = [r for r in found if r.status in ("accepted", "in-progress") and r.arrived()]
-    return RequestList([r for r in found if r not in arrived], arrived)
+    arrived = [r for r in found if r.status in TRANSIT_STATUSES and r.arrived()]
+    waiting = [r for r in found if r not in arrived]
+    note = with_transport(gw, waiting) if transport else None
+    picked_up = [r for r in waiting if r.status == "accepted" and r.moving]
+    return RequestList(waiting, arrived, picked_up, note)
+
+
+def load_one(gw: FhirGateway, task_id: str) -> PlacementRequest | None:
+    """One request (the sending side's page), with its transport when a bed is assigned: two searches."""
+    req = one_request(gw, systems(gw), task_id)
+    if req is not None and not req.arrived():
+        with_transport(gw, [req])
+    return req
+
+
+def transit_change(picked_up: list[PlacementRequest], now: datetime, caps: Capabilities) -> Change | None:
+    """The Tasks of requests whose transport was picked up, in progress (one update, or one transaction)."""
+    needs = TRANSIT_NEEDS if len(picked_up) == 1 else TRANSITS_NEEDS
+    if not picked_up or needs.refused(caps):
+        return None
+    return transits(picked_up, now).declare(needs)
 
 
 def arrival_change(done: list[PlacementRequest], now: datetime, caps: Capabilities) -> Change | None:

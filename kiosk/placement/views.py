@@ -1,10 +1,11 @@
 """Bed placement's pages. Thin: parse, call the services, render.
 
-- GET  /placement/                         the charge nurse's list of open bed requests (completes arrivals)
+- GET  /placement/                         the charge nurse's list of open bed requests (completes arrivals,
+                                           puts in transit those whose transport was picked up)
 - GET  /placement/<task>/assign            the beds that fit one request
 - POST /placement/<task>/assign            assign a bed (reservation + Task accepted, one transaction)
 - POST /placement/<task>/decline           decline with a reason
-- POST /placement/<task>/transit           the patient is on the way
+- POST /placement/<task>/transit           the patient is on the way (where no transport job was asked for)
 - GET  /placement/<task>                   the sending side's page: the request's status
 - GET  /placement/home                     the home screen's panel (count of open requests)
 """
@@ -22,7 +23,7 @@ from kiosk.fhir.records import FHIR_ID
 from kiosk.web import Notice
 from kiosk.web.changes import carry_out, refused
 
-from .fhir import NEEDS, ORIGINS, one_request
+from .fhir import NEEDS, ORIGINS
 from .forms import AssignForm, DeclineForm, TransitForm
 from .services import (
     ASSIGN_NEEDS,
@@ -31,10 +32,11 @@ from .services import (
     arrival_change,
     load_assign,
     load_list,
+    load_one,
     plan_assign,
     plan_decline,
     plan_transit,
-    systems,
+    transit_change,
     utc_now,
 )
 
@@ -72,10 +74,18 @@ def _list_page(notice: Notice | None = None, status: int = 200) -> Response:
         # Another station that looked at the same moment completed them first (412): nothing to say.
         if not reply.done and not isinstance(reply.outcome, Conflict):
             arrived_notice = reply.notice
+    transit = transit_change(found.picked_up, utc_now(), gateway().capabilities)
+    if transit is not None:
+        reply = carry_out(transit, seen=Seen.of((r.reference, r.seen()[r.reference]) for r in found.picked_up),
+                          done="In transit: " + ", ".join(r.number for r in found.picked_up) + ".",
+                          entity=found.picked_up[0].reference)
+        if not reply.done and not isinstance(reply.outcome, Conflict) and arrived_notice is None:
+            arrived_notice = reply.notice
     refused_why = ASSIGN_NEEDS.refused(gateway().capabilities) or DECLINE_NEEDS.refused(gateway().capabilities)
     staff = current_staff_or_none()
     html = render_template("placement/list.html", requests=found.requests, error=None, notice=notice or arrived_notice,
-                           refused=refused_why, arrived=found.arrived, desk=staff is not None and staff.role in DESK)
+                           refused=refused_why, arrived=found.arrived, desk=staff is not None and staff.role in DESK,
+                           transport_note=found.transport_note)
     return make_response(html, status)
 
 
@@ -175,7 +185,7 @@ def transit(task_id: str) -> Response:
 def status(task_id: str) -> Response:
     """The sending side's page: where the request stands, without the unit's other patients."""
     try:
-        req = one_request(gateway(), systems(gateway()), _task_id(task_id))
+        req = load_one(gateway(), _task_id(task_id))
     except FhirError as e:
         return make_response(render_template("placement/status.html", req=None, error=e.message), 503)
     if req is None:
@@ -190,7 +200,7 @@ def status(task_id: str) -> Response:
 def home_panel() -> str:
     """The count of the unit's open bed requests: one FHIR search (nothing shown if it fails)."""
     try:
-        found = load_list(gateway())
+        found = load_list(gateway(), transport=False)
     except FhirError:
         return render_template("placement/_home_panel.html", waiting=None, assigned=None)
     waiting = sum(1 for r in found.requests if r.status == "requested")

@@ -1,7 +1,8 @@
 """Patient transport: requests from a patient's panel (or an order, a transfer, a discharge), the
 unit's transport board, the transporters' phone screen, escalation of jobs nobody accepted in time,
 and the response-time figures. Jobs are ServiceRequest + Task on the FHIR server
-(kiosk/transport/fhir.py); the escalations live in the kiosk's database."""
+(kiosk/transport/fhir.py); the escalations live in the kiosk's database. Other workflows may read a
+patient's moves (`moves_of_patients`: bed placement's "in transit")."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from kiosk.nav import (
 )
 
 from .fhir import Need, PlaceRef, Systems, staff_reference
+from .moves import Move, moves_of_patients
 from .seeding import JobSpec, job_transaction
 
-__all__ = ["JobSpec", "Need", "PlaceRef", "Systems", "job_transaction", "register", "staff_reference"]
+__all__ = ["JobSpec", "Move", "Need", "PlaceRef", "Systems", "job_transaction", "moves_of_patients", "register",
+           "staff_reference"]
 
 
 def _marks(beds: UnitBeds) -> dict[str, list[BedMark]]:

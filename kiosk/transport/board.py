@@ -124,6 +124,8 @@ class JobView:
     seen: str
     actions: tuple[str, ...] = ()
     escalated_at: datetime | None = None
+    #: The escalation's page to the dispatcher: whom and how it stands, or why nobody was paged.
+    dispatch: str | None = None
     #: A delivered transfer: where the bed board opens the move into the new bed.
     move_url: str | None = None
 

@@ -109,6 +109,9 @@ DELIVERED_JOBS = SearchNeed("Task", params=("code", "status", "modified"), inclu
 REQUEST_JOBS = SearchNeed("Task", params=("group-identifier",), includes=JOB_INCLUDES)
 PATIENT_JOBS = SearchNeed("Task", params=("code", "status", "patient"))
 FIGURE_JOBS = SearchNeed("Task", params=("code", "authored-on"))
+MOVE_JOBS = SearchNeed("Task", params=("code", "status", "patient", "modified"))
+#: A leg that is, or was, on its way: asked for and not called off (the way back waiting as draft is not).
+MOVE_STATUSES = ("requested", "accepted", "in-progress", "on-hold", "completed")
 PLACE_CHAIN = SearchNeed("Location", params=("_id",), includes=("Location:partof",))
 SITE_PLACES = SearchNeed("Location", params=("partof", "status"))
 ORDER = SearchNeed("ServiceRequest", params=("_id", "patient"))
@@ -637,6 +640,28 @@ def open_jobs_of_patients(gw: FhirGateway, patients: list[str]) -> list[JobRecor
     jobs = read_all(found.matches, lambda r: read_job(r, sys)).records
     keep = set(wanted)
     return jobs if by_list else [job for job in jobs if job.patient in keep]
+
+
+def legs_of_patients_since(gw: FhirGateway, patients: list[str], since: datetime) -> list[JobRecord]:
+    """These patients' legs asked for, under way or delivered, changed since a time: one search (POST,
+    patient ids never in a URL; more patients than one id list holds: every such leg, kept here)."""
+    if not patients:
+        return []
+    tasks_offered(gw, "a patient's transport")
+    require_searches(gw, (MOVE_JOBS,), "A patient's transport")
+    wanted = sorted(set(patients))
+    by_list = len(wanted) <= CHUNK
+    found = gw.client.search("Task", [
+        ("code", _transport_code()),
+        ("status", ",".join(MOVE_STATUSES)),
+        *([("patient", ",".join(wanted))] if by_list else []),
+        ("modified", f"ge{b.fhir_instant(since)}"),
+        ("_count", "1000"),
+    ], post=True)
+    sys = systems(gw)
+    jobs = read_all(found.matches, lambda r: read_job(r, sys)).records
+    keep = set(wanted)
+    return [job for job in jobs if job.patient in keep]
 
 
 def jobs_authored_since(gw: FhirGateway, since: datetime, page_size: int = 200

@@ -42,6 +42,7 @@ from .board import (
     job_view,
     unit_jobs,
 )
+from .escalation import Raised
 from .fhir import (
     LEG_OUT,
     LEG_RETURN,
@@ -471,7 +472,7 @@ def unit_reference(gw: FhirGateway) -> str:
 
 
 def load_board(gw: FhirGateway, settings: TransportSettings, now: datetime, viewer: Viewer,
-               escalated: dict[str, datetime], scheduler_running: bool) -> Board:
+               escalated: dict[str, Raised], scheduler_running: bool) -> Board:
     """The unit's open jobs (legs that start or end on the unit) and its transfers delivered to a bed
     whose move the bed board has still to make: two searches."""
     tasks_offered(gw, "the transport board")
@@ -482,7 +483,9 @@ def load_board(gw: FhirGateway, settings: TransportSettings, now: datetime, view
     views = []
     for job in unit_jobs(jobs, unit_ref):
         view = job_view(job, jobs, settings, now, viewer)
-        view.escalated_at = escalated.get(job.id)
+        raised = escalated.get(job.id)
+        if raised is not None:
+            view.escalated_at, view.dispatch = raised.raised_at, raised.dispatch
         views.append(view)
     views.sort(key=lambda v: v.sort_key)
     moves = [job_view(job, delivered, settings, now, viewer)

@@ -22,6 +22,13 @@ PLACE_KINDS = {"discharge": "Discharge", "department": "Departments", "other": "
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
+def _role_key(value: object) -> str | None:
+    """Empty (nobody to page), or an on-call role's key as config/on-call.toml spells it."""
+    if value == "" or (isinstance(value, str) and CODE.match(value)):
+        return None
+    return "must be empty or an on-call role's key from config/on-call.toml (lower-case letters, digits and '-')"
+
+
 @dataclass(frozen=True)
 class Targets:
     """Minutes from the time a job may be picked up (the request, or the pickup time asked for) to the
@@ -61,6 +68,7 @@ class Scalars:
     amber_percent: int = field(default=75, metadata=checked(between(10, 100)))
     delivered_hours: int = field(default=4, metadata=checked(between(1, 48)))
     pickup_ahead_hours: int = field(default=24, metadata=checked(between(1, 72)))
+    dispatcher_role: str = field(default="", metadata=checked(_role_key))
     targets: Targets = field(default_factory=Targets)
 
 
@@ -68,12 +76,14 @@ class Scalars:
 class TransportSettings:
     """How often the screens refresh; when a waiting job turns amber (a share of its target) and red
     (past it); how long a delivered transfer keeps offering the move into its bed; how far ahead a
-    pickup may be asked for; the targets; the configured places and the zones."""
+    pickup may be asked for; the on-call role (config/on-call.toml) paged when a job is escalated, empty
+    for none; the targets; the configured places and the zones."""
 
     refresh_seconds: int = 15
     amber_percent: int = 75
     delivered_hours: int = 4
     pickup_ahead_hours: int = 24
+    dispatcher_role: str = ""
     targets: Targets = field(default_factory=Targets)
     places: tuple[Place, ...] = ()
     zones: tuple[Zone, ...] = ()
@@ -138,7 +148,8 @@ def _parse(file: TomlFile, _settings: Settings, env: Mapping[str, str]) -> Trans
     scalars = read_dataclass(flat, Scalars, env, "KIOSK_TRANSPORT", "transport")
     return TransportSettings(refresh_seconds=scalars.refresh_seconds, amber_percent=scalars.amber_percent,
                              delivered_hours=scalars.delivered_hours, pickup_ahead_hours=scalars.pickup_ahead_hours,
-                             targets=scalars.targets, places=_places(file), zones=_zones(file))
+                             dispatcher_role=scalars.dispatcher_role, targets=scalars.targets, places=_places(file),
+                             zones=_zones(file))
 
 
 TRANSPORT_FILE = SettingsFile("transport", _parse)

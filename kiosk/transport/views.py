@@ -116,7 +116,7 @@ def _board() -> Board:
     db = database()
     tasks_offered(gateway(), "the transport board")
     unit_id = gateway().unit_location_id()
-    escalated = {r.task_id: r.raised_at for r in raised_jobs(db, unit_id)}
+    escalated = {r.task_id: r for r in raised_jobs(db, unit_id)}
     board = load_board(gateway(), _settings(), now, viewer_of(current_staff_or_none()), escalated,
                        scheduler_running(db))
     if "beds.encounter" in current_app.view_functions:

@@ -1,14 +1,22 @@
 """Bed placement on the real FHIR server: assigning a bed writes the reservation and the Task accepted in
 one transaction; a stale assign is a conflict that writes nothing (read again); decline keeps its reason;
-the patient's arrival in the bed completes the request on the next look at the list."""
+the patient's arrival in the bed completes the request on the next look at the list; the transport to the
+assigned bed, once picked up, puts the request in transit."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask.testing import FlaskClient
 
 from kiosk.auth import Role
 from kiosk.fhir.change import Seen
 from kiosk.fhir.refs import version_of
+from kiosk.transport import JobSpec, PlaceRef, job_transaction, staff_reference
+from kiosk.transport import Systems as TSystems
+from kiosk.transport.fhir import jobs_of_request
 from tests.support.auth import page_token, sign_in_client
 from tests.support.beds import BedUnit, audit_rows, page_text
 from tests.support.placement import PlacementUnit, bed_buttons
@@ -191,3 +199,97 @@ def test_an_administrator_sees_the_requests_without_the_desk_actions(placement_u
     task_id = unit.add()
     html = sign_in_client(unit.app.test_client(), Role.ADMINISTRATOR).get("/placement/").get_data(as_text=True)
     assert "Waiting for a bed" in page_text(html) and f"/placement/{task_id}/assign" not in html
+
+
+def _assigned(unit: PlacementUnit, client: FlaskClient) -> tuple[str, str]:
+    """A new request with a bed assigned at the kiosk: (task id, bed id)."""
+    task_id = unit.add()
+    bed_id, version, seen = bed_buttons(client.get(f"/placement/{task_id}/assign").get_data(as_text=True))[0]
+    assert client.post(f"/placement/{task_id}/assign", data={
+        "csrf_token": page_token(client, "/placement/"), "seen": seen, "bed": bed_id,
+        "bed_version": version}).status_code == 200
+    return task_id, bed_id
+
+
+def _transport(unit: PlacementUnit, task_id: str, bed_id: str, state: str) -> str:
+    """A transport job for the request's patient from the ED to a bed, written as the transport workflow
+    writes it; returns its request number."""
+    req = unit.request(task_id)
+    assert req.patient is not None and req.encounter is not None
+    number = f"TR-{secrets.token_hex(4).upper()}"
+    unit.gw.client.transaction(job_transaction(
+        JobSpec(number=number, patient=req.patient.reference, encounter=req.encounter.reference,
+                origin=PlaceRef("Emergency department", code="ed-bay"),
+                destination=PlaceRef(f"bed {bed_id}", f"Location/{bed_id}", unit=unit.unit, is_bed=True),
+                state=state, asked_ago=0, owner=staff_reference(TSystems(unit.gw.identifiers.code_systems),
+                                                                "100007", "Jordan Blake", None)),
+        TSystems(unit.gw.identifiers.code_systems), datetime.now(UTC).replace(microsecond=0),
+        {"display": "ED charge nurse"}))
+    return number
+
+
+def _card(html: str, number: str) -> str:
+    start = html.index(f'data-request="{number}"')
+    return html[start:start + 3000].split("</li>")[0]
+
+
+def test_picking_up_the_transport_to_the_assigned_bed_puts_the_request_in_transit(placement_unit: Factory) -> None:
+    unit = placement_unit()
+    client = sign_in_client(unit.app.test_client(), Role.CHARGE_NURSE)
+    task_id, bed_id = _assigned(unit, client)
+    walking_id, _walking_bed = _assigned(unit, client)
+    number = unit.request(task_id).number
+    walking = unit.request(walking_id).number
+
+    # A transport to the assigned bed is asked for and accepted: the request shows it and offers no
+    # "On the way" of its own; the request without a transport keeps the button.
+    job = _transport(unit, task_id, bed_id, "accepted")
+    listing = client.get("/placement/")
+    html = listing.get_data(as_text=True)
+    card = _card(html, number)
+    assert "Bed assigned" in page_text(card) and f"Transport {job}: accepted" in page_text(card)
+    assert f"/placement/{task_id}/transit" not in card
+    assert f"/placement/{walking_id}/transit" in _card(html, walking)
+    # The list's Task search and one search of the placed patients' transports.
+    assert listing.headers["X-FHIR-Requests"] == "2"
+    assert unit.request(task_id).status == "accepted"
+
+    # The transporter picks the patient up (the Task in progress, as the phone screen writes it).
+    [leg] = jobs_of_request(unit.gw, job).jobs
+    task = unit.gw.client.read("Task", leg.id)
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    task.update(status="in-progress", executionPeriod={"start": now}, lastModified=now)
+    unit.gw.client.update(task, version=version_of(task))
+    html = client.get("/placement/").get_data(as_text=True)
+    card = page_text(_card(html, number))
+    assert "In transit" in card and f"Transport {job}: picked up, on the way" in card
+    req = unit.request(task_id)
+    assert req.status == "in-progress"  # written by the look that saw it, audited
+    rows = [r for r in audit_rows(unit.app) if "placement-in-transit" in (r.detail or "")]
+    assert rows and rows[-1].outcome == "success"
+    status = page_text(client.get(f"/placement/{task_id}").get_data(as_text=True))
+    assert "In transit to" in status and f"Transport {job}" in status
+    assert unit.request(walking_id).status == "accepted"
+
+    # Delivered and moved into the bed on the board: the existing arrival completes the request.
+    task = unit.gw.client.read("Task", leg.id)
+    task.update(status="completed", executionPeriod={"start": now, "end": now})
+    unit.gw.client.update(task, version=version_of(task))
+    assert req.encounter is not None
+    BedUnit(unit.ref, unit.gw).act("admit", bed_id=bed_id, encounter_id=req.encounter.id)
+    assert "Arrived" in page_text(client.get("/placement/").get_data(as_text=True))
+    assert unit.request(task_id).status == "completed"
+
+
+def test_a_transport_to_another_bed_or_not_yet_picked_up_is_not_in_transit(placement_unit: Factory) -> None:
+    unit = placement_unit()
+    client = sign_in_client(unit.app.test_client(), Role.UNIT_SECRETARY)
+    task_id, bed_id = _assigned(unit, client)
+    other_bed = next(b for b in unit.gw.client.search("Location", [("partof", unit.unit)]).matches
+                     if b["id"] != bed_id)["id"]
+    _transport(unit, task_id, other_bed, "picked-up")
+    html = client.get("/placement/").get_data(as_text=True)
+    card = _card(html, unit.request(task_id).number)
+    assert "In transit" not in page_text(card) and f"/placement/{task_id}/transit" in card
+    status = page_text(client.get(f"/placement/{task_id}").get_data(as_text=True))
+    assert "In transit to" not in status and unit.request(task_id).status == "accepted"

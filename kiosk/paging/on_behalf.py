@@ -1,0 +1,145 @@
+"""Pages the kiosk sends by itself, outside a web request (exported by kiosk/paging/__init__.py): the
+scheduler pages an on-call role about something it noticed (a transport job nobody accepted in time pages
+the transport dispatcher), and closes the page when the thing it was about is over.
+
+Exactly once per `key`: the page's public id is made from the key (an HMAC with the kiosk's secret, so the
+id says nothing of what it is about), and the outbox's unique public id means a second call with the same
+key (the scheduler restarted between writing the page and noting it) finds the page instead of writing
+another. The page then lives like any other: sent at once, retried, escalated by the paging job, recorded
+on the FHIR server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from kiosk import secret_key
+from kiosk.audit.services import SYSTEM_ACTOR, append
+from kiosk.config import Settings
+from kiosk.db import Database
+from kiosk.fhir.errors import FhirError
+from kiosk.fhir.gateway import FhirGateway
+
+from .compose import ALL_TEMPLATES, URGENCY_WORDS, About, Draft
+from .fhir import roles_by_identifier, roles_offered
+from .models import MessageStatus, Page, PageMessage, PageStatus
+from .oncall import ON_CALL_FILE
+from .recipients import best_route, unreachable_reason
+from .services import DuplicatePage, MessageTooLong, PageRequest, Paging
+from .settings import PAGING_FILE
+
+
+@dataclass(frozen=True)
+class RolePage:
+    """How paging an on-call role ended. `page_id` is set when a page exists (sent now, sent before, or
+    waiting in the outbox); otherwise `words` says why nobody was paged. `retry`: the FHIR server could not
+    be asked who is on call; try again at the next run."""
+
+    page_id: int | None
+    words: str
+    retry: bool = False
+
+    @property
+    def paged(self) -> bool:
+        return self.page_id is not None
+
+
+def public_id_for(secret: str, key: str) -> str:
+    """The page's public id for an idempotency key: 12 hex characters, like links.new_public_id."""
+    return hmac.new(secret.encode("utf-8"), f"paging-key:{key}".encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _existing(database: Database, page_id: int) -> RolePage:
+    with database.session() as session:
+        page = session.get(Page, page_id)
+        first = session.scalar(select(PageMessage).where(PageMessage.page_id == page_id, PageMessage.seq == 0))
+        assert page is not None
+        status = first.message_status if first else MessageStatus.QUEUED
+        return RolePage(page_id, f"{page.recipient_name}: {status.label.lower()}")
+
+
+def page_role(settings: Settings, gw: FhirGateway, database: Database, *, role: str, key: str, urgency: str,
+              template: str, text: str, about: About | None, source: str, now: datetime,
+              patient_ref: str | None = None, encounter_ref: str | None = None) -> RolePage:
+    """Page whoever is on call as `role` (config/on-call.toml) now, once per `key`. The message names the
+    room and initials only (`about`, as paging's about_patient setting allows) and `text`."""
+    if urgency not in URGENCY_WORDS or template not in ALL_TEMPLATES:
+        raise ValueError(f"unknown urgency {urgency!r} or template {template!r}")
+    config, on_call = PAGING_FILE.read(settings), ON_CALL_FILE.read(settings)
+    secret = secret_key(settings)
+    service = Paging(database, config, secret, clock=lambda: _naive(now))
+    public_id = public_id_for(secret, key)
+    found = service.page_for_public_id(public_id)
+    if found is not None:
+        return _existing(database, found)
+    on_call_role = on_call.role(role)
+    if on_call_role is None:
+        return RolePage(None, f"the role {role!r} is not in {on_call.source}.")
+    people = list(on_call_role.people_at(now))
+    if not people:
+        return RolePage(None, f"nobody is on call as {on_call_role.name} now ({on_call.source}).")
+    refused = roles_offered(gw.capabilities)
+    if refused:
+        return RolePage(None, refused)
+    try:
+        recipients = {r.identifier: r for r in roles_by_identifier(gw, people, on_call.role_system)}
+    except FhirError as e:
+        return RolePage(None, f"who is on call could not be read yet: {e.message}", retry=True)
+    problems = []
+    for identifier in people:
+        recipient = recipients.get(identifier)
+        if recipient is None:
+            problems.append(f"{identifier} has no active role on the FHIR server")
+            continue
+        route = best_route(recipient, config.settings)
+        if route is None:
+            problems.append(f"{recipient.name}: {unreachable_reason(recipient)}")
+            continue
+        draft = Draft(urgency, template, text, config.settings.callback_number, about)
+        request = PageRequest(public_id=public_id, draft=draft, recipient=recipient, route=route,
+                              station_id=settings.station.id, on_call_role=on_call_role.key,
+                              patient_ref=patient_ref, encounter_ref=encounter_ref,
+                              requested_by_name="The kiosk (scheduler)", source=source)
+        try:
+            page_id, message_id = service.create(request)
+        except DuplicatePage as e:
+            return _existing(database, e.page_id)
+        except MessageTooLong:
+            page_id, message_id = service.create(replace(request, draft=replace(draft, free_text="")))
+        outcome = service.send(message_id)
+        with database.session() as session:
+            append(session, station=settings.station.id, actor=SYSTEM_ACTOR, action="page-sent",
+                   patient=patient_ref, entity=f"Page/{page_id}",
+                   outcome="failure" if outcome.status is MessageStatus.FAILED else "success",
+                   detail=f"page {page_id} ({source}, on call {on_call_role.key}) to {recipient.ref} by "
+                          f"{route.channel}: {outcome.status}")
+        return RolePage(page_id, f"{recipient.name} ({route.words}): {outcome.status.label.lower()}")
+    return RolePage(None, f"nobody on call as {on_call_role.name} can be paged from here: {'; '.join(problems)}.")
+
+
+def close_page(settings: Settings, database: Database, page_id: int, why: str,
+               clock: Callable[[], datetime] | None = None) -> bool:
+    """Cancel a page still waiting for an answer (what it was about is over): its messages not yet sent
+    are not sent and it escalates no further. An answered page is left as it is."""
+    config = PAGING_FILE.read(settings)
+    service = Paging(database, config, secret_key(settings), **({"clock": lambda: _naive(clock())} if clock else {}))
+    with database.session() as session:
+        page = session.get(Page, page_id)
+        if page is None or page.page_status is not PageStatus.OPEN:
+            return False
+    closed = service.cancel(page_id, why[:120])
+    if closed:
+        with database.session() as session:
+            append(session, station=settings.station.id, actor=SYSTEM_ACTOR, action="page-cancelled",
+                   entity=f"Page/{page_id}", detail=f"page {page_id}: {why}"[:500])
+    return closed
