@@ -1,5 +1,6 @@
-"""The demo hospital: Riverside General with a 32-bed medical-surgical unit (4 West) and a 20-bed
-cardiac step-down unit (3 East), or, with `beds=N`, as many 32-bed units as N beds need.
+"""The demo hospital: Riverside General with a 32-bed medical-surgical unit (4 West) and a 23-bed
+cardiac step-down unit (3 East, with three beds kept free and clean to transfer into), or, with
+`beds=N`, as many 32-bed units as N beds need.
 
 Everything is built deterministically and created with conditional creates on identifiers (one
 transaction per unit), so loading it twice creates nothing new and keeps what the kiosk changed.
@@ -41,10 +42,14 @@ class UnitPlan:
     #: (room number, number of beds in the room)
     rooms: tuple[tuple[str, int], ...]
     seed: int
+    #: Rooms whose beds are always free and clean (and nobody's reservation): beds the demo can transfer
+    #: a patient into. Kept apart from `rooms` so that the other beds' states, and every patient's
+    #: number, are what they were without them.
+    free_rooms: tuple[tuple[str, int], ...] = ()
 
     @property
     def bed_count(self) -> int:
-        return sum(n for _, n in self.rooms)
+        return sum(n for _, n in (*self.rooms, *self.free_rooms))
 
 
 def _rooms(first: int, layout: str) -> tuple[tuple[str, int], ...]:
@@ -53,7 +58,8 @@ def _rooms(first: int, layout: str) -> tuple[tuple[str, int], ...]:
 
 
 MED_SURG = UnitPlan("4W", "4 West Medical-Surgical", _rooms(401, "12212122121221212212"), seed=4)
-CARDIAC = UnitPlan("3E", "3 East Cardiac Step-Down", _rooms(301, "1111121112111122"), seed=3)
+CARDIAC = UnitPlan("3E", "3 East Cardiac Step-Down", _rooms(301, "1111121112111122"), seed=3,
+                   free_rooms=_rooms(317, "12"))
 
 
 def unit_plan(code: str, name: str, beds: int, seed: int, first_room: int = 101) -> UnitPlan:
@@ -164,7 +170,7 @@ class DemoBuilder:
 
         slots = self._bed_slots(unit, rng)
         room_urns: dict[str, str] = {}
-        for room, _beds_in_room in unit.rooms:
+        for room, _beds_in_room in (*unit.rooms, *unit.free_rooms):
             room_ident = _room_ident(unit, room)
             room_urns[room_ident] = tx.create(
                 b.location(name=f"Room {room}", ident=b.identifier(self.ids.location, room_ident),
@@ -212,14 +218,19 @@ class DemoBuilder:
             tx.create(task, if_none_exist=identifier_query(DEMO_RECORD_SYSTEM, f"clean-{slot.ident}"))
         return tx
 
-    def _bed_slots(self, unit: UnitPlan, rng: random.Random) -> list[BedSlot]:
+    @staticmethod
+    def _slots_of(unit: UnitPlan, rooms: tuple[tuple[str, int], ...], status: str) -> list[BedSlot]:
         slots: list[BedSlot] = []
-        for room, count in unit.rooms:
+        for room, count in rooms:
             for k in range(count):
                 suffix = "" if count == 1 else "AB"[k]
                 name = f"{unit.code}-{room}{suffix}"
-                slots.append(BedSlot(name=name, ident=name, room_ident=_room_ident(unit, room),
-                                     status=codes.BED_OCCUPIED))
+                slots.append(BedSlot(name=name, ident=name, room_ident=_room_ident(unit, room), status=status))
+        return slots
+
+    def _bed_slots(self, unit: UnitPlan, rng: random.Random) -> list[BedSlot]:
+        """The beds with their states; the free rooms' beds last (available beds are reserved in order)."""
+        slots = self._slots_of(unit, unit.rooms, codes.BED_OCCUPIED)
         order = list(range(len(slots)))
         rng.shuffle(order)
         n = len(slots)
@@ -231,7 +242,7 @@ class DemoBuilder:
             slots[position].status = status
             if status == codes.BED_CLOSED:
                 slots[position].description = "Blocked: bed motor broken, biomed called"
-        return slots
+        return slots + self._slots_of(unit, unit.free_rooms, codes.BED_UNOCCUPIED)
 
     def _patient(self, tx: Transaction) -> tuple[str, str]:
         i = self.patient_index

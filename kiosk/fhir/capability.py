@@ -222,8 +222,9 @@ class Capabilities:
 
 class CapabilityCache:
     """Reads /metadata once (on first use) and keeps it until `refresh()`; shared by a process's threads.
-    When the server serves no CapabilityStatement, `probe` finds the capabilities instead (a server
-    that cannot be reached at all raises FhirUnavailable, and is asked again next time)."""
+    When the server serves no CapabilityStatement (or its /metadata fails with HTTP 5xx), `probe` finds
+    the capabilities instead (a server that cannot be reached at all raises FhirUnavailable, and is
+    asked again next time)."""
 
     def __init__(self, fetch: Callable[[], dict[str, Any]], probe: Callable[[], Capabilities] | None = None):
         self._fetch = fetch
@@ -236,8 +237,13 @@ class CapabilityCache:
             if self._value is None:
                 try:
                     self._value = Capabilities.from_statement(self._fetch())
-                except FhirUnavailable:
-                    raise
+                except FhirUnavailable as e:
+                    # Not reached at all (no HTTP status): ask again next time. A /metadata that fails
+                    # (HTTP 5xx) while the server answers is probed like a missing one; a server that
+                    # fails every request fails the probes too, which raise FhirUnavailable.
+                    if self._probe is None or e.status is None:
+                        raise
+                    self._value = self._probe()
                 except FhirError:
                     if self._probe is None:
                         raise

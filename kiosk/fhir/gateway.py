@@ -81,8 +81,11 @@ class FhirGateway:
         try:
             self.client.metadata()
             return STATEMENT
-        except FhirUnavailable:
-            raise
+        except FhirUnavailable as e:
+            if e.status is None:  # not reached at all; a /metadata that fails (HTTP 5xx) is probed below
+                raise
+            self.client.search("Location", [("_id", "kiosk-probe"), ("_count", "1")])
+            return PROBED
         except FhirError:
             self.client.search("Location", [("_id", "kiosk-probe"), ("_count", "1")])
             return PROBED

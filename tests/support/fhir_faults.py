@@ -4,7 +4,11 @@ client and a real sekmet-fhir server (a small in-process proxy) and change one t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 
@@ -39,12 +43,15 @@ class DiffersFromSekmet(httpx.BaseTransport):
     CapabilityStatement); with `ignores_includes`, _include and _revinclude are dropped without a word;
     with `page_size` and `no_next`, searches come back in pages of that size with no `next` link (the
     server stops paging early). `refuses` lists search parameters answered with an OperationOutcome
-    error ("Task:focus"). Everything else goes to the real server."""
+    error ("Task:focus"). `metadata` (status, content type, body) is what /metadata answers instead of
+    the server's statement: a 500, or a 200 that is not a CapabilityStatement. Everything else goes to the
+    real server."""
 
     def __init__(self, *, no_statement: bool = False, ignores_includes: bool = False, page_size: int | None = None,
-                 no_next: bool = False, refuses: tuple[str, ...] = ()):
+                 no_next: bool = False, refuses: tuple[str, ...] = (), metadata: tuple[int, str, bytes] | None = None):
         self.inner = httpx.HTTPTransport()
         self.no_statement = no_statement
+        self.metadata = metadata
         self.ignores_includes = ignores_includes
         self.page_size = page_size
         self.no_next = no_next
@@ -62,6 +69,9 @@ class DiffersFromSekmet(httpx.BaseTransport):
         if self.no_statement and path.endswith("/metadata"):
             return httpx.Response(404, json={"resourceType": "OperationOutcome", "issue": [
                 {"severity": "error", "code": "not-found", "diagnostics": "no metadata here"}]}, request=request)
+        if self.metadata is not None and path.endswith("/metadata"):
+            status, content_type, body = self.metadata
+            return httpx.Response(status, headers={"Content-Type": content_type}, content=body, request=request)
         is_search = (request.method == "GET" and "?" in str(request.url)) or path.endswith("/_search")
         if is_search:
             resource_type = path.rstrip("/").removesuffix("/_search").rsplit("/", 1)[-1]
@@ -132,3 +142,43 @@ class Watched(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.urls.append(f"{request.method} {request.url}")
         return self.inner.handle_request(request)
+
+
+@contextmanager
+def served(transport: httpx.BaseTransport, upstream: str) -> Iterator[str]:
+    """`transport` in front of the real server at `upstream` as an HTTP server of its own on loopback, for
+    what makes its own connections (a `kiosk` command); yields the base URL to use instead of `upstream`."""
+    origin = httpx.URL(upstream).copy_with(path="/", query=None)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _forward(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+            headers = {k: v for k, v in self.headers.items()
+                       if k.lower() not in ("host", "content-length", "accept-encoding", "connection")}
+            request = httpx.Request(self.command, origin.join(self.path), headers=headers, content=body)
+            response = transport.handle_request(request)
+            content = response.read()
+            self.send_response(response.status_code)
+            for name, value in response.headers.items():
+                if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{httpx.URL(upstream).path.rstrip('/')}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -5,21 +5,26 @@ figures per shift with their chart."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from kiosk.auth import Role
+from kiosk.beds.occupancy import BedState
 from kiosk.calls.figures import shift_at
 from kiosk.calls.models import CallLight, Reason, utcnow
 from kiosk.calls.services import NewCall, answer, raise_call
 from kiosk.calls.settings import CallsSettings
 from kiosk.extensions import database
+from kiosk.fhir.change import Done
 from kiosk.fhir.records import LocationRecord
 from kiosk.nav import BedAssignment, add_bed_assignments
 from tests.support.auth import sign_in_client
-from tests.support.paging import WebhookReceiver
+from tests.support.beds import BedUnit
+from tests.support.paging import SmtpSink, WebhookReceiver, paging_env
+from tests.support.whiteboard import Ward, split_among
 
 
 def token(html: str, name: str) -> str:
@@ -86,6 +91,51 @@ def test_two_taps_log_a_call_and_one_tap_pages_the_nurse(calls_app: Flask, webho
     first = stored(calls_app)[0]
     assert first.answered_how == "kiosk" and first.answered_by == "Dana Reyes" and first.response_seconds is not None
     assert secretary.get("/calls/open").headers["X-FHIR-Requests"] == "0"
+
+
+def test_the_nurse_assigned_on_the_whiteboard_is_paged_in_one_tap(ward: Callable[..., Ward], smtp: SmtpSink,
+                                                                  webhook: WebhookReceiver) -> None:
+    """No stand-in for the assignments: the shift is assigned through the whiteboard's service on the real
+    server, and a call from a bed offers (and pages) exactly the nurse assigned to that bed."""
+    unit = ward(12, **paging_env(smtp.port, webhook.url))
+    occupied = {t.id: t for t in BedUnit(ref=unit.ref, gw=unit.gw).beds(BedState.OCCUPIED) if t.patient}
+    nurse = unit.nurses[1]
+
+    def choose(screen):  # type: ignore[no-untyped-def]
+        chosen, charge = split_among(screen, unit.nurses, unit.aides, unit.nurses[0])
+        beds = [b.id for b in screen.beds if b.id in occupied]
+        for bed_id in beds:  # one bed for this nurse, every other bed for someone else
+            chosen[bed_id]["nurse"] = unit.nurses[0 if bed_id != beds[0] else 1].ref
+        return chosen, charge
+
+    outcome, _ = unit.assign(choose)
+    assert isinstance(outcome, Done), outcome.message
+    bed = occupied[next(b.id for b in unit.screen().beds if b.current.get("nurse") == nurse.ref)]
+    # The nurse's role on the unit gets a secure-messaging address (the ward's roles are made without one).
+    [role] = unit.gw.client.search("PractitionerRole", [("practitioner", nurse.ref)]).matches
+    handle = f"securechat:{nurse.name.lower().replace(' ', '.')}"
+    unit.gw.client.update({**role, "telecom": [{"system": "other", "value": handle, "use": "work", "rank": 1}]},
+                          version=role["meta"]["versionId"])
+
+    secretary = sign_in_client(unit.app.test_client(), Role.UNIT_SECRETARY)
+    two_taps(secretary, bed, "pain")  # type: ignore[arg-type]
+    [call] = stored(unit.app)
+    screen = secretary.get("/calls/").get_data(as_text=True)
+    offer = re.search(rf'action="/calls/{call.id}/page".*?name="nurse" value="([^"]+)">\s*'
+                      r'<button class="button" type="submit">Page ([^<]+)</button>', screen, re.S)
+    assert offer, screen
+    assert offer.groups() == (nurse.ref, nurse.name)
+    assert all(f"Page {other.name}" not in screen for other in unit.nurses if other is not nurse)
+
+    paged = secretary.post(f"/calls/{call.id}/page", data={"csrf_token": token(screen, "csrf_token"),
+                                                           "nurse": offer.group(1)})
+    assert paged.status_code == 200 and "Nurse paged" in paged.get_data(as_text=True)
+    [post] = webhook.wait_for(1)
+    assert post.signature_ok and post.json["to"]["value"] == handle and post.json["urgency"] == "urgent"
+    assert post.json["text"].startswith(f"URGENT 4 West Bed {bed.name}: Call light: Pain. Call 4 West")
+    [call] = stored(unit.app)
+    assert call.page_id is not None and call.paged_to == nurse.ref
+    assert f"Paged {nurse.name}, 0 min ago: waiting" in secretary.get("/calls/").get_data(as_text=True)
 
 
 def test_a_provider_looks_but_does_not_log_page_or_answer(calls_app: Flask,

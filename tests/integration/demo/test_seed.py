@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from kiosk.beds.occupancy import unit_counts
+from kiosk.beds.occupancy import BedState, unit_counts
 from kiosk.demo.hospital import CARDIAC, MED_SURG
 from kiosk.demo.loader import demo_loaded, load_demo
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway, UnitRef
+from kiosk.fhir.locations import available_beds_elsewhere
+from tests.support.beds import BedUnit, unit_gateway
 from tests.support.numbers import BLOCK, next_block
 
 
@@ -23,7 +25,7 @@ def test_a_second_load_creates_nothing(gateway: FhirGateway) -> None:
 def test_two_units_with_rooms_of_one_and_two_beds(gateway: FhirGateway) -> None:
     med_surg = unit_census(gateway, unit(gateway, MED_SURG.code))
     cardiac = unit_census(gateway, unit(gateway, CARDIAC.code))
-    assert len(med_surg.beds) == 32 and len(cardiac.beds) == 20
+    assert len(med_surg.beds) == 32 and len(cardiac.beds) == CARDIAC.bed_count == 23
     beds_per_room = {r.id: sum(1 for b in med_surg.beds if b.part_of == r.reference) for r in med_surg.rooms}
     assert set(beds_per_room.values()) == {1, 2}
     assert all(b.is_bed and b.mode == "instance" for b in med_surg.beds)
@@ -65,6 +67,18 @@ def test_a_pending_transfer_out_points_at_a_bed_on_the_other_unit(gateway: FhirG
     moving = [e for e in med_surg.encounters if e.status == "in-progress"
               and any(loc.status == "planned" and loc.location in cardiac_beds for loc in e.locations)]
     assert len(moving) == 1
+
+
+def test_3_east_has_free_clean_beds_to_transfer_into(gateway: FhirGateway) -> None:
+    """Besides its two reserved beds and the bed a 4 West patient is planned to move into, 3 East keeps
+    at least three beds free and clean: on its own board, and offered by a transfer from 4 West."""
+    cardiac = unit(gateway, CARDIAC.code)
+    free = BedUnit(ref=cardiac, gw=unit_gateway(gateway, cardiac)).beds(BedState.AVAILABLE, free=True)
+    assert len(free) >= 3
+    assert all(t.cleaning_task is None and not t.cleaning_tasks for t in free)
+    offered = [o.bed.name for o in available_beds_elsewhere(gateway, gateway.unit_location_id())
+               if o.unit is not None and o.unit.name == CARDIAC.name]
+    assert len(offered) >= 3 and {t.name for t in free} <= set(offered)
 
 
 class LimitsTransactions:

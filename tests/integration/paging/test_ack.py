@@ -137,3 +137,35 @@ def test_called_back_and_cancel_are_recorded_with_the_versions_on_screen(
     assert cancelled.status == "cancelled" and cancelled.fhir_problem
     now = gateway.client.read("CommunicationRequest", cancelled.fhir_request_ref.split("/")[1])
     assert now["status"] == "active" and now["note"][0]["text"] == "Seen by the ward clerk at another station"
+
+
+def test_a_page_cancelled_at_the_kiosk_is_revoked_on_the_fhir_server(
+        paging_app: Flask, smtp: SmtpSink, stays: list[EncounterRecord], gateway: FhirGateway) -> None:
+    secretary = sign_in_client(paging_app.test_client(), Role.UNIT_SECRETARY)
+    page_about(secretary, stays[6])
+    smtp.wait_for(1)
+    page, [message] = the_page(paging_app)
+    before = gateway.client.read("CommunicationRequest", page.fhir_request_ref.split("/")[1])
+    assert before["status"] == "active"
+    screen = secretary.get("/paging/").get_data(as_text=True)
+    seen = re.search(rf'action="/paging/pages/{page.id}/cancel".*?name="seen" value="([^"]+)"', screen, re.S)
+    assert seen and seen.group(1) == f"{page.fhir_request_ref}@{before['meta']['versionId']}"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', screen).group(1)
+
+    answer = secretary.post(f"/paging/pages/{page.id}/cancel", data={"csrf_token": token, "seen": seen.group(1)})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Cancelled: nothing more is sent for it." in html
+    assert "changed at another station" not in html
+    page, _ = the_page(paging_app)
+    assert page.status == "cancelled" and page.answered_how == "cancelled" and page.answered_by == "Dana Reyes"
+    assert not page.fhir_pending and page.fhir_problem is None
+    request = gateway.client.read("CommunicationRequest", page.fhir_request_ref.split("/")[1])
+    assert request["status"] == "revoked" and request["meta"]["versionId"] != before["meta"]["versionId"]
+    assert request["note"][-1]["text"].startswith("Cancelled at the kiosk")
+    # The message had left already: its Communication stays completed (sent), never received.
+    communication = gateway.client.read("Communication", message.communication_ref.split("/")[1])
+    assert communication["status"] == "completed" and "received" not in communication
+    again = secretary.post(f"/paging/pages/{page.id}/cancel", data={"csrf_token": token, "seen": seen.group(1)})
+    assert again.status_code == 409
+    assert gateway.client.read("CommunicationRequest", page.fhir_request_ref.split("/")[1])["meta"]["versionId"] == \
+        request["meta"]["versionId"]

@@ -8,6 +8,7 @@ import signal
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -18,10 +19,12 @@ from kiosk.auth.services import ensure_demo_staff
 from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.extensions import database
+from kiosk.fhir.client import token
+from kiosk.fhir.gateway import FhirGateway
 from kiosk.paging.channels import Outgoing
 from kiosk.paging.compose import Draft
 from kiosk.paging.links import new_public_id
-from kiosk.paging.models import MessageStatus, PageMessage, utcnow
+from kiosk.paging.models import MessageStatus, Page, PageMessage, utcnow
 from kiosk.paging.recipients import Recipient, Route
 from kiosk.paging.services import PageRequest, Paging
 from kiosk.paging.settings import PAGING_FILE, PagingConfig
@@ -68,8 +71,15 @@ def scheduler_runs() -> Iterator[list[SchedulerRun]]:
             run.stop(signal.SIGKILL)
 
 
+def communications(gw: FhirGateway, settings: Settings, page: Page, message: PageMessage) -> list[dict[str, Any]]:
+    """The Communications on the server that carry this message (found by the key the kiosk gives them)."""
+    system = PAGING_FILE.read(settings).settings.message_system
+    return gw.client.search("Communication", [("identifier", token(system, f"{page.public_id}-{message.seq}"))]).matches
+
+
 def test_pages_reach_smtp_and_the_webhook_exactly_once_across_a_restart_and_receivers_down_then_up(
-        demo_settings: Settings, role_system: str, tmp_path: Path, scheduler_runs: list[SchedulerRun]) -> None:
+        demo_settings: Settings, role_system: str, tmp_path: Path, scheduler_runs: list[SchedulerRun],
+        gateway: FhirGateway) -> None:
     smtp, webhook = SmtpSink(), WebhookReceiver()  # both down
     env = paging_env(smtp.port, webhook.url, KIOSK_PAGING_RETRY_FIRST_DELAY_SECONDS="1",
                      KIOSK_WEB_SECRET_KEY="test-secret-key-not-for-production")
@@ -86,6 +96,17 @@ def test_pages_reach_smtp_and_the_webhook_exactly_once_across_a_restart_and_rece
     waiting = messages(db)
     assert [(m.channel, m.status) for m in waiting] == [("smtp", "queued"), ("webhook", "queued")]
     assert all(m.attempts == 1 and m.last_error for m in waiting)
+    with db.session() as session:
+        pages = {p.id: p for p in session.query(Page)}
+    # On the FHIR server: each page an active CommunicationRequest, each message a Communication in progress.
+    for message in waiting:
+        page = pages[message.page_id]
+        request = gateway.client.read("CommunicationRequest", page.fhir_request_ref.split("/")[1])
+        assert request["status"] == "active"
+        [held] = communications(gateway, settings, page, message)
+        assert f"Communication/{held['id']}" == message.communication_ref
+        assert held["status"] == "in-progress" and "sent" not in held
+        assert held["basedOn"] == [{"reference": page.fhir_request_ref}]
 
     # The kiosk restarts: a new app on the same database still holds both pages, waiting.
     with app.app_context():
@@ -121,6 +142,14 @@ def test_pages_reach_smtp_and_the_webhook_exactly_once_across_a_restart_and_rece
         webhook.stop()
     sent = messages(db)
     assert [m.status for m in sent] == ["sent", "sent"]
+    # The scheduler recorded the sends: the same Communications (none doubled), now completed, with the time.
+    for before, after in zip(waiting, sent, strict=True):
+        page = pages[after.page_id]
+        [held] = communications(gateway, settings, page, after)
+        assert f"Communication/{held['id']}" == before.communication_ref == after.communication_ref
+        assert held["status"] == "completed" and held["sent"]
+        assert held["meta"]["versionId"] != before.communication_version
+        assert gateway.client.read("CommunicationRequest", page.fhir_request_ref.split("/")[1])["status"] == "active"
     assert mails[0].body.strip() == sent[0].body and mails[0].recipients == [sent[0].address]
     post = posts[0]
     assert post.signature_ok and post.headers["Idempotency-Key"] == post.json["id"]

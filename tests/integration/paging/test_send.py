@@ -18,6 +18,7 @@ from tests.support.paging import (
     SmtpSink,
     compose_form,
     field_value,
+    preview_text,
     recipients_on,
     send_page,
 )
@@ -132,4 +133,9 @@ def test_the_screens_make_a_fixed_number_of_fhir_requests(paging_app: Flask, smt
     smtp.wait_for(3)
     assert client.get("/paging/").headers["X-FHIR-Requests"] == "1"  # the open pages' records, one search
     assert client.get("/paging/pages").headers["X-FHIR-Requests"] == "1"
-    assert "preview" not in client.post("/paging/preview", data={}).headers.get("X-FHIR-Requests", "0x")
+    # The preview is drawn from the form alone (it carries the room and initials): no FHIR request.
+    html = client.get(compose_path(stays[0])).get_data(as_text=True)
+    form = compose_form(html, recipient=recipients_on(html)[0][0], template="call-unit")
+    preview = client.post("/paging/preview", data=form, headers={"HX-Request": "true"})
+    assert preview.status_code == 200 and preview.headers["X-FHIR-Requests"] == "0"
+    assert f"4 West Bed {form['about_room']}" in preview_text(preview.get_data(as_text=True))
