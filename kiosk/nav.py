@@ -255,7 +255,7 @@ def bed_assignments(app: Flask, beds: list[str]) -> dict[str, list[BedAssignment
 @dataclass(frozen=True)
 class MoveOffer:
     """A move the bed board offers in one tap: the patient of `encounter` ('Encounter/<id>') into `bed`
-    ('Location/<id>', on this unit or another), with why ("Transport delivered 14:05")."""
+    ('Location/<id>', on this unit or another), with why ("Transport delivered 14:05 to bed 3E-07 (3 East)")."""
 
     encounter: str
     bed: str

@@ -525,9 +525,12 @@ def moves_to_make(gw: FhirGateway, settings: TransportSettings, now: datetime, e
     unit_ref = unit_reference(gw)
     since = now - timedelta(hours=settings.delivered_hours)
     delivered = delivered_since(gw, since)
-    return [MoveOffer(encounter=encounter, bed=job.destination.reference or "", bed_name=job.destination.label,
-                      why=f"Transport delivered {timeutil.local(job.delivered_at):%H:%M}"
-                      if job.delivered_at else "Transport delivered")
+    def why(job: JobRecord) -> str:
+        at = f" {timeutil.local(job.delivered_at):%H:%M}" if job.delivered_at else ""
+        return f"Transport delivered{at} to bed {job.destination.label}"
+
+    return [MoveOffer(encounter=encounter, bed=job.destination.reference or "", bed_name=job.destination.name,
+                      why=why(job))
             for job in delivered_transfers(delivered, unit_ref, since)
             if job.encounter == encounter and job.destination.reference]
 
