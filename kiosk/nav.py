@@ -3,7 +3,10 @@
 
 - `NavItem`: its entry in the top bar and its tile on the home screen;
 - `PatientLink`: a link on a patient's panel (the bed board's), to the workflow's page for that
-  patient's encounter ("Print armband / labels", "Orders", "Request transport");
+  patient's encounter ("Print armband / labels", "Orders", "Request transport"); `when` says at which
+  moment of the panel: always, while a transfer's new bed is chosen, or in the discharge form;
+- `add_move_offers`: moves into a new bed the bed board offers in one tap (a transfer's transport
+  delivered there);
 - `HomePanel`: a fragment on the home screen (its counts or alerts), which refreshes itself;
 - `add_bed_marks`: marks on the bed board's tiles (a transport under way, a call light, the room's
   readiness), from one call per board render with what the board knows of each bed (`UnitBeds`);
@@ -31,6 +34,8 @@ BED_ASSIGNMENTS_KEY = "KIOSK_BED_ASSIGNMENTS"
 PATIENT_LINKS_KEY = "KIOSK_PATIENT_LINKS"
 HOME_PANELS_KEY = "KIOSK_HOME_PANELS"
 PANEL_SECTIONS_KEY = "KIOSK_PANEL_SECTIONS"
+MOVE_OFFERS_KEY = "KIOSK_MOVE_OFFERS"
+PATIENT_LINK_MOMENTS = ("patient", "transfer", "discharge")
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,23 @@ class NavItem:
 @dataclass(frozen=True)
 class PatientLink:
     """A link on a patient's panel. `endpoint` takes `patient_id` and `encounter_id` (ids only: never
-    names or MRNs in a URL); `roles` limits who sees it (empty: everyone signed in)."""
+    names or MRNs in a URL); `roles` limits who sees it (empty: everyone signed in).
+
+    `when` is the moment of the panel that offers it: 'patient' (a patient's panel), 'transfer' (a new
+    bed chosen for the patient, in the transfer form or planned on the encounter: the endpoint also
+    takes `destination`, 'Location/<id>' of that bed) or 'discharge' (the discharge form). `args` are
+    fixed query arguments of the link (ids and codes only)."""
 
     endpoint: str
     label: str
     order: int = 50
     roles: tuple[str, ...] = ()
+    when: str = "patient"
+    args: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.when not in PATIENT_LINK_MOMENTS:
+            raise ValueError(f"a patient link is offered at one of {', '.join(PATIENT_LINK_MOMENTS)}")
 
 
 @dataclass(frozen=True)
@@ -92,9 +108,14 @@ Entry = TypeVar("Entry", NavItem, PatientLink, HomePanel, PanelSection)
 T = TypeVar("T")
 
 
+def _same(a: Entry, b: Entry) -> bool:
+    """One registration per endpoint (and, for a patient link, per moment of the panel)."""
+    return a.endpoint == b.endpoint and getattr(a, "when", None) == getattr(b, "when", None)
+
+
 def _add(app: Flask, key: str, entry: Entry) -> None:
     entries: list[Entry] = app.config.setdefault(key, [])
-    if all(e.endpoint != entry.endpoint for e in entries):
+    if not any(_same(e, entry) for e in entries):
         entries.append(entry)
         entries.sort(key=lambda e: (e.order, getattr(e, "label", e.endpoint)))
 
@@ -119,11 +140,14 @@ def home_panels(app: Flask) -> list[HomePanel]:
     return list(app.config.get(HOME_PANELS_KEY, []))
 
 
-def patient_links(patient_id: str, encounter_id: str, role: str | None) -> list[Link]:
-    """The links other workflows offer for this patient's encounter, for a person of `role`."""
-    return [Link(link.label, url_for(link.endpoint, patient_id=patient_id, encounter_id=encounter_id))
+def patient_links(patient_id: str, encounter_id: str, role: str | None, when: str = "patient",
+                  **args: str) -> list[Link]:
+    """The links other workflows offer for this patient's encounter at this moment of the panel, for a
+    person of `role`; `args` are what the moment adds (a transfer's `destination`)."""
+    return [Link(link.label, url_for(link.endpoint, patient_id=patient_id, encounter_id=encounter_id,
+                                     **dict(link.args), **args))
             for link in current_app.config.get(PATIENT_LINKS_KEY, [])
-            if not link.roles or role in link.roles]
+            if link.when == when and (not link.roles or role in link.roles)]
 
 
 def add_panel_section(app: Flask, section: PanelSection) -> None:
@@ -226,3 +250,33 @@ def bed_assignments(app: Flask, beds: list[str]) -> dict[str, list[BedAssignment
         for bed, people in source(beds).items():
             found.setdefault(bed, []).extend(people)
     return found
+
+
+@dataclass(frozen=True)
+class MoveOffer:
+    """A move the bed board offers in one tap: the patient of `encounter` ('Encounter/<id>') into `bed`
+    ('Location/<id>', on this unit or another), with why ("Transport delivered 14:05 to bed 3E-07 (3 East)")."""
+
+    encounter: str
+    bed: str
+    bed_name: str
+    why: str
+
+
+#: The moves a workflow offers for one encounter of the unit ('Encounter/<id>'): at most one small request.
+MoveSource = Callable[[str], list[MoveOffer]]
+
+
+def add_move_offers(app: Flask, source: MoveSource) -> None:
+    sources: list[MoveSource] = app.config.setdefault(MOVE_OFFERS_KEY, [])
+    if source not in sources:
+        sources.append(source)
+
+
+def move_offers(app: Flask, encounter: str) -> list[MoveOffer]:
+    """Every registered source's moves for this encounter, one per bed (the first source's first)."""
+    found: dict[str, MoveOffer] = {}
+    for source in app.config.get(MOVE_OFFERS_KEY, []):
+        for offer in source(encounter):
+            found.setdefault(offer.bed, offer)
+    return list(found.values())

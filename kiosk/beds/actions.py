@@ -149,7 +149,7 @@ def _check_stale(ctx: ActionContext, current: mv.Current, refs: list[str], what:
                            "here is the current state.")
 
 
-def _bed_problem(tile: BedTile, for_encounter: str | None) -> str | None:
+def bed_problem(tile: BedTile, for_encounter: str | None) -> str | None:
     """Why nobody can be placed in this bed now, or None."""
     if tile.patient is not None:
         return f"Bed {tile.name} is occupied by {tile.patient.name}."
@@ -228,7 +228,7 @@ def _planned_into_bed(ctx: ActionContext, extra_problem: Callable[[BedTile, str,
     problem = _encounter_problem(str((current.encounter or {}).get("status")), ("planned",), name)
     if problem is None and extra_problem is not None:
         problem = extra_problem(tile, encounter_id, name)
-    problem = problem or _bed_problem(tile, encounter_id)
+    problem = problem or bed_problem(tile, encounter_id)
     if problem:
         raise _refuse(problem, _stale(ctx, current, refs))
     _check_stale(ctx, current, refs, f"{name}'s record or bed {tile.name}")
@@ -300,7 +300,7 @@ def _transfer(ctx: ActionContext) -> Plan:
         problem = f"{name} is no longer in {where}."
     if problem is None:
         if target_tile is not None:
-            problem = _bed_problem(target_tile, encounter_id)
+            problem = bed_problem(target_tile, encounter_id)
         else:
             problem = _bed_elsewhere_problem(ctx, current, target_ref, encounter_id)
     if problem or from_ref is None:

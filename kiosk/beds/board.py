@@ -166,6 +166,8 @@ class BedTile:
     cleaning_tasks: list[TaskRecord] = field(default_factory=list)
     blocked_reason: str | None = None
     transfer_to: str | None = None
+    #: The planned bed's reference ('Location/<id>'), for other workflows' links (a transport there).
+    transfer_to_ref: str | None = None
     warnings: list[str] = field(default_factory=list)
     #: Marks other workflows put on the tile (kiosk.nav.add_bed_marks).
     marks: list[BedMark] = field(default_factory=list)
@@ -529,7 +531,8 @@ class BoardBuilder:
             hands_off=occ.hands_off,
         )
         if occ.occupant and occ.occupant.reference in moves_out:
-            tile.transfer_to = self.place(moves_out[occ.occupant.reference].to_location)
+            tile.transfer_to_ref = moves_out[occ.occupant.reference].to_location
+            tile.transfer_to = self.place(tile.transfer_to_ref)
         if occ.state in (BedState.HOUSEKEEPING, BedState.CLEANING) and occ.cleaning is None:
             tile.warnings.append("Marked for housekeeping, but no cleaning job is recorded for this bed.")
         return tile

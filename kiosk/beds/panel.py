@@ -15,7 +15,7 @@ from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.change import Seen
 from kiosk.fhir.locations import BedOption
 from kiosk.fhir.movements import ISOLATION_KINDS
-from kiosk.nav import Link
+from kiosk.nav import Link, MoveOffer
 from kiosk.timeutil import today
 from kiosk.web import Notice
 
@@ -63,6 +63,16 @@ class Panel:
     links: list[Link] = field(default_factory=list)
     #: Why this person may not change beds (their role): the panel then offers no action.
     role_notice: str | None = None
+    #: Links registered for a new bed chosen for the patient (kiosk.nav, 'transfer'): to the bed a transfer
+    #: is planned to (ready to follow), and the labels of those the transfer form offers for the bed chosen
+    #: there (followed through beds.transfer_link, which adds the bed).
+    transfer_links: list[Link] = field(default_factory=list)
+    transfer_link_labels: list[str] = field(default_factory=list)
+    #: Links registered for the discharge form (kiosk.nav, 'discharge').
+    discharge_links: list[Link] = field(default_factory=list)
+    #: Moves into a new bed other workflows offer (kiosk.nav.MoveOffer), each one tap, with the reason a
+    #: bed cannot take the patient now (then no button).
+    moves: list[tuple[MoveOffer, str | None]] = field(default_factory=list)
 
     @property
     def hands_off(self) -> str | None:

@@ -20,11 +20,17 @@ from kiosk.fhir.census import Census, unit_census
 from kiosk.fhir.encounters import ScanMatch, find_open_encounters
 from kiosk.fhir.errors import FhirError, FhirNotAllowed
 from kiosk.fhir.gateway import FhirGateway
-from kiosk.fhir.locations import available_beds_elsewhere, places_by_reference, units_without_free_beds
+from kiosk.fhir.locations import (
+    BedOption,
+    available_beds_elsewhere,
+    places_by_reference,
+    units_without_free_beds,
+)
 from kiosk.fhir.patients import NAME_MATCHES, NameQuery, find_open_encounters_by_name
 from kiosk.fhir.records import LocationRecord, PatientRecord
-from kiosk.nav import BedMark, MarkSource
+from kiosk.nav import BedMark, MarkSource, MoveOffer
 
+from .actions import bed_problem
 from .board import Board, BoardBuilder, PatientSummary, RoomGroup, other_places
 from .panel import Panel, available_here, bed_panel, encounter_panel, side_list_panel
 from .settings import BedSettings
@@ -135,6 +141,37 @@ def open_panel(gw: FhirGateway, board: Board, key: str, open_form: str | None = 
             except FhirNotAllowed as e:
                 panel.elsewhere_note = e.message
     return panel
+
+
+def offer_moves(gw: FhirGateway, board: Board, panel: Panel, offers: list[MoveOffer]) -> None:
+    """The moves other workflows offer the panel's patient (a transfer's transport delivered to a new bed),
+    each one tap: the board's own transfer, sent with the versions this panel shows, the new bed's among
+    them. A bed that cannot take the patient now says why instead of offering the tap. A bed on another
+    unit is looked up among that unit's free beds (one search, as the transfer form does)."""
+    who = panel.patient.encounter_id if panel.patient else None
+    here = panel.tile.ref if panel.tile is not None else None
+    elsewhere: dict[str, BedOption] | None = None
+    for offer in offers:
+        if offer.bed == here or who is None:
+            continue
+        target = board.tile(offer.bed.removeprefix("Location/"))
+        if target is not None:
+            problem = bed_problem(target, who)
+            if target.version:
+                panel.extra_seen[target.ref] = target.version
+        else:
+            if elsewhere is None:
+                try:
+                    found = available_beds_elsewhere(gw, board.unit_id, for_encounter=f"Encounter/{who}")
+                    elsewhere = {o.bed.reference: o for o in found}
+                except FhirNotAllowed:
+                    elsewhere = {}
+            option = elsewhere.get(offer.bed)
+            problem = None if option is not None else (f"Bed {offer.bed_name} is not a clean, empty bed now: "
+                                                       "choose the bed with Transfer.")
+            if option is not None and option.bed.version:
+                panel.extra_seen[option.bed.reference] = option.bed.version
+        panel.moves.append((offer, problem))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@
 - POST /beds/scan                an armband scan, or a name or date of birth typed (in the body, never in
                                  the URL)
 - POST /beds/act/<action>        one action; answers with the panel as it is afterwards
+- GET  /beds/transfer-link/<patient>/<encounter>/<n>?target=<bed id>
+                                 the n-th link other workflows registered for a transfer's new bed, to
+                                 the bed chosen in the transfer form (a transport there)
 - GET  /beds/census-sheet.pdf    the unit's census sheet for the paper downtime procedure (audited)
 
 When the FHIR server cannot be reached, the board is drawn from the census kept in the kiosk's database
@@ -33,6 +36,7 @@ from flask import (
     abort,
     current_app,
     make_response,
+    redirect,
     render_template,
     request,
     url_for,
@@ -46,7 +50,7 @@ from kiosk.extensions import gateway, services, settings
 from kiosk.fhir.errors import FhirConflict, FhirError, FhirNotAllowed, FhirUnavailable
 from kiosk.fhir.patients import NameQuery
 from kiosk.fhir.records import FHIR_ID
-from kiosk.nav import bed_mark_sources, patient_links
+from kiosk.nav import bed_mark_sources, move_offers, patient_links
 from kiosk.polling import not_up_to_date, polled
 from kiosk.push import LiveScreen, live_screen, requested_stream
 from kiosk.settings_files import settings_of
@@ -60,7 +64,7 @@ from .board import Board, fingerprint, public_rooms
 from .downtime import READ_ONLY, census_sheet, downtime_board, sheet_rows
 from .forms import ActionForm, ScanForm
 from .panel import ListPanel, Panel
-from .services import find_by_name, load_board, open_panel, resolve_scan, utc_now
+from .services import find_by_name, load_board, offer_moves, open_panel, resolve_scan, utc_now
 from .settings import BEDS_FILE, BedSettings
 from .summary import unit_summary
 
@@ -285,13 +289,28 @@ def _audit_view(panel: Panel | None) -> None:
                      else None, entity=f"Encounter/{panel.patient.encounter_id}", detail="bed board panel")
 
 
-def _finish(panel: Panel | None) -> None:
-    """Links other workflows registered for a patient's panel."""
+def _finish(panel: Panel | None, board: Board) -> None:
+    """What other workflows registered for a patient's panel: its links (those for the open form's moment
+    too: a transfer's new bed, a discharge) and the moves into a new bed they offer in one tap."""
     if panel is None or panel.patient is None or not panel.patient.patient_id:
         return
     staff = current_staff_or_none()
-    panel.links = patient_links(panel.patient.patient_id, panel.patient.encounter_id,
-                                staff.role if staff else None)
+    role = staff.role if staff else None
+    patient_id, encounter_id = panel.patient.patient_id, panel.patient.encounter_id
+    panel.links = patient_links(patient_id, encounter_id, role)
+    if panel.open == "transfer":
+        panel.transfer_link_labels = [link.label for link in patient_links(patient_id, encounter_id, role,
+                                                                           "transfer")]
+    elif panel.open is None and panel.tile is not None and panel.tile.transfer_to_ref:
+        panel.transfer_links = patient_links(patient_id, encounter_id, role, "transfer",
+                                             destination=panel.tile.transfer_to_ref)
+    if panel.open == "discharge":
+        panel.discharge_links = patient_links(patient_id, encounter_id, role, "discharge")
+    transfer = panel.action("transfer")
+    if panel.open is None and panel.tile is not None and transfer is not None and transfer.refused is None:
+        offers = move_offers(current_app, f"Encounter/{encounter_id}")
+        if offers:
+            offer_moves(gateway(), board, panel, offers)
 
 
 def _missing(current: Board, key: str) -> Notice:
@@ -320,7 +339,7 @@ def _panel_fragment(current: Board, key: str, open_form: str | None = None, noti
     panel.chosen = chosen or {}
     panel.errors = errors or {}
     if current.downtime is None:  # other workflows' links lead to pages that need the server
-        _finish(panel)
+        _finish(panel, current)
     _audit_view(panel)
     if current.downtime is not None:
         # Other workflows' sections read the FHIR server: while it cannot be reached, none is loaded.
@@ -350,6 +369,31 @@ def _panel_get(key: str) -> Response | str:
     if not is_htmx():
         return _page(panel_key=key, open_form=open_form, chosen=chosen)
     return _render_panel(_board(), key, open_form, chosen=chosen)
+
+
+@bp.get("/transfer-link/<patient_id>/<encounter_id>/<int:n>")
+@roles_required(*BED_ROLES, what="move patients between beds")
+def transfer_link(patient_id: str, encounter_id: str, n: int) -> Response:
+    """The transfer form's "Request transport to this bed" (a link another workflow registered for a
+    transfer's new bed, kiosk.nav 'transfer'), followed with the bed chosen in the form. No bed chosen:
+    the form again, saying so."""
+    if not (FHIR_ID.match(patient_id) and FHIR_ID.match(encounter_id)):
+        abort(404)
+    target = request.args.get("target", "")
+    staff = current_staff_or_none()
+    if not FHIR_ID.match(target):
+        key = request.args.get("panel", "")
+        if not key.startswith(("bed:", "encounter:")) or not FHIR_ID.match(key.partition(":")[2]):
+            key = f"encounter:{encounter_id}"
+        return _render_panel(_board(), key, "transfer", status=422,
+                             errors={"target": "Choose the new bed first: the transport takes the patient there."})
+    links = patient_links(patient_id, encounter_id, staff.role if staff else None, "transfer",
+                          destination=f"Location/{target}")
+    if not 0 <= n < len(links):
+        abort(404)
+    if is_htmx():
+        return make_response("", 200, {"HX-Redirect": links[n].url})
+    return redirect(links[n].url)
 
 
 @bp.get("/bed/<bed_id>")

@@ -12,11 +12,13 @@ from kiosk.auth import Role
 from kiosk.nav import (
     BedMark,
     HomePanel,
+    MoveOffer,
     NavItem,
     PatientLink,
     UnitBeds,
     add_bed_marks,
     add_home_panel,
+    add_move_offers,
     add_nav,
     add_patient_link,
 )
@@ -38,6 +40,22 @@ def _marks(beds: UnitBeds) -> dict[str, list[BedMark]]:
     return marks_for_beds(gateway(), beds, utc_now())
 
 
+def _moves(encounter: str) -> list[MoveOffer]:
+    """The move into the new bed once a transfer's transport is delivered, for the bed board's panel (one
+    search). A server where transport jobs cannot be read offers none: the panel still works."""
+    from kiosk.extensions import gateway
+    from kiosk.fhir.errors import FhirError
+    from kiosk.settings_files import settings_of
+
+    from .services import moves_to_make, utc_now
+    from .settings import TRANSPORT_FILE
+
+    try:
+        return moves_to_make(gateway(), settings_of(TRANSPORT_FILE), utc_now(), encounter)
+    except FhirError:
+        return []
+
+
 def register(app: Flask) -> None:
     from kiosk.settings_files import register_settings
 
@@ -51,7 +69,12 @@ def register(app: Flask) -> None:
                                                         Role.ADMINISTRATOR)))
     add_nav(app, NavItem("transport.worklist", "My jobs", "Transport jobs of your zone", "wheelchair", order=5,
                          roles=(Role.TRANSPORTER,)))
-    add_patient_link(app, PatientLink("transport.request_form", "Request transport", order=30,
-                                      roles=(Role.UNIT_SECRETARY, Role.CHARGE_NURSE)))
+    desk = (Role.UNIT_SECRETARY, Role.CHARGE_NURSE)
+    add_patient_link(app, PatientLink("transport.request_form", "Request transport", order=30, roles=desk))
+    add_patient_link(app, PatientLink("transport.request_form", "Request transport to the new bed", order=30,
+                                      roles=desk, when="transfer", args=(("purpose", "transfer"),)))
+    add_patient_link(app, PatientLink("transport.request_form", "Request transport for the discharge", order=30,
+                                      roles=desk, when="discharge", args=(("purpose", "discharge"),)))
     add_home_panel(app, HomePanel("transport.home_panel", order=15))
     add_bed_marks(app, _marks)
+    add_move_offers(app, _moves)

@@ -30,7 +30,7 @@ from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.fhir.locations import available_beds_elsewhere
 from kiosk.fhir.patient_context import EncounterContext, encounter_context
 from kiosk.fhir.records import PatientRecord, text_of
-from kiosk.nav import BedMark, UnitBeds
+from kiosk.nav import BedMark, MoveOffer, UnitBeds
 
 from .actions import JOB_ACTIONS, ActionInput, JobAction, build_change
 from .board import (
@@ -100,6 +100,10 @@ class Refused(Exception):
 # ---------------------------------------------------------------- the request form
 
 
+#: The destination group of other units' beds: long, so folded unless a bed in it is chosen.
+BEDS_ELSEWHERE = "Beds on other units"
+
+
 @dataclass
 class Destinations:
     """Where a patient may be taken, in groups as the form shows them."""
@@ -107,9 +111,28 @@ class Destinations:
     groups: list[tuple[str, list[PlaceRef]]] = field(default_factory=list)
     #: Why the beds of other units are not listed (the server does not offer the search), if so.
     beds_note: str | None = None
+    #: The group a link asked for (a discharge's lounge, lobby and car), first and the only one unfolded.
+    asked_group: str | None = None
 
     def find(self, key: str) -> PlaceRef | None:
         return next((p for _, places in self.groups for p in places if p.key == key), None)
+
+    def put_first(self, title: str) -> None:
+        """The group of that title first, the only one unfolded (when there is such a group)."""
+        asked = [g for g in self.groups if g[0] == title]
+        if asked:
+            self.groups = asked + [g for g in self.groups if g[0] != title]
+            self.asked_group = title
+
+    def unfolded(self, title: str, chosen: object) -> bool:
+        """Whether the form shows a group unfolded: the one holding the place chosen, else the group a link
+        asked for, else every group but the (long) list of beds on other units."""
+        places = next((p for t, p in self.groups if t == title), [])
+        if any(p.key == chosen for p in places):
+            return True
+        if self.asked_group:
+            return title == self.asked_group
+        return title != BEDS_ELSEWHERE
 
 
 @dataclass
@@ -158,9 +181,11 @@ def _location_id(key: str | None) -> str | None:
 
 
 def request_context(gw: FhirGateway, settings: TransportSettings, patient_id: str, encounter_id: str,
-                    destination: str | None = None, order_id: str | None = None) -> RequestContext:
+                    destination: str | None = None, order_id: str | None = None,
+                    purpose: str | None = None) -> RequestContext:
     """Everything the request form offers for one patient's encounter. Raises FhirNotFound for an
-    encounter that is not this patient's."""
+    encounter that is not this patient's. A discharge (`purpose`, from the bed board's discharge form)
+    shows the discharge places first (the lounge, the lobby, the car)."""
     context = encounter_context(gw, encounter_id, patient_id)
     unit_id = gw.unit_location_id()
     bed = _bed_of(context)
@@ -187,7 +212,9 @@ def request_context(gw: FhirGateway, settings: TransportSettings, patient_id: st
         if places:
             destinations.groups.append((title, places))
     if beds:
-        destinations.groups.append(("Beds on other units", beds))
+        destinations.groups.append((BEDS_ELSEWHERE, beds))
+    if purpose == "discharge":
+        destinations.put_first(PLACE_KINDS["discharge"])
     ctx = RequestContext(patient=context.patient, encounter_id=encounter_id, patient_id=patient_id, origin=origin,
                          destinations=destinations, from_alerts=_alert_needs(context), unreadable=context.unreadable)
     if order_id:
@@ -493,6 +520,22 @@ def load_board(gw: FhirGateway, settings: TransportSettings, now: datetime, view
     return Board(jobs=views, moves=moves, fetched_at=now,
                  unreadable=len(jobs.unreadable) + len(delivered.unreadable), scheduler_running=scheduler_running,
                  request_refused=REQUEST_NEEDS.refused(gw.capabilities))
+
+
+def moves_to_make(gw: FhirGateway, settings: TransportSettings, now: datetime, encounter: str) -> list[MoveOffer]:
+    """The delivered transfers of this unit's patient (`encounter`, 'Encounter/<id>') whose move into the
+    new bed the bed board has still to make, offered there in one tap: one search."""
+    unit_ref = unit_reference(gw)
+    since = now - timedelta(hours=settings.delivered_hours)
+    delivered = delivered_since(gw, since)
+    def why(job: JobRecord) -> str:
+        at = f" {timeutil.local(job.delivered_at):%H:%M}" if job.delivered_at else ""
+        return f"Transport delivered{at} to bed {job.destination.label}"
+
+    return [MoveOffer(encounter=encounter, bed=job.destination.reference or "", bed_name=job.destination.name,
+                      why=why(job))
+            for job in delivered_transfers(delivered, unit_ref, since)
+            if job.encounter == encounter and job.destination.reference]
 
 
 @dataclass(frozen=True)

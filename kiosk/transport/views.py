@@ -120,11 +120,11 @@ def _board() -> Board:
     board = load_board(gateway(), _settings(), now, viewer_of(current_staff_or_none()), escalated,
                        scheduler_running(db))
     if "beds.encounter" in current_app.view_functions:
+        # The patient's panel on the bed board, which offers the move in one tap (kiosk.nav.MoveOffer).
         for move in board.moves:
             target = (move.destination_ref or "").removeprefix("Location/")
             if move.encounter_id and FHIR_ID.match(target):
-                move.move_url = url_for("beds.encounter", encounter_id=move.encounter_id, open="transfer",
-                                        target=target)
+                move.move_url = url_for("beds.encounter", encounter_id=move.encounter_id)
     return board
 
 
@@ -174,7 +174,8 @@ def _request_page(patient_id: str, encounter_id: str, form: RequestForm, notice:
         try:
             ctx = request_context(gateway(), _settings(), patient_id, encounter_id,
                                   destination=request.args.get("destination") or (chosen or {}).get("destination"),
-                                  order_id=request.args.get("order") or form.order.data or None)
+                                  order_id=request.args.get("order") or form.order.data or None,
+                                  purpose=request.args.get("purpose"))
         except FhirNotFound:
             abort(404)
         audit.record("view-patient", patient=ctx.patient.reference, entity=f"Encounter/{encounter_id}",

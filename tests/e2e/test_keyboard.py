@@ -3,6 +3,8 @@ scan field; keys at least 48 px; the keyboard shows what the field holds."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from kiosk.beds.occupancy import BedState
@@ -67,3 +69,55 @@ def test_an_mrn_typed_on_the_screen_keyboard_finds_the_patient(page: Page,
     keyboard.get_by_role("button", name="Done").tap()
     page.locator("#scan-form button[type=submit]").tap()
     expect(panel(page)).to_contain_text(occupied.name)
+
+
+def open_patient_link(page: Page, server: LiveServer, unit: BedUnit, label: str) -> str:
+    """Open an occupied bed's panel on the board and follow its patient link `label`; the patient's name."""
+    occupied = next(t for t in unit.beds(BedState.OCCUPIED) if t.patient and t.patient.patient_id)
+    open_board(page, server)
+    tile(page, occupied.id).tap()
+    panel(page).locator(".patient-links a", has_text=label).first.tap()
+    return occupied.patient.name
+
+
+def test_an_order_search_typed_on_the_screen_keyboard_finds_the_catalog_items(
+        page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    open_patient_link(page, server, unit, "Orders")
+    page.locator("a.button", has_text="New order").tap()
+    keyboard = page.locator(".osk")
+    page.get_by_role("button", name="Keyboard for the catalog search").tap()
+    expect(keyboard).to_be_visible()
+    expect(keyboard.locator(".osk-echo")).to_contain_text("Search the catalog")
+    type_on(page, "tropo")
+    expect(page.locator("#catalog-q")).to_have_value("tropo")
+    results = page.locator("#catalog-results label.choice")
+    expect(results.filter(has_text="Troponin I")).to_have_count(1)
+    save_screenshot(page, "keyboard-order-search")
+    keyboard.get_by_role("button", name="Done").tap()
+    expect(keyboard).to_be_hidden()
+    results.filter(has_text="Troponin").first.tap()
+    expect(results.filter(has_text="Troponin").first.locator("input")).to_be_checked()
+
+
+def test_a_transport_note_typed_on_the_screen_keyboard_reaches_the_transport_board(
+        page: Page, served_unit: tuple[BedUnit, LiveServer]) -> None:
+    unit, server = served_unit
+    name = open_patient_link(page, server, unit, "Request transport")
+    expect(page.locator(".patient-title")).to_have_text(re.compile(re.escape(name), re.IGNORECASE))
+    page.locator("label.choice", has_text="Discharge lounge").tap()
+    page.locator("label.choice", has_text="Discharge").filter(has_not_text="lounge").first.tap()
+    page.locator("label.choice", has_text="Wheelchair").tap()
+    keyboard = page.locator(".osk")
+    page.locator("#note").tap()  # a tap on the text area opens it
+    expect(keyboard).to_be_visible()
+    expect(keyboard.locator(".osk-echo")).to_contain_text("Note for the transporter")
+    type_on(page, "Bring her coat")
+    expect(keyboard.locator(".osk-echo-value")).to_have_text("Bring her coat")
+    save_screenshot(page, "keyboard-transport-note")
+    keyboard.get_by_role("button", name="Done").tap()
+    expect(page.locator("#note")).to_have_value("Bring her coat")
+    page.locator("button.request-submit").tap()
+    expect(page.locator(".notice-ok")).to_contain_text("to Discharge lounge")
+    page.locator("a", has_text="See it on the transport board").tap()
+    expect(page.locator(".job-row", has_text="Discharge lounge")).to_contain_text("“Bring her coat”")

@@ -83,6 +83,7 @@ def test_a_secretary_enters_a_telephone_lab_order_and_prints_its_label_and_a_pro
     page.locator("label.choice", has_text="Stat").tap()
     page.locator("#reason").tap()
     page.keyboard.type("Fever", delay=20)
+    page.locator(".osk").get_by_role("button", name="Done").tap()  # the tap opened the on-screen keyboard
     save_screenshot(page, "orders-new")
     for target in ("label.choice", ".order-submit", ".provider-select", "#catalog-q"):
         assert _min_size(page, target) >= 48, target

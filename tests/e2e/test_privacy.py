@@ -4,12 +4,13 @@ in any log line (the HTTP libraries log full URLs; exception messages may carry 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from kiosk.auth import Role
 from kiosk.config import Settings
@@ -65,7 +66,7 @@ def patient_data(gw: FhirGateway) -> set[str]:
 
 
 def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect], gateway: FhirGateway,
-                                       demo_settings: Settings, page: Page) -> None:
+                                       demo_settings: Settings, page: Page, browser: Browser) -> None:
     """Every workflow, looked at the way staff use it, with the log at DEBUG; only looking (the demo unit
     is shared with other tests), after the demo's own transport jobs are seeded as `make run` does."""
     server, collect = debug_server
@@ -147,8 +148,36 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     # Transport: the demo's jobs on the board, the phone list, a request form, the figures.
     page.goto(server.url + "/transport/")
     expect(page.locator(".job-row").first).to_be_visible()
+    page.locator(".job-row").get_by_role("button", name="Cancel…").first.tap()  # the desk's cancel sheet
+    expect(page.locator("#job-sheet .sheet-title")).to_have_text("Cancel the job")
+    page.locator("#job-sheet").get_by_role("button", name="Close").tap()
     page.goto(server.url + "/transport/jobs")
     expect(page.locator(".job-card").first).to_be_visible()
+    # A transporter's action sheets on a phone: a pickup with an armband scanned (this patient's MRN: not the
+    # job's patient, refused; or the job's, then the date of birth is asked; nothing written either way), a
+    # delay with a reason typed, a cancel.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        mobile = phone.new_page()
+        sign_in(mobile, server.url, Role.TRANSPORTER)
+        mobile.goto(server.url + "/transport/jobs")
+        mine = mobile.locator("section[aria-label='My jobs'] .job-card")
+        mine.get_by_role("button", name="Picked up…").first.tap()
+        mobile.locator("#scan-code").tap()
+        mobile.keyboard.type(patient.mrn, delay=20)
+        mobile.keyboard.press("Enter")
+        expect(mobile.locator("#job-sheet .field-error").first).to_be_visible()
+        mobile.locator("#job-sheet").get_by_role("button", name="Close").tap()
+        mine.get_by_role("button", name="Delayed…").first.tap()
+        mobile.locator("#job-sheet label.choice", has_text=re.compile(r"^Other$")).tap()
+        mobile.locator("#reason-other").fill(f"waiting for {patient.name.family}")
+        mobile.locator("#job-sheet").get_by_role("button", name="Close").tap()
+        mine.get_by_role("button", name="Cancel…").first.tap()
+        expect(mobile.locator("#job-sheet .sheet-title")).to_have_text("Cancel the job")
+        mobile.locator("#job-sheet").get_by_role("button", name="Close").tap()
+        expect(mobile.locator("#job-sheet .sheet-title")).to_have_count(0)
+    finally:
+        phone.close()
     page.goto(f"{server.url}/transport/request/{patient.id}/{occupied.id}")
     expect(page.locator(".patient-title")).to_be_visible()
     page.locator("label.choice", has_text="Imaging (Radiology)").tap()
@@ -172,7 +201,7 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.goto(server.url + "/orders/scan")
     page.locator("#code").tap()
     page.keyboard.type(patient.mrn, delay=40)
-    page.locator(".scan-form button").tap()
+    page.locator(".scan-form button[type=submit]").tap()
     expect(page.locator(".patient-title")).to_be_visible()
     # Housekeeping: the desk's list of cleaning jobs, the phone list, the figures, the home panel, a
     # dirty bed's panel section.

@@ -179,3 +179,55 @@ def test_the_other_screens_at_both_sizes(page: Page, browser: Browser,
         assert sizes and min(sizes) >= 48
     finally:
         ctx.close()
+
+
+def test_the_bed_board_asks_for_transport_and_makes_a_delivered_move_in_one_tap(
+        page: Page, served: tuple[TransportUnit, LiveServer]) -> None:
+    """The transfer form's and the discharge form's links into a transport request, and the move into the
+    new bed offered on the patient's panel once the transfer's transport is delivered: one tap."""
+    from kiosk.fhir.locations import available_beds_elsewhere
+    from kiosk.transport.fhir import PlaceRef
+
+    unit, server = served
+    occupant, other = unit.occupants()[:2]
+    target = available_beds_elsewhere(unit.gw, unit.gw.unit_location_id(unit.ref))[0]
+    place = PlaceRef(target.bed.name, target.bed.reference, unit=target.unit.reference if target.unit else None,
+                     unit_name=target.unit_name, is_bed=True)
+    unit.seed(occupant, state="delivered", purpose="transfer", destination=place, owner=unit.owner(), asked_ago=40)
+    sign_in(page, server.url, Role.UNIT_SECRETARY)
+
+    # Another patient: the transfer form offers a transport to the bed chosen there.
+    page.goto(server.url + "/beds/")
+    page.locator(f".bed[data-bed-id='{other.bed.reference.split('/')[1]}']").tap()
+    page.locator("#panel").get_by_role("button", name="Transfer", exact=True).tap()
+    page.locator("#panel label.choice", has_text=target.bed.name).first.tap()
+    page.locator("#panel .transfer-link").scroll_into_view_if_needed()
+    save_screenshot(page, "beds-transfer-form-transport-link")
+    page.locator("#panel .transfer-link").tap()
+    expect(page.locator(".patient-title")).to_have_text(other.name)
+    expect(page.locator(f"input[name=destination][value='{target.bed.reference}']")).to_be_checked()
+    expect(page.locator("input[name=purpose][value=transfer]")).to_be_checked()
+    # Its discharge form offers a transport to the discharge places.
+    page.goto(server.url + "/beds/")
+    page.locator(f".bed[data-bed-id='{other.bed.reference.split('/')[1]}']").tap()
+    page.locator("#panel").get_by_role("button", name="Discharge", exact=True).tap()
+    expect(page.locator("#panel .discharge-link")).to_be_visible()
+    save_screenshot(page, "beds-discharge-form-transport-link")
+    page.locator("#panel .discharge-link").tap()
+    expect(page.locator("details.place-group").first).to_contain_text("Discharge lounge")
+    expect(page.locator("input[name=purpose][value=discharge]")).to_be_checked()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    save_screenshot(page, "transport-request-for-a-discharge")
+
+    # The delivered transfer: the patient's panel offers the move, one tap.
+    page.goto(server.url + "/beds/")
+    page.locator(f".bed[data-bed-id='{occupant.bed.reference.split('/')[1]}']").tap()
+    move = page.locator("#panel .move-offer")
+    expect(move).to_contain_text("Transport delivered")
+    save_screenshot(page, "beds-move-after-transport")
+    move.get_by_role("button", name=f"Move into {target.bed.name}").tap()
+    expect(page.locator("#panel .notice-ok")).to_contain_text(f"is transferred to bed {target.bed.name}")
+    save_screenshot(page, "beds-moved-after-transport")
+    encounter = unit.gw.client.read("Encounter", occupant.encounter_id)
+    assert [loc["location"]["reference"] for loc in encounter["location"] if loc["status"] == "active"] == [
+        target.bed.reference]

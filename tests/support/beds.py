@@ -104,6 +104,10 @@ BOARD_REQUESTS = "8"
 #: at the server's changes only (the census, what the mark sources read and the drawn board are kept per
 #: census version). With the scheduler looking, none.
 UNCHANGED_REQUESTS = "1"
+#: What a patient's panel adds, whatever the unit's size: the one search of the moves other workflows offer
+#: (kiosk.nav.MoveOffer: transport's delivered transfers), which no census version can keep (a delivery
+#: does not change the unit's census).
+MOVE_OFFER_REQUESTS = 1
 
 
 def read_again(app: Flask) -> None:

@@ -1,8 +1,9 @@
 /* Unit Coordinator Kiosk: an on-screen keyboard for the text fields of a touch screen that has no keyboard
- * of its own (accession number, block reason, MRN). A field opts in with data-osk ("text", or "upper" to
- * start in capitals) and gets a toggle button from the template macro (templates/_keyboard.html); a tap on
- * the field or its button opens the keyboard at the foot of the screen, Done closes it. The keyboard echoes
- * what the field holds, so it can be read even where the keyboard covers the field. Keys type where the
+ * of its own (accession number, block reason, MRN, an order search). A field (input or textarea) opts in with
+ * data-osk ("text", or "upper" to start in capitals) and gets a toggle button from the template macro
+ * (templates/_keyboard.html); a tap on the field or its button opens the keyboard at the foot of the
+ * screen, Done closes it. The keyboard echoes what the field holds, so it can be read even where the
+ * keyboard covers the field. Keys type where the
  * caret is, respect maxlength, and fire "input" (and "change" on Done, for fields that redraw on change).
  * Nothing typed is kept or sent anywhere by this script.
  */
@@ -157,7 +158,7 @@
       if (board && !board.hidden && field === target) { close(true); } else { open(target); }
       return;
     }
-    var input = event.target.closest("input[data-osk]");
+    var input = event.target.closest("input[data-osk], textarea[data-osk]");
     if (input && lastPointer !== "mouse") { open(input); }
   });
   /* A field a swap took away, or the lock veil: the keyboard goes with it. */

@@ -23,6 +23,7 @@ from kiosk.fhir.client import FhirClient, Transaction
 from kiosk.timeutil import today
 from tests.support.beds import (
     BOARD_REQUESTS,
+    MOVE_OFFER_REQUESTS,
     UNCHANGED_REQUESTS,
     BedUnit,
     app_gateway,
@@ -68,7 +69,8 @@ def test_a_render_costs_the_same_few_requests_for_20_and_200_beds(bed_unit: Fact
                         poll.headers["X-FHIR-Requests"])
     # Nothing changed since the first render: the census (with the marks and the drawn board) is kept, and
     # each costs the look at the server's changes only.
-    assert counts[20] == counts[200] == (UNCHANGED_REQUESTS,) * 3
+    panel_requests = str(int(UNCHANGED_REQUESTS) + MOVE_OFFER_REQUESTS)  # an occupied bed: a patient's panel
+    assert counts[20] == counts[200] == (UNCHANGED_REQUESTS, panel_requests, UNCHANGED_REQUESTS)
 
 
 def test_the_poll_answers_204_until_something_changes(bed_unit: Factory) -> None:
@@ -396,7 +398,8 @@ def test_names_with_markup_characters_accents_and_80_characters_are_shown_whole_
     assert f"{shown} is admitted to bed {bed.name}" in page_text(done.get_data(as_text=True))
     # The board as it was (the look only), the two records, one transaction, and the board again: the
     # kiosk wrote to the unit's census, so it is read again (the look, the census, the marks).
-    assert done.headers["X-FHIR-Requests"] == str(int(UNCHANGED_REQUESTS) + 3 + int(BOARD_REQUESTS))
+    assert done.headers["X-FHIR-Requests"] == str(int(UNCHANGED_REQUESTS) + 3 + int(BOARD_REQUESTS)
+                                                  + MOVE_OFFER_REQUESTS)  # the panel after: a patient's
     # On the tile: "FAMILY, G.", the family name whole (it wraps; it is never cut), escaped.
     tile = re.search(rf'data-bed-id="{bed.id}">(.*?)</button>', client.get("/beds/").get_data(as_text=True), re.S)
     assert tile and str(escape(f"{family.upper()}, Z.")) in tile.group(1)

@@ -82,7 +82,8 @@ def test_a_poll_that_finds_nothing_new_answers_204(transport_unit: Factory) -> N
     assert again.status_code == 204
 
 
-def test_a_delivered_transfer_offers_the_move_into_the_new_bed(transport_unit: Factory) -> None:
+def test_a_delivered_transfer_offers_the_move_into_the_new_bed_in_one_tap_on_the_bed_board(
+        transport_unit: Factory) -> None:
     unit = transport_unit()
     occupant = unit.occupants()[0]
     unit_id = unit.gw.unit_location_id(unit.ref)
@@ -92,12 +93,54 @@ def test_a_delivered_transfer_offers_the_move_into_the_new_bed(transport_unit: F
     unit.seed(occupant, state="delivered", purpose="transfer", destination=place, owner=unit.owner(), asked_ago=40)
     client = unit.client()
     html = client.get("/transport/").get_data(as_text=True)
-    link = f"/beds/encounter/{occupant.encounter_id}?open=transfer&amp;target={target.bed.id}"
-    assert link in html and f"Move into {target.bed.name}" in html
-    panel = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
-    assert re.search(rf'name="target" value="{target.bed.id}"\s+checked', panel)
+    link = f"/beds/encounter/{occupant.encounter_id}"
+    assert f'href="{link}"' in html and f"Move into {target.bed.name}" in html
+    # The patient's panel on the bed board offers the move itself: one form, the board's transfer.
+    panel = client.get(link, headers={"HX-Request": "true"}).get_data(as_text=True)
+    start = panel.index('class="move-offer"')
+    offer = panel[start: panel.index("</form>", start)]
+    assert 'hx-post="/beds/act/transfer"' in offer
+    assert f"Move into {target.bed.name}" in page_text(offer) and "Transport delivered" in page_text(offer)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', offer))
+    assert fields["target"] == target.bed.id and fields["encounter"] == occupant.encounter_id
+    assert f"Encounter/{occupant.encounter_id}@" in fields["seen"]
+    # One tap: the transfer is sent with the versions the panel showed.
+    done = client.post("/beds/act/transfer", data=fields, headers={"HX-Request": "true"})
+    assert done.status_code == 200, page_text(done.get_data(as_text=True))
+    assert f"is transferred to bed {target.bed.name}" in page_text(done.get_data(as_text=True))
+    encounter = unit.gw.client.read("Encounter", occupant.encounter_id)
+    assert [loc["location"]["reference"] for loc in encounter["location"] if loc["status"] == "active"] == [
+        target.bed.reference]
+    # Made: neither the transport board nor the panel offers it again.
+    assert f"Move into {target.bed.name}" not in client.get("/transport/").get_data(as_text=True)
     # A transporter sees the delivery, not the button.
-    assert link not in unit.client(Role.TRANSPORTER).get("/transport/").get_data(as_text=True)
+    assert "Move into" not in unit.client(Role.TRANSPORTER).get("/transport/").get_data(as_text=True)
+
+
+def test_the_one_tap_move_is_refused_when_the_patient_moved_since_the_panel_was_drawn(
+        transport_unit: Factory) -> None:
+    unit = transport_unit()
+    occupant = unit.occupants()[0]
+    target = available_beds_elsewhere(unit.gw, unit.gw.unit_location_id(unit.ref))[0]
+    place = PlaceRef(target.bed.name, target.bed.reference, unit=target.unit.reference if target.unit else None,
+                     unit_name=target.unit_name, is_bed=True)
+    unit.seed(occupant, state="delivered", purpose="transfer", destination=place, owner=unit.owner(), asked_ago=40)
+    client = unit.client()
+    panel = client.get(f"/beds/encounter/{occupant.encounter_id}", headers={"HX-Request": "true"}).get_data(
+        as_text=True)
+    start = panel.index('class="move-offer"')
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', panel[start: panel.index("</form>", start)]))
+    # Another station changes the patient's encounter after the panel was drawn.
+    encounter = unit.gw.client.read("Encounter", occupant.encounter_id)
+    version = encounter["meta"]["versionId"]
+    encounter.pop("meta")
+    encounter["priority"] = {"text": "changed elsewhere"}
+    unit.gw.client.update(encounter, version=version)
+    refused = client.post("/beds/act/transfer", data=fields, headers={"HX-Request": "true"})
+    assert refused.status_code == 409
+    assert "changed at another station" in page_text(refused.get_data(as_text=True)).lower()
+    after = unit.gw.client.read("Encounter", occupant.encounter_id)
+    assert target.bed.reference not in [loc["location"]["reference"] for loc in after["location"]]
 
 
 def test_the_bed_tiles_show_transport_and_off_unit_in_one_request(transport_unit: Factory) -> None:

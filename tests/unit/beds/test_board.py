@@ -290,10 +290,11 @@ def test_no_links_to_workflows_that_are_not_installed() -> None:
 
     from kiosk.beds.views import _finish
 
-    panel = bed_panel(build(), "4W-401", ALL_ALLOWED)
+    board = build()
+    panel = bed_panel(board, "4W-401", ALL_ALLOWED)
     with Flask(__name__).test_request_context():
-        _finish(panel)
-    assert panel.patient is not None and panel.links == []
+        _finish(panel, board)
+    assert panel.patient is not None and panel.links == [] and panel.transfer_links == [] and panel.moves == []
 
 
 def test_long_names_are_set_smaller_on_tiles_and_pathological_ones_are_bounded_and_marked() -> None:
