@@ -26,6 +26,10 @@ from tests.support.browser import LiveServer
 from tests.support.paging import load_roles
 from tests.support.scanner import scan
 
+#: The station's whiteboard screen and the corridor's board, set up once with their tokens (no sign-in).
+STATION_TOKEN = "privacy-station-whiteboard-0123456789"
+CORRIDOR_TOKEN = "privacy-corridor-board-0123456789abc"
+
 
 class Collect(logging.Handler):
     def __init__(self) -> None:
@@ -40,7 +44,7 @@ class Collect(logging.Handler):
 def debug_server(make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LiveServer,
                                                                                                     Collect]]:
     monkeypatch.setenv("KIOSK_LOG_LEVEL", "DEBUG")
-    app = make_app()
+    app = make_app(KIOSK_WHITEBOARD_DISPLAY_TOKEN=STATION_TOKEN, KIOSK_BEDS_PUBLIC_DISPLAY_TOKEN=CORRIDOR_TOKEN)
     collect = Collect()
     collect.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
     root = logging.getLogger()
@@ -145,6 +149,19 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     page.goto(server.url + "/readiness/")
     page.locator(".readiness-bed").first.tap()
     expect(page.locator("#checklist")).to_be_visible()
+    # The station's whiteboard screen and the corridor's board: set up with their tokens, no one signed in,
+    # each drawn and then polled once.
+    wall = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        station = wall.new_page()
+        station.goto(f"{server.url}/whiteboard/display/{STATION_TOKEN}")
+        expect(station.locator(".whiteboard")).to_be_visible()
+        assert station.request.get(server.url + "/whiteboard/display/board").status == 200
+        station.goto(f"{server.url}/beds/display/{CORRIDOR_TOKEN}")
+        expect(station.locator(".public-rooms")).to_be_visible()
+        assert station.request.get(server.url + "/beds/display/board").status == 200
+    finally:
+        wall.close()
     # Transport: the demo's jobs on the board, the phone list, a request form, the figures.
     page.goto(server.url + "/transport/")
     expect(page.locator(".job-row").first).to_be_visible()

@@ -5,6 +5,7 @@ name is imported from another module."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -14,7 +15,9 @@ KIOSK = ROOT / "kiosk"
 SHARED = {"fhir", "web", "auth", "audit", "scheduler", "demo", "migrations"}
 
 
+@functools.cache
 def modules() -> list[tuple[str, Path, ast.Module]]:
+    """Every module of kiosk/, parsed once for all the checks (the trees are only read)."""
     out = []
     for path in sorted(KIOSK.rglob("*.py")):
         name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
@@ -22,8 +25,10 @@ def modules() -> list[tuple[str, Path, ast.Module]]:
     return out
 
 
+@functools.cache
 def imports(name: str, path: Path, tree: ast.Module) -> list[tuple[str, list[str], int]]:
-    """(imported module, names, line) of every import in a module, relative ones resolved."""
+    """(imported module, names, line) of every import in a module, relative ones resolved (found once per
+    module; callers only read the list)."""
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     found = []
     for node in ast.walk(tree):
