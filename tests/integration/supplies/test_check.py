@@ -19,7 +19,7 @@ from kiosk.fhir.errors import FhirError
 from kiosk.supplies.check import CheckReport
 from kiosk.supplies.fhir import read_by_ids, reorder_id, reorder_identifier
 from kiosk.supplies.models import CheckOutcome, SupplyCheck, SupplyReorder
-from tests.support.fhir_faults import LosesTheWriteAnswer
+from tests.support.fhir_faults import LosesTheWriteAnswer, ThenDown
 from tests.support.sekmet import free_port
 from tests.support.supplies import EPIC, ORACLE, SupplyUnit, inject_capabilities
 
@@ -276,19 +276,6 @@ def lose_the_write_answer(s: SupplyUnit, applied: bool, then_down: bool = False
     s.gateway.client.close()
     s.gateway.client = live
     return report, at_the_write
-
-
-class ThenDown(httpx.BaseTransport):
-    """`inner` until the first write has arrived (`writes` holds a look per write), then no server at all."""
-
-    def __init__(self, inner: httpx.BaseTransport, writes: list[object]):
-        self.inner = inner
-        self.writes = writes
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self.writes:
-            raise httpx.ConnectError("connection refused", request=request)
-        return self.inner.handle_request(request)
 
 
 def stored_results(s: SupplyUnit, report: CheckReport) -> list[tuple[str, str, str | None]]:
