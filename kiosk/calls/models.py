@@ -59,6 +59,11 @@ class CallLight(Base):
     page_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     paged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     paged_to: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    #: An emergency nobody answered or paged in time is paged by the scheduler (kiosk/calls/escalation.py):
+    #: what its row says of that ("Paged automatically: ...", "No one to page: ...", "Not paged yet: ..."),
+    #: and when that was settled (None while the scheduler is to try again).
+    auto_page: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    auto_paged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     __table_args__ = (
         Index("ux_calls_lights_external", "source", "external_id", unique=True),

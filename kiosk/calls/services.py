@@ -134,6 +134,17 @@ class CallView:
     response_minutes: float | None = None
     page: PageLine | None = None
     assigned: list[BedAssignment] = field(default_factory=list)
+    #: What the scheduler did about an emergency nobody answered or paged ("Paged automatically: ...",
+    #: "No one to page: ...", "Not paged yet: ..."; kiosk/calls/escalation.py).
+    auto_page: str | None = None
+    #: When an open emergency nobody paged will be paged by the scheduler (naive UTC), until it is.
+    pages_itself_at: datetime | None = None
+
+    @property
+    def auto_state(self) -> str:
+        """'paged', 'nobody' or 'waiting': how the automatic page's line is drawn."""
+        words = self.auto_page or ""
+        return "paged" if words.startswith("Paged") else "nobody" if words.startswith("No one") else "waiting"
 
     @property
     def source_words(self) -> str:
@@ -141,7 +152,9 @@ class CallView:
 
 
 def call_view(call: CallLight, settings: CallsSettings, now: datetime, page: PageLine | None = None,
-              assigned: list[BedAssignment] | None = None) -> CallView:
+              assigned: list[BedAssignment] | None = None, pages_itself_at: datetime | None = None) -> CallView:
+    """A call as the screens show it. `pages_itself_at`: when the scheduler pages this emergency if it is
+    still unanswered and unpaged (shown only while it is)."""
     end = call.answered_at or now
     minutes = (end - call.raised_at).total_seconds() / 60
     timer = ""
@@ -154,7 +167,9 @@ def call_view(call: CallLight, settings: CallsSettings, now: datetime, page: Pag
                     emergency=call.emergency, raised_at=call.raised_at, minutes=max(0, int(minutes)), timer=timer,
                     source=call.source, answered_at=call.answered_at, answered_by=call.answered_by,
                     response_minutes=None if call.response_seconds is None else call.response_seconds / 60,
-                    page=page, assigned=assigned or [])
+                    page=page, assigned=assigned or [], auto_page=call.auto_page,
+                    pages_itself_at=pages_itself_at if call.emergency and call.answered_at is None
+                    and call.page_id is None and call.auto_page is None else None)
 
 
 def marks_for(database: Database, beds: list[str]) -> dict[str, list[BedMark]]:

@@ -35,6 +35,10 @@ class CallsSettings:
     refresh_seconds: int = field(default=5, metadata=checked(between(2, 120)))
     #: Signed calls further than this from the kiosk's clock are refused (seconds).
     max_skew_seconds: int = field(default=300, metadata=checked(between(10, 3600)))
+    #: An emergency nobody answered or paged by the stat page's first escalation step (config/paging.toml
+    #: stat_repeat_minutes) pages the bed's nurse by itself; with no nurse to page, this on-call role
+    #: (config/on-call.toml). Empty: nobody else, and the call's row says so.
+    emergency_role: str = "charge-nurse"
 
     def shift_starts(self) -> tuple[time, time]:
         day = time(*map(int, self.day_shift_starts.split(":")))

@@ -79,7 +79,8 @@ def _views(calls: list[CallLight]) -> list[CallView]:
         state = states.get(call.page_id or 0)
         line = PageLine(f"Paged {state.recipient}, {state.minutes} min ago: {state.status}", state.status,
                         state.timer) if state else None
-        views.append(call_view(call, config().settings, now, line, assigned.get(call.bed_ref)))
+        itself = paging.first_escalation_at(call.raised_at, "stat") if call.emergency else None
+        views.append(call_view(call, config().settings, now, line, assigned.get(call.bed_ref), itself))
     return views
 
 

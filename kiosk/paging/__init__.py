@@ -5,8 +5,9 @@ Communication per message) where the server takes it.
 
 What other workflows may use (a call light pages a nurse): `unit_nurses`, `page_nurse`, `page_states`
 and their view objects, all within a web request of the kiosk; and, outside a request (the scheduler),
-`page_role` (page an on-call role once per idempotency key: transport pages its dispatcher), `close_page`
-and `on_call_role_names`.
+`page_role` (page an on-call role once per idempotency key: transport pages its dispatcher), `page_person`
+(page one person the same way: an emergency call light pages the bed's nurse), `first_escalation_at` (when a
+page of an urgency is first escalated), `close_page` and `on_call_role_names`.
 """
 
 from __future__ import annotations
@@ -98,6 +99,35 @@ def page_role(settings: Settings, gw: FhirGateway, database: Database, *, role: 
                 about=about, source=source, now=now, patient_ref=patient_ref, encounter_ref=encounter_ref)
 
 
+def page_person(settings: Settings, gw: FhirGateway, database: Database, *, ref: str, key: str, urgency: str,
+                text: str, room: str, source: str, now: datetime, template: str = "call-light",
+                patient_ref: str | None = None, encounter_ref: str | None = None) -> RolePage:
+    """Page one person ('PractitionerRole/<id>', or 'Practitioner/<id>' by their role: the whiteboard names
+    people) once per `key`, from outside a web request, as `page_role` pages a role. The message names the
+    room only, and `text`."""
+    from .compose import About
+    from .on_behalf import page_person as page
+
+    return page(settings, gw, database, ref=ref, key=key, urgency=urgency, template=template, text=text,
+                about=About(room, "") if room else None, source=source, now=now, patient_ref=patient_ref,
+                encounter_ref=encounter_ref)
+
+
+def first_escalation_at(start: datetime, urgency: str, settings: Settings | None = None) -> datetime:
+    """When an unanswered page of `urgency` sent at `start` is first escalated (paged again:
+    <urgency>_repeat_minutes of config/paging.toml [escalation]). Without `settings`, the web app's."""
+    from .escalation import timetable
+    from .settings import PAGING_FILE
+
+    if settings is None:
+        from kiosk.settings_files import settings_of
+
+        config = settings_of(PAGING_FILE)
+    else:
+        config = PAGING_FILE.read(settings)
+    return timetable(start, urgency, config.settings.escalation).repeat_at
+
+
 def close_page(settings: Settings, database: Database, page_id: int, why: str) -> bool:
     """Cancel a page still waiting for an answer because what it was about is over (False if answered)."""
     from .on_behalf import close_page as close
@@ -105,5 +135,5 @@ def close_page(settings: Settings, database: Database, page_id: int, why: str) -
     return close(settings, database, page_id, why)
 
 
-__all__ = ["close_page", "on_call_file", "page_nurse", "page_role", "page_states", "register", "seed_demo_pages",
-           "unit_nurses"]
+__all__ = ["close_page", "first_escalation_at", "on_call_file", "page_nurse", "page_person", "page_role", "page_states",
+           "register", "seed_demo_pages", "unit_nurses"]

@@ -1,6 +1,7 @@
 """Pages the kiosk sends by itself, outside a web request (exported by kiosk/paging/__init__.py): the
 scheduler pages an on-call role about something it noticed (a transport job nobody accepted in time pages
-the transport dispatcher), and closes the page when the thing it was about is over.
+the transport dispatcher) or one person (an emergency call light nobody answered pages the bed's nurse),
+and closes the page when the thing it was about is over.
 
 Exactly once per `key`: the page's public id is made from the key (an HMAC with the kiosk's secret, so the
 id says nothing of what it is about), and the outbox's unique public id means a second call with the same
@@ -27,7 +28,7 @@ from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
 
 from .compose import ALL_TEMPLATES, URGENCY_WORDS, About, Draft
-from .fhir import roles_by_identifier, roles_offered
+from .fhir import recipient_by_ref, roles_by_identifier, roles_of_practitioners, roles_offered
 from .models import MessageStatus, Page, PageMessage, PageStatus
 from .oncall import ON_CALL_FILE
 from .recipients import best_route, unreachable_reason
@@ -110,21 +111,65 @@ def page_role(settings: Settings, gw: FhirGateway, database: Database, *, role: 
                               station_id=settings.station.id, on_call_role=on_call_role.key,
                               patient_ref=patient_ref, encounter_ref=encounter_ref,
                               requested_by_name="The kiosk (scheduler)", source=source)
-        try:
-            page_id, message_id = service.create(request)
-        except DuplicatePage as e:
-            return _existing(database, e.page_id)
-        except MessageTooLong:
-            page_id, message_id = service.create(replace(request, draft=replace(draft, free_text="")))
-        outcome = service.send(message_id)
-        with database.session() as session:
-            append(session, station=settings.station.id, actor=SYSTEM_ACTOR, action="page-sent",
-                   patient=patient_ref, entity=f"Page/{page_id}",
-                   outcome="failure" if outcome.status is MessageStatus.FAILED else "success",
-                   detail=f"page {page_id} ({source}, on call {on_call_role.key}) to {recipient.ref} by "
-                          f"{route.channel}: {outcome.status}")
-        return RolePage(page_id, f"{recipient.name} ({route.words}): {outcome.status.label.lower()}")
+        return _create_and_send(settings, database, service, request, f"{source}, on call {on_call_role.key}")
     return RolePage(None, f"nobody on call as {on_call_role.name} can be paged from here: {'; '.join(problems)}.")
+
+
+def _create_and_send(settings: Settings, database: Database, service: Paging, request: PageRequest,
+                     what: str) -> RolePage:
+    """Write the page and its first message and send it at once (a page written before under the same
+    public id is found, not written again); audited as sent by the kiosk."""
+    try:
+        page_id, message_id = service.create(request)
+    except DuplicatePage as e:
+        return _existing(database, e.page_id)
+    except MessageTooLong:
+        page_id, message_id = service.create(replace(request, draft=replace(request.draft, free_text="")))
+    outcome = service.send(message_id)
+    recipient, route = request.recipient, request.route
+    with database.session() as session:
+        append(session, station=settings.station.id, actor=SYSTEM_ACTOR, action="page-sent",
+               patient=request.patient_ref, entity=f"Page/{page_id}",
+               outcome="failure" if outcome.status is MessageStatus.FAILED else "success",
+               detail=f"page {page_id} ({what}) to {recipient.ref} by {route.channel}: {outcome.status}")
+    return RolePage(page_id, f"{recipient.name} ({route.words}): {outcome.status.label.lower()}")
+
+
+def page_person(settings: Settings, gw: FhirGateway, database: Database, *, ref: str, key: str, urgency: str,
+                template: str, text: str, about: About | None, source: str, now: datetime,
+                patient_ref: str | None = None, encounter_ref: str | None = None) -> RolePage:
+    """Page one person (a PractitionerRole, or a Practitioner by their role, the nurse's role first: the
+    whiteboard names people), once per `key`, as `page_role` pages a role. When nobody was paged, `words`
+    says why without naming the person (the caller knows whom it asked for); `RolePage.retry`: the FHIR
+    server could not be asked how to reach them."""
+    if urgency not in URGENCY_WORDS or template not in ALL_TEMPLATES:
+        raise ValueError(f"unknown urgency {urgency!r} or template {template!r}")
+    config, on_call = PAGING_FILE.read(settings), ON_CALL_FILE.read(settings)
+    secret = secret_key(settings)
+    service = Paging(database, config, secret, clock=lambda: _naive(now))
+    public_id = public_id_for(secret, key)
+    found = service.page_for_public_id(public_id)
+    if found is not None:
+        return _existing(database, found)
+    try:
+        recipient = None
+        if ref.startswith("Practitioner/") and not roles_offered(gw.capabilities):
+            roles = roles_of_practitioners(gw, [ref], on_call.role_system)
+            roles.sort(key=lambda r: config.settings.nurse_role_code not in r.codes)
+            recipient = roles[0] if roles else None
+        recipient = recipient or recipient_by_ref(gw, ref, on_call.role_system)
+    except FhirError as e:
+        return RolePage(None, f"could not be looked up yet: {e.message}", retry=True)
+    if recipient is None:
+        return RolePage(None, "has no active role on the FHIR server.")
+    route = best_route(recipient, config.settings)
+    if route is None:
+        return RolePage(None, f"cannot be paged from here: {unreachable_reason(recipient)}")
+    request = PageRequest(public_id=public_id, draft=Draft(urgency, template, text, config.settings.callback_number,
+                                                           about),
+                          recipient=recipient, route=route, station_id=settings.station.id, patient_ref=patient_ref,
+                          encounter_ref=encounter_ref, requested_by_name="The kiosk (scheduler)", source=source)
+    return _create_and_send(settings, database, service, request, source)
 
 
 def close_page(settings: Settings, database: Database, page_id: int, why: str,

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from kiosk import timeutil
 from kiosk.fhir import builders as b
 from kiosk.fhir.capability import Capabilities
-from kiosk.fhir.client import Transaction, identifier_query
+from kiosk.fhir.client import Transaction, identifier_query, token
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.records import ref_key
 
@@ -203,6 +203,8 @@ def supply_request(plan: ReorderPlan, config: SuppliesConfig, targets: Targets, 
 class ReorderResult(StrEnum):
     CREATED = "created"
     EXISTING = "existing"
+    #: On the server, seen by reading it again after the answer to its write was lost.
+    FOUND = "found"
 
 
 @dataclass(frozen=True)
@@ -308,3 +310,27 @@ def read_by_ids(gw: FhirGateway, ids: list[str]) -> dict[str, dict[str, Any]]:
         return {}
     found = gw.client.search("SupplyRequest", [("_id", ",".join(ids)), ("_count", str(max(len(ids), 10)))])
     return {str(r.get("id")): r for r in found.matches}
+
+
+def find_reorders(gw: FhirGateway, config: SuppliesConfig, route: ReorderRoute,
+                  plans: list[ReorderPlan]) -> list[SentReorder]:
+    """The reorders of `plans` the server holds, in one request: after a write whose answer was lost (or
+    a server error), what it wrote. By id on the client-id route, by identifier (an OR-list) on the
+    conditional-create route (whose If-None-Exist needs that search). FhirError when the server cannot
+    say."""
+    if not plans:
+        return []
+    if route.channel is Channel.CLIENT_ID:
+        by_id = read_by_ids(gw, [p.resource_id for p in plans])
+        return [SentReorder(p, ReorderResult.FOUND, p.resource_id, str(by_id[p.resource_id].get("status")))
+                for p in plans if p.resource_id in by_id]
+    system = config.settings.reorder_system
+    found = gw.client.search("SupplyRequest", [("identifier", ",".join(token(system, p.identifier) for p in plans)),
+                                               ("_count", str(max(len(plans), 10)))])
+    by_value: dict[str, dict[str, Any]] = {}
+    for resource in found.matches:
+        for ident in resource.get("identifier") or []:
+            if ident.get("system") == system and isinstance(ident.get("value"), str):
+                by_value.setdefault(ident["value"], resource)
+    return [SentReorder(p, ReorderResult.FOUND, str(by_value[p.identifier].get("id")),
+                        str(by_value[p.identifier].get("status"))) for p in plans if p.identifier in by_value]

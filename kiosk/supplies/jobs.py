@@ -20,6 +20,6 @@ def run_supply_check(ctx: JobContext) -> str:
     edited par list takes effect at the next check."""
     report = run_check(load_supplies(ctx.settings), database=ctx.database, gateway=ctx.gateway,
                        station=ctx.settings.station.id, trigger=ctx.trigger, requested_by=ctx.requested_by)
-    if report.outcome == CheckOutcome.FAILED:
+    if report.outcome in (CheckOutcome.FAILED, CheckOutcome.UNKNOWN):
         raise JobFailed(report.summary)
     return report.summary

@@ -35,6 +35,7 @@ class CheckOutcome:
     NOTHING_DUE = "nothing-due"
     NOT_SENT = "not-sent"    # reorders were due but the server does not take them
     FAILED = "failed"        # the server could not be reached or refused the reorders
+    UNKNOWN = "unknown"      # a write's answer was lost and the server could not be read again
 
 
 class SupplyCheck(Base):
@@ -56,8 +57,10 @@ class SupplyCheck(Base):
 class ReorderResult:
     CREATED = "created"
     EXISTING = "existing"      # already asked for today (a rerun or a second check)
+    FOUND = "found"            # on the server, read again after the answer to its write was lost
     NOT_SENT = "not-sent"
-    FAILED = "failed"
+    FAILED = "failed"          # not on the server: refused, never sent, or read again and not there
+    UNKNOWN = "unknown"        # sent, the answer lost, and the server could not be read again: the next check looks
 
 
 class SupplyReorder(Base):

@@ -30,6 +30,7 @@ OUTCOME_LABELS = {
     CheckOutcome.NOTHING_DUE: "Nothing to reorder",
     CheckOutcome.NOT_SENT: "Reorders not sent",
     CheckOutcome.FAILED: "Check failed",
+    CheckOutcome.UNKNOWN: "Not known whether sent",
 }
 
 
@@ -133,6 +134,13 @@ class LastCheckView:
         return {CheckOutcome.SENT: "ok", CheckOutcome.NOTHING_DUE: "ok", CheckOutcome.NOT_SENT: "warning"}.get(
             self.outcome, "error")
 
+    @property
+    def problem_words(self) -> str:
+        """The problem's notice: only what the kiosk knows of the reorders."""
+        if self.outcome == CheckOutcome.UNKNOWN:
+            return f"Not known whether the reorders were sent; the next check looks. {self.problem}"
+        return f"The reorders could not be sent: {self.problem}"
+
 
 @dataclass(frozen=True)
 class ReorderView:
@@ -198,7 +206,8 @@ def open_reorders(config: SuppliesConfig, database: Database, gateway: FhirGatew
     with database.session() as session:
         rows = session.scalars(
             select(SupplyReorder).where(SupplyReorder.day >= since, SupplyReorder.fhir_id.is_not(None),
-                                        SupplyReorder.result.in_((ReorderResult.CREATED, ReorderResult.EXISTING)))
+                                        SupplyReorder.result.in_((ReorderResult.CREATED, ReorderResult.EXISTING,
+                                                                   ReorderResult.FOUND)))
             .order_by(SupplyReorder.id)
         ).all()
     latest: dict[str, SupplyReorder] = {}

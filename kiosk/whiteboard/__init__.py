@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask
 
 from .assign import AssignScreen
-from .services import Chooser, assign_shift, care_team_panel, load_assign_screen, load_whiteboard
+from .services import Chooser, assign_shift, bed_nurses, care_team_panel, load_assign_screen, load_whiteboard
 from .settings import WHITEBOARD_FILE, WhiteboardSettings
 from .teams import CHARGE_NURSE, NURSE, NURSING_ASSISTANT, SNOMED
 
@@ -18,7 +18,7 @@ def register(app: Flask) -> None:
     from kiosk.nav import NavItem, PanelSection, add_bed_assignments, add_nav, add_panel_section
     from kiosk.settings_files import register_settings, settings_of
 
-    from .services import AssignmentsOfTheShift, bed_nurses
+    from .services import AssignmentsOfTheShift
     from .views import bp
 
     register_settings(app, WHITEBOARD_FILE)
@@ -35,5 +35,5 @@ def register(app: Flask) -> None:
 
 
 __all__ = ["CHARGE_NURSE", "NURSE", "NURSING_ASSISTANT", "SNOMED", "WHITEBOARD_FILE", "AssignScreen", "Chooser",
-           "WhiteboardSettings", "assign_shift", "care_team_panel", "load_assign_screen", "load_whiteboard",
-           "register"]
+           "WhiteboardSettings", "assign_shift", "bed_nurses", "care_team_panel", "load_assign_screen",
+           "load_whiteboard", "register"]

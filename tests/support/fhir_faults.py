@@ -131,6 +131,20 @@ class LosesTheWriteAnswer(httpx.BaseTransport):
         raise httpx.ReadTimeout("the FHIR server did not answer", request=request)
 
 
+class ThenDown(httpx.BaseTransport):
+    """`inner` until `writes` is not empty (LosesTheWriteAnswer's `on_write` adds to it), then no server at
+    all: a write whose answer was lost, and a server that cannot be asked about it afterwards."""
+
+    def __init__(self, inner: httpx.BaseTransport, writes: list[Any]):
+        self.inner = inner
+        self.writes = writes
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.writes:
+            raise httpx.ConnectError("connection refused", request=request)
+        return self.inner.handle_request(request)
+
+
 class Watched(httpx.BaseTransport):
     """Passes every request on to `inner` (the real server by default) and keeps its method and URL,
     for tests that check what reaches a URL (no patient ids)."""

@@ -16,9 +16,10 @@ from kiosk.audit.models import AuditRecord
 from kiosk.audit.services import AuditQuery, search
 from kiosk.fhir.client import FhirClient, count_requests
 from kiosk.fhir.errors import FhirError
+from kiosk.supplies.check import CheckReport
 from kiosk.supplies.fhir import read_by_ids, reorder_id, reorder_identifier
 from kiosk.supplies.models import CheckOutcome, SupplyCheck, SupplyReorder
-from tests.support.fhir_faults import LosesTheWriteAnswer
+from tests.support.fhir_faults import LosesTheWriteAnswer, ThenDown
 from tests.support.sekmet import free_port
 from tests.support.supplies import EPIC, ORACLE, SupplyUnit, inject_capabilities
 
@@ -254,10 +255,11 @@ def test_each_reorder_is_audited_as_an_intent_before_its_write_and_an_outcome_af
     assert chain_intact(s)
 
 
-@pytest.mark.parametrize("applied", [False, True], ids=["hangs-unwritten", "written-answer-lost"])
-def test_a_reorder_write_that_gets_no_answer_was_audited_before_it_was_sent(supply_unit: SupplyUnit,
-                                                                            applied: bool) -> None:
-    s = supply_unit
+def lose_the_write_answer(s: SupplyUnit, applied: bool, then_down: bool = False
+                          ) -> tuple[CheckReport, list[list[tuple[str, str | None, str | None]]]]:
+    """Run the check on a server that loses the answer to its write (after writing it when `applied`); with
+    `then_down`, the server cannot be reached for anything after that write. Returns the report and the
+    audit rows as they stood when the write arrived."""
     s.gateway.capabilities  # noqa: B018  (read once, as a running scheduler has)
     s.gateway.unit_location_id()
     count_the_unit(s)
@@ -267,24 +269,89 @@ def test_a_reorder_write_that_gets_no_answer_was_audited_before_it_was_sent(supp
         at_the_write.append([(r.action, r.outcome, r.entity) for r in audit_rows(s)])
 
     live = s.gateway.client
-    s.gateway.client = FhirClient(live.base_url, transport=LosesTheWriteAnswer(live.base_url, look, applied=applied))
+    loses = LosesTheWriteAnswer(live.base_url, look, applied=applied)
+    transport: httpx.BaseTransport = ThenDown(loses, at_the_write) if then_down else loses
+    s.gateway.client = FhirClient(live.base_url, transport=transport, read_retries=0)
     report = s.check(NOW)
     s.gateway.client.close()
     s.gateway.client = live
+    return report, at_the_write
 
+
+def stored_results(s: SupplyUnit, report: CheckReport) -> list[tuple[str, str, str | None]]:
+    with s.database.session() as session:
+        rows = session.query(SupplyReorder).filter_by(check_id=report.check_id).all()
+        return sorted((r.item_code, r.result, r.fhir_id) for r in rows)
+
+
+@pytest.mark.parametrize("applied", [False, True], ids=["hangs-unwritten", "written-answer-lost"])
+def test_a_reorder_write_that_gets_no_answer_was_audited_before_it_was_sent(supply_unit: SupplyUnit,
+                                                                            applied: bool) -> None:
+    """The write is audited before it leaves; its lost answer is settled by one read of the server, and the
+    check reports what the server holds: both reorders there, or neither (then, and only then, "not sent")."""
+    s = supply_unit
+    with count_requests() as counter:
+        report, at_the_write = lose_the_write_answer(s, applied)
     planned = sorted(f"SupplyRequest/{p.resource_id}" for p in report.plans)
     # When the write reached the server, both reorders' intents were committed, and nothing else yet.
     [seen] = at_the_write
     assert sorted(entity for _, _, entity in seen) == planned
     assert {(action, outcome) for action, outcome, _ in seen} == {("fhir-write", "pending")}
-    assert report.outcome == CheckOutcome.FAILED and "did not confirm" in (report.problem or "")
+    # The ids read before writing, the write, and one read after it: no more.
+    assert (counter.by_kind["search SupplyRequest"], counter.by_kind["transaction"]) == (2, 1)
+    on_server = read_by_ids(s.gateway, [p.resource_id for p in report.plans])
+    assert len(on_server) == (2 if applied else 0)
     rows = audit_rows(s)
     closing = [r for r in rows if r.intent_id is not None]
-    assert [r.outcome for r in closing] == ["unknown", "unknown"]
+    ids = sorted(p.resource_id for p in report.plans)
+    if applied:
+        assert report.outcome == CheckOutcome.SENT and report.problem is None
+        assert report.summary == ("Checked 6 items: 2 at or below reorder point; 2 on the server (read again after "
+                                  "the server's answer was lost); not reordered: 1 with a stale count, 1 never "
+                                  "counted.")
+        assert [(r.outcome, r.detail.rpartition(": ")[2]) for r in closing] == \
+            [("success", "on the server, read again after the answer was lost")] * 2
+        assert sorted(fhir_id or "" for _, _, fhir_id in stored_results(s, report)) == ids
+        assert {result for _, result, _ in stored_results(s, report)} == {"found"}
+    else:
+        assert report.outcome == CheckOutcome.FAILED and "did not confirm" in (report.problem or "")
+        assert report.summary.startswith("Checked 6 items: 2 at or below reorder point; reorders not sent: ")
+        assert [r.outcome for r in closing] == ["failure", "failure"]
+        assert all("not on the server, read again after" in r.detail for r in closing)
+        assert stored_results(s, report) == [("100112", "failed", None), ("300110", "failed", None)]
     with s.database.session() as session:
         lines = [line for line in search(session, AuditQuery()) if line.action == "fhir-write"]
     assert sorted(line.entity for line in lines) == planned
-    assert {line.outcome_words for line in lines} == {"no answer: check the record"}
     assert chain_intact(s)
-    on_server = read_by_ids(s.gateway, [p.resource_id for p in report.plans])
-    assert len(on_server) == (2 if applied else 0)
+
+
+def test_a_lost_answer_the_server_cannot_be_asked_about_is_reported_as_not_known(supply_unit: SupplyUnit) -> None:
+    """The write's answer is lost and the server cannot be read again: the check does not say "not sent"
+    (the write may be on the server: here it is); it says it does not know, and the next check finds it."""
+    s = supply_unit
+    report, _ = lose_the_write_answer(s, applied=True, then_down=True)
+    assert report.outcome == CheckOutcome.UNKNOWN
+    assert report.summary == ("Checked 6 items: 2 at or below reorder point; not known whether the reorders were "
+                              f"sent ({(report.problem or '').rstrip('.')}); the next check looks; not reordered: "
+                              "1 with a stale count, 1 never counted.")
+    assert "not sent" not in report.summary
+    assert stored_results(s, report) == [("100112", "unknown", None), ("300110", "unknown", None)]
+    closing = [r for r in audit_rows(s) if r.intent_id is not None]
+    assert [r.outcome for r in closing] == ["unknown", "unknown"]
+    assert [json.loads(r.detail)[0]["action"] for r in [last_check_row(s)]] == ["unknown"]
+    with s.database.session() as session:
+        lines = [line for line in search(session, AuditQuery()) if line.action == "fhir-write"]
+    assert {line.outcome_words for line in lines} == {"no answer: check the record"}
+
+    # The next check looks: both reorders are on the server, nothing is written twice.
+    again = s.check(NOW)
+    assert again.outcome == CheckOutcome.SENT and [x.result for x in again.sent] == ["existing", "existing"]
+    assert len(unit_requests(s, SERVER_SINCE)) == 2
+    assert chain_intact(s)
+
+
+def last_check_row(s: SupplyUnit) -> SupplyCheck:
+    with s.database.session() as session:
+        row = session.scalars(select(SupplyCheck).order_by(SupplyCheck.id.desc())).first()
+        assert row is not None
+        return row

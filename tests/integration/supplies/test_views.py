@@ -19,6 +19,7 @@ from kiosk.audit.models import AuditRecord
 from kiosk.auth import Role
 from kiosk.config import ConfigError
 from kiosk.db import Database
+from kiosk.fhir.client import FhirClient
 from kiosk.fhir.gateway import UnitRef
 from kiosk.scheduler.models import JobRequest
 from kiosk.settings_files import settings_of
@@ -28,6 +29,7 @@ from kiosk.supplies.counts import Counter, last_counts, record_counts
 from kiosk.supplies.models import SupplyCheck
 from tests.conftest import make_settings
 from tests.support.auth import page_token, sign_in_client
+from tests.support.fhir_faults import LosesTheWriteAnswer, ThenDown
 from tests.support.supplies import EPIC, SMALL_PAR, inject_capabilities, unit_env
 
 
@@ -211,6 +213,30 @@ def test_a_server_without_supply_requests_shows_why_on_the_page(app: Flask, secr
     assert "Reorders not sent." in page
     assert "The reorders could not be sent: Epic May 2026 does not offer SupplyRequest resources." in page
     assert "No open reorders." in page
+
+
+def test_a_lost_answer_the_server_cannot_be_asked_about_shows_as_not_known(app: Flask, secretary: FlaskClient,
+                                                                          db: Database) -> None:
+    """The reorder's write reached the server, its answer was lost, and the server could not be read again:
+    the page does not say the reorders could not be sent; it says nobody knows yet, and the next check looks."""
+    post_count(secretary, "CRASH", {"300110": "0"})
+    with app.app_context():
+        from kiosk.extensions import gateway
+        gw = gateway()
+        gw.capabilities  # noqa: B018  (read once, as a running scheduler has)
+        gw.unit_location_id()
+        live, writes = gw.client, []
+        gw.client = FhirClient(live.base_url, read_retries=0, transport=ThenDown(
+            LosesTheWriteAnswer(live.base_url, writes.append, applied=True), writes))
+        try:
+            run_check(settings_of(SUPPLIES_FILE), database=db, gateway=gw, station="4W-NS-1")
+        finally:
+            gw.client.close()
+            gw.client = live
+    page = text(secretary.get("/supplies/").get_data(as_text=True))
+    assert "Not known whether sent." in page and "the next check looks" in page
+    assert "Not known whether the reorders were sent; the next check looks." in page
+    assert "could not be sent" not in page and "not sent" not in page
 
 
 def test_stale_counts_are_marked(secretary: FlaskClient, db: Database, app: Flask) -> None:
