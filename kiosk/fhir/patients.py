@@ -51,9 +51,9 @@ class NameQuery:
         return f"{self.family}, {self.initial}" if self.initial else str(self.family)
 
 
-#: A family name (letters, with spaces, apostrophes and hyphens inside) and a first initial, after a
-#: comma or a space: "O'NEIL, M", "van der berg, a.", "SMITH J".
-_NAME = re.compile(r"^(?P<family>[^\W\d_](?:[^\W\d_'’\- ]|['’\- ](?=[^\W\d_]))*)\s*(?:,\s*|\s+)"
+#: A family name (letters, with an apostrophe, hyphen or space between two letters, or a period after one:
+#: "ST. PIERRE") and a first initial, after a comma or a space: "O'NEIL, M", "van der berg, a.", "SMITH J".
+_NAME = re.compile(r"^(?P<family>[^\W\d_](?:[^\W\d_'’\- ]|['’\- ](?=[^\W\d_])|\.(?=\s?[^\W\d_]))*)\s*(?:,\s*|\s+)"
                    r"(?P<initial>[^\W\d_])[^\W\d_]*\.?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")

@@ -889,3 +889,17 @@ def test_find_a_patient_by_name_or_date_of_birth_here_and_on_other_units(
     assert "Show the board" in nobody.get_data(as_text=True)
     assert family.lower() not in caplog.text.lower() and "1961" not in caplog.text
     assert client.get("/beds/scan").status_code == 405
+
+
+def test_a_family_name_with_a_period_is_found_as_the_board_shows_it(bed_unit: Factory) -> None:
+    """'St. Pierre' is on the board as 'ST. PIERRE, Jean-Luc': typed that way, it finds him (it was "Scan
+    not read": the period was not taken as part of a name)."""
+    unit = bed_unit()
+    family = "St. Qu" + "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:8])
+    _, stay = add_pending_patient(unit, family, ["Jean-Luc"])
+    client = client_of(unit)
+    response = client.post("/beds/scan", headers=htmx(client, csrf_token(client)),
+                           data={"code": f"{family.upper()}, J"})
+    assert response.status_code == 200
+    assert f"{family.upper()}, Jean-Luc" in page_text(response.get_data(as_text=True))
+    assert f'hx-get="/beds/encounter/{stay}"' in response.get_data(as_text=True)

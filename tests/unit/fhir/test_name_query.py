@@ -16,6 +16,8 @@ from kiosk.fhir.patients import NameQuery, parse_name_query
     ("Smith-Jones, Anna", NameQuery("Smith-Jones", "A")),
     ("van der Berg, a", NameQuery("van der Berg", "A")),
     ("Ó SÚILLEABHÁIN, Å", NameQuery("Ó SÚILLEABHÁIN", "Å")),
+    ("ST. PIERRE, J", NameQuery("ST. PIERRE", "J")),  # as the board shows St. Pierre, Jean-Luc
+    ("St.Pierre J", NameQuery("St.Pierre", "J")),
     ("1955-08-21", NameQuery(birth_date=date(1955, 8, 21))),
     ("8/21/1955", NameQuery(birth_date=date(1955, 8, 21))),
 ])
@@ -26,7 +28,7 @@ def test_names_and_dates_of_birth(typed: str, expected: NameQuery) -> None:
 @pytest.mark.parametrize("typed", [
     "SMITH",  # one word: may be an MRN, the scan decides
     "23700000", "E062300013", "MRN:1|ENC:2", "SMITH, ", ", J", "SMITH, 1", "1955-13-01", "02/30/1961",
-    "SM1TH, J", "<script>, a", "",
+    "SM1TH, J", "<script>, a", "", "SMITH., J", ".SMITH, J",
 ])
 def test_what_is_not_a_name_or_a_date(typed: str) -> None:
     assert parse_name_query(typed) is None
