@@ -30,10 +30,10 @@ from kiosk.fhir.gateway import FhirGateway
 from .compose import ALL_TEMPLATES, URGENCY_WORDS, About, Draft
 from .fhir import recipient_by_ref, roles_by_identifier, roles_of_practitioners, roles_offered
 from .models import MessageStatus, Page, PageMessage, PageStatus
-from .oncall import ON_CALL_FILE
+from .oncall import ON_CALL_FILE, OnCall
 from .recipients import best_route, unreachable_reason
 from .services import DuplicatePage, MessageTooLong, PageRequest, Paging
-from .settings import PAGING_FILE
+from .settings import PAGING_FILE, PagingConfig
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,10 @@ def _existing(database: Database, page_id: int) -> RolePage:
         return RolePage(page_id, f"{page.recipient_name}: {status.label.lower()}")
 
 
-def page_role(settings: Settings, gw: FhirGateway, database: Database, *, role: str, key: str, urgency: str,
-              template: str, text: str, about: About | None, source: str, now: datetime,
-              patient_ref: str | None = None, encounter_ref: str | None = None) -> RolePage:
-    """Page whoever is on call as `role` (config/on-call.toml) now, once per `key`. The message names the
-    room and initials only (`about`, as paging's about_patient setting allows) and `text`."""
+def _start(settings: Settings, database: Database, key: str, urgency: str, template: str, now: datetime
+           ) -> RolePage | tuple[PagingConfig, OnCall, Paging, str]:
+    """What both ways of paging on the kiosk's behalf begin with: the settings, the paging service at
+    `now`, and the page's public id for `key`; or the page written before for that key (never twice)."""
     if urgency not in URGENCY_WORDS or template not in ALL_TEMPLATES:
         raise ValueError(f"unknown urgency {urgency!r} or template {template!r}")
     config, on_call = PAGING_FILE.read(settings), ON_CALL_FILE.read(settings)
@@ -83,6 +82,18 @@ def page_role(settings: Settings, gw: FhirGateway, database: Database, *, role: 
     found = service.page_for_public_id(public_id)
     if found is not None:
         return _existing(database, found)
+    return config, on_call, service, public_id
+
+
+def page_role(settings: Settings, gw: FhirGateway, database: Database, *, role: str, key: str, urgency: str,
+              template: str, text: str, about: About | None, source: str, now: datetime,
+              patient_ref: str | None = None, encounter_ref: str | None = None) -> RolePage:
+    """Page whoever is on call as `role` (config/on-call.toml) now, once per `key`. The message names the
+    room and initials only (`about`, as paging's about_patient setting allows) and `text`."""
+    start = _start(settings, database, key, urgency, template, now)
+    if isinstance(start, RolePage):
+        return start
+    config, on_call, service, public_id = start
     on_call_role = on_call.role(role)
     if on_call_role is None:
         return RolePage(None, f"the role {role!r} is not in {on_call.source}.")
@@ -142,15 +153,10 @@ def page_person(settings: Settings, gw: FhirGateway, database: Database, *, ref:
     whiteboard names people), once per `key`, as `page_role` pages a role. When nobody was paged, `words`
     says why without naming the person (the caller knows whom it asked for); `RolePage.retry`: the FHIR
     server could not be asked how to reach them."""
-    if urgency not in URGENCY_WORDS or template not in ALL_TEMPLATES:
-        raise ValueError(f"unknown urgency {urgency!r} or template {template!r}")
-    config, on_call = PAGING_FILE.read(settings), ON_CALL_FILE.read(settings)
-    secret = secret_key(settings)
-    service = Paging(database, config, secret, clock=lambda: _naive(now))
-    public_id = public_id_for(secret, key)
-    found = service.page_for_public_id(public_id)
-    if found is not None:
-        return _existing(database, found)
+    start = _start(settings, database, key, urgency, template, now)
+    if isinstance(start, RolePage):
+        return start
+    config, on_call, service, public_id = start
     try:
         recipient = None
         if ref.startswith("Practitioner/") and not roles_offered(gw.capabilities):

@@ -19,7 +19,7 @@ accepted as an output.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -628,18 +628,7 @@ def open_jobs_of_patients(gw: FhirGateway, patients: list[str]) -> list[JobRecor
         return []
     tasks_offered(gw, "the transport marks")
     require_searches(gw, (PATIENT_JOBS,), "The transport marks on the beds")
-    wanted = sorted(set(patients))
-    by_list = len(wanted) <= CHUNK
-    found = gw.client.search("Task", [
-        ("code", _transport_code()),
-        ("status", ",".join(OPEN_STATUSES)),
-        *([("patient", ",".join(wanted))] if by_list else []),
-        ("_count", "1000"),
-    ], post=True)
-    sys = systems(gw)
-    jobs = read_all(found.matches, lambda r: read_job(r, sys)).records
-    keep = set(wanted)
-    return jobs if by_list else [job for job in jobs if job.patient in keep]
+    return _legs_of(gw, patients, OPEN_STATUSES, [])
 
 
 def legs_of_patients_since(gw: FhirGateway, patients: list[str], since: datetime) -> list[JobRecord]:
@@ -649,13 +638,20 @@ def legs_of_patients_since(gw: FhirGateway, patients: list[str], since: datetime
         return []
     tasks_offered(gw, "a patient's transport")
     require_searches(gw, (MOVE_JOBS,), "A patient's transport")
+    return _legs_of(gw, patients, MOVE_STATUSES, [("modified", f"ge{b.fhir_instant(since)}")])
+
+
+def _legs_of(gw: FhirGateway, patients: list[str], statuses: Sequence[str], more: list[tuple[str, str]]
+             ) -> list[JobRecord]:
+    """These patients' legs in these statuses, in one search (POST: patient ids never in a URL). More
+    patients than one id list may hold (kiosk.fhir.census.CHUNK): every such leg, kept for them here."""
     wanted = sorted(set(patients))
     by_list = len(wanted) <= CHUNK
     found = gw.client.search("Task", [
         ("code", _transport_code()),
-        ("status", ",".join(MOVE_STATUSES)),
+        ("status", ",".join(statuses)),
         *([("patient", ",".join(wanted))] if by_list else []),
-        ("modified", f"ge{b.fhir_instant(since)}"),
+        *more,
         ("_count", "1000"),
     ], post=True)
     sys = systems(gw)

@@ -34,6 +34,17 @@ from tests.support.auth import csrf_token, sign_in_client
 #: A second transporter, for two transporters racing for one job.
 SECOND_TRANSPORTER = ("100095", "Riley Moss", "5150")
 
+#: The scheduler of the escalation tests: the transport-escalation job every second, a short lease.
+ESCALATION_SCHEDULE = """\
+[scheduler]
+lease_seconds = 30
+poll_seconds = 0.5
+
+[jobs.transport-escalation]
+interval_seconds = 1
+"""
+
+
 
 @dataclass(frozen=True)
 class Occupant:

@@ -6,7 +6,7 @@ before it was late; and the board says so when no dispatcher is set up."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,24 +24,10 @@ from kiosk.transport.models import TransportEscalation
 from tests.support.beds import app_gateway, page_text
 from tests.support.paging import SmtpSink, load_roles, paging_env
 from tests.support.scheduler import SchedulerRun, scheduler_env, start_scheduler, write_schedule
+from tests.support.transport import ESCALATION_SCHEDULE as SCHEDULE
 from tests.support.transport import Occupant, TransportUnit, act, seen_of
 
 DISPATCHER = "transport-dispatcher"
-SCHEDULE = """\
-[scheduler]
-lease_seconds = 30
-poll_seconds = 0.5
-
-[jobs.transport-escalation]
-interval_seconds = 1
-"""
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

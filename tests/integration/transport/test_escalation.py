@@ -16,16 +16,8 @@ from kiosk.db import Database
 from kiosk.transport.escalation import raised_jobs
 from tests.support.beds import page_text
 from tests.support.scheduler import SchedulerRun, scheduler_env, start_scheduler, write_schedule
+from tests.support.transport import ESCALATION_SCHEDULE as SCHEDULE
 from tests.support.transport import TransportUnit, act, seen_of
-
-SCHEDULE = """\
-[scheduler]
-lease_seconds = 30
-poll_seconds = 0.5
-
-[jobs.transport-escalation]
-interval_seconds = 1
-"""
 
 
 @pytest.fixture
