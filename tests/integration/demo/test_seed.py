@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kiosk.beds.occupancy import BedState, unit_counts
 from kiosk.demo.hospital import CARDIAC, MED_SURG
 from kiosk.demo.loader import demo_loaded, load_demo
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.fhir.locations import available_beds_elsewhere
+from tests.conftest import make_settings
 from tests.support.beds import BedUnit, unit_gateway
 from tests.support.numbers import BLOCK, next_block
+from tests.support.sekmet import start_sekmet
 
 
 def unit(gw: FhirGateway, code: str) -> UnitRef:
@@ -69,16 +73,24 @@ def test_a_pending_transfer_out_points_at_a_bed_on_the_other_unit(gateway: FhirG
     assert len(moving) == 1
 
 
-def test_3_east_has_free_clean_beds_to_transfer_into(gateway: FhirGateway) -> None:
+def test_3_east_has_free_clean_beds_to_transfer_into(tmp_path: Path) -> None:
     """Besides its two reserved beds and the bed a 4 West patient is planned to move into, 3 East keeps
-    at least three beds free and clean: on its own board, and offered by a transfer from 4 West."""
-    cardiac = unit(gateway, CARDIAC.code)
-    free = BedUnit(ref=cardiac, gw=unit_gateway(gateway, cardiac)).beds(BedState.AVAILABLE, free=True)
-    assert len(free) >= 3
-    assert all(t.cleaning_task is None and not t.cleaning_tasks for t in free)
-    offered = [o.bed.name for o in available_beds_elsewhere(gateway, gateway.unit_location_id())
-               if o.unit is not None and o.unit.name == CARDIAC.name]
-    assert len(offered) >= 3 and {t.name for t in free} <= set(offered)
+    at least three beds free and clean: on its own board, and offered by a transfer from 4 West. On a
+    server of its own with the demo just loaded (on the shared one, other tests move patients into them)."""
+    server = start_sekmet(tmp_path / "sekmet")
+    gw = FhirGateway.from_settings(make_settings(server.base_url, tmp_path / "kiosk.db"))
+    try:
+        load_demo(gw, say=lambda _line: None)
+        cardiac = unit(gw, CARDIAC.code)
+        free = BedUnit(ref=cardiac, gw=unit_gateway(gw, cardiac)).beds(BedState.AVAILABLE, free=True)
+        assert len(free) >= 3
+        assert all(t.cleaning_task is None and not t.cleaning_tasks for t in free)
+        offered = [o.bed.name for o in available_beds_elsewhere(gw, gw.unit_location_id())
+                   if o.unit is not None and o.unit.name == CARDIAC.name]
+        assert len(offered) >= 3 and {t.name for t in free} <= set(offered)
+    finally:
+        gw.close()
+        server.stop()
 
 
 class LimitsTransactions:
