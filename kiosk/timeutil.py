@@ -31,6 +31,12 @@ def station_zone() -> tzinfo | None:
     return _zone
 
 
+def utc_naive(moment: datetime) -> datetime:
+    """A moment as the kiosk's database keeps it: UTC without a zone (a moment without a zone is taken to
+    be that already)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def local(moment: datetime) -> datetime:
     """An aware datetime in the station's zone (naive values are taken as UTC)."""
     if moment.tzinfo is None:

@@ -16,7 +16,7 @@ before the step pages nobody.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select, update
 
@@ -26,6 +26,7 @@ from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
+from kiosk.timeutil import utc_naive
 from kiosk.whiteboard import WHITEBOARD_FILE, bed_nurses
 
 from .fhir import occupant
@@ -55,14 +56,10 @@ def page_key(call_id: int) -> str:
     return f"call-light:{call_id}:emergency"
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def due_emergencies(database: Database, settings: Settings, now: datetime) -> list[CallLight]:
     """The emergencies not answered, not paged (by a person or before) and past the stat page's first
     escalation step: one query, and no FHIR request."""
-    at = _naive(now)
+    at = utc_naive(now)
     step = paging.first_escalation_at(at, URGENCY, settings) - at
     with database.session() as session:
         return list(session.scalars(select(CallLight).where(
@@ -138,7 +135,7 @@ def escalate_emergencies(settings: Settings, gw: FhirGateway, database: Database
 def _note(settings: Settings, database: Database, call_id: int, page_id: int | None, to: str, words: str,
           settled: bool, now: datetime) -> None:
     """What the call's row says, and the page, kept with the call; audited (ids only)."""
-    at = _naive(now)
+    at = utc_naive(now)
     values: dict[str, object] = {"auto_page": words[:500], "auto_paged_at": at if settled else None}
     if page_id is not None:
         values |= {"page_id": page_id, "paged_to": to[:120], "paged_at": at}

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -26,6 +26,7 @@ from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
+from kiosk.timeutil import utc_naive
 
 from .compose import ALL_TEMPLATES, URGENCY_WORDS, About, Draft
 from .fhir import recipient_by_ref, roles_by_identifier, roles_of_practitioners, roles_offered
@@ -56,10 +57,6 @@ def public_id_for(secret: str, key: str) -> str:
     return hmac.new(secret.encode("utf-8"), f"paging-key:{key}".encode(), hashlib.sha256).hexdigest()[:12]
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def _existing(database: Database, page_id: int) -> RolePage:
     with database.session() as session:
         page = session.get(Page, page_id)
@@ -77,7 +74,7 @@ def _start(settings: Settings, database: Database, key: str, urgency: str, templ
         raise ValueError(f"unknown urgency {urgency!r} or template {template!r}")
     config, on_call = PAGING_FILE.read(settings), ON_CALL_FILE.read(settings)
     secret = secret_key(settings)
-    service = Paging(database, config, secret, clock=lambda: _naive(now))
+    service = Paging(database, config, secret, clock=lambda: utc_naive(now))
     public_id = public_id_for(secret, key)
     found = service.page_for_public_id(public_id)
     if found is not None:
@@ -183,7 +180,7 @@ def close_page(settings: Settings, database: Database, page_id: int, why: str,
     """Cancel a page still waiting for an answer (what it was about is over): its messages not yet sent
     are not sent and it escalates no further. An answered page is left as it is."""
     config = PAGING_FILE.read(settings)
-    service = Paging(database, config, secret_key(settings), **({"clock": lambda: _naive(clock())} if clock else {}))
+    service = Paging(database, config, secret_key(settings), **({"clock": lambda: utc_naive(clock())} if clock else {}))
     with database.session() as session:
         page = session.get(Page, page_id)
         if page is None or page.page_status is not PageStatus.OPEN:
