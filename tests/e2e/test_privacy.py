@@ -17,6 +17,7 @@ from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.demo.extras import DemoContext
 from kiosk.demo.orders import seed as seed_orders
+from kiosk.demo.people import PATIENT_NAMES
 from kiosk.demo.transport import seed as seed_transport
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway
@@ -83,7 +84,12 @@ def test_no_patient_data_in_debug_logs(debug_server: tuple[LiveServer, Collect],
     secrets = patient_data(gateway) | {"quintavalle", "ottoline", asked.mrn, asked.encounter_number, "1957-06-21"}
     assert len(secrets) > 100
     census = unit_census(gateway)
-    occupied = next(e for e in census.encounters if e.status == "in-progress" and e.patient)
+    # One of the demo's own patients: other tests on this shared server admit patients whose names are not
+    # typed in a find field ("O'Néill-<b>Smith</b> & Sons^~ ...").
+    demo_families = {family for family, _given, _sex in PATIENT_NAMES}
+    occupied = next(e for e in census.encounters if e.status == "in-progress" and e.patient
+                    and census.patients[e.patient].name.family in demo_families
+                    and census.patients[e.patient].name.given and census.patients[e.patient].birth_date)
     patient = census.patients[occupied.patient]
     assert patient.mrn
 
