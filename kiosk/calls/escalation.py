@@ -10,13 +10,14 @@ the page and noting it here finds the page at its next run instead of sending an
 cannot be reached, followed by the on-call role, is still one page). The call's row says what came of it:
 "Paged automatically: ...", or "No one to page: ..." (never nothing); while the FHIR server cannot say
 who to page, "Not paged yet: ..." and the next run tries again. A call answered, or paged by a person,
-before the step pages nobody.
+before the step pages nobody. A call answered after its automatic page closes that page at the job's next
+run (if nobody acknowledged it yet): it sends nothing more and does not escalate to the backup.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -39,16 +40,28 @@ NOBODY = "No one to page"
 NOT_YET = "Not paged yet"
 
 
+#: Why an automatic page is closed once its call is answered (kept with the page and in the audit trail).
+ANSWERED = "the call light was answered"
+#: Calls answered this recently are looked at for an automatic page still open.
+ANSWERED_WITHIN = timedelta(hours=24)
+
+
 @dataclass(frozen=True)
 class EmergencyRun:
     paged: int = 0
     nobody: int = 0
     waiting: int = 0
+    #: Automatic pages closed because their call was answered.
+    closed: int = 0
 
     def line(self) -> str:
         """The scheduler's log line (counts only, no patient data)."""
+        closed = ""
+        if self.closed:
+            closed = (" 1 automatic page closed: its call was answered." if self.closed == 1 else
+                      f" {self.closed} automatic pages closed: their calls were answered.")
         return (f"Emergency calls: {self.paged} paged automatically, {self.nobody} with no one to page, "
-                f"{self.waiting} to try again.")
+                f"{self.waiting} to try again.{closed}")
 
 
 def page_key(call_id: int) -> str:
@@ -73,12 +86,34 @@ def _still_due(database: Database, call_id: int) -> bool:
         return call is not None and call.answered_at is None and call.page_id is None and call.auto_paged_at is None
 
 
+def answered_auto_pages(database: Database, now: datetime) -> list[int]:
+    """The automatic pages of the emergencies answered within ANSWERED_WITHIN (one query). A page a person
+    sent about the call afterwards (kiosk/calls/views.py) replaces the call's page and its time: that page is
+    the person's to close, and is not among these."""
+    at = utc_naive(now)
+    with database.session() as session:
+        return [page_id for page_id in session.scalars(select(CallLight.page_id).where(
+            CallLight.emergency.is_(True), CallLight.answered_at >= at - ANSWERED_WITHIN,
+            CallLight.page_id.is_not(None), CallLight.auto_paged_at.is_not(None),
+            CallLight.paged_at == CallLight.auto_paged_at)) if page_id is not None]
+
+
+def close_answered(settings: Settings, database: Database, now: datetime) -> int:
+    """Close the automatic pages still open whose call was answered (at the bedside or at the kiosk): the
+    nurse paged was there, or someone else was; the page must not go on to escalate to the backup.
+    Answers how many were closed (a page already acknowledged, or closed before, is left as it is)."""
+    return sum(1 for page_id in answered_auto_pages(database, now)
+               if paging.close_page(settings, database, page_id, ANSWERED))
+
+
 def escalate_emergencies(settings: Settings, gw: FhirGateway, database: Database, role: str,
                          now: datetime) -> EmergencyRun:
-    """Page every emergency due (see the module), once each; `role` is calls.toml's emergency_role."""
+    """Close the automatic pages of calls answered since, then page every emergency due (see the module),
+    once each; `role` is calls.toml's emergency_role."""
+    closed = close_answered(settings, database, now)
     due = due_emergencies(database, settings, now)
     if not due:
-        return EmergencyRun()
+        return EmergencyRun(closed=closed)
     try:
         assigned = bed_nurses(gw, WHITEBOARD_FILE.read(settings), sorted({c.bed_ref for c in due}), now)
         no_assignments = "no nurse is assigned to the bed on the whiteboard"
@@ -129,7 +164,7 @@ def escalate_emergencies(settings: Settings, gw: FhirGateway, database: Database
             words, settled = f"{NOBODY}: {'; '.join(notes)}.", True
             nobody += 1
         _note(settings, database, call.id, found.page_id if found else None, to, words, settled, now)
-    return EmergencyRun(paged, nobody, waiting)
+    return EmergencyRun(paged, nobody, waiting, closed)
 
 
 def _note(settings: Settings, database: Database, call_id: int, page_id: int | None, to: str, words: str,

@@ -31,6 +31,6 @@ def escalate_emergency_calls(ctx: JobContext) -> str:
     """One line for the log: how many emergencies were paged, had no one to page, or wait to try again."""
     run = escalate_emergencies(ctx.settings, ctx.gateway, ctx.database, _role(ctx.settings), ctx.clock())
     line = run.line()
-    if run.paged or run.nobody or run.waiting:
+    if run.paged or run.nobody or run.waiting or run.closed:
         ctx.log.info(line)
     return line

@@ -15,17 +15,18 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import select, update
 
+from kiosk.audit.models import AuditRecord
 from kiosk.auth import Role
 from kiosk.beds.board import BedTile
 from kiosk.beds.occupancy import BedState
 from kiosk.calls.models import CallLight, Reason
-from kiosk.calls.services import NewCall, answer, raise_call
+from kiosk.calls.services import NewCall, answer, raise_call, record_page
 from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.extensions import database, services
 from kiosk.fhir.change import Done
 from kiosk.fhir.gateway import FhirGateway
-from kiosk.paging.models import Page
+from kiosk.paging.models import Page, PageStatus
 from kiosk.scheduler.context import JobContext
 from kiosk.scheduler.registry import find, job_function
 from tests.support.auth import sign_in_client
@@ -175,3 +176,40 @@ def test_an_emergency_with_nobody_to_page_says_so_on_its_row(
     screen = page_text(sign_in_client(unit.app.test_client(), Role.CHARGE_NURSE).get("/calls/").get_data(as_text=True))
     assert "No one to page: no nurse is assigned to the bed on the whiteboard" in screen
     assert pages(db) == [] and smtp.mails == []
+
+
+def test_an_emergency_answered_after_its_automatic_page_closes_that_page_before_it_reaches_the_backup(
+        ward: Callable[..., Ward], gateway: FhirGateway, demo_settings: Settings, smtp: SmtpSink,
+        webhook: WebhookReceiver) -> None:
+    """The nurse paged by the kiosk went and answered the call at the bedside without acknowledging the
+    page: the job's next run closes it, so it is not sent again and the charge nurse (the backup) is not
+    paged 6 minutes on (paging escalates open pages only). An automatic page whose call waits stays open;
+    a page a person sent about an answered call is theirs to close."""
+    unit, nurses_bed, others, empty = assigned_ward(ward, gateway, demo_settings,
+                                                    **paging_env(smtp.port, webhook.url))
+    db = unit.database
+    clock = TestClock()
+    for key, bed in (("answered", nurses_bed), ("waiting", empty), ("person", others[0])):
+        raise_call(db, NewCall("nurse-call", key, "4W-NS-1", bed.ref, bed.name, Reason.EMERGENCY, naive(clock())))
+    clock.advance(180)
+    assert run_job(unit.app, clock).startswith("Emergency calls: 3 paged automatically")
+    webhook.wait_for(1)
+    smtp.wait_for(1)
+    automatic = {key: call.page_id for key, call in calls(db).items()}
+    # A person then pages about the third call (the calls screen records it as the call's page, at its time).
+    clock.advance(30)
+    record_page(db, calls(db)["person"].id, automatic["person"], "a person's page", naive(clock()))
+
+    clock.advance(30)
+    for key in ("answered", "person"):
+        assert answer(db, calls(db)[key].id, "bedside", "Nurse at the bedside", naive(clock()))
+    assert run_job(unit.app, clock) == ("Emergency calls: 0 paged automatically, 0 with no one to page, 0 to try "
+                                        "again. 1 automatic page closed: its call was answered.")
+    status = {p.id: p.page_status for p in pages(db)}
+    assert status[automatic["answered"]] is PageStatus.CANCELLED
+    assert status[automatic["waiting"]] is PageStatus.OPEN and status[automatic["person"]] is PageStatus.OPEN
+    with db.session() as session:
+        [closed] = session.scalars(select(AuditRecord).where(AuditRecord.action == "page-cancelled")).all()
+    assert closed.entity == f"Page/{automatic['answered']}" and "the call light was answered" in closed.detail
+    assert run_job(unit.app, clock).startswith("Emergency calls: 0 paged automatically")  # closed once
+
