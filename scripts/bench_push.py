@@ -14,7 +14,9 @@ SCREENS live screens, with the FHIR server's rest-hook Subscriptions and Server-
   from each change on the server to the new name on each screen of its unit (p50 / p95 / max), the
   streams that dropped and the errors, as Markdown for docs/benchmarks.md.
 `--no-subscriptions`: no rest-hook subscriptions, the census-check job alone looks, every 2 s (a server
-without subscriptions: the screens are still live, the look is scheduled).
+without subscriptions: the screens are still live, the look is scheduled). BENCH_CHECK_SECONDS: the job's
+interval instead (5 s with subscriptions, 2 s without). The delay is also given in two parts: from the change
+to the first read of its unit's census after it, and from that read to the screen.
 Figures vary with the machine: compare runs on the same machine.
 """
 
@@ -41,8 +43,10 @@ from kiosk.auth.services import use_test_pin_hashing  # noqa: E402
 from kiosk.beds.services import load_board  # noqa: E402
 from kiosk.beds.settings import BedSettings  # noqa: E402
 from kiosk.census.jobs import check_census  # noqa: E402
+from kiosk.census.store import CensusStore  # noqa: E402
 from kiosk.demo.hospital import DemoBuilder, plan_units  # noqa: E402
 from kiosk.extensions import database, services  # noqa: E402
+from kiosk.fhir.census import Census  # noqa: E402
 from kiosk.fhir.gateway import FhirGateway, UnitRef  # noqa: E402
 from kiosk.figures import nearest_rank  # noqa: E402
 from kiosk.push.jobs import keep_push_subscriptions  # noqa: E402
@@ -56,7 +60,7 @@ from tests.support.sekmet import start_sekmet  # noqa: E402
 SCREENS = int(os.environ.get("BENCH_SCREENS", "200"))
 PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "40"))
 PUSHED = "--no-subscriptions" not in sys.argv
-CHECK_SECONDS = 5.0 if PUSHED else 2.0
+CHECK_SECONDS = float(os.environ.get("BENCH_CHECK_SECONDS", "5" if PUSHED else "2"))
 FINGERPRINT = re.compile(r'"X-Board-Fingerprint": "([0-9a-f]+)"')
 EVENTS = re.compile(r'sse-connect="([^"]+)"')
 
@@ -84,7 +88,11 @@ class Hospital:
     scheduler: JobContext
     screens: list[Screen]
     patients: list[list[str]]
+    #: Each unit's Location id, by unit number.
+    unit_ids: list[str]
     changes: dict[str, tuple[int, float]] = field(default_factory=dict)
+    #: (unit's Location id, when) of every census read from the server (kiosks' and the job's).
+    reads: list[tuple[str, float]] = field(default_factory=list)
     job_errors: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -114,10 +122,11 @@ def build(base_url: str, tmp: Path, seed: FhirGateway) -> Hospital:
     if PUSHED:
         print(keep_push_subscriptions(scheduler), file=sys.stderr)
     check_census(scheduler)
-    patients = []
+    patients, unit_ids = [], []
     for app in apps:
         with app.app_context():
             board = load_board(services().gateway(), BedSettings())
+        unit_ids.append(board.unit_id)
         patients.append([t.patient.patient_id for t in board.tiles.values() if t.patient and t.patient.patient_id])
     screens = []
     for s in range(SCREENS):
@@ -130,7 +139,37 @@ def build(base_url: str, tmp: Path, seed: FhirGateway) -> Hospital:
         assert found is not None and events is not None
         screens.append(Screen(unit=unit, url=servers[unit].url, events=events.group(1).replace("&amp;", "&"),
                               cookies={cookie.key: cookie.value}, fingerprint=found.group(1)))
-    return Hospital(apps, servers, scheduler, screens, patients)
+    return Hospital(apps, servers, scheduler, screens, patients, unit_ids)
+
+
+def record_reads(h: Hospital) -> None:
+    """Every census read from the server from now on is noted in `h.reads` (for the delay's two parts)."""
+    read = CensusStore.refresh
+
+    def noted(store: CensusStore, gw: FhirGateway, unit_id: str, dirty: int) -> Census:
+        census = read(store, gw, unit_id, dirty)
+        h.reads.append((unit_id, time.perf_counter()))
+        return census
+
+    CensusStore.refresh = noted  # type: ignore[method-assign]
+
+
+def delay_parts(h: Hospital) -> tuple[list[float], list[float]]:
+    """Per screen-change seen: from the change to the first read of its unit's census after it, and from
+    that read to the screen."""
+    reads: dict[str, list[float]] = {}
+    for unit_id, at in h.reads:
+        reads.setdefault(unit_id, []).append(at)
+    to_read, to_screen = [], []
+    for marker, (unit, changed_at) in h.changes.items():
+        read_at = next((at for at in sorted(reads.get(h.unit_ids[unit], [])) if at > changed_at), None)
+        if read_at is None:
+            continue
+        for screen in h.screens:
+            if screen.unit == unit and marker in screen.seen:
+                to_read.append(read_at - changed_at)
+                to_screen.append(screen.seen[marker] - read_at)
+    return to_read, to_screen
 
 
 def refresh(h: Hospital, screen: Screen, http: httpx.Client) -> None:
@@ -219,6 +258,7 @@ def main() -> None:
                                                            KIOSK_FHIR_READ_TIMEOUT="120"))
             seed.client.transaction(DemoBuilder(seed.identifiers, first_number=1).site_transaction())
             hospital = build(server.base_url, tmp, seed)
+            record_reads(hospital)
             quiet = phase(hospital, seed, with_changes=False)
             busy = phase(hospital, seed, with_changes=True)
             report(hospital, quiet, busy)
@@ -247,6 +287,11 @@ def report(h: Hospital, quiet: tuple[float, int, int], busy: tuple[float, int, i
     if waits:
         print(f"Change on the server to the change on a screen ({len(waits)} of {expected} screen-changes seen): "
               f"p50 {nearest_rank(waits, 0.5):.2f} s, p95 {nearest_rank(waits, 0.95):.2f} s, max {max(waits):.2f} s.")
+        to_read, to_screen = delay_parts(h)
+        if to_read:
+            print(f"Of which: the change to its unit's census read again: p50 {nearest_rank(to_read, 0.5):.2f} s, "
+                  f"p95 {nearest_rank(to_read, 0.95):.2f} s; that read to the screen: p50 "
+                  f"{nearest_rank(to_screen, 0.5):.2f} s, p95 {nearest_rank(to_screen, 0.95):.2f} s.")
     print(f"Stream opens refused (opened again 3 s later): {sum(s.refused for s in h.screens)}; streams that "
           f"dropped: {sum(s.drops for s in h.screens)}; job and change errors: {len(h.job_errors)} {h.job_errors[:3]}")
     problems = sorted({p for s in h.screens for p in s.problems})
