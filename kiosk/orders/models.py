@@ -1,6 +1,7 @@
 """Orders' own tables: the co-signature counts the scheduler keeps for the home screen (one row per
-unit, no patient data), and the specimen-label prints asked for from an order (the order's id and the
-print form's token, so the order can show when its labels printed)."""
+unit, no patient data), the specimen-label prints asked for from an order (the order's id and the
+print form's token, so the order can show when its labels printed), and the order numbers being sent
+right now (no patient data: a random number and a time)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,14 @@ class LabelPrint(Base):
     #: The print form's one-time token: the label print job it made is found by it.
     print_token: Mapped[str] = mapped_column(String(64), unique=True)
     asked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SendInFlight(Base):
+    """An order number whose send to the FHIR server is under way (kiosk/orders/sending.py): the row exists
+    for the length of the send only."""
+
+    __tablename__ = "orders_sends_in_flight"
+
+    #: The order number the form carried (one per form shown).
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())

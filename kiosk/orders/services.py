@@ -365,9 +365,10 @@ def plan_order(gw: FhirGateway, settings: OrdersSettings, ctx: OrderContext, cho
 
 
 def already_sent(gw: FhirGateway, settings: OrdersSettings, number: str) -> bool:
-    """Was an order with this number sent before (one search)? The order and its co-signature are also
-    created only if none has their identifier, for two taps that race; a server without If-None-Exist
-    (Epic) has this check only."""
+    """Was an order with this number sent before (one search)? Asked while the number is held for this
+    send (kiosk/orders/sending.py: the two requests of a double tap are sent one after the other), so it
+    is enough on a server without If-None-Exist (Epic); where the server has it, the order and its
+    co-signature are also created only if none has their identifier."""
     return order_by_number(gw, orders_systems(gw, settings), number) is not None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from contextlib import ExitStack
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, url_for
@@ -38,6 +39,7 @@ from kiosk.web.changes import carry_out, refused
 from .counts import latest_count
 from .forms import CosignForm, OrderForm, ReasonForm, ScanForm
 from .models import LabelPrint
+from .sending import STILL_SENDING, StillSending, one_send
 from .services import (
     DETAILS,
     STATUS_GROUPS,
@@ -240,51 +242,61 @@ def send(patient_id: str, encounter_id: str) -> Response:
         errors = {e.field: e.message} if e.field else {}
         return _form_page(ctx, form, chosen=form.chosen(), errors=errors, status=422,
                           notice=Notice("error", "Check the order" if e.field else "Not sent", e.message))
-    if form.step.data == "send" and already_sent(gateway(), settings, choices.number):
-        again = Notice("ok", "Already sent", "This order was sent before: nothing new was created.")
-        return _done_page(ctx, sentence, again, entry_mode(gateway().capabilities).full)
-    try:
-        duplicate = find_duplicate(gateway(), settings, ctx, item, now)
-    except FhirError as e:
-        return _form_page(ctx, form, chosen=form.chosen(), status=502,
-                          notice=Notice("error", "The kiosk could not check for the same order", e.message))
-    if form.step.data != "send":
-        return _review_page(ctx, form, sentence, provider.name, duplicate)
-    errors: dict[str, str] = {}
-    if choices.mode in READ_BACK_MODES and not choices.read_back:
-        errors["read_back"] = f"Read the order back to {provider.name} and tick “{confirmation_words(provider)}”."
-    if duplicate is not None and not choices.duplicate_reason:
-        errors["duplicate_reason"] = "The same order is active: give the reason to order it anyway, or go back."
-    if errors:
-        return _review_page(ctx, form, sentence, provider.name, duplicate, errors=errors, status=422,
-                            notice=Notice("error", "Not sent yet", next(iter(errors.values()))))
-    try:
-        plan = plan_order(gateway(), settings, ctx, choices, staff, self_ref, now)
-    except Refused as e:
-        refused("order-entry", patient=ctx.patient.reference, entity=f"Encounter/{encounter_id}")
-        return _form_page(ctx, form, chosen=form.chosen(), status=409, notice=Notice("error", "Not sent", e.message))
-    if choices.mode in READ_BACK_MODES:
-        audit.record("order-read-back", patient=plan.patient, entity=plan.encounter,
-                     detail=f"order {plan.number} ({MODES[choices.mode]}): read back to and confirmed by "
-                            f"{plan.provider.ref}")
-    if duplicate is not None:
-        audit.record("order-duplicate", patient=plan.patient, entity=plan.encounter,
-                     detail=f"order {plan.number} entered although {duplicate.order.reference} is active")
-    if not plan.full:
-        audit.record("order-entry", patient=plan.patient, entity=plan.encounter,
-                     detail=f"order {plan.number}: mode {plan.mode}, entered by badge {staff.badge}, author "
-                            f"{plan.provider.ref}; co-signature in the EHR")
-    reply = carry_out(plan.change, seen=Seen(), done=plan.message, patient=plan.patient, entity=plan.encounter)
-    if not reply.done:
-        if reply.keep_form:
-            return _review_page(ctx, form, sentence, provider.name, duplicate, notice=reply.notice,
-                                status=reply.status)
-        return _done_page(ctx, plan.sentence, reply.notice, plan.full, status=reply.status)
-    notice = reply.notice
-    results = getattr(reply.outcome, "results", ())
-    if results and not any(getattr(r, "created", True) for r in results):
-        notice = Notice("ok", "Already sent", f"This order was sent before: {plan.message} Nothing new was created.")
-    return _done_page(ctx, plan.sentence, notice, plan.full)
+    with ExitStack() as sending:
+        if form.step.data == "send":
+            # The two requests of a double tap: the second waits for the first, then finds its order.
+            try:
+                sending.enter_context(one_send(database(), choices.number, utc_now))
+            except StillSending:
+                return _form_page(ctx, form, chosen=form.chosen(), status=409,
+                                  notice=Notice("error", "Still being sent", STILL_SENDING))
+            if already_sent(gateway(), settings, choices.number):
+                again = Notice("ok", "Already sent", "This order was sent before: nothing new was created.")
+                return _done_page(ctx, sentence, again, entry_mode(gateway().capabilities).full)
+        try:
+            duplicate = find_duplicate(gateway(), settings, ctx, item, now)
+        except FhirError as e:
+            return _form_page(ctx, form, chosen=form.chosen(), status=502,
+                              notice=Notice("error", "The kiosk could not check for the same order", e.message))
+        if form.step.data != "send":
+            return _review_page(ctx, form, sentence, provider.name, duplicate)
+        errors: dict[str, str] = {}
+        if choices.mode in READ_BACK_MODES and not choices.read_back:
+            errors["read_back"] = f"Read the order back to {provider.name} and tick “{confirmation_words(provider)}”."
+        if duplicate is not None and not choices.duplicate_reason:
+            errors["duplicate_reason"] = "The same order is active: give the reason to order it anyway, or go back."
+        if errors:
+            return _review_page(ctx, form, sentence, provider.name, duplicate, errors=errors, status=422,
+                                notice=Notice("error", "Not sent yet", next(iter(errors.values()))))
+        try:
+            plan = plan_order(gateway(), settings, ctx, choices, staff, self_ref, now)
+        except Refused as e:
+            refused("order-entry", patient=ctx.patient.reference, entity=f"Encounter/{encounter_id}")
+            return _form_page(ctx, form, chosen=form.chosen(), status=409,
+                              notice=Notice("error", "Not sent", e.message))
+        if choices.mode in READ_BACK_MODES:
+            audit.record("order-read-back", patient=plan.patient, entity=plan.encounter,
+                         detail=f"order {plan.number} ({MODES[choices.mode]}): read back to and confirmed by "
+                                f"{plan.provider.ref}")
+        if duplicate is not None:
+            audit.record("order-duplicate", patient=plan.patient, entity=plan.encounter,
+                         detail=f"order {plan.number} entered although {duplicate.order.reference} is active")
+        if not plan.full:
+            audit.record("order-entry", patient=plan.patient, entity=plan.encounter,
+                         detail=f"order {plan.number}: mode {plan.mode}, entered by badge {staff.badge}, author "
+                                f"{plan.provider.ref}; co-signature in the EHR")
+        reply = carry_out(plan.change, seen=Seen(), done=plan.message, patient=plan.patient, entity=plan.encounter)
+        if not reply.done:
+            if reply.keep_form:
+                return _review_page(ctx, form, sentence, provider.name, duplicate, notice=reply.notice,
+                                    status=reply.status)
+            return _done_page(ctx, plan.sentence, reply.notice, plan.full, status=reply.status)
+        notice = reply.notice
+        results = getattr(reply.outcome, "results", ())
+        if results and not any(getattr(r, "created", True) for r in results):
+            notice = Notice("ok", "Already sent",
+                            f"This order was sent before: {plan.message} Nothing new was created.")
+        return _done_page(ctx, plan.sentence, notice, plan.full)
 
 
 def _done_page(ctx: OrderContext, sentence: str, notice: Notice, full: bool, status: int = 200) -> Response:

@@ -4,12 +4,18 @@ submit making one order, the duplicate check, and what the audit trail keeps."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from kiosk.audit.models import AuditRecord
 from kiosk.auth import Role
 from kiosk.extensions import database
-from tests.support.auth import csrf_token
+from kiosk.orders.models import SendInFlight
+from tests.support.auth import csrf_token, same_browser
+from tests.support.beds import app_gateway, vendor_statement
 from tests.support.orders import OrdersUnit, order_form, read_back, send_order
 
 
@@ -69,6 +75,44 @@ def test_a_telephone_order_is_read_back_then_sent_as_one_transaction(
     again = send_order(client, stay, number, read_back="y")
     assert again.status_code == 200 and "Already sent" in again.get_data(as_text=True)
     assert len(unit.orders(stay).orders) == 1
+
+
+@pytest.mark.parametrize("server", ["sekmet", "epic"])
+def test_a_double_tap_on_send_makes_one_order_when_both_taps_arrive_together(
+        orders_unit: Callable[..., OrdersUnit], server: str) -> None:
+    """The two requests of a double tap (the same browser, the same form) sent at the same moment, each on
+    its own connection: one order on the server, with one record of who entered it and one co-signature
+    Task (sekmet-fhir's own statement), or the order alone (Epic's statement: a plain create, no
+    If-None-Exist), and both answers say the order is in (the second "Already sent"), none an error. A
+    barrier starts them together, not a delay."""
+    unit = orders_unit()
+    if server == "epic":
+        app_gateway(unit.app).capabilities_cache.set(vendor_statement("epic"))
+    stay = unit.stays()[0]
+    first = unit.client()
+    _, number = order_form(first, stay)
+    taps = [first, same_browser(unit.app, first)]
+    together = threading.Barrier(len(taps))
+    answers: list[Any] = [None] * len(taps)
+
+    def tap(n: int) -> None:
+        together.wait(timeout=30)
+        answers[n] = send_order(taps[n], stay, number, read_back="y", reason="Fever")
+
+    threads = [threading.Thread(target=tap, args=(n,)) for n in range(len(taps))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    pages = [a.get_data(as_text=True) for a in answers]
+    assert [a.status_code for a in answers] == [200, 200], [p[:2000] for p in pages]
+    [order] = unit.orders(stay).orders
+    assert sum("Already sent" in p for p in pages) == 1
+    tasks = unit.gw.client.search("Task", [("focus", order.reference)]).matches
+    entered = unit.gw.client.search("Provenance", [("target", order.reference)]).matches
+    assert (len(tasks), len(entered)) == ((1, 1) if server == "sekmet" else (0, 0))
+    with unit.app.app_context(), database().session() as db:
+        assert db.query(SendInFlight).count() == 0  # the number is free again
 
 
 def test_the_same_order_active_asks_order_anyway_with_a_reason(orders_unit: Callable[..., OrdersUnit]) -> None:
