@@ -88,14 +88,12 @@ def _still_due(database: Database, call_id: int) -> bool:
 
 def answered_auto_pages(database: Database, now: datetime) -> list[int]:
     """The automatic pages of the emergencies answered within ANSWERED_WITHIN (one query). A page a person
-    sent about the call afterwards (kiosk/calls/views.py) replaces the call's page and its time: that page is
-    the person's to close, and is not among these."""
+    sent about the call (kiosk/calls/views.py) is another page, the person's to close: not among these."""
     at = utc_naive(now)
     with database.session() as session:
-        return [page_id for page_id in session.scalars(select(CallLight.page_id).where(
+        return [page_id for page_id in session.scalars(select(CallLight.auto_page_id).where(
             CallLight.emergency.is_(True), CallLight.answered_at >= at - ANSWERED_WITHIN,
-            CallLight.page_id.is_not(None), CallLight.auto_paged_at.is_not(None),
-            CallLight.paged_at == CallLight.auto_paged_at)) if page_id is not None]
+            CallLight.auto_page_id.is_not(None))) if page_id is not None]
 
 
 def close_answered(settings: Settings, database: Database, now: datetime) -> int:
@@ -103,17 +101,16 @@ def close_answered(settings: Settings, database: Database, now: datetime) -> int
     nurse paged was there, or someone else was; the page must not go on to escalate to the backup.
     Answers how many were closed (a page already acknowledged, or closed before, is left as it is)."""
     return sum(1 for page_id in answered_auto_pages(database, now)
-               if paging.close_page(settings, database, page_id, ANSWERED))
+               if paging.close_page(settings, database, page_id, ANSWERED, clock=lambda: now))
 
 
 def escalate_emergencies(settings: Settings, gw: FhirGateway, database: Database, role: str,
                          now: datetime) -> EmergencyRun:
-    """Close the automatic pages of calls answered since, then page every emergency due (see the module),
-    once each; `role` is calls.toml's emergency_role."""
-    closed = close_answered(settings, database, now)
+    """Page every emergency due (see the module), once each, then close the automatic pages of calls
+    answered since; `role` is calls.toml's emergency_role."""
     due = due_emergencies(database, settings, now)
     if not due:
-        return EmergencyRun(closed=closed)
+        return EmergencyRun(closed=close_answered(settings, database, now))
     try:
         assigned = bed_nurses(gw, WHITEBOARD_FILE.read(settings), sorted({c.bed_ref for c in due}), now)
         no_assignments = "no nurse is assigned to the bed on the whiteboard"
@@ -164,7 +161,7 @@ def escalate_emergencies(settings: Settings, gw: FhirGateway, database: Database
             words, settled = f"{NOBODY}: {'; '.join(notes)}.", True
             nobody += 1
         _note(settings, database, call.id, found.page_id if found else None, to, words, settled, now)
-    return EmergencyRun(paged, nobody, waiting, closed)
+    return EmergencyRun(paged, nobody, waiting, close_answered(settings, database, now))
 
 
 def _note(settings: Settings, database: Database, call_id: int, page_id: int | None, to: str, words: str,
@@ -173,7 +170,7 @@ def _note(settings: Settings, database: Database, call_id: int, page_id: int | N
     at = utc_naive(now)
     values: dict[str, object] = {"auto_page": words[:500], "auto_paged_at": at if settled else None}
     if page_id is not None:
-        values |= {"page_id": page_id, "paged_to": to[:120], "paged_at": at}
+        values |= {"page_id": page_id, "paged_to": to[:120], "paged_at": at, "auto_page_id": page_id}
     with database.session() as session:
         session.execute(update(CallLight).where(CallLight.id == call_id).values(**values)
                         .execution_options(synchronize_session=False))

@@ -64,6 +64,9 @@ class CallLight(Base):
     #: and when that was settled (None while the scheduler is to try again).
     auto_page: Mapped[str | None] = mapped_column(String(500), nullable=True)
     auto_paged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: The automatic page's id, kept apart from `page_id` (which a page a person sends later replaces): it
+    #: is closed when the call is answered.
+    auto_page_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (
         Index("ux_calls_lights_external", "source", "external_id", unique=True),

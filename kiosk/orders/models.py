@@ -43,4 +43,6 @@ class SendInFlight(Base):
 
     #: The order number the form carried (one per form shown).
     number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: The send's own token: it gives back its own claim only (not one taken over after it went stale).
+    token: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -8,13 +8,16 @@ keeps two orders, and one with it keeps a second record of who entered the order
 its number here (a row in `orders_sends_in_flight`, the number its primary key), and the second request
 waits until the first has finished, then asks the server and finds the order: "Already sent".
 
-A claim lasts one send. One left by a process that died mid-send is taken over after STALE_AFTER (no send
-takes that long: each FHIR request has its read timeout). A request that still finds the number claimed
-after WAIT_SECONDS is told so and sends nothing (`StillSending`).
+A claim lasts one send, and carries a token of its own: a send gives back only its own claim. One left by a
+process that died mid-send is taken over after STALE_AFTER, far longer than any send (each FHIR request
+has its connect and read timeouts, and a read is tried three times). A request that still finds the
+number claimed after WAIT_SECONDS is told so and sends nothing (`StillSending`); it waits on the FHIR
+slot it already holds (a double tap is rare, and the wait is bounded).
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,7 +31,7 @@ from kiosk.db import Database
 from .models import SendInFlight
 
 #: A claim older than this was left by a process that stopped mid-send.
-STALE_AFTER = timedelta(minutes=2)
+STALE_AFTER = timedelta(minutes=10)
 #: How long the second request of a double tap waits for the first to finish.
 WAIT_SECONDS = 15.0
 #: How often it looks whether the first has finished.
@@ -50,7 +53,8 @@ def one_send(database: Database, number: str, now: Callable[[], datetime],
     StillSending if that lasts longer than `wait` seconds. Released when the block ends, however it ends.
     `now`: an aware UTC clock (the claim's time, for STALE_AFTER)."""
     deadline = monotonic() + wait
-    while not _claim(database, number, now()):
+    token = secrets.token_hex(16)
+    while not _claim(database, number, token, now()):
         if monotonic() >= deadline:
             raise StillSending()
         pause(LOOK_SECONDS)
@@ -58,15 +62,15 @@ def one_send(database: Database, number: str, now: Callable[[], datetime],
         yield
     finally:
         with database.session() as db:
-            db.execute(delete(SendInFlight).where(SendInFlight.number == number))
+            db.execute(delete(SendInFlight).where(SendInFlight.number == number, SendInFlight.token == token))
 
 
-def _claim(database: Database, number: str, at: datetime) -> bool:
+def _claim(database: Database, number: str, token: str, at: datetime) -> bool:
     try:
         with database.session() as db:
             db.execute(delete(SendInFlight).where(SendInFlight.number == number,
                                                   SendInFlight.started_at < at - STALE_AFTER))
-            db.add(SendInFlight(number=number, started_at=at))
+            db.add(SendInFlight(number=number, token=token, started_at=at))
             db.flush()
         return True
     except IntegrityError:  # another send holds it

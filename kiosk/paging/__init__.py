@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from flask import Flask
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from kiosk.config import Settings
@@ -128,11 +129,13 @@ def first_escalation_at(start: datetime, urgency: str, settings: Settings | None
     return timetable(start, urgency, config.settings.escalation).repeat_at
 
 
-def close_page(settings: Settings, database: Database, page_id: int, why: str) -> bool:
-    """Cancel a page still waiting for an answer because what it was about is over (False if answered)."""
+def close_page(settings: Settings, database: Database, page_id: int, why: str,
+               clock: Callable[[], datetime] | None = None) -> bool:
+    """Cancel a page still waiting for an answer because what it was about is over (False if answered);
+    `clock`: the caller's (a scheduled job's), for the time it was closed."""
     from .on_behalf import close_page as close
 
-    return close(settings, database, page_id, why)
+    return close(settings, database, page_id, why, clock)
 
 
 __all__ = ["close_page", "first_escalation_at", "on_call_file", "page_nurse", "page_person", "page_role", "page_states",

@@ -21,6 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "orders_sends_in_flight",
         sa.Column("number", sa.String(40), primary_key=True),
+        sa.Column("token", sa.String(32), nullable=False),
         sa.Column("started_at", sa.DateTime, nullable=False),
     )
 

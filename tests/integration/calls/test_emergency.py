@@ -20,7 +20,7 @@ from kiosk.auth import Role
 from kiosk.beds.board import BedTile
 from kiosk.beds.occupancy import BedState
 from kiosk.calls.models import CallLight, Reason
-from kiosk.calls.services import NewCall, answer, raise_call, record_page
+from kiosk.calls.services import NewCall, answer, raise_call
 from kiosk.config import Settings
 from kiosk.db import Database
 from kiosk.extensions import database, services
@@ -29,7 +29,7 @@ from kiosk.fhir.gateway import FhirGateway
 from kiosk.paging.models import Page, PageStatus
 from kiosk.scheduler.context import JobContext
 from kiosk.scheduler.registry import find, job_function
-from tests.support.auth import sign_in_client
+from tests.support.auth import csrf_token, sign_in_client
 from tests.support.beds import BedUnit, page_text
 from tests.support.clock import TestClock
 from tests.support.paging import SmtpSink, WebhookReceiver, load_roles, paging_env
@@ -184,7 +184,8 @@ def test_an_emergency_answered_after_its_automatic_page_closes_that_page_before_
     """The nurse paged by the kiosk went and answered the call at the bedside without acknowledging the
     page: the job's next run closes it, so it is not sent again and the charge nurse (the backup) is not
     paged 6 minutes on (paging escalates open pages only). An automatic page whose call waits stays open;
-    a page a person sent about an answered call is theirs to close."""
+    a page a person sent about an answered call is theirs to close (the automatic one is closed all the
+    same)."""
     unit, nurses_bed, others, empty = assigned_ward(ward, gateway, demo_settings,
                                                     **paging_env(smtp.port, webhook.url))
     db = unit.database
@@ -196,20 +197,30 @@ def test_an_emergency_answered_after_its_automatic_page_closes_that_page_before_
     webhook.wait_for(1)
     smtp.wait_for(1)
     automatic = {key: call.page_id for key, call in calls(db).items()}
-    # A person then pages about the third call (the calls screen records it as the call's page, at its time).
-    clock.advance(30)
-    record_page(db, calls(db)["person"].id, automatic["person"], "a person's page", naive(clock()))
+    assert automatic == {key: call.auto_page_id for key, call in calls(db).items()}
+    # The secretary then pages the third call's bed again, to another nurse, from the calls screen: a page of
+    # their own, which becomes the call's page.
+    secretary = sign_in_client(unit.app.test_client(), Role.UNIT_SECRETARY)
+    call_id = calls(db)["person"].id
+    screen = secretary.get("/calls/").get_data(as_text=True)
+    paged = secretary.post(f"/calls/{call_id}/page", data={"csrf_token": csrf_token(screen),
+                                                           "nurse": unit.nurses[1].ref})
+    assert paged.status_code == 200, page_text(paged.get_data(as_text=True))[:500]
+    persons = calls(db)["person"].page_id
+    assert persons is not None and persons != automatic["person"]
 
     clock.advance(30)
     for key in ("answered", "person"):
         assert answer(db, calls(db)[key].id, "bedside", "Nurse at the bedside", naive(clock()))
     assert run_job(unit.app, clock) == ("Emergency calls: 0 paged automatically, 0 with no one to page, 0 to try "
-                                        "again. 1 automatic page closed: its call was answered.")
+                                        "again. 2 automatic pages closed: their calls were answered.")
     status = {p.id: p.page_status for p in pages(db)}
     assert status[automatic["answered"]] is PageStatus.CANCELLED
-    assert status[automatic["waiting"]] is PageStatus.OPEN and status[automatic["person"]] is PageStatus.OPEN
+    assert status[automatic["person"]] is PageStatus.CANCELLED  # the automatic one, though a person paged since
+    assert status[automatic["waiting"]] is PageStatus.OPEN and status[persons] is PageStatus.OPEN
     with db.session() as session:
-        [closed] = session.scalars(select(AuditRecord).where(AuditRecord.action == "page-cancelled")).all()
-    assert closed.entity == f"Page/{automatic['answered']}" and "the call light was answered" in closed.detail
+        closed = session.scalars(select(AuditRecord).where(AuditRecord.action == "page-cancelled")).all()
+    assert sorted(c.entity or "" for c in closed) == sorted(f"Page/{automatic[k]}" for k in ("answered", "person"))
+    assert all("the call light was answered" in (c.detail or "") for c in closed)
     assert run_job(unit.app, clock).startswith("Emergency calls: 0 paged automatically")  # closed once
 

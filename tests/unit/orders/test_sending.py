@@ -65,8 +65,10 @@ def test_a_send_still_under_way_after_the_wait_is_reported_and_nothing_is_taken(
 
 def test_a_claim_left_by_a_stopped_process_is_taken_over_after_it_is_stale(database: Database) -> None:
     with database.session() as db:
-        db.add(SendInFlight(number="OR-0000000004", started_at=NOW - STALE_AFTER - timedelta(seconds=1)))
-        db.add(SendInFlight(number="OR-0000000005", started_at=NOW - STALE_AFTER + timedelta(seconds=30)))
+        db.add(SendInFlight(number="OR-0000000004", token="stopped",
+                            started_at=NOW - STALE_AFTER - timedelta(seconds=1)))
+        db.add(SendInFlight(number="OR-0000000005", token="sending",
+                            started_at=NOW - STALE_AFTER + timedelta(seconds=30)))
 
     def no_pause(_seconds: float) -> None:
         pytest.fail("a stale claim is taken over at once")
@@ -75,3 +77,18 @@ def test_a_claim_left_by_a_stopped_process_is_taken_over_after_it_is_stale(datab
         pass
     with pytest.raises(StillSending), one_send(database, "OR-0000000005", lambda: NOW, wait=0.0):
         pytest.fail("a claim younger than STALE_AFTER is another send's")
+
+
+def test_a_send_gives_back_its_own_claim_only_not_one_taken_over_after_it_went_stale(database: Database) -> None:
+    """A send that outlived STALE_AFTER (the server that slow) must not free the number for a third tap
+    while the send that took the claim over is still under way."""
+    clock = [NOW]
+    slow = one_send(database, "OR-0000000006", lambda: clock[0])
+    slow.__enter__()
+    clock[0] = NOW + STALE_AFTER + timedelta(seconds=1)
+    with one_send(database, "OR-0000000006", lambda: clock[0], wait=0.0):
+        slow.__exit__(None, None, None)  # the slow send ends while the other holds the number
+        assert held(database) == ["OR-0000000006"]
+        with pytest.raises(StillSending), one_send(database, "OR-0000000006", lambda: clock[0], wait=0.0):
+            pytest.fail("a third send must wait for the one holding the number")
+    assert held(database) == []
