@@ -14,6 +14,7 @@ from kiosk.display import NAME_LIMIT, PLACE_LIMIT, bounded, is_too_long, last_fi
 from kiosk.fhir import codes
 from kiosk.fhir.census import Census, natural_key
 from kiosk.fhir.movements import blocked_reason
+from kiosk.fhir.patients import initial_of
 from kiosk.fhir.records import EncounterRecord, LocationRecord, PatientRecord, PersonName, TaskRecord, name_key
 from kiosk.nav import BedMark, UnitBeds
 
@@ -103,6 +104,9 @@ class PatientSummary:
     flags: tuple[FlagChip, ...]
     #: The record's name is longer than any real name (kiosk.display): shown cut, and marked so.
     name_too_long: bool = False
+    #: The family name as recorded and the first given name's initial: what a find by name compares.
+    family: str = ""
+    given_initial: str | None = None
 
     @property
     def status_word(self) -> str:
@@ -217,8 +221,10 @@ class SideItem:
     detail: str
     bed_id: str | None  # open this bed's panel; None opens the encounter's panel
     urgent: bool = False
-    #: A pending admission's reserved bed on this unit (its name), if any.
+    #: A pending admission's reserved bed on this unit (its name, and its id: the side list shows how
+    #: ready its room is, from the tile's readiness mark), if any.
     reserved_bed: str | None = None
+    reserved_bed_id: str | None = None
     #: An incoming transfer's bed on the other unit and the version of it the board read.
     from_ref: str | None = None
     from_version: str | None = None
@@ -481,6 +487,8 @@ class BoardBuilder:
             expected_due=enc.planned_end is not None and enc.planned_end <= self.today,
             flags=flags,
             name_too_long=patient is not None and is_too_long(patient.name.family, NAME_LIMIT),
+            family=patient.name.family if patient else "",
+            given_initial=initial_of(patient.name.given) if patient else None,
         )
 
     def place(self, ref: str | None) -> str:
@@ -562,7 +570,8 @@ class BoardBuilder:
                              if loc.location in bed_ids), None)
             detail = f"Bed {self.place(reserved)} reserved" if reserved else "No bed yet"
             pending.append(SideItem(self.patient(enc), detail, None,
-                                    reserved_bed=self.place(reserved) if reserved else None))
+                                    reserved_bed=self.place(reserved) if reserved else None,
+                                    reserved_bed_id=bed_ids.get(reserved) if reserved else None))
         incoming = []
         for m in ins:
             origin = self.places_elsewhere.get(m.from_location or "")

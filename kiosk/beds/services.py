@@ -7,7 +7,7 @@ is not on the unit).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -188,7 +188,7 @@ class ScanResult:
 def resolve_scan(gw: FhirGateway, board: Board, code: ScanCode) -> ScanResult:
     """Match a scan against the board first (no request), then the server. The armband's Data Matrix
     is matched by its encounter number, then by its MRN."""
-    people = list(board_people(board))
+    people = [person for person, _where in board_places(board).values()]
     if code.encounter:
         wanted = [("encounter", code.encounter), ("mrn", code.mrn)]
     else:
@@ -213,16 +213,6 @@ def _elsewhere(matches: list[ScanMatch], unit_name: str) -> str:
     first = matches[0]
     name = first.patient.name.last_first if first.patient else "This patient"
     return f"{name} is not on {unit_name}: {first.where()}."
-
-
-def board_people(board: Board) -> Iterator[PatientSummary]:
-    """Everyone the board shows: occupants, reserved-for, pending and moving patients."""
-    for tile in board.tiles.values():
-        if tile.patient:
-            yield tile.patient
-        yield from tile.reserved_for
-    for item in [*board.pending_admissions, *board.transfers_in, *board.transfers_out]:
-        yield item.patient
 
 
 
@@ -255,24 +245,54 @@ class NameSearch:
 
 def find_by_name(gw: FhirGateway, board: Board, query: NameQuery) -> NameSearch:
     """Open encounters of patients of that name (or date of birth), on this board or elsewhere, in one
-    search sent in a POST body. Raises FhirNotAllowed when the server does not offer it."""
+    search sent in a POST body. Raises FhirNotAllowed when the server does not offer it.
+
+    Those on this board are all found from the board itself: the server lists a page of matches from the
+    whole hospital, and a common name ("JOHNSON, R") on a big hospital fills it with other units'
+    patients, which left this unit's own patient out of the list."""
     matches = find_open_encounters_by_name(gw, query)
-    on_board = {person.encounter_id for person in board_people(board)}
-    here: list[Found] = []
+    on_board = board_places(board)
+    here = {encounter_id: _found_here(person, where) for encounter_id, (person, where) in on_board.items()
+            if query.matches(person.family, person.given_initial, person.birth_date)}
     elsewhere: list[Found] = []
-    for match in matches[:NAME_MATCHES]:
+    for match in matches:
         enc = match.encounter
-        person = match.patient
-        found = Found(
-            name=_list_name(person) if person and not person.nameless else "name not recorded",
-            born=(f"{person.birth_date:%d %b %Y}" if person.birth_date else person.birth_date_text) if person else None,
-            where=match.where(),
-            panel_key=f"encounter:{enc.id}" if enc.id in on_board else None,
-            patient=match.patient.reference if match.patient else enc.patient,
-            encounter=enc.reference,
-        )
-        (here if found.panel_key else elsewhere).append(found)
-    return NameSearch(here, elsewhere, more=len(matches) > NAME_MATCHES)
+        if enc.id in on_board:
+            if enc.id not in here:  # a record the board could not read a name from
+                here[enc.id] = _found(match, panel_key=f"encounter:{enc.id}")
+            continue
+        if len(elsewhere) < NAME_MATCHES:
+            elsewhere.append(_found(match, panel_key=None))
+    return NameSearch(sorted(here.values(), key=lambda f: f.name), elsewhere, more=len(matches) > NAME_MATCHES)
+
+
+def board_places(board: Board) -> dict[str, tuple[PatientSummary, str]]:
+    """Everyone the board shows, by encounter id, with where the board has them (a bed, a bed planned,
+    or the side list's words)."""
+    places: dict[str, tuple[PatientSummary, str]] = {}
+    for tile in board.tiles.values():
+        if tile.patient:
+            places.setdefault(tile.patient.encounter_id, (tile.patient, tile.name))
+        for person in tile.reserved_for:
+            places.setdefault(person.encounter_id, (person, f"planned for {tile.name}"))
+    for item in [*board.pending_admissions, *board.transfers_in, *board.transfers_out]:
+        places.setdefault(item.patient.encounter_id, (item.patient, item.detail))
+    return places
+
+
+def _found_here(person: PatientSummary, where: str) -> Found:
+    born = f"{person.birth_date:%d %b %Y}" if person.birth_date else person.birth_date_text
+    return Found(name=person.name, born=born, where=where, panel_key=f"encounter:{person.encounter_id}",
+                 patient=person.patient_ref, encounter=f"Encounter/{person.encounter_id}")
+
+
+def _found(match: ScanMatch, panel_key: str | None) -> Found:
+    enc, person = match.encounter, match.patient
+    return Found(
+        name=_list_name(person) if person and not person.nameless else "name not recorded",
+        born=(f"{person.birth_date:%d %b %Y}" if person.birth_date else person.birth_date_text) if person else None,
+        where=match.where(), panel_key=panel_key, patient=person.reference if person else enc.patient,
+        encounter=enc.reference)
 
 
 def _list_name(person: PatientRecord) -> str:

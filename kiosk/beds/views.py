@@ -334,7 +334,7 @@ def _panel_fragment(current: Board, key: str, open_form: str | None = None, noti
         message = notice or _missing(current, key)
         return render_template("beds/_panel_message.html", notice=message), 404 if notice is None else status
     if isinstance(panel, ListPanel):
-        return render_template("beds/_list_panel.html", panel=panel), status
+        return render_template("beds/_list_panel.html", panel=panel, tiles=current.tiles), status
     panel.notice = notice
     panel.chosen = chosen or {}
     panel.errors = errors or {}

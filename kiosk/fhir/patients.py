@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,6 +43,15 @@ class NameQuery:
     family: str | None = None
     initial: str | None = None
     birth_date: date | None = None
+
+    def matches(self, family: str, initial: str | None, birth_date: date | None) -> bool:
+        """Does a patient of this family name, first initial and birth date answer the query? As the FHIR
+        server's string search on the family name does: it starts with what was typed, case and accents
+        aside (for the patients the kiosk already holds: those on its own board)."""
+        if self.birth_date is not None:
+            return birth_date == self.birth_date
+        return (bool(family) and folded(family).startswith(folded(self.family or ""))
+                and (self.initial is None or folded(initial or "") == folded(self.initial)))
 
     @property
     def shown(self) -> str:
@@ -100,10 +110,20 @@ def find_open_encounters_by_name(gw: FhirGateway, query: NameQuery) -> list[Scan
     result = gw.client.search("Encounter", params, post=True, first_page_only=True)
     matches = matches_of(gw, result)
     if query.initial:
-        matches = [m for m in matches if m.patient is not None and _initial_of(m.patient) == query.initial]
+        wanted = folded(query.initial)
+        matches = [m for m in matches if m.patient is not None and folded(_initial_of(m.patient) or "") == wanted]
     return matches
 
 
-def _initial_of(patient: PatientRecord) -> str | None:
-    given = patient.name.given
+def folded(text: str) -> str:
+    """A name as a FHIR string search compares it: case and accents aside ("Núñez" as "nunez")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+def initial_of(given: tuple[str, ...] | list[str]) -> str | None:
+    """The first given name's initial, in capitals, as a find query carries it."""
     return given[0][:1].upper() if given and given[0] else None
+
+
+def _initial_of(patient: PatientRecord) -> str | None:
+    return initial_of(patient.name.given)

@@ -231,6 +231,15 @@ def test_screenshots_of_the_demo_board_panel_and_public_view(page: Page, live_se
     panel(page).get_by_role("button", name="Close").tap()
     expect(panel(page)).to_be_empty()
 
+    # The pending admissions in full: each reserved room's readiness, every missing item named, nothing cut.
+    page.locator(".side-admissions .side-more").tap()
+    expect(panel(page).locator(".panel-title")).to_have_text("Pending admissions")
+    expect(panel(page).locator(".side-ready").first).to_contain_text("Room ")
+    assert panel(page).locator(".side-detail").evaluate_all(
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)") == []
+    save_screenshot(page, "beds-list-admissions")
+    panel(page).get_by_role("button", name="Close").tap()
+
     dirty = next(t for t in board.tiles.values() if t.timer and t.timer.level == "red")
     tile(page, dirty.id).tap()
     expect(panel(page).locator(".panel-state")).to_contain_text("Dirty for")

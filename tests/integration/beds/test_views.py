@@ -20,6 +20,7 @@ from kiosk.beds.occupancy import BedState
 from kiosk.fhir import builders as b
 from kiosk.fhir import codes
 from kiosk.fhir.client import FhirClient, Transaction
+from kiosk.fhir.patients import NAME_MATCHES, folded
 from kiosk.timeutil import today
 from tests.support.beds import (
     BOARD_REQUESTS,
@@ -889,6 +890,27 @@ def test_find_a_patient_by_name_or_date_of_birth_here_and_on_other_units(
     assert "Show the board" in nobody.get_data(as_text=True)
     assert family.lower() not in caplog.text.lower() and "1961" not in caplog.text
     assert client.get("/beds/scan").status_code == 405
+
+
+def test_a_patient_on_this_unit_is_found_whatever_the_number_of_namesakes_elsewhere(bed_unit: Factory) -> None:
+    """A common name on a big hospital: more open stays of that name on other units than the server lists
+    on one page (NAME_MATCHES). The patient on this unit is found all the same (from the board itself),
+    listed first, and the list says there are more; typed without accents and in any case."""
+    here, there = bed_unit(), bed_unit(with_app=False)
+    family = "Núñez" + "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:8])
+    for n in range(NAME_MATCHES + 3):  # older than ours: a server lists them first
+        add_pending_patient(there, family, [f"Rosa{chr(ord('a') + n % 26)}"])
+    _, ours = add_pending_patient(here, family, ["Rafael"])
+    client = client_of(here)
+    response = client.post("/beds/scan", headers=htmx(client, csrf_token(client)),
+                           data={"code": f"{folded(family).upper()}, r"})
+    html = response.get_data(as_text=True)
+    found_here = re.search(r'<ul class="panel-list found-here">(.*?)</ul>', html, re.S)
+    assert found_here is not None, page_text(html)[:500]
+    assert f"{family.upper()}, Rafael" in page_text(found_here.group(1))
+    assert f'hx-get="/beds/encounter/{ours}"' in found_here.group(1)
+    assert "There are more: type more of the family name" in page_text(html)
+    assert page_text(html).count(f"not on {here.board().unit_name}") == NAME_MATCHES
 
 
 def test_a_family_name_with_a_period_is_found_as_the_board_shows_it(bed_unit: Factory) -> None:

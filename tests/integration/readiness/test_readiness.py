@@ -36,6 +36,13 @@ def reserve_dirty_bed(unit: Ward) -> tuple[str, str]:
     return dirty.id, waiting.encounter_id
 
 
+def side_list(html: str, key: str) -> str:
+    """One of the board's side lists (its section's HTML)."""
+    found = re.search(rf'<section class="side-list side-{key}">(.*?)</section>', html, re.S)
+    assert found is not None, f"no side list {key}"
+    return found.group(1)
+
+
 def checklist(client, bed_id: str) -> str:  # type: ignore[no-untyped-def]
     return client.get(f"/readiness/bed/{bed_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
 
@@ -98,7 +105,13 @@ def test_ticks_say_who_and_when_and_a_ready_room_shows_on_the_board_and_the_whit
     html = nurse.get(f"/readiness/bed/{bed.id}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
     board = signed_in(unit.app, Role.UNIT_SECRETARY)
-    assert "2 of 5: suction +2" in page_text(board.get("/beds/").get_data(as_text=True))
+    first = board.get("/beds/").get_data(as_text=True)
+    assert "2 of 5: suction +2" in page_text(first)
+    # The pending admission's row says how ready its reserved room is: in short on the board, in full in
+    # the list's panel.
+    assert f"{bed.label} · 2 of 5 ready" in page_text(side_list(first, "admissions"))
+    listed = board.get("/beds/list/admissions", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f"Bed {bed.name} reserved · Room 2 of 5: suction, O2, bed" in page_text(listed)
     for item in ("suction", "oxygen", "bed"):
         saved = nurse.post(f"/readiness/bed/{bed.id}/tick", headers={"HX-Request": "true"},
                            data={"csrf_token": token, "item": item, "done": "yes", "encounter": patient.encounter_id})
@@ -114,6 +127,7 @@ def test_ticks_say_who_and_when_and_a_ready_room_shows_on_the_board_and_the_whit
     assert page.headers["X-FHIR-Requests"] == UNCHANGED_REQUESTS
     tile = re.search(rf'data-bed-id="{bed.id}">(.*?)</button>', page.get_data(as_text=True), re.S)
     assert tile is not None and "Ready" in page_text(tile.group(1))
+    assert f"{bed.label} · room ready" in page_text(side_list(page.get_data(as_text=True), "admissions"))
     whiteboard = page_text(board.get("/whiteboard/").get_data(as_text=True))
     assert f"{bed.label} Admission Ready" in whiteboard
 

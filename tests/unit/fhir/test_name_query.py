@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from kiosk.fhir.patients import NameQuery, parse_name_query
+from kiosk.fhir.patients import NameQuery, folded, parse_name_query
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
@@ -37,3 +37,19 @@ def test_what_is_not_a_name_or_a_date(typed: str) -> None:
 def test_the_query_in_words() -> None:
     assert NameQuery("SMITH", "J").shown == "SMITH, J"
     assert NameQuery(birth_date=date(1961, 2, 3)).shown == "born 03 Feb 1961"
+
+
+def test_a_patient_answers_the_query_as_the_servers_string_search_would() -> None:
+    """What the board matches itself (kiosk.beds.services.find_by_name): the family name starts with what
+    was typed, case and accents aside, and the first initial is the same; or the birth date is."""
+    query = parse_name_query("nunez, r")
+    assert query is not None
+    born = date(1961, 2, 3)
+    assert query.matches("Núñez", "R", born) and query.matches("NÚÑEZ-GARCÍA", "R", None)
+    assert not query.matches("Núñez", "M", born) and not query.matches("Nunn", "R", born)
+    assert not query.matches("", "R", born) and not query.matches("Ibáñez", "R", born)
+    by_birth = parse_name_query("02/03/1961")
+    assert by_birth is not None and by_birth.matches("Anyone", None, born) and not by_birth.matches("Núñez", "R", None)
+    assert folded("Ó Súilleabháin") == "o suilleabhain" and folded("STRAßE") == "strasse"
+    unaccented = parse_name_query("O SUILLEABHAIN, A")  # Åsa Ó Súilleabháin typed on a plain keyboard
+    assert unaccented is not None and unaccented.matches("Ó Súilleabháin", "Å", None)
