@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from kiosk import timeutil
@@ -280,17 +280,21 @@ def board_places(board: Board) -> dict[str, tuple[PatientSummary, str]]:
     return places
 
 
+def _born(birth_date: date | None, as_recorded: str | None) -> str | None:
+    return f"{birth_date:%d %b %Y}" if birth_date else as_recorded
+
+
 def _found_here(person: PatientSummary, where: str) -> Found:
-    born = f"{person.birth_date:%d %b %Y}" if person.birth_date else person.birth_date_text
-    return Found(name=person.name, born=born, where=where, panel_key=f"encounter:{person.encounter_id}",
-                 patient=person.patient_ref, encounter=f"Encounter/{person.encounter_id}")
+    return Found(name=person.name, born=_born(person.birth_date, person.birth_date_text), where=where,
+                 panel_key=f"encounter:{person.encounter_id}", patient=person.patient_ref,
+                 encounter=f"Encounter/{person.encounter_id}")
 
 
 def _found(match: ScanMatch, panel_key: str | None) -> Found:
     enc, person = match.encounter, match.patient
     return Found(
         name=_list_name(person) if person and not person.nameless else "name not recorded",
-        born=(f"{person.birth_date:%d %b %Y}" if person.birth_date else person.birth_date_text) if person else None,
+        born=_born(person.birth_date, person.birth_date_text) if person else None,
         where=match.where(), panel_key=panel_key, patient=person.reference if person else enc.patient,
         encounter=enc.reference)
 

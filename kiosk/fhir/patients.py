@@ -50,8 +50,11 @@ class NameQuery:
         aside (for the patients the kiosk already holds: those on its own board)."""
         if self.birth_date is not None:
             return birth_date == self.birth_date
-        return (bool(family) and folded(family).startswith(folded(self.family or ""))
-                and (self.initial is None or folded(initial or "") == folded(self.initial)))
+        return bool(family) and folded(family).startswith(folded(self.family or "")) and self.same_initial(initial)
+
+    def same_initial(self, initial: str | None) -> bool:
+        """The first given name's initial is the one typed (accents aside), or none was typed."""
+        return self.initial is None or folded(initial or "") == folded(self.initial)
 
     @property
     def shown(self) -> str:
@@ -110,8 +113,7 @@ def find_open_encounters_by_name(gw: FhirGateway, query: NameQuery) -> list[Scan
     result = gw.client.search("Encounter", params, post=True, first_page_only=True)
     matches = matches_of(gw, result)
     if query.initial:
-        wanted = folded(query.initial)
-        matches = [m for m in matches if m.patient is not None and folded(_initial_of(m.patient) or "") == wanted]
+        matches = [m for m in matches if m.patient is not None and query.same_initial(initial_of(m.patient.name.given))]
     return matches
 
 
@@ -124,6 +126,3 @@ def initial_of(given: tuple[str, ...] | list[str]) -> str | None:
     """The first given name's initial, in capitals, as a find query carries it."""
     return given[0][:1].upper() if given and given[0] else None
 
-
-def _initial_of(patient: PatientRecord) -> str | None:
-    return initial_of(patient.name.given)

@@ -178,13 +178,14 @@ def page_person(settings: Settings, gw: FhirGateway, database: Database, *, ref:
 def close_page(settings: Settings, database: Database, page_id: int, why: str,
                clock: Callable[[], datetime] | None = None) -> bool:
     """Cancel a page still waiting for an answer (what it was about is over): its messages not yet sent
-    are not sent and it escalates no further. An answered page is left as it is."""
-    config = PAGING_FILE.read(settings)
-    service = Paging(database, config, secret_key(settings), **({"clock": lambda: utc_naive(clock())} if clock else {}))
+    are not sent and it escalates no further. An answered page is left as it is (and costs one query: the
+    calls job asks again every run for the pages of calls answered that day)."""
     with database.session() as session:
         page = session.get(Page, page_id)
         if page is None or page.page_status is not PageStatus.OPEN:
             return False
+    config = PAGING_FILE.read(settings)
+    service = Paging(database, config, secret_key(settings), **({"clock": lambda: utc_naive(clock())} if clock else {}))
     closed = service.cancel(page_id, why[:120])
     if closed:
         with database.session() as session:
