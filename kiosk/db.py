@@ -40,7 +40,8 @@ def make_engine(url: str) -> Engine:
         private_file(path)
         for companion in ("-wal", "-shm", "-journal"):
             tighten(path.with_name(path.name + companion))
-    engine = create_engine(url, pool_pre_ping=True, future=True)
+    # A SQLite file cannot drop a connection as a database server can: no ping before each session.
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), future=True)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")
