@@ -1,7 +1,7 @@
 """Orders in the demo: 4 West's patients with orders in every state (awaiting co-signature, two of them
-past due, co-signed, completed, cancelled, a provider's own), most given by Dr. Adeyemi so that the demo
-provider has orders to co-sign. Idempotent: orders already on the server (by their numbers) are left
-as they are."""
+past due, co-signed, completed, cancelled, one its provider disagreed with, a provider's own), most given
+by Dr. Adeyemi so that the demo provider has orders to co-sign. Idempotent: orders already on the server
+(by their numbers) are left as they are."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ ORDERS = (
     ("ct-head-noncontrast", "cancelled", "PC", 12, None),
     ("vitals-q4h", "own", "EL", 5, None),
     ("consult-cardiology", "cosign", "PC", 2, None),
+    ("us-doppler-legs", "disagreed", "PC", 4, None),
 )
 
 

@@ -77,6 +77,10 @@ PATIENT_ORDERS = SearchNeed("ServiceRequest", params=("patient",))
 ENCOUNTER_TASKS = SearchNeed("Task", params=("encounter", "code"))
 UNIT_COSIGN = SearchNeed("Task", params=("code", "status", "group-identifier"),
                          includes=("Task:focus", "Task:patient"))
+UNIT_DISAGREEMENTS = SearchNeed("Task", params=("code", "status", "group-identifier", "_lastUpdated"),
+                                includes=("Task:focus", "Task:patient"))
+#: Task.statusReason of a co-signature the provider refused (Systems.status_reason): the unit is told.
+PROVIDER_DISAGREES = "provider-disagrees"
 ORDER_BY_NUMBER = SearchNeed("ServiceRequest", params=("identifier",))
 
 
@@ -115,6 +119,11 @@ class Systems:
     @property
     def task(self) -> str:
         return self.of(codes.TASK_IDENTIFIER_CONCEPT)
+
+    @property
+    def status_reason(self) -> str:
+        """Task.statusReason of a co-signature that ended without one (PROVIDER_DISAGREES)."""
+        return self.of("order-cosign-reason")
 
     @property
     def staff(self) -> str:
@@ -351,6 +360,10 @@ class CosignRecord:
     priority: str
     authored_on: datetime | None
     description: str
+    #: Why it ended without a co-signature: the coded reasons ((system, code) ...) and the text.
+    reason_codes: tuple[tuple[str, str], ...] = ()
+    reason_text: str = ""
+    last_modified: datetime | None = None
 
     @property
     def reference(self) -> str:
@@ -374,6 +387,10 @@ def read_cosign(resource: dict[str, Any]) -> CosignRecord:
             priority=str(resource.get("priority") or "routine"),
             authored_on=parse_datetime(resource.get("authoredOn")),
             description=str(resource.get("description") or ""),
+            reason_codes=tuple((str(c.get("system") or ""), str(c.get("code") or ""))
+                               for c in (resource.get("statusReason") or {}).get("coding") or []),
+            reason_text=str((resource.get("statusReason") or {}).get("text") or ""),
+            last_modified=parse_datetime(resource.get("lastModified")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise UnreadableResource(f"Task/{resource.get('id')}: {type(e).__name__}") from None
@@ -439,9 +456,22 @@ def orders_of_encounter(gw: FhirGateway, sys: Systems, encounter_id: str, patien
 def awaiting_cosign(gw: FhirGateway, sys: Systems, unit_id: str) -> OrderSet:
     """Every co-signature waiting on the unit, with its order and patient: one search."""
     _require(gw, (UNIT_COSIGN,), "The co-signature list")
+    return _unit_cosigns(gw, sys, unit_id, [("status", "requested")])
+
+
+def disagreements(gw: FhirGateway, sys: Systems, unit_id: str, since: datetime) -> OrderSet:
+    """The unit's co-signatures a provider refused since `since`, with their orders and patients: one
+    search (the unit's cancelled co-signatures changed since then, those cancelled on disagreement kept)."""
+    _require(gw, (UNIT_DISAGREEMENTS,), "The orders providers disagreed with")
+    found = _unit_cosigns(gw, sys, unit_id, [("status", "cancelled"), ("_lastUpdated", f"ge{b.fhir_instant(since)}")])
+    found.cosigns = [c for c in found.cosigns if (sys.status_reason, PROVIDER_DISAGREES) in c.reason_codes]
+    return found
+
+
+def _unit_cosigns(gw: FhirGateway, sys: Systems, unit_id: str, which: list[tuple[str, str]]) -> OrderSet:
     found = gw.client.search("Task", [
         ("code", _approve()),
-        ("status", "requested"),
+        *which,
         ("group-identifier", f"{sys.unit}|{unit_id}"),
         ("_include", "Task:focus"),
         ("_include", "Task:patient"),
@@ -518,21 +548,30 @@ def cosign_change(raw: dict[str, dict[str, Any]], tasks: list[str], provider: st
     return change
 
 
-def disagree_change(raw: dict[str, dict[str, Any]], task_ref: str, reason: str, now: datetime) -> Change:
-    """The provider does not confirm the order: revoked, with the reason; the co-signature cancelled."""
+def disagree_change(raw: dict[str, dict[str, Any]], task_ref: str, reason: str, now: datetime, sys: Systems) -> Change:
+    """The provider does not confirm the order: revoked, with the reason; the co-signature cancelled with
+    a coded reason, by which the unit finds it (`disagreements`)."""
     change = Change("order-disagree", DISAGREE_NEEDS)
     task, task_version = edit(raw[task_ref])
     order_ref = ref_key(task.get("focus")) or ""
     order, order_version = edit(raw[order_ref])
+    disagree(order, task, sys, reason, now)
+    change.update((order, order_version), name="the order")
+    change.update((task, task_version), name="the co-signature request")
+    return change
+
+
+def disagree(order: dict[str, Any], task: dict[str, Any], sys: Systems, reason: str, now: datetime) -> None:
+    """The order revoked with the provider's reason in a note, its co-signature cancelled with the coded
+    reason (also how the demo and the tests write a disagreement: kiosk/orders/seeding.py)."""
     task["status"] = "cancelled"
-    task["statusReason"] = {"text": f"Provider disagrees: {reason}"}
+    task["statusReason"] = {"coding": [{"system": sys.status_reason, "code": PROVIDER_DISAGREES,
+                                        "display": "Provider disagrees"}],
+                            "text": f"Provider disagrees: {reason}"}
     task["lastModified"] = b.fhir_instant(now)
     order["status"] = "revoked"
     order["note"] = [*(order.get("note") or []), {"text": f"Revoked by the ordering provider: {reason}",
                                                    "time": b.fhir_instant(now)}]
-    change.update((order, order_version), name="the order")
-    change.update((task, task_version), name="the co-signature request")
-    return change
 
 
 def discontinue_change(raw: dict[str, dict[str, Any]], order_ref: str, task_ref: str | None, reason: str,
@@ -560,6 +599,7 @@ __all__ = [
     "LOINC",
     "ORDER_ONLY_NEEDS",
     "OWN_NEEDS",
+    "PROVIDER_DISAGREES",
     "SNOMED",
     "CosignRecord",
     "NewOrder",
@@ -568,7 +608,9 @@ __all__ = [
     "Systems",
     "awaiting_cosign",
     "cosign_change",
+    "disagree",
     "disagree_change",
+    "disagreements",
     "discontinue_change",
     "order_by_number",
     "order_change",

@@ -1,5 +1,6 @@
 """Orders' own tables: the co-signature counts the scheduler keeps for the home screen (one row per
-unit, no patient data), the specimen-label prints asked for from an order (the order's id and the
+unit, no patient data), who on the unit saw that a provider disagreed with an order (the co-signature's id,
+a staff name and a time), the specimen-label prints asked for from an order (the order's id and the
 print form's token, so the order can show when its labels printed), and the order numbers being sent
 right now (no patient data: a random number and a time)."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kiosk.db import Base
@@ -22,6 +23,20 @@ class CosignCount(Base):
     awaiting: Mapped[int] = mapped_column(Integer)
     past_due: Mapped[int] = mapped_column(Integer)
     counted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: The co-signature Tasks' ids (JSON list) that a provider disagreed with, as last found on the server:
+    #: the home screen counts those nobody on the unit has marked seen (DisagreementSeen).
+    disagreements: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class DisagreementSeen(Base):
+    """Someone on the unit saw that the provider disagreed with an order (and revoked it)."""
+
+    __tablename__ = "orders_disagreements_seen"
+
+    #: The co-signature Task's id on the FHIR server.
+    task_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_by: Mapped[str] = mapped_column(String(120))
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LabelPrint(Base):

@@ -1,7 +1,8 @@
 """Orders written in a known state, for the demo (kiosk/demo/orders.py) and the tests: an order of the
 catalog as the order form sends it, then moved on to the state asked for (awaiting co-signature,
-co-signed, completed, cancelled, or the provider's own). Every resource is a conditional create on its
-identifier or the order number, so seeding twice creates nothing new."""
+co-signed, completed, cancelled, revoked by its provider who disagreed, or the provider's own). Every
+resource is a conditional create on its identifier or the order number, so seeding twice creates nothing
+new."""
 
 from __future__ import annotations
 
@@ -10,13 +11,24 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.fhir import builders as b
-from kiosk.fhir.client import Transaction, identifier_query
-from kiosk.fhir.orders import LOINC, SNOMED, NewOrder, Systems, cosign_task, entry_provenance, service_request
+from kiosk.fhir.client import Transaction, identifier_query, new_full_url
+from kiosk.fhir.orders import (
+    LOINC,
+    SNOMED,
+    NewOrder,
+    Systems,
+    cosign_task,
+    disagree,
+    entry_provenance,
+    service_request,
+)
 
 from .services import accession_for
 from .settings import CatalogItem
 
-STATES = ("cosign", "signed", "completed", "cancelled", "own")
+STATES = ("cosign", "signed", "completed", "cancelled", "disagreed", "own")
+#: What the provider said of an order they disagreed with ("disagreed").
+DISAGREED_REASON = "Not what I asked for: call me to clarify"
 
 
 @dataclass(frozen=True)
@@ -67,11 +79,14 @@ def order_transaction(spec: OrderSpec, sys: Systems, now: datetime, enterer: dic
     elif spec.state == "cancelled":
         order["status"] = "revoked"
         order["note"] = [{"text": "Discontinued: No longer needed", "time": b.fhir_instant(entered)}]
-    target = tx.create(order, if_none_exist=identifier_query(sys.order_number, spec.number))
+    target = new_full_url()
+    task = cosign_task(sys, new, target)
+    if spec.state == "disagreed":
+        disagree(order, task, sys, DISAGREED_REASON, entered + timedelta(hours=1))
+    tx.create(order, if_none_exist=identifier_query(sys.order_number, spec.number), full_url=target)
     tx.create(entry_provenance(sys, new, target))
     if spec.state == "own":
         return tx
-    task = cosign_task(sys, new, target)
     if spec.state in ("signed", "completed"):
         task["status"] = "completed"
         task["executionPeriod"] = {"end": b.fhir_instant(entered + timedelta(hours=2))}

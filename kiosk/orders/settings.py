@@ -100,6 +100,7 @@ class Scalars:
     catalog: str = field(default="config/order-catalog.toml", metadata=checked(not_empty))
     cosign_hours: int = field(default=24, metadata=checked(between(1, 168)))
     amber_hours: int = field(default=4, metadata=checked(between(1, 48)))
+    disagreement_hours: int = field(default=48, metadata=checked(between(1, 168)))
     order_number_system: str = field(default="urn:oid:2.16.840.1.113883.3.9999.20", metadata=checked(uri))
     accession_system: str = field(default="urn:oid:2.16.840.1.113883.3.9999.21", metadata=checked(uri))
 
@@ -110,6 +111,8 @@ class OrdersSettings:
     catalog_path: Path
     cosign_hours: int = 24
     amber_hours: int = 4
+    #: How long an order its provider disagreed with is shown to the unit (seen or not).
+    disagreement_hours: int = 48
     order_number_system: str = "urn:oid:2.16.840.1.113883.3.9999.20"
     accession_system: str = "urn:oid:2.16.840.1.113883.3.9999.21"
     #: role value -> the modes it may enter.
@@ -223,7 +226,8 @@ def _parse(file: TomlFile, settings: Settings, env: Mapping[str, str]) -> Orders
     if scalars.order_number_system == scalars.accession_system:
         raise file.error(("accession_system",), "accession_system must differ from order_number_system.")
     return OrdersSettings(catalog=load_catalog(path), catalog_path=path, cosign_hours=scalars.cosign_hours,
-                          amber_hours=scalars.amber_hours, order_number_system=scalars.order_number_system,
+                          amber_hours=scalars.amber_hours, disagreement_hours=scalars.disagreement_hours,
+                          order_number_system=scalars.order_number_system,
                           accession_system=scalars.accession_system, modes=_modes(file))
 
 

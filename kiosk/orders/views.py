@@ -9,6 +9,7 @@
 - GET  /orders/cosign                                             the unit's orders awaiting co-signature
 - POST /orders/cosign                                             a provider signs the orders they selected
 - POST /orders/cosign/<task>/disagree                             a provider disagrees: the order is revoked
+- POST /orders/disagreements/<task>/seen                          someone on the unit saw a disagreement
 - GET  /orders/scan, POST /orders/scan                            an armband scan opens the patient's orders
 - GET  /orders/home                                               the home screen's panel (no FHIR request)
 """
@@ -29,33 +30,37 @@ from kiosk.auth import Role, current_staff, current_staff_or_none, roles_require
 from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.change import Seen
 from kiosk.fhir.encounters import find_open_encounters
-from kiosk.fhir.errors import FhirError, FhirNotFound
+from kiosk.fhir.errors import FhirError, FhirNotAllowed, FhirNotFound
 from kiosk.fhir.orders import OrderRecord, cosign_change, disagree_change, discontinue_change, practitioner_of
 from kiosk.fhir.records import FHIR_ID
 from kiosk.settings_files import settings_of
 from kiosk.web import Notice
 from kiosk.web.changes import carry_out, refused
 
-from .counts import latest_count
-from .forms import CosignForm, OrderForm, ReasonForm, ScanForm
+from .counts import add_disagreement, latest_count, mark_seen, seen_marks
+from .forms import CosignForm, OrderForm, ReasonForm, ScanForm, SeenForm
 from .models import LabelPrint
 from .sending import STILL_SENDING, StillSending, one_send
 from .services import (
     DETAILS,
     STATUS_GROUPS,
+    DisagreementRow,
     OrderContext,
     OrderRow,
     Refused,
     already_sent,
     check,
     confirmation_words,
+    disagreement_rows,
     entry_mode,
     find_duplicate,
+    load_disagreements,
     load_patient,
     load_unit,
     may_enter,
     new_order_number,
     order_context,
+    orders_systems,
     patient_rows,
     plan_order,
     unit_rows,
@@ -358,19 +363,33 @@ def labels(patient_id: str, encounter_id: str, order_id: str) -> WerkzeugRespons
 
 
 def _cosign_page(notice: Notice | None = None, status: int = 200) -> Response:
+    """The unit's co-signatures, and above them the orders providers disagreed with lately (two searches)."""
     settings = _settings()
     self_ref = _self_practitioner()
-    problem = None
+    problem = disagreed_problem = None
     rows: list[OrderRow] = []
+    disagreed: list[DisagreementRow] = []
     try:
         found = load_unit(gateway(), settings)
         rows = unit_rows(found, settings, utc_now())
+        disagreed, disagreed_problem = _disagreements(settings)
     except FhirError as e:
         problem = e.message
     staff = current_staff_or_none()
     html = render_template("orders/cosign.html", rows=rows, problem=problem, notice=notice, self_ref=self_ref,
-                           is_provider=staff is not None and staff.role is Role.PROVIDER, settings=settings)
+                           is_provider=staff is not None and staff.role is Role.PROVIDER, settings=settings,
+                           disagreed=disagreed, disagreed_problem=disagreed_problem)
     return make_response(html, status)
+
+
+def _disagreements(settings: OrdersSettings) -> tuple[list[DisagreementRow], str | None]:
+    """The orders providers disagreed with lately, with who on the unit saw them; or why the server
+    cannot list them."""
+    try:
+        found = load_disagreements(gateway(), settings, utc_now())
+    except FhirNotAllowed as e:
+        return [], e.message
+    return disagreement_rows(found, seen_marks(database(), (c.id for c in found.cosigns))), None
 
 
 @bp.get("/cosign")
@@ -428,11 +447,37 @@ def disagree(task_id: str) -> Response:
     if record.owner != self_ref:
         refused("order-disagree", entity=ref, why="another provider's order: refused, nothing written")
         return _cosign_page(Notice("error", "Not done", "You can only answer for orders given in your name."), 403)
-    change = disagree_change(found.raw, ref, reason, utc_now())
+    change = disagree_change(found.raw, ref, reason, utc_now(), orders_systems(gateway(), _settings()))
     reply = carry_out(change, seen=Seen.parse(form.seen.data), done=f"{record.description or 'The order'} is revoked: "
-                                                                    "the unit sees it under Cancelled.",
+                                                                    "the unit is told at the top of this page and on "
+                                                                    "the home screen.",
                       patient=record.patient, entity=record.order)
+    if reply.done:
+        add_disagreement(database(), settings().unit.location, task_id, utc_now())
     return _cosign_page(reply.notice, reply.status)
+
+
+@bp.post("/disagreements/<task_id>/seen")
+def disagreement_seen(task_id: str) -> Response:
+    """Someone on the unit saw that the provider disagreed (and the order is revoked): it is marked so for
+    every station, with their name, and leaves the home screen's count."""
+    _check_ids(task_id)
+    form = SeenForm()
+    if not form.validate():
+        return _cosign_page(Notice("error", "Not done", "The page was out of date: here it is again."), 400)
+    try:
+        found = load_disagreements(gateway(), _settings(), utc_now())
+    except FhirError as e:
+        return _cosign_page(Notice("error", "Not done", e.message), 502)
+    cosign = next((c for c in found.cosigns if c.id == task_id), None)
+    if cosign is None:
+        return _cosign_page(Notice("error", "Not found", "That disagreement is no longer listed."), 404)
+    staff = current_staff()
+    if not mark_seen(database(), task_id, staff.display_name, utc_now()):
+        return _cosign_page(Notice("info", "Already seen", "Someone on the unit had already marked it seen."))
+    audit.record("order-disagreement-seen", patient=cosign.patient, entity=cosign.reference,
+                 entity_label="an order its provider disagreed with")
+    return _cosign_page(Notice("ok", "Marked seen", "The unit's other stations show it as seen by you."))
 
 
 # ---------------------------------------------------------------- armband scan, home panel

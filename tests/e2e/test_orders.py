@@ -1,5 +1,6 @@
 """Orders in real Chromium with touch at 1280x800: a unit secretary enters a telephone lab order from the
-bed board with its read-back and prints its specimen label; a provider signs two orders at once.
+bed board with its read-back and prints its specimen label; a provider signs two orders at once; the unit
+sees an order its provider disagreed with and marks it seen.
 Screenshots of every orders screen land in tests/artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def test_a_secretary_enters_a_telephone_lab_order_and_prints_its_label_and_a_pro
     with app.app_context():
         line = count_cosignatures(JobContext(settings=settings_of_app(), database=database(), gateway=gw,
                                              log=logging.getLogger("test"), clock=lambda: datetime.now(UTC)))
-    assert line == "3 co-signatures awaiting, 1 past due", line
+    assert line == "3 co-signatures awaiting, 1 past due, 0 disagreed with in the last 48 h", line
     page.goto(server.url + "/")
     expect(page.locator(".orders-alert")).to_contain_text("3 orders awaiting co-signature, 1 past due")
     save_screenshot(page, "orders-home-panel")
@@ -219,3 +220,42 @@ def test_the_duplicate_check_a_kept_form_and_other_servers_look_right(
     expect(page.locator(".notice-warning")).to_contain_text("Oracle Health does not allow creating ServiceRequest")
     expect(page.locator(".order-row")).to_have_count(2)
     save_screenshot(page, "orders-patient-oracle")
+
+
+def test_the_unit_sees_an_order_its_provider_disagreed_with_and_marks_it_seen(
+        page: Page, served: tuple[UnitRef, FhirGateway, Flask, LiveServer]) -> None:
+    ref, gw, app, server = served
+    census = unit_census(gw, ref)
+    stay = next(e for e in census.encounters if e.status == "in-progress" and e.patient)
+    with app.app_context():
+        settings = settings_of(ORDERS_FILE)
+    sys = Systems(gw.identifiers.code_systems, ORDER_SYSTEM, ACCESSION_SYSTEM)
+    provider = practitioner_of(gw, f"Practitioner?identifier={gw.identifiers.practitioner}|P1001")
+    item = settings.catalog.item("us-doppler-legs")
+    assert provider is not None and item is not None
+    now = datetime.now(UTC).replace(microsecond=0)
+    gw.client.transaction(order_transaction(OrderSpec(
+        number=f"OR-DIS{now.strftime('%H%M%S')}", patient=stay.patient or "", encounter=stay.reference,
+        unit_id=census.unit.id, item=item, provider=provider, provider_name="Dr. Adeyemi", state="disagreed",
+        hours_ago=2), sys, now, staff_reference(sys, "100001", "Dana Reyes", None)))
+    with app.app_context():
+        line = count_cosignatures(JobContext(settings=settings_of_app(), database=database(), gateway=gw,
+                                             log=logging.getLogger("test"), clock=lambda: datetime.now(UTC)))
+    assert line.endswith(", 1 disagreed with in the last 48 h"), line
+
+    sign_in(page, server.url, Role.UNIT_SECRETARY)
+    page.goto(server.url + "/")
+    alert = page.locator(".orders-alert", has_text="revoked")
+    expect(alert).to_contain_text("1 order was revoked: the provider disagreed. Tell the nurse.")
+    save_screenshot(page, "orders-home-disagreement")
+    alert.tap()
+    row = page.locator(".order-row.disagreement.is-unseen")
+    expect(row).to_contain_text("Dr. Adeyemi disagrees: Not what I asked for: call me to clarify")
+    assert _min_size(page, ".disagreement button") >= 48
+    save_screenshot(page, "orders-disagreement")
+    row.locator("button", has_text="Seen, nurse told").tap()
+    expect(page.locator(".notice-ok")).to_contain_text("Marked seen")
+    expect(page.locator(".disagreement .seen-by")).to_contain_text("Seen by ")
+    save_screenshot(page, "orders-disagreement-seen")
+    page.goto(server.url + "/")
+    expect(page.locator(".orders-alert", has_text="revoked")).to_have_count(0)

@@ -16,8 +16,9 @@ from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.fhir.orders import OrderSet, Systems, orders_of_encounter
 from tests.support.auth import csrf_token, sign_in_client
 
-#: The unit's co-signature list: one search (Tasks with their orders and patients included).
-COSIGN_LIST_REQUESTS = "1"
+#: The unit's co-signature list: one search (Tasks with their orders and patients included), and one for
+#: the orders providers disagreed with lately (the same, cancelled on disagreement).
+COSIGN_LIST_REQUESTS = "2"
 #: A patient's orders: the encounter with its patient, the alerts, the stay's orders, their co-signatures.
 PATIENT_ORDERS_REQUESTS = "4"
 ORDER_SYSTEM = "urn:oid:2.16.840.1.113883.3.9999.20"

@@ -31,7 +31,8 @@ def test_the_demo_has_orders_in_every_state_and_the_scheduler_counts_two_past_du
     lines = [seed(DemoContext(demo_settings, gateway, scratch, lambda _l: None)) for _ in range(2)]
     scratch.dispose()
     assert f"0 created, {len(ORDERS)} already there." in lines[1], lines
-    assert {state for _c, state, *_ in ORDERS} == {"cosign", "signed", "completed", "cancelled", "own"}
+    assert {state for _c, state, *_ in ORDERS} == {"cosign", "signed", "completed", "cancelled",
+                                                       "disagreed", "own"}
 
     app = make_app()
     unit = UnitRef(system=gateway.identifiers.location, value=MED_SURG.code)
@@ -40,7 +41,7 @@ def test_the_demo_has_orders_in_every_state_and_the_scheduler_counts_two_past_du
         line = count_cosignatures(JobContext(settings=demo_settings, database=database(), gateway=gateway,
                                              log=logging.getLogger("test"),
                                              clock=lambda: datetime.now(UTC)))
-    assert line.endswith(", 2 past due"), line
+    assert ", 2 past due, 1 disagreed with in the last 48 h" in line, line
     client = sign_in_client(app.test_client(), Role.PROVIDER)
     home = page_text(client.get("/").get_data(as_text=True))
     assert "orders awaiting co-signature, 2 past due" in home

@@ -1,14 +1,22 @@
 """The provider's co-signature on the real FHIR server: several signed at once in one transaction,
-another provider's order refused, disagreeing revokes the order, and discontinuing from a stale version
-is a conflict that writes nothing."""
+another provider's order refused, disagreeing revokes the order and tells the unit until someone marks it
+seen, and discontinuing from a stale version is a conflict that writes nothing."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import Flask
 
 from kiosk.auth import Role
-from tests.support.auth import csrf_token
+from kiosk.extensions import database, settings
+from kiosk.orders.jobs import count_cosignatures
+from kiosk.scheduler.context import JobContext
+from tests.support.auth import csrf_token, sign_in_client
+from tests.support.beds import unit_env
 from tests.support.orders import (
     COSIGN_LIST_REQUESTS,
     PATIENT_ORDERS_REQUESTS,
@@ -98,6 +106,65 @@ def test_a_provider_who_disagrees_revokes_the_order(orders_unit: Callable[..., O
     assert "Revoked by the ordering provider: Not what I asked for" in found.orders[0].notes
     unit_page = unit.client().get(stay.base).get_data(as_text=True)
     assert "Revoked by the ordering provider: Not what I asked for" in unit_page
+
+
+def _home_says(unit: OrdersUnit) -> str:
+    return unit.client().get("/orders/home").get_data(as_text=True)
+
+
+def _counted_elsewhere(unit: OrdersUnit, make_app: Callable[..., Flask]) -> str:
+    """The co-signature job run by another station of the unit (its own database), then its home panel."""
+    other = make_app(**unit_env(unit.ref))
+    with other.app_context():
+        line = count_cosignatures(JobContext(settings=settings(), database=database(), gateway=unit.gw,
+                                             log=logging.getLogger("test"), clock=lambda: datetime.now(UTC)))
+    assert line.endswith(", 1 disagreed with in the last 48 h"), line
+    return sign_in_client(other.test_client()).get("/orders/home").get_data(as_text=True)
+
+
+def test_the_unit_is_told_when_a_provider_disagrees_until_someone_marks_it_seen(
+        orders_unit: Callable[..., OrdersUnit], make_app: Callable[..., Flask]) -> None:
+    unit = orders_unit()
+    stay = unit.stays()[0]
+    mine = _practitioner(unit, "P1001")
+    _enter(unit, stay, mine, "10839-9")
+    [refused_cosign] = unit.orders(stay).cosigns
+    _enter(unit, stay, mine, "57021-8")
+    [discontinued_cosign] = [c for c in unit.orders(stay).cosigns if c.id != refused_cosign.id]
+    desk = unit.client()
+    page = desk.get(stay.base).get_data(as_text=True)
+    action = f"{stay.base}/orders/{(discontinued_cosign.order or '').split('/')[1]}/discontinue"
+    stop = desk.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action),
+                                   "reason": "No longer needed"})
+    assert stop.status_code == 200, stop.get_data(as_text=True)[:500]
+
+    provider = unit.client(Role.PROVIDER)
+    page = provider.get("/orders/cosign").get_data(as_text=True)
+    action = f"/orders/cosign/{refused_cosign.id}/disagree"
+    reason = "Wrong patient <check> & call me"
+    answer = provider.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action), "reason": reason})
+    assert answer.status_code == 200 and "the unit is told" in answer.get_data(as_text=True)
+    assert "1 order was revoked: the provider disagreed" in _home_says(unit)
+
+    # Another station (the disagreement was not made there) learns it from the co-signature job's search.
+    assert "1 order was revoked: the provider disagreed" in _counted_elsewhere(unit, make_app)
+
+    listed = desk.get("/orders/cosign")
+    html = listed.get_data(as_text=True)
+    assert listed.headers["X-FHIR-Requests"] == COSIGN_LIST_REQUESTS
+    assert html.count('class="order-row disagreement is-unseen"') == 1
+    assert "disagrees:</strong> Wrong patient &lt;check&gt; &amp; call me" in html
+    assert discontinued_cosign.id not in html  # discontinued on the unit: nobody disagreed
+    seen_action = f"/orders/disagreements/{refused_cosign.id}/seen"
+    marked = desk.post(seen_action, data={"csrf_token": csrf_token(html)})
+    after = marked.get_data(as_text=True)
+    assert marked.status_code == 200 and "Marked seen" in after
+    assert 'is-unseen' not in after and "Seen by " in after
+    assert "revoked: the provider disagreed" not in _home_says(unit)
+    again = desk.post(seen_action, data={"csrf_token": csrf_token(after)})
+    assert "Already seen" in again.get_data(as_text=True)
+    unknown = desk.post(f"/orders/disagreements/{discontinued_cosign.id}/seen", data={"csrf_token": csrf_token(after)})
+    assert unknown.status_code == 404
 
 
 def test_discontinuing_from_a_stale_version_is_a_conflict_that_writes_nothing(
