@@ -77,6 +77,7 @@ PATIENT_ORDERS = SearchNeed("ServiceRequest", params=("patient",))
 ENCOUNTER_TASKS = SearchNeed("Task", params=("encounter", "code"))
 UNIT_COSIGN = SearchNeed("Task", params=("code", "status", "group-identifier"),
                          includes=("Task:focus", "Task:patient"))
+PROVIDER_COSIGN = SearchNeed("Task", params=("code", "status", "owner"), includes=("Task:focus", "Task:patient"))
 UNIT_DISAGREEMENTS = SearchNeed("Task", params=("code", "status", "group-identifier", "_lastUpdated"),
                                 includes=("Task:focus", "Task:patient"))
 #: Task.statusReason of a co-signature the provider refused (Systems.status_reason): the unit is told.
@@ -364,6 +365,8 @@ class CosignRecord:
     reason_codes: tuple[tuple[str, str], ...] = ()
     reason_text: str = ""
     last_modified: datetime | None = None
+    #: Task.groupIdentifier (system, value): the unit the order was entered on (Systems.unit).
+    group: tuple[str, str] | None = None
 
     @property
     def reference(self) -> str:
@@ -391,6 +394,8 @@ def read_cosign(resource: dict[str, Any]) -> CosignRecord:
                                for c in (resource.get("statusReason") or {}).get("coding") or []),
             reason_text=str((resource.get("statusReason") or {}).get("text") or ""),
             last_modified=parse_datetime(resource.get("lastModified")),
+            group=(str(group.get("system") or ""), str(group.get("value") or ""))
+            if isinstance(group := resource.get("groupIdentifier"), dict) else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise UnreadableResource(f"Task/{resource.get('id')}: {type(e).__name__}") from None
@@ -405,6 +410,16 @@ class OrderSet:
     patients: dict[str, PatientRecord] = field(default_factory=dict)
     raw: dict[str, dict[str, Any]] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
+
+    def merged(self, other: OrderSet) -> OrderSet:
+        """Both sets, each record once (a co-signature both searches found is in both)."""
+        def union(mine: list[Any], theirs: list[Any]) -> list[Any]:
+            seen = {r.reference for r in mine}
+            return [*mine, *(r for r in theirs if r.reference not in seen)]
+
+        return OrderSet(orders=union(self.orders, other.orders), cosigns=union(self.cosigns, other.cosigns),
+                        patients={**other.patients, **self.patients}, raw={**other.raw, **self.raw},
+                        unreadable=list(dict.fromkeys([*self.unreadable, *other.unreadable])))
 
     def order(self, ref: str | None) -> OrderRecord | None:
         return next((o for o in self.orders if o.reference == ref), None)
@@ -456,23 +471,32 @@ def orders_of_encounter(gw: FhirGateway, sys: Systems, encounter_id: str, patien
 def awaiting_cosign(gw: FhirGateway, sys: Systems, unit_id: str) -> OrderSet:
     """Every co-signature waiting on the unit, with its order and patient: one search."""
     _require(gw, (UNIT_COSIGN,), "The co-signature list")
-    return _unit_cosigns(gw, sys, unit_id, [("status", "requested")])
+    return _cosigns(gw, sys, [("status", "requested"), ("group-identifier", f"{sys.unit}|{unit_id}")])
+
+
+def awaiting_provider(gw: FhirGateway, sys: Systems, provider: str) -> OrderSet | None:
+    """Every co-signature waiting for this provider ('Practitioner/<id>') on any unit, with its order and
+    patient: one search; None (no request) where the server does not search Tasks by owner."""
+    if gw.capabilities.missing_searches(PROVIDER_COSIGN):
+        return None
+    return _cosigns(gw, sys, [("status", "requested"), ("owner", provider)])
 
 
 def disagreements(gw: FhirGateway, sys: Systems, unit_id: str, since: datetime) -> OrderSet:
     """The unit's co-signatures a provider refused since `since`, with their orders and patients: one
     search (the unit's cancelled co-signatures changed since then, those cancelled on disagreement kept)."""
     _require(gw, (UNIT_DISAGREEMENTS,), "The orders providers disagreed with")
-    found = _unit_cosigns(gw, sys, unit_id, [("status", "cancelled"), ("_lastUpdated", f"ge{b.fhir_instant(since)}")])
+    found = _cosigns(gw, sys, [("status", "cancelled"), ("group-identifier", f"{sys.unit}|{unit_id}"),
+                               ("_lastUpdated", f"ge{b.fhir_instant(since)}")])
     found.cosigns = [c for c in found.cosigns if (sys.status_reason, PROVIDER_DISAGREES) in c.reason_codes]
     return found
 
 
-def _unit_cosigns(gw: FhirGateway, sys: Systems, unit_id: str, which: list[tuple[str, str]]) -> OrderSet:
+def _cosigns(gw: FhirGateway, sys: Systems, which: list[tuple[str, str]]) -> OrderSet:
+    """Co-signature Tasks with their orders and patients included (one search)."""
     found = gw.client.search("Task", [
         ("code", _approve()),
         *which,
-        ("group-identifier", f"{sys.unit}|{unit_id}"),
         ("_include", "Task:focus"),
         ("_include", "Task:patient"),
         ("_count", "1000"),
@@ -607,6 +631,7 @@ __all__ = [
     "OrderSet",
     "Systems",
     "awaiting_cosign",
+    "awaiting_provider",
     "cosign_change",
     "disagree",
     "disagree_change",

@@ -7,8 +7,8 @@ the change that enters an order, and the lists, each read in a fixed number of F
   by the order number (1: a form sent twice answers "Already sent" without writing) and the write (1);
 - the patient's orders: the encounter with its patient (1), the alerts (1), the stay's orders and
   co-signatures (2);
-- the unit's co-signatures: one search with the orders and patients included (1), and one more for the
-  orders a provider disagreed with lately (1).
+- the unit's co-signatures: one search with the orders and patients included (1), one more for the
+  orders a provider disagreed with lately (1), and for a provider one more for theirs on other units (1).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from kiosk.fhir.orders import (
     OrderSet,
     Systems,
     awaiting_cosign,
+    awaiting_provider,
     disagreements,
     order_by_number,
     order_change,
@@ -384,6 +385,8 @@ class OrderRow:
     group: str
     due_state: str = ""  # "", "amber", "red"
     patient: PatientRecord | None = None
+    #: Entered on another unit (a provider's own co-signatures are listed wherever they sign in).
+    elsewhere: bool = False
 
     @property
     def seen(self) -> str:
@@ -422,9 +425,10 @@ def patient_rows(found: OrderSet, settings: OrdersSettings, now: datetime) -> di
     return groups
 
 
-def unit_rows(found: OrderSet, settings: OrdersSettings, now: datetime, owner: str | None = None) -> list[OrderRow]:
+def unit_rows(found: OrderSet, settings: OrdersSettings, now: datetime, owner: str | None = None,
+              unit: tuple[str, str] | None = None) -> list[OrderRow]:
     """Co-signatures waiting on the unit (only `owner`'s when given): today's stat orders first, then by
-    due time."""
+    due time. `unit`: the unit's Task.groupIdentifier; a co-signature of another one is marked `elsewhere`."""
     rows = []
     today = timeutil.local(now).date()
     for cosign in found.cosigns:
@@ -434,7 +438,8 @@ def unit_rows(found: OrderSet, settings: OrdersSettings, now: datetime, owner: s
         if order is None or order.status != "active":
             continue
         rows.append(OrderRow(order, cosign, "cosign", due_state(cosign.due, now, settings.amber_hours),
-                             found.patients.get(cosign.patient or "")))
+                             found.patients.get(cosign.patient or ""),
+                             elsewhere=unit is not None and cosign.group is not None and cosign.group != unit))
 
     def key(row: OrderRow) -> tuple[int, float]:
         stat_today = row.order.priority == "stat" and row.order.authored_on is not None and \
@@ -478,6 +483,20 @@ def disagreement_rows(found: OrderSet, seen: dict[str, tuple[str, datetime]]) ->
 
 def load_unit(gw: FhirGateway, settings: OrdersSettings) -> OrderSet:
     return awaiting_cosign(gw, orders_systems(gw, settings), gw.unit_location_id())
+
+
+def unit_group(gw: FhirGateway, settings: OrdersSettings) -> tuple[str, str]:
+    """The unit's co-signatures' Task.groupIdentifier (system, value)."""
+    return orders_systems(gw, settings).unit, gw.unit_location_id()
+
+
+def load_for_signing(gw: FhirGateway, settings: OrdersSettings, provider: str | None) -> OrderSet:
+    """The unit's co-signatures and, for a provider ('Practitioner/<id>'), theirs entered on other units
+    too: a provider signs all of theirs at whichever kiosk they sign in (one search more; none where the
+    server does not search Tasks by owner)."""
+    found = load_unit(gw, settings)
+    own = awaiting_provider(gw, orders_systems(gw, settings), provider) if provider else None
+    return found.merged(own) if own is not None else found
 
 
 def load_patient(gw: FhirGateway, settings: OrdersSettings, encounter_id: str, patient_id: str) -> OrderSet:

@@ -55,14 +55,15 @@ from .services import (
     entry_mode,
     find_duplicate,
     load_disagreements,
+    load_for_signing,
     load_patient,
-    load_unit,
     may_enter,
     new_order_number,
     order_context,
     orders_systems,
     patient_rows,
     plan_order,
+    unit_group,
     unit_rows,
     utc_now,
 )
@@ -363,15 +364,16 @@ def labels(patient_id: str, encounter_id: str, order_id: str) -> WerkzeugRespons
 
 
 def _cosign_page(notice: Notice | None = None, status: int = 200) -> Response:
-    """The unit's co-signatures, and above them the orders providers disagreed with lately (two searches)."""
+    """The unit's co-signatures (and a provider's own from other units), and above them the orders providers
+    disagreed with lately."""
     settings = _settings()
     self_ref = _self_practitioner()
     problem = disagreed_problem = None
     rows: list[OrderRow] = []
     disagreed: list[DisagreementRow] = []
     try:
-        found = load_unit(gateway(), settings)
-        rows = unit_rows(found, settings, utc_now())
+        found = load_for_signing(gateway(), settings, self_ref)
+        rows = unit_rows(found, settings, utc_now(), unit=unit_group(gateway(), settings))
         disagreed, disagreed_problem = _disagreements(settings)
     except FhirError as e:
         problem = e.message
@@ -408,7 +410,7 @@ def cosign() -> Response:
     if self_ref is None:
         return _cosign_page(Notice("error", "Nothing signed", "Your account is linked to no Practitioner on the FHIR "
                                                               "server."), 409)
-    found = load_unit(gateway(), _settings())
+    found = load_for_signing(gateway(), _settings(), self_ref)
     refs = [f"Task/{t}" for t in tasks]
     records = {c.reference: c for c in found.cosigns}
     missing = [r for r in refs if r not in records]
@@ -439,7 +441,7 @@ def disagree(task_id: str) -> Response:
         return _cosign_page(Notice("error", "Not done", "Give the reason you disagree: the unit is told."), 422)
     self_ref = _self_practitioner()
     ref = f"Task/{task_id}"
-    found = load_unit(gateway(), _settings())
+    found = load_for_signing(gateway(), _settings(), self_ref)
     record = next((c for c in found.cosigns if c.reference == ref), None)
     if record is None:
         return _cosign_page(Notice("conflict", "Changed at another station", "This order no longer waits for your "
@@ -449,10 +451,10 @@ def disagree(task_id: str) -> Response:
         return _cosign_page(Notice("error", "Not done", "You can only answer for orders given in your name."), 403)
     change = disagree_change(found.raw, ref, reason, utc_now(), orders_systems(gateway(), _settings()))
     reply = carry_out(change, seen=Seen.parse(form.seen.data), done=f"{record.description or 'The order'} is revoked: "
-                                                                    "the unit is told at the top of this page and on "
+                                                                    "its unit is told on the co-signature page and "
                                                                     "the home screen.",
                       patient=record.patient, entity=record.order)
-    if reply.done:
+    if reply.done and record.group == unit_group(gateway(), _settings()):
         add_disagreement(database(), settings().unit.location, task_id, utc_now())
     return _cosign_page(reply.notice, reply.status)
 

@@ -19,7 +19,7 @@ from kiosk.extensions import database
 from kiosk.extensions import settings as settings_of_app
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway, UnitRef
-from kiosk.fhir.orders import Systems, practitioner_of, staff_reference
+from kiosk.fhir.orders import Systems, staff_reference
 from kiosk.orders import OrderSpec, order_transaction
 from kiosk.orders.jobs import count_cosignatures
 from kiosk.orders.settings import ORDERS_FILE
@@ -30,7 +30,7 @@ from tests.support.auth import sign_in
 from tests.support.beds import app_gateway, unit_env, unit_gateway, vendor_statement
 from tests.support.browser import LiveServer, laid_out_box, save_screenshot
 from tests.support.labels import PrinterFiles, RawPrinter
-from tests.support.orders import ACCESSION_SYSTEM, ORDER_SYSTEM
+from tests.support.orders import ACCESSION_SYSTEM, ORDER_SYSTEM, own_provider
 from tests.support.scanner import scan
 
 zebra_port = printing.zebra_port
@@ -121,12 +121,11 @@ def test_a_secretary_enters_a_telephone_lab_order_and_prints_its_label_and_a_pro
     expect(page.locator(".labels-printed")).to_contain_text("Labels printed")
     save_screenshot(page, "orders-patient-labels-printed")
 
-    # Two more orders given by the demo provider, who signs both at once.
+    # Two more orders given by the provider (a Practitioner of this test's own), who signs both at once.
     with app.app_context():
         settings = settings_of(ORDERS_FILE)
     sys = Systems(gw.identifiers.code_systems, ORDER_SYSTEM, ACCESSION_SYSTEM)
-    provider = practitioner_of(gw, f"Practitioner?identifier={gw.identifiers.practitioner}|P1001")
-    assert provider is not None
+    provider = own_provider(gw, app)
     now = datetime.now(UTC).replace(microsecond=0)
     for n, (code, hours) in enumerate((("51990-0", 30), ("xr-chest-portable", 2))):
         item = settings.catalog.item(code)
@@ -230,9 +229,9 @@ def test_the_unit_sees_an_order_its_provider_disagreed_with_and_marks_it_seen(
     with app.app_context():
         settings = settings_of(ORDERS_FILE)
     sys = Systems(gw.identifiers.code_systems, ORDER_SYSTEM, ACCESSION_SYSTEM)
-    provider = practitioner_of(gw, f"Practitioner?identifier={gw.identifiers.practitioner}|P1001")
+    provider = own_provider(gw, app)
     item = settings.catalog.item("us-doppler-legs")
-    assert provider is not None and item is not None
+    assert item is not None
     now = datetime.now(UTC).replace(microsecond=0)
     gw.client.transaction(order_transaction(OrderSpec(
         number=f"OR-DIS{now.strftime('%H%M%S')}", patient=stay.patient or "", encounter=stay.reference,

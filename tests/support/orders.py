@@ -4,6 +4,7 @@ as a person sends it (form, read-back, send)."""
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,14 +12,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kiosk.auth import Role
+from kiosk.auth.services import find_account
+from kiosk.extensions import database
 from kiosk.fhir.census import unit_census
 from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.fhir.orders import OrderSet, Systems, orders_of_encounter
-from tests.support.auth import csrf_token, sign_in_client
+from tests.support.auth import CREDENTIALS, csrf_token, sign_in_client
 
 #: The unit's co-signature list: one search (Tasks with their orders and patients included), and one for
 #: the orders providers disagreed with lately (the same, cancelled on disagreement).
 COSIGN_LIST_REQUESTS = "2"
+#: The same for a provider: one more search, their co-signatures on every unit.
+PROVIDER_COSIGN_LIST_REQUESTS = "3"
 #: A patient's orders: the encounter with its patient, the alerts, the stay's orders, their co-signatures.
 PATIENT_ORDERS_REQUESTS = "4"
 ORDER_SYSTEM = "urn:oid:2.16.840.1.113883.3.9999.20"
@@ -56,6 +61,27 @@ class OrdersUnit:
 
     def client(self, role: Role = Role.UNIT_SECRETARY) -> FlaskClient:
         return sign_in_client(self.app.test_client(), role)
+
+
+def own_provider(gw: FhirGateway, app: Flask) -> str:
+    """A Practitioner of the test's own, created on the server and linked to the app's provider account
+    ('Practitioner/<id>'). A provider's co-signature list covers every unit of the server, which the tests
+    share: a test that counts a provider's orders counts this one's."""
+    value = f"PT{uuid.uuid4().hex[:10].upper()}"
+    created = gw.client.create({"resourceType": "Practitioner", "active": True,
+                                "identifier": [{"system": gw.identifiers.practitioner, "value": value}],
+                                "name": [{"family": "Okafor", "given": ["Ada"], "prefix": ["Dr."]}]})
+    ref = f"Practitioner/{created.id}"
+    link_provider(app, ref)
+    return ref
+
+
+def link_provider(app: Flask, practitioner: str) -> None:
+    """The app's provider account is this Practitioner ('Practitioner/<id>')."""
+    with app.app_context(), database().session() as db:
+        account = find_account(db, CREDENTIALS[Role.PROVIDER][0])
+        assert account is not None
+        account.practitioner_ref = practitioner
 
 
 def order_form(client: FlaskClient, stay: Stay) -> tuple[str, str]:

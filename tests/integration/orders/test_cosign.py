@@ -20,9 +20,12 @@ from tests.support.beds import unit_env
 from tests.support.orders import (
     COSIGN_LIST_REQUESTS,
     PATIENT_ORDERS_REQUESTS,
+    PROVIDER_COSIGN_LIST_REQUESTS,
     OrdersUnit,
     Stay,
+    link_provider,
     order_form,
+    own_provider,
     send_order,
 )
 
@@ -50,7 +53,7 @@ def test_a_provider_signs_two_orders_at_once_and_cannot_sign_another_providers(
         orders_unit: Callable[..., OrdersUnit]) -> None:
     unit = orders_unit()
     stay = unit.stays()[0]
-    mine, other = _practitioner(unit, "P1001"), _practitioner(unit, "P1002")
+    mine, other = own_provider(unit.gw, unit.app), _practitioner(unit, "P1002")
     _enter(unit, stay, mine, "57021-8")
     _enter(unit, stay, mine, "51990-0")
     _enter(unit, stay, other, "24356-8")
@@ -92,7 +95,7 @@ def test_a_provider_signs_two_orders_at_once_and_cannot_sign_another_providers(
 def test_a_provider_who_disagrees_revokes_the_order(orders_unit: Callable[..., OrdersUnit]) -> None:
     unit = orders_unit()
     stay = unit.stays()[0]
-    mine = _practitioner(unit, "P1001")
+    mine = own_provider(unit.gw, unit.app)
     _enter(unit, stay, mine, "10839-9")
     [cosign] = unit.orders(stay).cosigns
     provider = unit.client(Role.PROVIDER)
@@ -126,7 +129,7 @@ def test_the_unit_is_told_when_a_provider_disagrees_until_someone_marks_it_seen(
         orders_unit: Callable[..., OrdersUnit], make_app: Callable[..., Flask]) -> None:
     unit = orders_unit()
     stay = unit.stays()[0]
-    mine = _practitioner(unit, "P1001")
+    mine = own_provider(unit.gw, unit.app)
     _enter(unit, stay, mine, "10839-9")
     [refused_cosign] = unit.orders(stay).cosigns
     _enter(unit, stay, mine, "57021-8")
@@ -143,7 +146,7 @@ def test_the_unit_is_told_when_a_provider_disagrees_until_someone_marks_it_seen(
     action = f"/orders/cosign/{refused_cosign.id}/disagree"
     reason = "Wrong patient <check> & call me"
     answer = provider.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action), "reason": reason})
-    assert answer.status_code == 200 and "the unit is told" in answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "its unit is told" in answer.get_data(as_text=True)
     assert "1 order was revoked: the provider disagreed" in _home_says(unit)
 
     # Another station (the disagreement was not made there) learns it from the co-signature job's search.
@@ -165,6 +168,38 @@ def test_the_unit_is_told_when_a_provider_disagrees_until_someone_marks_it_seen(
     assert "Already seen" in again.get_data(as_text=True)
     unknown = desk.post(f"/orders/disagreements/{discontinued_cosign.id}/seen", data={"csrf_token": csrf_token(after)})
     assert unknown.status_code == 404
+
+
+def test_a_provider_signs_and_disagrees_with_their_orders_from_another_units_kiosk(
+        orders_unit: Callable[..., OrdersUnit]) -> None:
+    entered_on, signed_at = orders_unit(), orders_unit()
+    provider = own_provider(entered_on.gw, entered_on.app)
+    link_provider(signed_at.app, provider)
+    stay = entered_on.stays()[0]
+    _enter(entered_on, stay, provider, "57021-8")
+    _enter(entered_on, stay, provider, "10839-9")
+    first, second = unit_tasks = [c.id for c in entered_on.orders(stay).cosigns]
+
+    assert 'class="order-row' not in signed_at.client().get("/orders/cosign").get_data(as_text=True)
+    doctor = signed_at.client(Role.PROVIDER)
+    listed = doctor.get("/orders/cosign")
+    page = listed.get_data(as_text=True)
+    assert listed.headers["X-FHIR-Requests"] == PROVIDER_COSIGN_LIST_REQUESTS
+    assert "2 of these are yours to co-sign" in page and page.count("Entered on another unit") == 2
+    assert all(f'value="{t}"' in page for t in unit_tasks)
+    signed = doctor.post("/orders/cosign", data={"csrf_token": csrf_token(page), "seen": _seen(page, "/orders/cosign"),
+                                                 "tasks": [first]})
+    assert signed.status_code == 200 and "1 order co-signed." in signed.get_data(as_text=True)
+    page = signed.get_data(as_text=True)
+    action = f"/orders/cosign/{second}/disagree"
+    answer = doctor.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action),
+                                       "reason": "Duplicate"})
+    assert answer.status_code == 200 and "its unit is told" in answer.get_data(as_text=True)
+    assert {c.id: c.status for c in entered_on.orders(stay).cosigns} == {first: "completed", second: "cancelled"}
+    # The unit the order was entered on is told; the kiosk where the provider disagreed is not its unit.
+    assert "revoked: the provider disagreed" not in _home_says(signed_at)
+    told = entered_on.client().get("/orders/cosign").get_data(as_text=True)
+    assert told.count('class="order-row disagreement is-unseen"') == 1 and "disagrees:</strong> Duplicate" in told
 
 
 def test_discontinuing_from_a_stale_version_is_a_conflict_that_writes_nothing(
