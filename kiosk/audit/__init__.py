@@ -23,12 +23,22 @@ def record(action: str, *, patient: str | None = None, entity: str | None = None
     `entity` are references ("Patient/123", "PrintJob/42"); `entity_label` says what the entity is in
     words ("bed 4W-401"); `detail` and `entity_label` must hold no patient data.
     """
-    from kiosk.extensions import database, settings
+    from kiosk.extensions import database
 
-    who = _actor(actor)
     with database().session() as db:
-        append(db, station=settings().station.id, actor=who, action=action, outcome=outcome, patient=patient,
-               entity=entity, detail=detail, entity_label=entity_label)
+        record_in(db, action, patient=patient, entity=entity, detail=detail, outcome=outcome, actor=actor,
+                  entity_label=entity_label)
+
+
+def record_in(db: Session, action: str, *, patient: str | None = None, entity: str | None = None,
+              detail: str | None = None, outcome: str = "success", actor: object | None = None,
+              entity_label: str | None = None) -> None:
+    """`record(...)` inside the caller's transaction: the row is committed with the caller's rows, or not
+    at all."""
+    from kiosk.extensions import settings
+
+    append(db, station=settings().station.id, actor=_actor(actor), action=action, outcome=outcome, patient=patient,
+           entity=entity, detail=detail, entity_label=entity_label)
 
 
 def intent(action: str, *, patient: str | None = None, entity: str | None = None, detail: str | None = None,

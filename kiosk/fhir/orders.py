@@ -82,6 +82,10 @@ UNIT_DISAGREEMENTS = SearchNeed("Task", params=("code", "status", "group-identif
                                 includes=("Task:focus", "Task:patient"))
 #: Task.statusReason of a co-signature the provider refused (Systems.status_reason): the unit is told.
 PROVIDER_DISAGREES = "provider-disagrees"
+#: The statusReason's text: this, then the provider's words.
+DISAGREES_TEXT = "Provider disagrees: "
+#: Ids per `_id` search (a URL of 100 ids stays far below servers' limits).
+IDS_PER_SEARCH = 100
 ORDER_BY_NUMBER = SearchNeed("ServiceRequest", params=("identifier",))
 
 
@@ -488,8 +492,27 @@ def disagreements(gw: FhirGateway, sys: Systems, unit_id: str, since: datetime) 
     _require(gw, (UNIT_DISAGREEMENTS,), "The orders providers disagreed with")
     found = _cosigns(gw, sys, [("status", "cancelled"), ("group-identifier", f"{sys.unit}|{unit_id}"),
                                ("_lastUpdated", f"ge{b.fhir_instant(since)}")])
-    found.cosigns = [c for c in found.cosigns if (sys.status_reason, PROVIDER_DISAGREES) in c.reason_codes]
+    found.cosigns = [c for c in found.cosigns if is_disagreement(c, sys)]
     return found
+
+
+def cosigns_by_id(gw: FhirGateway, sys: Systems, task_ids: list[str]) -> OrderSet:
+    """These co-signature Tasks with their orders and patients: one search per IDS_PER_SEARCH ids."""
+    found = OrderSet()
+    for start in range(0, len(task_ids), IDS_PER_SEARCH):
+        found = found.merged(_cosigns(gw, sys, [("_id", ",".join(task_ids[start:start + IDS_PER_SEARCH]))]))
+    return found
+
+
+def is_disagreement(cosign: CosignRecord, sys: Systems) -> bool:
+    """A co-signature its provider refused (`disagree`)."""
+    return cosign.status == "cancelled" and (sys.status_reason, PROVIDER_DISAGREES) in cosign.reason_codes
+
+
+def disagreement_words(cosign: CosignRecord) -> str:
+    """The provider's words when they disagreed (the reason's text after DISAGREES_TEXT)."""
+    text = cosign.reason_text
+    return text[len(DISAGREES_TEXT):].strip() if text.startswith(DISAGREES_TEXT) else text
 
 
 def _cosigns(gw: FhirGateway, sys: Systems, which: list[tuple[str, str]]) -> OrderSet:
@@ -572,7 +595,8 @@ def cosign_change(raw: dict[str, dict[str, Any]], tasks: list[str], provider: st
     return change
 
 
-def disagree_change(raw: dict[str, dict[str, Any]], task_ref: str, reason: str, now: datetime, sys: Systems) -> Change:
+def disagree_change(raw: dict[str, dict[str, Any]], task_ref: str, reason: str, sys: Systems,
+                    now: datetime) -> Change:
     """The provider does not confirm the order: revoked, with the reason; the co-signature cancelled with
     a coded reason, by which the unit finds it (`disagreements`)."""
     change = Change("order-disagree", DISAGREE_NEEDS)
@@ -591,7 +615,7 @@ def disagree(order: dict[str, Any], task: dict[str, Any], sys: Systems, reason: 
     task["status"] = "cancelled"
     task["statusReason"] = {"coding": [{"system": sys.status_reason, "code": PROVIDER_DISAGREES,
                                         "display": "Provider disagrees"}],
-                            "text": f"Provider disagrees: {reason}"}
+                            "text": f"{DISAGREES_TEXT}{reason}"}
     task["lastModified"] = b.fhir_instant(now)
     order["status"] = "revoked"
     order["note"] = [*(order.get("note") or []), {"text": f"Revoked by the ordering provider: {reason}",
@@ -633,10 +657,13 @@ __all__ = [
     "awaiting_cosign",
     "awaiting_provider",
     "cosign_change",
+    "cosigns_by_id",
     "disagree",
     "disagree_change",
+    "disagreement_words",
     "disagreements",
     "discontinue_change",
+    "is_disagreement",
     "order_by_number",
     "order_change",
     "orders_of_encounter",

@@ -84,7 +84,3 @@ class ScanForm(FlaskForm):
     """An armband scan or a typed MRN, in the POST body only."""
 
     code = StringField(validators=[Optional(), Length(max=100, message="That scan is too long to be an armband.")])
-
-
-class SeenForm(FlaskForm):
-    """Someone on the unit saw a disagreement: the form carries its CSRF token only."""

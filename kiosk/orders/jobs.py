@@ -1,6 +1,7 @@
-"""Scheduled job: count the unit's orders awaiting the provider's co-signature, and those past due, and
-find the orders a provider disagreed with lately, for the home screen (kiosk/orders/models.py
-CosignCount). Registered in kiosk/scheduler/registry.py, scheduled in config/scheduler.toml."""
+"""Scheduled job: count the unit's orders awaiting the provider's co-signature, and those past due
+(kiosk/orders/models.py CosignCount), and keep the orders providers disagreed with until someone on the
+unit marks them seen (kiosk/orders/disagreements.py), for the home screen. Registered in
+kiosk/scheduler/registry.py, scheduled in config/scheduler.toml."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from kiosk.fhir.errors import FhirNotAllowed
 from kiosk.scheduler.context import JobContext
 
 from .counts import store_count
-from .services import load_disagreements, load_unit, past_due
+from .disagreements import forget_seen, unit_disagreements
+from .services import load_unit, past_due
 from .settings import ORDERS_FILE
 
 
@@ -19,7 +21,9 @@ def preflight(settings: Settings) -> None:
 
 
 def count_cosignatures(ctx: JobContext) -> str:
-    """One line for the log: how many co-signatures wait on the unit and how many are past due."""
+    """One line for the log: how many co-signatures wait on the unit, how many are past due, and how many
+    orders providers disagreed with nobody on the unit has marked seen (found and kept for the home
+    screen, kiosk.orders.disagreements)."""
     settings = ORDERS_FILE.read(ctx.settings)
     try:
         found = load_unit(ctx.gateway, settings)
@@ -27,10 +31,11 @@ def count_cosignatures(ctx: JobContext) -> str:
         return f"Nothing to count: {e.message}"
     now = ctx.clock()
     awaiting, late = past_due(found, now)
-    try:
-        disagreed = [c.id for c in load_disagreements(ctx.gateway, settings, now).cosigns]
-        said = f", {len(disagreed)} disagreed with in the last {settings.disagreement_hours} h"
-    except FhirNotAllowed as e:
-        disagreed, said = [], f" (disagreements not listed: {e.message})"
-    store_count(ctx.database, ctx.settings.unit.location, awaiting, late, now, disagreed)
-    return f"{awaiting} co-signatures awaiting, {late} past due{said}"
+    unit_key = ctx.settings.unit.location
+    store_count(ctx.database, unit_key, awaiting, late, now)
+    forget_seen(ctx.database, settings, now)
+    told = unit_disagreements(ctx.gateway, ctx.database, settings, unit_key, now)
+    unseen = sum(1 for row in told.rows if row.seen_by is None)
+    said = f" (disagreements not read from the server: {told.problem})" if told.problem else ""
+    return (f"{awaiting} co-signatures awaiting, {late} past due, {unseen} disagreement{'' if unseen == 1 else 's'} "
+            f"not yet seen{said}")

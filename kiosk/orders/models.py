@@ -1,14 +1,14 @@
 """Orders' own tables: the co-signature counts the scheduler keeps for the home screen (one row per
-unit, no patient data), who on the unit saw that a provider disagreed with an order (the co-signature's id,
-a staff name and a time), the specimen-label prints asked for from an order (the order's id and the
-print form's token, so the order can show when its labels printed), and the order numbers being sent
-right now (no patient data: a random number and a time)."""
+unit, no patient data), the orders providers disagreed with and who on the unit saw them (the
+co-signature's and the patient's ids, a staff name, times), the specimen-label prints asked for from an
+order (the order's id and the print form's token, so the order can show when its labels printed), and the
+order numbers being sent right now (no patient data: a random number and a time)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kiosk.db import Base
@@ -23,20 +23,23 @@ class CosignCount(Base):
     awaiting: Mapped[int] = mapped_column(Integer)
     past_due: Mapped[int] = mapped_column(Integer)
     counted_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    #: The co-signature Tasks' ids (JSON list) that a provider disagreed with, as last found on the server:
-    #: the home screen counts those nobody on the unit has marked seen (DisagreementSeen).
-    disagreements: Mapped[str] = mapped_column(Text, default="[]")
 
 
-class DisagreementSeen(Base):
-    """Someone on the unit saw that the provider disagreed with an order (and revoked it)."""
+class UnitDisagreement(Base):
+    """An order of the unit that its provider disagreed with (and so revoked), as the kiosk found it: kept
+    until someone on the unit marks it seen, whatever its age, so that the unit is told every time."""
 
-    __tablename__ = "orders_disagreements_seen"
+    __tablename__ = "orders_disagreements"
 
     #: The co-signature Task's id on the FHIR server.
     task_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seen_by: Mapped[str] = mapped_column(String(120))
-    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: The unit as named in the settings (unit.location).
+    unit_id: Mapped[str] = mapped_column(String(200), index=True)
+    #: 'Patient/<id>' (for the audit trail's row when it is marked seen).
+    patient: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    seen_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class LabelPrint(Base):

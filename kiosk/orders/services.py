@@ -37,7 +37,6 @@ from kiosk.fhir.orders import (
     Systems,
     awaiting_cosign,
     awaiting_provider,
-    disagreements,
     order_by_number,
     order_change,
     orders_of_encounter,
@@ -447,38 +446,6 @@ def unit_rows(found: OrderSet, settings: OrdersSettings, now: datetime, owner: s
         return (0 if stat_today else 1, row.cosign.due.timestamp() if row.cosign and row.cosign.due else 0.0)
 
     return sorted(rows, key=key)
-
-
-@dataclass(frozen=True)
-class DisagreementRow:
-    """An order its provider disagreed with (and so revoked), as the unit is told of it."""
-
-    cosign: CosignRecord
-    order: OrderRecord | None
-    patient: PatientRecord | None
-    #: Who marked it seen on the unit and when (None: nobody yet).
-    seen_by: str | None = None
-    seen_at: datetime | None = None
-
-    @property
-    def reason(self) -> str:
-        """The provider's words (the co-signature's reason says "Provider disagrees: <words>")."""
-        text = self.cosign.reason_text
-        return text.split(":", 1)[1].strip() if text.startswith("Provider disagrees:") else text
-
-
-def load_disagreements(gw: FhirGateway, settings: OrdersSettings, now: datetime) -> OrderSet:
-    """The unit's orders a provider disagreed with in the last `disagreement_hours` (one search)."""
-    since = now - timedelta(hours=settings.disagreement_hours)
-    return disagreements(gw, orders_systems(gw, settings), gw.unit_location_id(), since)
-
-
-def disagreement_rows(found: OrderSet, seen: dict[str, tuple[str, datetime]]) -> list[DisagreementRow]:
-    """Those nobody marked seen first, then the rest; newest first in each. `seen`: Task id -> who, when."""
-    rows = [DisagreementRow(c, found.order(c.order), found.patients.get(c.patient or ""), *seen.get(c.id, (None, None)))
-            for c in found.cosigns]
-    newest_first = sorted(rows, key=lambda r: -(r.cosign.last_modified.timestamp() if r.cosign.last_modified else 0.0))
-    return sorted(newest_first, key=lambda r: r.seen_by is not None)
 
 
 def load_unit(gw: FhirGateway, settings: OrdersSettings) -> OrderSet:

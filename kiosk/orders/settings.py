@@ -111,7 +111,8 @@ class OrdersSettings:
     catalog_path: Path
     cosign_hours: int = 24
     amber_hours: int = 4
-    #: How long an order its provider disagreed with is shown to the unit (seen or not).
+    #: How long after the disagreement an order its provider disagreed with stays listed once seen (an
+    #: unseen one stays until someone marks it seen).
     disagreement_hours: int = 48
     order_number_system: str = "urn:oid:2.16.840.1.113883.3.9999.20"
     accession_system: str = "urn:oid:2.16.840.1.113883.3.9999.21"

@@ -30,31 +30,29 @@ from kiosk.auth import Role, current_staff, current_staff_or_none, roles_require
 from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.change import Seen
 from kiosk.fhir.encounters import find_open_encounters
-from kiosk.fhir.errors import FhirError, FhirNotAllowed, FhirNotFound
+from kiosk.fhir.errors import FhirError, FhirNotFound
 from kiosk.fhir.orders import OrderRecord, cosign_change, disagree_change, discontinue_change, practitioner_of
 from kiosk.fhir.records import FHIR_ID
 from kiosk.settings_files import settings_of
 from kiosk.web import Notice
 from kiosk.web.changes import carry_out, refused
 
-from .counts import add_disagreement, latest_count, mark_seen, seen_marks
-from .forms import CosignForm, OrderForm, ReasonForm, ScanForm, SeenForm
+from .counts import latest_count
+from .disagreements import mark_seen, remember_found, unit_disagreements, unseen_count
+from .forms import CosignForm, OrderForm, ReasonForm, ScanForm
 from .models import LabelPrint
 from .sending import STILL_SENDING, StillSending, one_send
 from .services import (
     DETAILS,
     STATUS_GROUPS,
-    DisagreementRow,
     OrderContext,
     OrderRow,
     Refused,
     already_sent,
     check,
     confirmation_words,
-    disagreement_rows,
     entry_mode,
     find_duplicate,
-    load_disagreements,
     load_for_signing,
     load_patient,
     may_enter,
@@ -76,10 +74,17 @@ PRINT_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 #: Who may discontinue an order from the patient's list.
 DISCONTINUERS = (Role.UNIT_SECRETARY, Role.CHARGE_NURSE, Role.PROVIDER)
+#: Who may mark seen that a provider disagreed with an order (and tell the nurse).
+SEEN_BY = (Role.UNIT_SECRETARY, Role.CHARGE_NURSE, Role.NURSE, Role.PROVIDER)
 
 
 def _settings() -> OrdersSettings:
     return settings_of(ORDERS_FILE)
+
+
+def _unit_key() -> str:
+    """The unit as the settings name it (unit.location): the key of the kiosk's own rows about it."""
+    return settings().unit.location
 
 
 def _check_ids(*ids: str) -> None:
@@ -368,30 +373,19 @@ def _cosign_page(notice: Notice | None = None, status: int = 200) -> Response:
     disagreed with lately."""
     settings = _settings()
     self_ref = _self_practitioner()
-    problem = disagreed_problem = None
+    problem = None
     rows: list[OrderRow] = []
-    disagreed: list[DisagreementRow] = []
     try:
         found = load_for_signing(gateway(), settings, self_ref)
         rows = unit_rows(found, settings, utc_now(), unit=unit_group(gateway(), settings))
-        disagreed, disagreed_problem = _disagreements(settings)
     except FhirError as e:
         problem = e.message
+    told = unit_disagreements(gateway(), database(), settings, _unit_key(), utc_now())
     staff = current_staff_or_none()
     html = render_template("orders/cosign.html", rows=rows, problem=problem, notice=notice, self_ref=self_ref,
                            is_provider=staff is not None and staff.role is Role.PROVIDER, settings=settings,
-                           disagreed=disagreed, disagreed_problem=disagreed_problem)
+                           told=told, may_mark_seen=staff is not None and staff.role in SEEN_BY)
     return make_response(html, status)
-
-
-def _disagreements(settings: OrdersSettings) -> tuple[list[DisagreementRow], str | None]:
-    """The orders providers disagreed with lately, with who on the unit saw them; or why the server
-    cannot list them."""
-    try:
-        found = load_disagreements(gateway(), settings, utc_now())
-    except FhirNotAllowed as e:
-        return [], e.message
-    return disagreement_rows(found, seen_marks(database(), (c.id for c in found.cosigns))), None
 
 
 @bp.get("/cosign")
@@ -449,37 +443,29 @@ def disagree(task_id: str) -> Response:
     if record.owner != self_ref:
         refused("order-disagree", entity=ref, why="another provider's order: refused, nothing written")
         return _cosign_page(Notice("error", "Not done", "You can only answer for orders given in your name."), 403)
-    change = disagree_change(found.raw, ref, reason, utc_now(), orders_systems(gateway(), _settings()))
+    change = disagree_change(found.raw, ref, reason, orders_systems(gateway(), _settings()), utc_now())
     reply = carry_out(change, seen=Seen.parse(form.seen.data), done=f"{record.description or 'The order'} is revoked: "
                                                                     "its unit is told on the co-signature page and "
                                                                     "the home screen.",
                       patient=record.patient, entity=record.order)
     if reply.done and record.group == unit_group(gateway(), _settings()):
-        add_disagreement(database(), settings().unit.location, task_id, utc_now())
+        remember_found(database(), _unit_key(), [record], utc_now())
     return _cosign_page(reply.notice, reply.status)
 
 
 @bp.post("/disagreements/<task_id>/seen")
+@roles_required(*SEEN_BY, what="mark a disagreement seen")
 def disagreement_seen(task_id: str) -> Response:
-    """Someone on the unit saw that the provider disagreed (and the order is revoked): it is marked so for
-    every station, with their name, and leaves the home screen's count."""
+    """Someone on the unit saw that the provider disagreed (the order is revoked) and told the nurse: kept
+    with their name for every screen of the kiosk, audited in the same transaction, and off the home
+    screen's count. No FHIR request but the page's own."""
     _check_ids(task_id)
-    form = SeenForm()
-    if not form.validate():
-        return _cosign_page(Notice("error", "Not done", "The page was out of date: here it is again."), 400)
-    try:
-        found = load_disagreements(gateway(), _settings(), utc_now())
-    except FhirError as e:
-        return _cosign_page(Notice("error", "Not done", e.message), 502)
-    cosign = next((c for c in found.cosigns if c.id == task_id), None)
-    if cosign is None:
-        return _cosign_page(Notice("error", "Not found", "That disagreement is no longer listed."), 404)
-    staff = current_staff()
-    if not mark_seen(database(), task_id, staff.display_name, utc_now()):
+    marked = mark_seen(database(), _unit_key(), task_id, current_staff().display_name, utc_now())
+    if marked is None:
+        return _cosign_page(Notice("error", "Not found", "That is no disagreement of this unit."), 404)
+    if not marked:
         return _cosign_page(Notice("info", "Already seen", "Someone on the unit had already marked it seen."))
-    audit.record("order-disagreement-seen", patient=cosign.patient, entity=cosign.reference,
-                 entity_label="an order its provider disagreed with")
-    return _cosign_page(Notice("ok", "Marked seen", "The unit's other stations show it as seen by you."))
+    return _cosign_page(Notice("ok", "Marked seen", "Every screen of this kiosk shows it as seen by you."))
 
 
 # ---------------------------------------------------------------- armband scan, home panel
@@ -515,5 +501,7 @@ def scan() -> WerkzeugResponse | tuple[str, int]:
 @bp.get("/home")
 def home_panel() -> str:
     """How many orders wait for their co-signature and how many are past due, as the scheduler last
-    counted them (the kiosk's database only: no FHIR request)."""
-    return render_template("orders/_home_panel.html", count=latest_count(database(), settings().unit.location))
+    counted them, and how many orders providers disagreed with nobody on the unit has marked seen (the
+    kiosk's database only: no FHIR request)."""
+    return render_template("orders/_home_panel.html", count=latest_count(database(), _unit_key()),
+                           unseen=unseen_count(database(), _unit_key()))

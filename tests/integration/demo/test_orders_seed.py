@@ -41,7 +41,7 @@ def test_the_demo_has_orders_in_every_state_and_the_scheduler_counts_two_past_du
         line = count_cosignatures(JobContext(settings=demo_settings, database=database(), gateway=gateway,
                                              log=logging.getLogger("test"),
                                              clock=lambda: datetime.now(UTC)))
-    assert ", 2 past due, 1 disagreed with in the last 48 h" in line, line
+    assert ", 2 past due, 1 disagreement not yet seen" in line, line
     client = sign_in_client(app.test_client(), Role.PROVIDER)
     home = page_text(client.get("/").get_data(as_text=True))
     assert "orders awaiting co-signature, 2 past due" in home

@@ -7,16 +7,19 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
 from kiosk.auth import Role
 from kiosk.extensions import database, settings
+from kiosk.orders.disagreements import unit_disagreements
 from kiosk.orders.jobs import count_cosignatures
+from kiosk.orders.settings import ORDERS_FILE
 from kiosk.scheduler.context import JobContext
-from tests.support.auth import csrf_token, sign_in_client
-from tests.support.beds import unit_env
+from kiosk.settings_files import settings_of
+from tests.support.auth import csrf_token, page_token, sign_in_client
+from tests.support.beds import audit_rows, unit_env
 from tests.support.orders import (
     COSIGN_LIST_REQUESTS,
     PATIENT_ORDERS_REQUESTS,
@@ -28,6 +31,8 @@ from tests.support.orders import (
     own_provider,
     send_order,
 )
+from tests.support.outage_proxy import OutageProxy
+from tests.support.sekmet import SekmetServer
 
 
 def _practitioner(unit: OrdersUnit, ident: str) -> str:
@@ -121,7 +126,7 @@ def _counted_elsewhere(unit: OrdersUnit, make_app: Callable[..., Flask]) -> str:
     with other.app_context():
         line = count_cosignatures(JobContext(settings=settings(), database=database(), gateway=unit.gw,
                                              log=logging.getLogger("test"), clock=lambda: datetime.now(UTC)))
-    assert line.endswith(", 1 disagreed with in the last 48 h"), line
+    assert line.endswith(", 1 disagreement not yet seen"), line
     return sign_in_client(other.test_client()).get("/orders/home").get_data(as_text=True)
 
 
@@ -159,11 +164,16 @@ def test_the_unit_is_told_when_a_provider_disagrees_until_someone_marks_it_seen(
     assert "disagrees:</strong> Wrong patient &lt;check&gt; &amp; call me" in html
     assert discontinued_cosign.id not in html  # discontinued on the unit: nobody disagreed
     seen_action = f"/orders/disagreements/{refused_cosign.id}/seen"
+    housekeeper = unit.client(Role.HOUSEKEEPER)
+    assert housekeeper.post(seen_action, data={"csrf_token": page_token(housekeeper)}).status_code == 403
     marked = desk.post(seen_action, data={"csrf_token": csrf_token(html)})
     after = marked.get_data(as_text=True)
     assert marked.status_code == 200 and "Marked seen" in after
-    assert 'is-unseen' not in after and "Seen by " in after
+    assert 'is-unseen' not in after and "Seen by Dana Reyes" in after
     assert "revoked: the provider disagreed" not in _home_says(unit)
+    [row] = audit_rows(unit.app, "order-disagreement-seen")
+    assert (row.entity, row.patient, row.actor_name) == (f"Task/{refused_cosign.id}", f"Patient/{stay.patient_id}",
+                                                         "Dana Reyes")
     again = desk.post(seen_action, data={"csrf_token": csrf_token(after)})
     assert "Already seen" in again.get_data(as_text=True)
     unknown = desk.post(f"/orders/disagreements/{discontinued_cosign.id}/seen", data={"csrf_token": csrf_token(after)})
@@ -229,3 +239,40 @@ def test_discontinuing_from_a_stale_version_is_a_conflict_that_writes_nothing(
     assert done.status_code == 200 and "is discontinued" in done.get_data(as_text=True)
     after = unit.orders(stay)
     assert after.orders[0].status == "revoked" and after.cosigns[0].status == "cancelled"
+
+
+def test_an_unseen_disagreement_stays_past_its_window_and_while_the_server_is_down(
+        orders_unit: Callable[..., OrdersUnit], sekmet: SekmetServer) -> None:
+    outage = OutageProxy(sekmet.base_url).start()
+    try:
+        unit = orders_unit(KIOSK_FHIR_BASE_URL=outage.base_url)
+        stay = unit.stays()[0]
+        mine = own_provider(unit.gw, unit.app)
+        _enter(unit, stay, mine, "10839-9")
+        [cosign] = unit.orders(stay).cosigns
+        provider = unit.client(Role.PROVIDER)
+        page = provider.get("/orders/cosign").get_data(as_text=True)
+        action = f"/orders/cosign/{cosign.id}/disagree"
+        provider.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action), "reason": "No"})
+
+        # Three days later (past disagreement_hours), nobody has marked it: still listed, still counted.
+        later = datetime.now(UTC) + timedelta(hours=72)
+        with unit.app.app_context():
+            told = unit_disagreements(unit.gw, database(), settings_of(ORDERS_FILE), settings().unit.location, later)
+            line = count_cosignatures(JobContext(settings=settings(), database=database(), gateway=unit.gw,
+                                                 log=logging.getLogger("test"), clock=lambda: later))
+        assert [(r.task_id, r.reason, r.seen_by) for r in told.rows] == [(cosign.id, "No", None)]
+        assert line.endswith(", 1 disagreement not yet seen"), line
+
+        outage.go_down()
+        desk = unit.client()
+        down = desk.get("/orders/cosign")
+        html = down.get_data(as_text=True)
+        assert down.status_code == 200 and "The co-signature list could not be read" in html
+        assert html.count('class="order-row disagreement is-unseen"') == 1 and "cannot be read from the FHIR" in html
+        assert "1 order was revoked: the provider disagreed" in _home_says(unit)
+        marked = desk.post(f"/orders/disagreements/{cosign.id}/seen", data={"csrf_token": csrf_token(html)})
+        assert marked.status_code == 200 and "Marked seen" in marked.get_data(as_text=True)
+        assert "revoked: the provider disagreed" not in _home_says(unit)
+    finally:
+        outage.stop()

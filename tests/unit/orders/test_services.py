@@ -23,7 +23,9 @@ from kiosk.fhir.orders import (
     Systems,
     cosign_change,
     disagree_change,
+    disagreement_words,
     discontinue_change,
+    is_disagreement,
     order_change,
     read_cosign,
     read_order,
@@ -35,7 +37,6 @@ from kiosk.orders.services import (
     Provider,
     Refused,
     check,
-    disagreement_rows,
     due_state,
     entry_mode,
     group_of,
@@ -197,24 +198,12 @@ def test_co_signing_completes_each_task_with_an_attesting_record_and_discontinue
 
 def test_disagreeing_revokes_the_order_and_codes_the_reason_the_unit_is_found_by() -> None:
     found, refs = _records()
-    change = disagree_change(found.raw, f"Task/{refs[0]}", "Wrong patient", NOW, SYS)
+    change = disagree_change(found.raw, f"Task/{refs[0]}", "Wrong patient: call me", SYS, NOW)
     (order, _), (task, _) = change.updates
     assert order["status"] == "revoked"
-    assert order["note"][-1]["text"] == "Revoked by the ordering provider: Wrong patient"
+    assert order["note"][-1]["text"] == "Revoked by the ordering provider: Wrong patient: call me"
     cosign = read_cosign(task)
-    assert cosign.status == "cancelled" and (SYS.status_reason, "provider-disagrees") in cosign.reason_codes
+    assert is_disagreement(cosign, SYS) and disagreement_words(cosign) == "Wrong patient: call me"
     assert cosign.last_modified == NOW
-    row = disagreement_rows(OrderSet(cosigns=[cosign]), {})[0]
-    assert row.reason == "Wrong patient" and row.seen_by is None
-
-
-def test_disagreements_nobody_saw_come_first_then_newest_first() -> None:
-    def refused(task_id: str, hours_ago: int) -> CosignRecord:
-        return CosignRecord(id=task_id, version="2", status="cancelled", order=None, patient=None, owner=None,
-                            owner_name="Dr. Iyer", due=None, priority="routine", authored_on=None, description="CBC",
-                            reason_text="Provider disagrees: no", last_modified=NOW - timedelta(hours=hours_ago))
-
-    found = OrderSet(cosigns=[refused("old", 5), refused("seen", 1), refused("new", 2)])
-    rows = disagreement_rows(found, {"seen": ("Dana Reyes", NOW)})
-    assert [r.cosign.id for r in rows] == ["new", "old", "seen"]
-    assert rows[2].seen_by == "Dana Reyes"
+    stop = discontinue_change(found.raw, "ServiceRequest/o2", "Task/t2", "No longer needed", NOW)
+    assert not is_disagreement(read_cosign(stop.updates[1][0]), SYS)  # cancelled, but nobody disagreed

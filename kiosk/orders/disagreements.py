@@ -1,0 +1,176 @@
+"""Telling the unit when a provider disagrees with an order entered for them (the order is revoked).
+
+The FHIR server says which co-signatures were refused (kiosk.fhir.orders.disagreements: cancelled with
+the coded reason). The kiosk keeps each one it finds for its unit (`orders_disagreements`) until someone
+on the unit marks it seen, whatever its age: the home screen counts those (no FHIR request), and the
+co-signature page lists them with the recent ones (`disagreement_hours`). The marks are the unit's
+acknowledgement that the nurse was told, kept by the kiosk: every screen and instance on its database
+shares them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kiosk import audit
+from kiosk.db import Database
+from kiosk.fhir.errors import FhirError
+from kiosk.fhir.gateway import FhirGateway
+from kiosk.fhir.orders import (
+    CosignRecord,
+    OrderRecord,
+    OrderSet,
+    cosigns_by_id,
+    disagreement_words,
+    disagreements,
+    is_disagreement,
+)
+from kiosk.fhir.records import PatientRecord
+
+from .models import UnitDisagreement
+from .services import orders_systems
+from .settings import OrdersSettings
+
+#: Seen disagreements are forgotten this long after they left the co-signature page's window.
+FORGET_SEEN_AFTER = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DisagreementRow:
+    """An order its provider disagreed with, as the unit is told of it. `cosign` is None when the kiosk
+    found it earlier but the server no longer gives its record."""
+
+    task_id: str
+    cosign: CosignRecord | None
+    order: OrderRecord | None = None
+    patient: PatientRecord | None = None
+    #: Who on the unit marked it seen and when (None: nobody yet).
+    seen_by: str | None = None
+    seen_at: datetime | None = None
+
+    @property
+    def reason(self) -> str:
+        return disagreement_words(self.cosign) if self.cosign else ""
+
+
+@dataclass(frozen=True)
+class UnitDisagreements:
+    rows: list[DisagreementRow]
+    #: Why the server's list could not be read (rows the kiosk kept are still listed), or None.
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Kept:
+    seen_by: str | None
+    seen_at: datetime | None
+
+
+def remember_found(db: Database, unit_key: str, cosigns: Iterable[CosignRecord], now: datetime) -> None:
+    """Keep the disagreements found for the unit (`unit_key`: unit.location of the settings); those kept
+    already are left as they are."""
+    with db.session() as session:
+        for cosign in cosigns:
+            if session.get(UnitDisagreement, cosign.id) is None:
+                session.add(UnitDisagreement(task_id=cosign.id, unit_id=unit_key, patient=cosign.patient,
+                                             found_at=now))
+                try:
+                    session.flush()
+                except IntegrityError:  # found by another request at the same moment
+                    session.rollback()
+
+
+def unseen_count(db: Database, unit_key: str) -> int:
+    """The unit's disagreements nobody has marked seen (the home screen's count)."""
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(UnitDisagreement)
+                              .where(UnitDisagreement.unit_id == unit_key, UnitDisagreement.seen_by.is_(None))) or 0
+
+
+def _kept(db: Database, unit_key: str) -> dict[str, Kept]:
+    with db.session() as session:
+        rows = session.execute(select(UnitDisagreement.task_id, UnitDisagreement.seen_by, UnitDisagreement.seen_at)
+                               .where(UnitDisagreement.unit_id == unit_key)).all()
+        return {task_id: Kept(by, at) for task_id, by, at in rows}
+
+
+def unit_disagreements(gw: FhirGateway, db: Database, settings: OrdersSettings, unit_key: str,
+                       now: datetime) -> UnitDisagreements:
+    """The recent disagreements (one search) and every older one nobody marked seen (one search per
+    IDS_PER_SEARCH of them, only when there are any): nobody on the unit misses one, however old.
+    Nobody seen first, then newest first."""
+    sys = orders_systems(gw, settings)
+    problem = None
+    try:
+        found = disagreements(gw, sys, gw.unit_location_id(), now - timedelta(hours=settings.disagreement_hours))
+    except FhirError as e:
+        found, problem = OrderSet(), e.message
+    remember_found(db, unit_key, found.cosigns, now)
+    kept = _kept(db, unit_key)
+    listed = {c.id for c in found.cosigns}
+    older = sorted(t for t, k in kept.items() if k.seen_by is None and t not in listed)
+    if older and problem is None:
+        try:
+            earlier = cosigns_by_id(gw, sys, older)
+        except FhirError as e:
+            problem = e.message
+        else:
+            # Changed on the server since (no longer a refused co-signature): nothing to tell.
+            _forget(db, [c.id for c in earlier.cosigns if not is_disagreement(c, sys)])
+            earlier.cosigns = [c for c in earlier.cosigns if is_disagreement(c, sys)]
+            found = found.merged(earlier)
+    rows = [DisagreementRow(c.id, c, found.order(c.order), found.patients.get(c.patient or ""),
+                            *_seen(kept.get(c.id))) for c in found.cosigns]
+    shown = {r.task_id for r in rows}
+    rows += [DisagreementRow(t, None) for t in older if t not in shown and t in kept and kept[t].seen_by is None]
+    newest_first = sorted(rows, key=lambda r: -(r.cosign.last_modified.timestamp()
+                                                if r.cosign and r.cosign.last_modified else 0.0))
+    return UnitDisagreements(sorted(newest_first, key=lambda r: r.seen_by is not None), problem)
+
+
+def _seen(kept: Kept | None) -> tuple[str | None, datetime | None]:
+    return (kept.seen_by, kept.seen_at) if kept is not None else (None, None)
+
+
+def audit_seen(session: Session, row: UnitDisagreement) -> None:
+    """The audit trail's row of a disagreement marked seen (by the signed-in person)."""
+    audit.record_in(session, "order-disagreement-seen", patient=row.patient, entity=f"Task/{row.task_id}",
+                    entity_label="an order its provider disagreed with")
+
+
+def mark_seen(db: Database, unit_key: str, task_id: str, by: str, now: datetime,
+              audited: Callable[[Session, UnitDisagreement], None] | None = audit_seen) -> bool | None:
+    """Record that `by` saw the disagreement, with its audit row (`audited`) in the same transaction.
+    True: marked; False: someone had already (their mark stands); None: no such disagreement of this unit."""
+    with db.session() as session:
+        row = session.get(UnitDisagreement, task_id)
+        if row is None or row.unit_id != unit_key:
+            return None
+        marked = session.execute(update(UnitDisagreement)
+                                 .where(UnitDisagreement.task_id == task_id, UnitDisagreement.seen_by.is_(None))
+                                 .values(seen_by=by, seen_at=now))
+        if marked.rowcount == 0:  # type: ignore[attr-defined]
+            return False
+        if audited is not None:
+            audited(session, row)
+        return True
+
+
+def _forget(db: Database, task_ids: list[str]) -> None:
+    if task_ids:
+        with db.session() as session:
+            session.execute(delete(UnitDisagreement).where(UnitDisagreement.task_id.in_(task_ids)))
+
+
+def forget_seen(db: Database, settings: OrdersSettings, now: datetime) -> int:
+    """Forget the disagreements seen long enough ago that the co-signature page no longer lists them."""
+    limit = now - timedelta(hours=settings.disagreement_hours) - FORGET_SEEN_AFTER
+    with db.session() as session:
+        done = session.execute(delete(UnitDisagreement).where(UnitDisagreement.seen_at < limit))
+        return done.rowcount or 0  # type: ignore[attr-defined]
