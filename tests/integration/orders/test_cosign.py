@@ -10,9 +10,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
+from werkzeug.test import TestResponse
 
 from kiosk.auth import Role
 from kiosk.extensions import database, settings
+from kiosk.fhir.orders import CosignRecord
 from kiosk.orders.disagreements import unit_disagreements
 from kiosk.orders.jobs import count_cosignatures
 from kiosk.orders.settings import ORDERS_FILE
@@ -97,17 +99,21 @@ def test_a_provider_signs_two_orders_at_once_and_cannot_sign_another_providers(
     assert "1 of these is yours" not in provider.get("/orders/cosign").get_data(as_text=True)
 
 
-def test_a_provider_who_disagrees_revokes_the_order(orders_unit: Callable[..., OrdersUnit]) -> None:
-    unit = orders_unit()
+def _entered_and_refused(unit: OrdersUnit, reason: str) -> tuple[Stay, CosignRecord, TestResponse]:
+    """An order entered for the test's own provider, who then disagrees with it on the co-signature page."""
     stay = unit.stays()[0]
-    mine = own_provider(unit.gw, unit.app)
-    _enter(unit, stay, mine, "10839-9")
+    _enter(unit, stay, own_provider(unit.gw, unit.app), "10839-9")
     [cosign] = unit.orders(stay).cosigns
     provider = unit.client(Role.PROVIDER)
     page = provider.get("/orders/cosign").get_data(as_text=True)
     action = f"/orders/cosign/{cosign.id}/disagree"
-    response = provider.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action),
-                                           "reason": "Not what I asked for"})
+    return stay, cosign, provider.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action),
+                                                     "reason": reason})
+
+
+def test_a_provider_who_disagrees_revokes_the_order(orders_unit: Callable[..., OrdersUnit]) -> None:
+    unit = orders_unit()
+    stay, _, response = _entered_and_refused(unit, "Not what I asked for")
     assert response.status_code == 200 and "is revoked" in response.get_data(as_text=True)
     found = unit.orders(stay)
     assert found.orders[0].status == "revoked" and found.cosigns[0].status == "cancelled"
@@ -246,14 +252,8 @@ def test_an_unseen_disagreement_stays_past_its_window_and_while_the_server_is_do
     outage = OutageProxy(sekmet.base_url).start()
     try:
         unit = orders_unit(KIOSK_FHIR_BASE_URL=outage.base_url)
-        stay = unit.stays()[0]
-        mine = own_provider(unit.gw, unit.app)
-        _enter(unit, stay, mine, "10839-9")
-        [cosign] = unit.orders(stay).cosigns
-        provider = unit.client(Role.PROVIDER)
-        page = provider.get("/orders/cosign").get_data(as_text=True)
-        action = f"/orders/cosign/{cosign.id}/disagree"
-        provider.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action), "reason": "No"})
+        _, cosign, refused = _entered_and_refused(unit, "No")
+        assert refused.status_code == 200
 
         # Three days later (past disagreement_hours), nobody has marked it: still listed, still counted.
         later = datetime.now(UTC) + timedelta(hours=72)
