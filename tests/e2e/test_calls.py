@@ -90,6 +90,7 @@ def test_a_call_light_from_the_simulator_is_paged_and_answered(page: Page, calls
     answered = page.locator(".answered-row").first
     expect(answered).to_contain_text(bed.name)
     expect(answered).to_contain_text("Lena Ortiz")
+    expect(answered.locator(".call-page")).to_contain_text("Paged Lena Ortiz")
     save_screenshot(page, "calls-answered")
 
 

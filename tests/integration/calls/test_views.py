@@ -92,6 +92,12 @@ def test_two_taps_log_a_call_and_one_tap_pages_the_nurse(calls_app: Flask, webho
     assert first.answered_how == "kiosk" and first.answered_by == "Dana Reyes" and first.response_seconds is not None
     assert secretary.get("/calls/open").headers["X-FHIR-Requests"] == "0"
 
+    # Answered, the paged emergency still says what became of its page.
+    screen = secretary.get("/calls/").get_data(as_text=True)
+    secretary.post(f"/calls/{emergency.id}/answered", data={"csrf_token": token(screen, "csrf_token")})
+    answered_today = secretary.get("/calls/open").get_data(as_text=True).split('id="answered-title"')[1]
+    assert f'id="call-{emergency.id}"' in answered_today and "Paged Lena Ortiz, 0 min ago: " in answered_today
+
 
 def test_the_nurse_assigned_on_the_whiteboard_is_paged_in_one_tap(ward: Callable[..., Ward], smtp: SmtpSink,
                                                                   webhook: WebhookReceiver) -> None:
