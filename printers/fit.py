@@ -168,9 +168,9 @@ def fit_text(box: TextBox, metrics: TextMetrics, label_name: str = "this label")
         return FittedText((), box.size)
     if right_to_left(text) and not (metrics.shapes_right_to_left and can_shape()):
         raise UnprintableText(
-            f"The {box.subject} is written right to left (Hebrew or Arabic), and this printer's labels cannot set "
-            "it in the right order with its letters joined (PDF labels; or a kiosk without libraqm). Nothing was "
-            "printed; print it on a Zebra label printer."
+            f"The {box.subject} is written right to left (Hebrew or Arabic), and this kiosk cannot set it in the "
+            "right order with its letters joined (its Pillow has no libraqm). Nothing was printed; call the help "
+            "desk."
         )
     if not can_draw(text):
         raise UnprintableText(

@@ -2,7 +2,10 @@
 
 Text is the label typeface (printers.fonts), fitted with the same rules as the ZPL labels; symbols are
 drawn module by module (Code 128 from printers.code128, Data Matrix from zxing-cpp's matrix), each module a
-whole number of the printer's dots, on its dot grid.
+whole number of the printer's dots, on its dot grid. A line written right to left (Hebrew, Arabic) is drawn
+as the Zebra labels draw it: Pillow's dots (libraqm orders and joins it), laid on the printer's dot grid,
+under an invisible copy of the line in reading order for the PDF's text layer. reportlab alone would set it
+reversed with Arabic letters apart.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from reportlab.pdfgen.canvas import Canvas
 from . import code128
 from .errors import LabelError
 from .fit import INVERSE_PAD, fit_text
-from .fonts import REFERENCE_EM, ascent, font_path, ink_extent
+from .fonts import REFERENCE_EM, ascent, can_shape, font_path, ink_extent, right_to_left, text_bitmap
 from .layout import Layout, SymbolBox, TextBox, layout_for
 from .model import Label, Media, RenderedLabel
-from .zpl import QUIET_MODULES, SUPPORTED_DPI, label_name, module_dots
+from .zpl import QUIET_MODULES, SUPPORTED_DPI, ZplMetrics, label_name, module_dots
 
 PDF_FONT = "KioskLabelSans-Bold"
 #: A PDF printer's resolution when its settings do not give one.
@@ -43,15 +46,25 @@ def _pt(size_mm: float) -> float:
 
 class PdfMetrics:
     """Vector text: widths from the embedded font's metrics, ink from its glyph boxes (measured once at a
-    large em size and scaled), in mm. reportlab draws characters in the order given and unjoined, so Hebrew
-    and Arabic would print reversed and Arabic letters apart: such text is refused on PDF labels."""
+    large em size and scaled), in mm. A line written right to left is measured as it is drawn: in the
+    printer's dots (ZplMetrics), where Pillow orders and joins it through libraqm; without libraqm it is
+    refused, as on a Zebra."""
 
-    shapes_right_to_left = False
+    def __init__(self, dpi: int = DEFAULT_PDF_DPI):
+        self.dots = ZplMetrics(dpi / 25.4)
+
+    @property
+    def shapes_right_to_left(self) -> bool:
+        return can_shape()
 
     def width(self, text: str, size: float) -> float:
+        if right_to_left(text):
+            return self.dots.width(text, size)
         return pdfmetrics.stringWidth(text, _register_font(), _pt(size)) / mm
 
     def ink(self, text: str, size: float) -> tuple[float, float]:
+        if right_to_left(text):
+            return self.dots.ink(text, size)
         top, bottom = _ink(text)
         return top * size, bottom * size
 
@@ -64,9 +77,6 @@ def _ink(text: str) -> tuple[float, float]:
     top, bottom = ink_extent(text, REFERENCE_EM)
     # One pixel of the reference size more each way: glyph boxes are rounded to whole pixels.
     return (top - 1) / REFERENCE_EM, (bottom + 1) / REFERENCE_EM
-
-
-METRICS = PdfMetrics()
 
 
 @functools.lru_cache(maxsize=512)
@@ -100,6 +110,7 @@ class PdfWriter:
         self.canvas.setTitle(f"{media.name} label")
         self.canvas.setCreator("Unit Coordinator Kiosk")
         self.font = _register_font()
+        self.metrics = PdfMetrics(dpi)
 
     def _y(self, top_mm: float, height_mm: float) -> float:
         """reportlab's y grows upwards."""
@@ -112,7 +123,7 @@ class PdfWriter:
         return dots / self.per_mm
 
     def text(self, box: TextBox) -> None:
-        fitted = fit_text(box, METRICS, label_name=label_name(self.media))
+        fitted = fit_text(box, self.metrics, label_name=label_name(self.media))
         c = self.canvas
         if box.inverse and fitted.lines:
             c.setFillGray(0)
@@ -121,8 +132,37 @@ class PdfWriter:
         c.setFont(self.font, _pt(fitted.size))
         x = box.x + (INVERSE_PAD if box.inverse else 0)
         for i, line in enumerate(fitted.lines):
-            c.drawString(_pt(x), _pt(self.media.height_mm - box.y - fitted.baseline_of(i)), line)
+            baseline = box.y + fitted.baseline_of(i)
+            if right_to_left(line):
+                self._dots_of(line, self._dot(x), self._dot(baseline), self.metrics.dots.pixels(fitted.size))
+                text = c.beginText(_pt(x), _pt(self.media.height_mm - baseline))
+                text.setFont(self.font, _pt(fitted.size))
+                text.setTextRenderMode(3)  # invisible: the text layer's copy in reading order
+                text.textOut(line)
+                text.setTextRenderMode(0)  # the mode outlives the text object: the next lines are seen
+                c.drawText(text)
+            else:
+                c.drawString(_pt(x), _pt(self.media.height_mm - baseline), line)
         c.setFillGray(0)
+
+    def _dots_of(self, line: str, x: int, baseline: int, pixels: int) -> None:
+        """The line as the Zebra labels draw it (Pillow's dots, origin at (x, baseline) in dots), each run of
+        dark dots in a row a rectangle on the printer's dot grid."""
+        bitmap = text_bitmap(line, pixels)
+        bits = bitmap.bits
+        width = bits.width
+        data = bits.tobytes()
+        stride = (width + 7) // 8
+        left, top = x + bitmap.left, baseline + bitmap.top
+        for row in range(bits.height):
+            run = 0
+            for col in range(width + 1):
+                dark = col < width and data[row * stride + col // 8] & (0x80 >> (col % 8))
+                if dark:
+                    run += 1
+                elif run:
+                    self._cell(left + col - run, top + row, run, 1)
+                    run = 0
 
     def _cell(self, x: int, y: int, w: int, h: int) -> None:
         """A dark rectangle given in whole dots from the page's top left, drawn a hair (CELL_INSET of a dot) inside

@@ -6,6 +6,7 @@ test finds the PDF CUPS wrote and decodes its barcode) and to a raw queue whose 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from flask import Flask
 from kiosk.auth import Role
 from kiosk.db import Database
 from kiosk.extensions import database
-from kiosk.fhir.gateway import FhirGateway
+from kiosk.fhir.census import unit_census
+from kiosk.fhir.gateway import FhirGateway, UnitRef
 from kiosk.labels.jobs import retry_print_queue
 from kiosk.labels.models import JobProblem, JobStatus, PrintJob
 from kiosk.labels.queue import JobRequest, PrintQueue
@@ -162,3 +164,34 @@ def test_a_raw_zpl_job_cups_is_still_sending_is_followed_until_cups_says_complet
         assert queue.get(job_id).status == JobStatus.PRINTED  # type: ignore[union-attr]
     finally:
         zebra.stop()
+
+
+def test_an_arabic_name_prints_through_cups_on_a_pdf_label_in_reading_order(
+        cups_app: Flask, signed_in_client, gateway: FhirGateway, make_unit: Callable[..., UnitRef],  # type: ignore[no-untyped-def]
+        cups_pdf_queue: CupsPdfQueue) -> None:
+    ref = make_unit(4)
+    census = unit_census(gateway, ref)
+    stay = next(e for e in census.encounters if e.status == "in-progress" and e.patient)
+    patient = gateway.client.read("Patient", (stay.patient or "").split("/")[1])
+    patient["name"] = [{"use": "official", "family": "حداد", "given": ["ليلى"]}]
+    gateway.client.update(patient, version=patient["meta"]["versionId"])
+    client = signed_in_client(Role.UNIT_SECRETARY)
+    url = f"/labels/patients/{patient['id']}/encounters/{stay.id}"
+    html = client.get(url + "?type=chart").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    print_token = re.search(r'name="print_token" type="hidden" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": token, "print_token": print_token, "label_type": "chart", "printer_id": "TEST-CUPS-PDF",
+            "copies": "1"}
+    panel = client.post(url + "/preview", data=form).get_data(as_text=True)
+    assert "written right to left" not in panel
+    sha = re.search(r'name="preview_sha256"[^>]*value="([^"]+)"', panel).group(1)  # type: ignore[union-attr]
+    response = client.post(url + "/print", data={**form, "preview_sha256": sha, "identifiers_confirmed": "y"})
+    assert response.status_code == 302
+    pdf = cups_pdf_queue.wait_for_pdf()[0]
+    pages = rasterize_pdf(pdf.read_bytes())
+    assert [(d.kind, d.text) for d in decode(pages[0])] == [("Code128", stay.number)]
+    # The name's dots, dot for dot, are proven on the kiosk's own PDF (tests/unit/printers/test_right_to_left.py);
+    # cups-pdf writes the page again, as outlines.
+    with cups_app.app_context(), database().session() as session:
+        job = session.query(PrintJob).one()
+        assert job.job_status in (JobStatus.PRINTED, JobStatus.SENT), job.last_error
