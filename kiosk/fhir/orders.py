@@ -483,7 +483,9 @@ def awaiting_provider(gw: FhirGateway, sys: Systems, provider: str) -> OrderSet 
     patient: one search; None (no request) where the server does not search Tasks by owner."""
     if gw.capabilities.missing_searches(PROVIDER_COSIGN):
         return None
-    return _cosigns(gw, sys, [("status", "requested"), ("owner", provider)])
+    found = _cosigns(gw, sys, [("status", "requested"), ("owner", provider)])
+    found.cosigns = [c for c in found.cosigns if c.owner == provider]  # a server that ignored `owner` lists all
+    return found
 
 
 def disagreements(gw: FhirGateway, sys: Systems, unit_id: str, since: datetime) -> OrderSet:

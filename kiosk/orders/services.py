@@ -23,6 +23,7 @@ from kiosk import timeutil
 from kiosk.auth import Role, StaffMember
 from kiosk.fhir.capability import Capabilities
 from kiosk.fhir.change import Change
+from kiosk.fhir.errors import FhirError
 from kiosk.fhir.gateway import FhirGateway
 from kiosk.fhir.orders import (
     FULL_NEEDS,
@@ -438,7 +439,7 @@ def unit_rows(found: OrderSet, settings: OrdersSettings, now: datetime, owner: s
             continue
         rows.append(OrderRow(order, cosign, "cosign", due_state(cosign.due, now, settings.amber_hours),
                              found.patients.get(cosign.patient or ""),
-                             elsewhere=unit is not None and cosign.group is not None and cosign.group != unit))
+                             elsewhere=unit is not None and cosign.group != unit))
 
     def key(row: OrderRow) -> tuple[int, float]:
         stat_today = row.order.priority == "stat" and row.order.authored_on is not None and \
@@ -457,13 +458,25 @@ def unit_group(gw: FhirGateway, settings: OrdersSettings) -> tuple[str, str]:
     return orders_systems(gw, settings).unit, gw.unit_location_id()
 
 
-def load_for_signing(gw: FhirGateway, settings: OrdersSettings, provider: str | None) -> OrderSet:
+@dataclass(frozen=True)
+class ForSigning:
+    found: OrderSet
+    #: Why the provider's co-signatures on other units could not be read (the unit's are there), or None.
+    elsewhere_problem: str | None = None
+
+
+def load_for_signing(gw: FhirGateway, settings: OrdersSettings, provider: str | None) -> ForSigning:
     """The unit's co-signatures and, for a provider ('Practitioner/<id>'), theirs entered on other units
     too: a provider signs all of theirs at whichever kiosk they sign in (one search more; none where the
-    server does not search Tasks by owner)."""
+    server does not search Tasks by owner). A failure of that search leaves the unit's list, saying so."""
     found = load_unit(gw, settings)
-    own = awaiting_provider(gw, orders_systems(gw, settings), provider) if provider else None
-    return found.merged(own) if own is not None else found
+    if provider is None:
+        return ForSigning(found)
+    try:
+        own = awaiting_provider(gw, orders_systems(gw, settings), provider)
+    except FhirError as e:
+        return ForSigning(found, e.message)
+    return ForSigning(found.merged(own) if own is not None else found)
 
 
 def load_patient(gw: FhirGateway, settings: OrdersSettings, encounter_id: str, patient_id: str) -> OrderSet:

@@ -373,18 +373,20 @@ def _cosign_page(notice: Notice | None = None, status: int = 200) -> Response:
     disagreed with lately."""
     settings = _settings()
     self_ref = _self_practitioner()
-    problem = None
+    problem = elsewhere_problem = None
     rows: list[OrderRow] = []
     try:
-        found = load_for_signing(gateway(), settings, self_ref)
-        rows = unit_rows(found, settings, utc_now(), unit=unit_group(gateway(), settings))
+        signing = load_for_signing(gateway(), settings, self_ref)
+        rows = unit_rows(signing.found, settings, utc_now(), unit=unit_group(gateway(), settings))
+        elsewhere_problem = signing.elsewhere_problem
     except FhirError as e:
         problem = e.message
     told = unit_disagreements(gateway(), database(), settings, _unit_key(), utc_now())
     staff = current_staff_or_none()
     html = render_template("orders/cosign.html", rows=rows, problem=problem, notice=notice, self_ref=self_ref,
                            is_provider=staff is not None and staff.role is Role.PROVIDER, settings=settings,
-                           told=told, may_mark_seen=staff is not None and staff.role in SEEN_BY)
+                           told=told, may_mark_seen=staff is not None and staff.role in SEEN_BY,
+                           elsewhere_problem=elsewhere_problem)
     return make_response(html, status)
 
 
@@ -404,7 +406,7 @@ def cosign() -> Response:
     if self_ref is None:
         return _cosign_page(Notice("error", "Nothing signed", "Your account is linked to no Practitioner on the FHIR "
                                                               "server."), 409)
-    found = load_for_signing(gateway(), _settings(), self_ref)
+    found = load_for_signing(gateway(), _settings(), self_ref).found
     refs = [f"Task/{t}" for t in tasks]
     records = {c.reference: c for c in found.cosigns}
     missing = [r for r in refs if r not in records]
@@ -432,10 +434,11 @@ def disagree(task_id: str) -> Response:
     form = ReasonForm()
     reason = (form.reason.data or "").strip()
     if not form.validate() or not reason:
-        return _cosign_page(Notice("error", "Not done", "Give the reason you disagree: the unit is told."), 422)
+        return _cosign_page(Notice("error", "Not done", "Give the reason you disagree: the order's unit is told."),
+                            422)
     self_ref = _self_practitioner()
     ref = f"Task/{task_id}"
-    found = load_for_signing(gateway(), _settings(), self_ref)
+    found = load_for_signing(gateway(), _settings(), self_ref).found
     record = next((c for c in found.cosigns if c.reference == ref), None)
     if record is None:
         return _cosign_page(Notice("conflict", "Changed at another station", "This order no longer waits for your "
@@ -444,9 +447,10 @@ def disagree(task_id: str) -> Response:
         refused("order-disagree", entity=ref, why="another provider's order: refused, nothing written")
         return _cosign_page(Notice("error", "Not done", "You can only answer for orders given in your name."), 403)
     change = disagree_change(found.raw, ref, reason, orders_systems(gateway(), _settings()), utc_now())
+    told = ("its unit is told on the co-signature page and the home screen." if record.group is not None else
+            "it names no unit, so no unit's screen lists it: tell the patient's nurse yourself.")
     reply = carry_out(change, seen=Seen.parse(form.seen.data), done=f"{record.description or 'The order'} is revoked: "
-                                                                    "its unit is told on the co-signature page and "
-                                                                    "the home screen.",
+                                                                    f"{told}",
                       patient=record.patient, entity=record.order)
     if reply.done and record.group == unit_group(gateway(), _settings()):
         remember_found(database(), _unit_key(), [record], utc_now())

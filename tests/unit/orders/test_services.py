@@ -207,3 +207,22 @@ def test_disagreeing_revokes_the_order_and_codes_the_reason_the_unit_is_found_by
     assert cosign.last_modified == NOW
     stop = discontinue_change(found.raw, "ServiceRequest/o2", "Task/t2", "No longer needed", NOW)
     assert not is_disagreement(read_cosign(stop.updates[1][0]), SYS)  # cancelled, but nobody disagreed
+
+
+def test_a_failed_search_of_the_providers_other_units_leaves_the_units_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.fhir.errors import FhirUnavailable
+    from kiosk.orders import services
+
+    unit_list = OrderSet(cosigns=[CosignRecord(id="t1", version="1", status="requested", order=None, patient=None,
+                                               owner="Practitioner/iyer", owner_name="Dr. Iyer", due=None,
+                                               priority="routine", authored_on=None, description="CBC")])
+
+    def unreachable(*_: object) -> OrderSet:
+        raise FhirUnavailable("The FHIR server did not answer in time.")
+
+    monkeypatch.setattr(services, "load_unit", lambda gw, settings: unit_list)
+    monkeypatch.setattr(services, "orders_systems", lambda gw, settings: SYS)
+    monkeypatch.setattr(services, "awaiting_provider", unreachable)
+    signing = services.load_for_signing(object(), object(), "Practitioner/iyer")  # type: ignore[arg-type]
+    assert signing.found is unit_list and signing.elsewhere_problem == "The FHIR server did not answer in time."
+    assert services.load_for_signing(object(), object(), None).elsewhere_problem is None  # type: ignore[arg-type]
