@@ -47,6 +47,17 @@ LOINC = re.compile(r"^[0-9]{1,7}-[0-9]$")
 LOCAL = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
 
+def loinc_check_digit(number: str) -> int:
+    """The check digit of a LOINC code's number (LOINC's mod 10: the digits in odd places from the right,
+    read as a number and doubled, after those in even places; the digits of that added up; what brings
+    the sum to the next multiple of 10). 57021 -> 8 (57021-8)."""
+    from_right = number[::-1]
+    odd = from_right[0::2][::-1]
+    even = from_right[1::2][::-1]
+    total = sum(int(d) for d in even + str(int(odd) * 2))
+    return (10 - total % 10) % 10
+
+
 @dataclass(frozen=True)
 class CatalogItem:
     code: str
@@ -160,6 +171,9 @@ def _item(file: TomlFile, index: int, entry: dict[str, Any]) -> CatalogItem:
         kind = {"loinc": "a LOINC code (like 57021-8)", "snomed": "a SNOMED CT concept id (digits)",
                 "local": "lower-case letters, digits and '-' (at most 60)"}[system]
         raise file.error((*at, "code"), f"each item needs a code: {kind}, not {code!r}.")
+    if system == "loinc" and loinc_check_digit(code.split("-")[0]) != int(code[-1]):
+        raise file.error((*at, "code"), f"{code} is not a LOINC code: its check digit (after the '-') should be "
+                                        f"{loinc_check_digit(code.split('-')[0])}. Check the code against LOINC.")
     category = entry.get("category")
     if category not in CATEGORIES:
         raise file.error((*at, "category"), f"category must be one of {', '.join(CATEGORIES)}, not {category!r}.")

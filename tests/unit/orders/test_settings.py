@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import ConfigError, load_settings
-from kiosk.orders.settings import ORDERS_FILE, load_catalog
+from kiosk.orders.settings import ORDERS_FILE, load_catalog, loinc_check_digit
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -44,6 +44,10 @@ def test_a_wrong_catalog_entry_is_named_by_its_line(tmp_path: Path) -> None:
     bad.write_text('[[items]]\ncode = "CBC"\nsystem = "loinc"\nname = "CBC"\ncategory = "lab"\n')
     with pytest.raises(ConfigError, match=r"catalog.toml line 2: each item needs a code: a LOINC code"):
         load_catalog(bad)
+    bad.write_text('[[items]]\ncode = "57021-9"\nsystem = "loinc"\nname = "CBC"\ncategory = "lab"\n')
+    with pytest.raises(ConfigError, match=r"catalog.toml line 2: 57021-9 is not a LOINC code: its check digit "
+                                          r"\(after the '-'\) should be 8"):
+        load_catalog(bad)
     bad.write_text('[[items]]\ncode = "npo"\nname = "NPO"\ncategory = "food"\n')
     with pytest.raises(ConfigError, match=r"catalog.toml line 4: category must be one of lab, imaging"):
         load_catalog(bad)
@@ -61,3 +65,11 @@ def test_a_wrong_mode_is_named_by_its_line(tmp_path: Path) -> None:
     bad.write_text('cosign_hour = 24\n')
     with pytest.raises(ConfigError, match=r"'cosign_hour' is not a orders setting"):
         ORDERS_FILE.read(_settings(), env={"KIOSK_ORDERS_CONFIG": str(bad)})
+
+
+@pytest.mark.parametrize(("code", "check"), [("57021", 8), ("2345", 7), ("600", 7), ("10839", 9), ("24356", 8),
+                                             ("2160", 0), ("718", 7), ("4548", 4)])
+def test_the_loinc_check_digit(code: str, check: int) -> None:
+    """LOINC's mod 10 check digit, against published codes (glucose 2345-7, creatinine 2160-0, hemoglobin
+    718-7, HbA1c 4548-4 ...)."""
+    assert loinc_check_digit(code) == check
