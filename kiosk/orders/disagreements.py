@@ -75,15 +75,18 @@ class Kept:
 def remember_found(db: Database, unit_key: str, cosigns: Iterable[CosignRecord], now: datetime) -> None:
     """Keep the disagreements found for the unit (`unit_key`: unit.location of the settings); those kept
     already are left as they are."""
+    found = {c.id: c for c in cosigns}
+    if not found:
+        return
     with db.session() as session:
-        for cosign in cosigns:
-            if session.get(UnitDisagreement, cosign.id) is None:
-                session.add(UnitDisagreement(task_id=cosign.id, unit_id=unit_key, patient=cosign.patient,
+        kept = set(session.scalars(select(UnitDisagreement.task_id).where(UnitDisagreement.task_id.in_(found))))
+    for task_id in sorted(found.keys() - kept):  # new: one short transaction each (rare)
+        try:
+            with db.session() as session:
+                session.add(UnitDisagreement(task_id=task_id, unit_id=unit_key, patient=found[task_id].patient,
                                              found_at=now))
-                try:
-                    session.flush()
-                except IntegrityError:  # found by another request at the same moment
-                    session.rollback()
+        except IntegrityError:  # found by another request at the same moment: theirs is kept
+            continue
 
 
 def unseen_count(db: Database, unit_key: str) -> int:
