@@ -446,6 +446,10 @@ def disagree(task_id: str) -> Response:
     if record.owner != self_ref:
         refused("order-disagree", entity=ref, why="another provider's order: refused, nothing written")
         return _cosign_page(Notice("error", "Not done", "You can only answer for orders given in your name."), 403)
+    if record.order not in found.raw:
+        return _cosign_page(Notice("conflict", "Not done", "The order itself could not be read from the FHIR server "
+                                                           "with its co-signature. Nothing was changed; try again."),
+                            409)
     change = disagree_change(found.raw, ref, reason, orders_systems(gateway(), _settings()), utc_now())
     told = ("its unit is told on the co-signature page and the home screen." if record.group is not None else
             "it names no unit, so no unit's screen lists it: tell the patient's nurse yourself.")
