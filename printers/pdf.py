@@ -50,12 +50,9 @@ class PdfMetrics:
     printer's dots (ZplMetrics), where Pillow orders and joins it through libraqm; without libraqm it is
     refused, as on a Zebra."""
 
-    def __init__(self, dpi: int = DEFAULT_PDF_DPI):
+    def __init__(self, dpi: int = DEFAULT_PDF_DPI) -> None:
         self.dots = ZplMetrics(dpi / 25.4)
-
-    @property
-    def shapes_right_to_left(self) -> bool:
-        return can_shape()
+        self.shapes_right_to_left = can_shape()
 
     def width(self, text: str, size: float) -> float:
         if right_to_left(text):

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from kiosk import timeutil
 from kiosk.db import Database
 from kiosk.nav import BedAssignment, BedMark
 
 from .figures import Answered, Shift
 from .models import CallLight, Reason, utcnow
 from .settings import CallsSettings
+
+if TYPE_CHECKING:
+    from kiosk.paging.offer import PageState
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,17 @@ class CallView:
     @property
     def source_words(self) -> str:
         return "nurse call" if self.source == "nurse-call" else "entered at the kiosk"
+
+
+def page_line(call: CallLight, state: PageState | None) -> PageLine | None:
+    """How the call's page stands; an answered call's page is said at its time ("at 14:05"), not counted
+    on from now."""
+    if state is None:
+        return None
+    when = f"{state.minutes} min ago"
+    if call.answered_at is not None and call.paged_at is not None:
+        when = f"at {timeutil.local(call.paged_at.replace(tzinfo=UTC)).strftime('%H:%M')}"
+    return PageLine(f"Paged {state.recipient}, {when}: {state.status}", state.status, state.timer)
 
 
 def call_view(call: CallLight, settings: CallsSettings, now: datetime, page: PageLine | None = None,

@@ -38,7 +38,6 @@ from .models import CallLight, Reason, utcnow
 from .services import (
     CallView,
     NewCall,
-    PageLine,
     answer,
     answered_since,
     call_view,
@@ -48,6 +47,7 @@ from .services import (
     marks_for,
     open_calls,
     open_count,
+    page_line,
     raise_call,
     record_page,
 )
@@ -76,21 +76,10 @@ def _views(calls: list[CallLight]) -> list[CallView]:
     assigned = bed_assignments(current_app, sorted({c.bed_ref for c in calls if c.answered_at is None}))
     views = []
     for call in calls:
-        line = _page_line(call, states.get(call.page_id or 0))
+        line = page_line(call, states.get(call.page_id or 0))
         itself = paging.first_escalation_at(call.raised_at, "stat") if call.emergency else None
         views.append(call_view(call, config().settings, now, line, assigned.get(call.bed_ref), itself))
     return views
-
-
-def _page_line(call: CallLight, state: paging.PageState | None) -> PageLine | None:
-    """How the call's page stands; an answered call's page is said at its time ("at 14:05"), not counted
-    on from now."""
-    if state is None:
-        return None
-    when = f"{state.minutes} min ago"
-    if call.answered_at is not None and call.paged_at is not None:
-        when = f"at {timeutil.local(call.paged_at.replace(tzinfo=UTC)).strftime('%H:%M')}"
-    return PageLine(f"Paged {state.recipient}, {when}: {state.status}", state.status, state.timer)
 
 
 def start_of_today() -> datetime:

@@ -44,7 +44,7 @@ FORGET_SEEN_AFTER = timedelta(days=1)
 @dataclass(frozen=True)
 class DisagreementRow:
     """An order its provider disagreed with, as the unit is told of it. `cosign` is None when the kiosk
-    found it earlier but the server no longer gives its record."""
+    found it earlier and cannot read its record now (the server is down, or no longer gives it)."""
 
     task_id: str
     cosign: CosignRecord | None
@@ -107,7 +107,8 @@ def unit_disagreements(gw: FhirGateway, db: Database, settings: OrdersSettings, 
                        now: datetime) -> UnitDisagreements:
     """The recent disagreements (one search) and every older one nobody marked seen (one search per
     IDS_PER_SEARCH of them, only when there are any): nobody on the unit misses one, however old.
-    Nobody seen first, then newest first."""
+    Nobody seen first, then newest first. Keeps what it finds (`remember_found`), and forgets a kept one
+    the server says is no longer a disagreement."""
     sys = orders_systems(gw, settings)
     problem = None
     try:
@@ -125,13 +126,15 @@ def unit_disagreements(gw: FhirGateway, db: Database, settings: OrdersSettings, 
             problem = e.message
         else:
             # Changed on the server since (no longer a refused co-signature): nothing to tell.
-            _forget(db, [c.id for c in earlier.cosigns if not is_disagreement(c, sys)])
+            gone = [c.id for c in earlier.cosigns if not is_disagreement(c, sys)]
+            _forget(db, gone)
+            older = [t for t in older if t not in gone]
             earlier.cosigns = [c for c in earlier.cosigns if is_disagreement(c, sys)]
             found = found.merged(earlier)
     rows = [DisagreementRow(c.id, c, found.order(c.order), found.patients.get(c.patient or ""),
                             *_seen(kept.get(c.id))) for c in found.cosigns]
     shown = {r.task_id for r in rows}
-    rows += [DisagreementRow(t, None) for t in older if t not in shown and t in kept and kept[t].seen_by is None]
+    rows += [DisagreementRow(t, None) for t in older if t not in shown]
     newest_first = sorted(rows, key=lambda r: -(r.cosign.last_modified.timestamp()
                                                 if r.cosign and r.cosign.last_modified else 0.0))
     return UnitDisagreements(sorted(newest_first, key=lambda r: r.seen_by is not None), problem)
@@ -139,6 +142,20 @@ def unit_disagreements(gw: FhirGateway, db: Database, settings: OrdersSettings, 
 
 def _seen(kept: Kept | None) -> tuple[str | None, datetime | None]:
     return (kept.seen_by, kept.seen_at) if kept is not None else (None, None)
+
+
+def who_is_told(cosign: CosignRecord) -> str:
+    """What the provider reads of who learns of their disagreement."""
+    if cosign.group is None:
+        return "it names no unit, so no unit's screen lists it: tell the patient's nurse yourself."
+    return "its unit is told on the co-signature page and the home screen."
+
+
+def keep_if_ours(db: Database, unit_key: str, unit: tuple[str, str], cosign: CosignRecord, now: datetime) -> None:
+    """A disagreement made at this kiosk about an order of its own unit (`unit`: the unit's
+    Task.groupIdentifier) is kept at once: its home screen says so before the next search finds it."""
+    if cosign.group == unit:
+        remember_found(db, unit_key, [cosign], now)
 
 
 def audit_seen(session: Session, row: UnitDisagreement) -> None:
@@ -157,8 +174,8 @@ def mark_seen(db: Database, unit_key: str, task_id: str, by: str, now: datetime,
             return None
         marked = session.execute(update(UnitDisagreement)
                                  .where(UnitDisagreement.task_id == task_id, UnitDisagreement.seen_by.is_(None))
-                                 .values(seen_by=by, seen_at=now))
-        if marked.rowcount == 0:  # type: ignore[attr-defined]
+                                 .values(seen_by=by, seen_at=now).execution_options(synchronize_session=False)).rowcount
+        if marked == 0:
             return False
         if audited is not None:
             audited(session, row)
@@ -175,5 +192,5 @@ def forget_seen(db: Database, settings: OrdersSettings, now: datetime) -> int:
     """Forget the disagreements seen long enough ago that the co-signature page no longer lists them."""
     limit = now - timedelta(hours=settings.disagreement_hours) - FORGET_SEEN_AFTER
     with db.session() as session:
-        done = session.execute(delete(UnitDisagreement).where(UnitDisagreement.seen_at < limit))
-        return done.rowcount or 0  # type: ignore[attr-defined]
+        return session.execute(delete(UnitDisagreement).where(UnitDisagreement.seen_at < limit)
+                               .execution_options(synchronize_session=False)).rowcount or 0

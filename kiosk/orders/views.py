@@ -6,7 +6,9 @@
 - POST /orders/catalog                                            catalog search results (htmx fragment)
 - POST /orders/patients/<p>/encounters/<e>/orders/<id>/discontinue  discontinue, from the version on screen
 - POST /orders/patients/<p>/encounters/<e>/orders/<id>/labels     the specimen label of a lab order
-- GET  /orders/cosign                                             the unit's orders awaiting co-signature
+- GET  /orders/cosign                                             the unit's orders awaiting co-signature (a
+                                                                  provider's from every unit), and the orders
+                                                                  providers disagreed with
 - POST /orders/cosign                                             a provider signs the orders they selected
 - POST /orders/cosign/<task>/disagree                             a provider disagrees: the order is revoked
 - POST /orders/disagreements/<task>/seen                          someone on the unit saw a disagreement
@@ -38,7 +40,7 @@ from kiosk.web import Notice
 from kiosk.web.changes import carry_out, refused
 
 from .counts import latest_count
-from .disagreements import mark_seen, remember_found, unit_disagreements, unseen_count
+from .disagreements import keep_if_ours, mark_seen, unit_disagreements, unseen_count, who_is_told
 from .forms import CosignForm, OrderForm, ReasonForm, ScanForm
 from .models import LabelPrint
 from .sending import STILL_SENDING, StillSending, one_send
@@ -451,13 +453,11 @@ def disagree(task_id: str) -> Response:
                                                            "with its co-signature. Nothing was changed; try again."),
                             409)
     change = disagree_change(found.raw, ref, reason, orders_systems(gateway(), _settings()), utc_now())
-    told = ("its unit is told on the co-signature page and the home screen." if record.group is not None else
-            "it names no unit, so no unit's screen lists it: tell the patient's nurse yourself.")
     reply = carry_out(change, seen=Seen.parse(form.seen.data), done=f"{record.description or 'The order'} is revoked: "
-                                                                    f"{told}",
+                                                                    f"{who_is_told(record)}",
                       patient=record.patient, entity=record.order)
-    if reply.done and record.group == unit_group(gateway(), _settings()):
-        remember_found(database(), _unit_key(), [record], utc_now())
+    if reply.done:
+        keep_if_ours(database(), _unit_key(), unit_group(gateway(), _settings()), record, utc_now())
     return _cosign_page(reply.notice, reply.status)
 
 

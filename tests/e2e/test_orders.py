@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -234,7 +235,7 @@ def test_the_unit_sees_an_order_its_provider_disagreed_with_and_marks_it_seen(
     assert item is not None
     now = datetime.now(UTC).replace(microsecond=0)
     gw.client.transaction(order_transaction(OrderSpec(
-        number=f"OR-DIS{now.strftime('%H%M%S')}", patient=stay.patient or "", encounter=stay.reference,
+        number=f"OR-{uuid.uuid4().hex[:10].upper()}", patient=stay.patient or "", encounter=stay.reference,
         unit_id=census.unit.id, item=item, provider=provider, provider_name="Dr. Adeyemi", state="disagreed",
         hours_ago=2), sys, now, staff_reference(sys, "100001", "Dana Reyes", None)))
     with app.app_context():

@@ -276,3 +276,19 @@ def test_an_unseen_disagreement_stays_past_its_window_and_while_the_server_is_do
         assert "revoked: the provider disagreed" not in _home_says(unit)
     finally:
         outage.stop()
+
+
+def test_a_kept_disagreement_the_server_no_longer_holds_as_one_is_forgotten(
+        orders_unit: Callable[..., OrdersUnit]) -> None:
+    unit = orders_unit()
+    _, cosign, refused = _entered_and_refused(unit, "No")
+    assert refused.status_code == 200 and "1 order was revoked" in _home_says(unit)
+    task = unit.gw.client.read("Task", cosign.id)
+    task["statusReason"] = {"text": "Cancelled in the EHR"}  # corrected elsewhere: no longer a disagreement
+    unit.gw.client.update(task, version=task["meta"]["versionId"])
+
+    later = datetime.now(UTC) + timedelta(hours=72)  # past the window: read again by its id
+    with unit.app.app_context():
+        told = unit_disagreements(unit.gw, database(), settings_of(ORDERS_FILE), settings().unit.location, later)
+    assert told.rows == [] and told.problem is None
+    assert "revoked: the provider disagreed" not in _home_says(unit)
