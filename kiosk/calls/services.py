@@ -23,7 +23,7 @@ from .models import CallLight, Reason, utcnow
 from .settings import CallsSettings
 
 if TYPE_CHECKING:
-    from kiosk.paging.offer import PageState
+    from kiosk.paging import PageState
 
 
 @dataclass(frozen=True)
