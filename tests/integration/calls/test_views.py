@@ -110,14 +110,15 @@ def test_the_nurse_assigned_on_the_whiteboard_is_paged_in_one_tap(ward: Callable
 
     def choose(screen):  # type: ignore[no-untyped-def]
         chosen, charge = split_among(screen, unit.nurses, unit.aides, unit.nurses[0])
-        beds = [b.id for b in screen.beds if b.id in occupied]
-        for bed_id in beds:  # one bed for this nurse, every other bed for someone else
-            chosen[bed_id]["nurse"] = unit.nurses[0 if bed_id != beds[0] else 1].ref
+        first = next(b.id for b in screen.beds if b.id in occupied)
+        for bed_id in chosen:  # one occupied bed for this nurse, every other bed (empty ones too) for someone else
+            chosen[bed_id]["nurse"] = unit.nurses[1 if bed_id == first else 0].ref
         return chosen, charge
 
     outcome, _ = unit.assign(choose)
     assert isinstance(outcome, Done), outcome.message
-    bed = occupied[next(b.id for b in unit.screen().beds if b.current.get("nurse") == nurse.ref)]
+    [bed_id] = [b.id for b in unit.screen().beds if b.current.get("nurse") == nurse.ref]
+    bed = occupied[bed_id]
     # The nurse's role on the unit gets a secure-messaging address (the ward's roles are made without one).
     [role] = unit.gw.client.search("PractitionerRole", [("practitioner", nurse.ref)]).matches
     handle = f"securechat:{nurse.name.lower().replace(' ', '.')}"
