@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Iterable, Iterator
 
 import zxingcpp
 from reportlab.lib.units import mm
@@ -91,6 +92,17 @@ def symbol_matrix(kind: str, data: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(raw[r * cols + c] < 128 for c in range(cols)) for r in range(rows))
 
 
+def dark_runs(cells: Iterable[bool]) -> Iterator[tuple[int, int]]:
+    """(start, length) of each run of dark cells in a row: one rectangle each."""
+    run = 0
+    for i, dark in enumerate((*cells, False)):
+        if dark:
+            run += 1
+        elif run:
+            yield i - run, run
+            run = 0
+
+
 class PdfWriter:
     """One PDF page per label. Symbols are laid on the grid of the printer's dots (`dpi`): every module is a
     whole number of dots and starts on a dot, as on a Zebra, so the printer draws bars of exactly the widths
@@ -146,20 +158,13 @@ class PdfWriter:
         """The line as the Zebra labels draw it (Pillow's dots, origin at (x, baseline) in dots), each run of
         dark dots in a row a rectangle on the printer's dot grid."""
         bitmap = text_bitmap(line, pixels)
-        bits = bitmap.bits
-        width = bits.width
-        data = bits.tobytes()
-        stride = (width + 7) // 8
+        width, data = bitmap.bits.width, bitmap.bits.tobytes()
+        stride = (width + 7) // 8  # a row of a 1-bit image: whole bytes, its first dot the highest bit
         left, top = x + bitmap.left, baseline + bitmap.top
-        for row in range(bits.height):
-            run = 0
-            for col in range(width + 1):
-                dark = col < width and data[row * stride + col // 8] & (0x80 >> (col % 8))
-                if dark:
-                    run += 1
-                elif run:
-                    self._cell(left + col - run, top + row, run, 1)
-                    run = 0
+        for row in range(bitmap.bits.height):
+            dots = (bool(data[row * stride + col // 8] & (0x80 >> (col % 8))) for col in range(width))
+            for start, length in dark_runs(dots):
+                self._cell(left + start, top + row, length, 1)
 
     def _cell(self, x: int, y: int, w: int, h: int) -> None:
         """A dark rectangle given in whole dots from the page's top left, drawn a hair (CELL_INSET of a dot) inside
@@ -177,13 +182,8 @@ class PdfWriter:
         if box.symbol.kind == "Code128":
             module = module_dots(box, cols + 2 * QUIET_MODULES, w, self.per_mm)
             x0 = x + QUIET_MODULES * module
-            run = 0
-            for i, dark in enumerate((*rows[0], False)):
-                if dark:
-                    run += 1
-                elif run:
-                    self._cell(x0 + (i - run) * module, y, run * module, h)
-                    run = 0
+            for start, length in dark_runs(rows[0]):
+                self._cell(x0 + start * module, y, length * module, h)
             return
         module = module_dots(box, cols + 2, min(w, h), self.per_mm)
         for r, row in enumerate(rows):

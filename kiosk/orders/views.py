@@ -440,7 +440,8 @@ def disagree(task_id: str) -> Response:
                             422)
     self_ref = _self_practitioner()
     ref = f"Task/{task_id}"
-    found = load_for_signing(gateway(), _settings(), self_ref).found
+    settings = _settings()
+    found = load_for_signing(gateway(), settings, self_ref).found
     record = next((c for c in found.cosigns if c.reference == ref), None)
     if record is None:
         return _cosign_page(Notice("conflict", "Changed at another station", "This order no longer waits for your "
@@ -452,12 +453,12 @@ def disagree(task_id: str) -> Response:
         return _cosign_page(Notice("conflict", "Not done", "The order itself could not be read from the FHIR server "
                                                            "with its co-signature. Nothing was changed; try again."),
                             409)
-    change = disagree_change(found.raw, ref, reason, orders_systems(gateway(), _settings()), utc_now())
+    change = disagree_change(found.raw, ref, reason, orders_systems(gateway(), settings), utc_now())
     reply = carry_out(change, seen=Seen.parse(form.seen.data), done=f"{record.description or 'The order'} is revoked: "
                                                                     f"{who_is_told(record)}",
                       patient=record.patient, entity=record.order)
     if reply.done:
-        keep_if_ours(database(), _unit_key(), unit_group(gateway(), _settings()), record, utc_now())
+        keep_if_ours(database(), _unit_key(), unit_group(gateway(), settings), record, utc_now())
     return _cosign_page(reply.notice, reply.status)
 
 
