@@ -392,8 +392,8 @@ def validate(s: Settings) -> None:
     _require(all("?" in c and c.split("?")[0].isalpha() for c in s.push.criteria_list),
              f"Setting push.criteria must be Type?params criteria, comma-separated (KIOSK_PUSH_CRITERIA), not "
              f"{s.push.criteria!r}.")
-    _require(50 <= s.push.watch_ms <= 10_000,
-             f"Setting push.watch_ms must be between 50 and 10000 (KIOSK_PUSH_WATCH_MS), not {s.push.watch_ms}.")
+    _require(50 <= s.push.watch_ms <= 60_000,
+             f"Setting push.watch_ms must be between 50 and 60000 (KIOSK_PUSH_WATCH_MS), not {s.push.watch_ms}.")
     _require(10 <= s.push.live_check_seconds <= 3600,
              f"Setting push.live_check_seconds must be between 10 and 3600 (KIOSK_PUSH_LIVE_CHECK_SECONDS), not "
              f"{s.push.live_check_seconds}.")

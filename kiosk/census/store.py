@@ -9,6 +9,9 @@
   one (the FHIR client's write listeners call `written`).
 - When no check ran for `trust` (no scheduler running), the next read looks for changes itself first:
   still one request per interval for all units, not one census per screen.
+- A new version is announced: on PostgreSQL by NOTIFY on CENSUS_CHANNEL when its transaction commits (every
+  process and instance listening hears of it at once: kiosk.push), and to this process's own
+  `on_new_version` callbacks (SQLite has no NOTIFY: other processes look at the versions on a timer).
 - Downtime: a read or a look that finds the server unreachable records since when (`census_check`);
   `kept` then answers the unit's census as last known current, if that is less than `keep` ago. A
   census older than `keep` is deleted (`forget_stale`, also run by the census-check job).
@@ -26,8 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from kiosk import jsontext
 from kiosk.db import Database
@@ -45,6 +49,16 @@ T = TypeVar("T")
 REMEMBERED = 64
 #: Seconds a request waits for another to finish making what it also asks for (`CensusStore.remember`).
 MAKING_WAIT = 2.0
+#: PostgreSQL's notification channel of new census versions (the payload: the unit's Location id).
+CENSUS_CHANNEL = "kiosk_census"
+
+
+def announce(db: Session, unit_id: str) -> None:
+    """On PostgreSQL, NOTIFY every listening process that the unit's census has a new version; it is
+    delivered when `db`'s transaction commits, so never before the version can be read (and not at all
+    if it rolls back). On SQLite, nothing: no process can be told."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_notify(:channel, :unit)"), {"channel": CENSUS_CHANNEL, "unit": unit_id})
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,8 @@ class CensusStore:
         self._remembered: OrderedDict[Hashable, Any] = OrderedDict()
         self._making: dict[Hashable, Future[Any]] = {}
         self._lock = threading.Lock()
+        #: Called after this process wrote a new version of a census (kiosk.push wakes its screens).
+        self.on_new_version: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------ reading
 
@@ -146,9 +162,12 @@ class CensusStore:
                     db.execute(update(UnitCensus).where(UnitCensus.unit_id == unit_id).values(
                         payload=payload, refs=refs, read_at=now, version=UnitCensus.version + 1))
             version = db.execute(select(UnitCensus.version).where(UnitCensus.unit_id == unit_id)).scalar_one()
+            announce(db, unit_id)
         census = assemble(source, gw.identifiers)
         census.version = version
         self._hold(unit_id, census)
+        for callback in self.on_new_version:
+            callback()
         return census
 
     def _hold(self, unit_id: str, census: Census) -> None:

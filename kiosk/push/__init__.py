@@ -11,11 +11,12 @@ from datetime import timedelta
 
 from flask import Flask, Response, abort, current_app, request
 
+from kiosk.census.store import CENSUS_CHANNEL
 from kiosk.extensions import EXTENSION_KEY as SERVICES
 from kiosk.extensions import KioskServices
 from kiosk.fhir.records import FHIR_ID
 
-from .services import CensusWatcher, ChangeCheck, PushHub, census_events
+from .services import CensusNotifications, CensusWatcher, ChangeCheck, PushHub, census_events
 from .views import bp
 
 __all__ = ["LiveScreen", "census_events", "live_screen", "push_hub", "push_status", "register", "requested_stream"]
@@ -74,7 +75,15 @@ def push_status() -> dict[str, object]:
             last = last_run(db, "push-subscriptions")
         subscriptions = "not yet checked by the scheduler" if last is None else \
             (last.summary if last.ok else f"failing: {last.summary}")
-    return {"subscriptions": subscriptions, "live_screens": push_hub().open_streams()}
+    notifications = push_hub().watcher.notifications
+    if notifications is None:
+        fan_out = f"the kiosk's database looked at every {settings().push.watch_ms} ms while screens are live"
+    elif notifications.listening.is_set():
+        fan_out = "PostgreSQL notifications (LISTEN), and the database looked at on a timer as a safety net"
+    else:
+        fan_out = (f"PostgreSQL notifications not heard now (no live screen, or the listening connection is "
+                   f"down): the database looked at every {settings().push.watch_ms} ms")
+    return {"subscriptions": subscriptions, "screens_told_by": fan_out, "live_screens": push_hub().open_streams()}
 
 
 def register(app: Flask) -> None:
@@ -82,7 +91,12 @@ def register(app: Flask) -> None:
     settings = kiosk.settings
     assert kiosk.census is not None
     census = kiosk.census
-    watcher = CensusWatcher(census.versions, settings.push.watch_ms / 1000)
+    on_postgresql = kiosk.database.engine.dialect.name == "postgresql"
+    notifications = CensusNotifications(kiosk.database.url, CENSUS_CHANNEL) if on_postgresql else None
+    watcher = CensusWatcher(census.versions, settings.push.watch_ms / 1000, notifications)
+    # A census this process read wakes its own screens at once (on SQLite, other processes' screens hear
+    # of it at their next timed look; on PostgreSQL, at its NOTIFY).
+    census.on_new_version.append(watcher.look_safely)
 
     def check() -> None:
         census.check(kiosk.gateway(), refresh=True)

@@ -3,10 +3,14 @@
 - `ChangeCheck`: a notification from the FHIR server starts the census's change check (kiosk.census: one
   look at what changed, then the touched units' censuses read again) in the background, one check at a
   time: notifications that come while one runs make one more check after it, not one each.
-- `CensusWatcher`: while screens are connected to this process, one query of the kiosk's database every
-  push.watch_ms gives every unit's census version (shared by every process and instance on the database);
-  the streams of the units whose version moved are woken. A change read by another instance reaches the
-  screens connected here that way: the database is the fan-out, no other server is needed.
+- `CensusWatcher`: while screens are connected to this process, it looks at every unit's census version
+  (one query of the kiosk's database, shared by every process and instance on it) and wakes the streams of
+  the units whose version moved. It looks when told: on PostgreSQL at each NOTIFY of a new version
+  (`CensusNotifications`: LISTEN on its own connection), in this process when it wrote one itself
+  (`CensusStore.on_new_version`); and every push.watch_ms in any case (SQLite's only way to hear of
+  another process's census, and PostgreSQL's safety net while its listening connection is down). A change
+  read by another instance reaches the screens connected here that way: the database is the fan-out, no
+  other server is needed.
 - `census_events`: a screen's Server-Sent Events stream: `census` events carrying the unit's new census
   version, a comment every KEEPALIVE seconds (so a dropped connection is noticed), closed after
   push.stream_seconds (the browser opens it again). At most web.event_streams are open per process, each on
@@ -25,7 +29,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import psycopg
 from flask import Response
+from psycopg import sql
+from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
 
@@ -117,16 +124,79 @@ class Listener:
             return moved
 
 
-class CensusWatcher:
-    """Looks at every unit's census version (`versions`, one database query) every `interval` seconds while
-    any screen listens, and wakes the listeners whose unit moved."""
+class CensusNotifications:
+    """PostgreSQL's notifications of new census versions (kiosk.census.store.announce), heard on a
+    connection of their own (LISTEN). `run` calls `heard` after LISTEN took effect (a version written
+    before it is found by that look) and at each notification, until `done()` answers True (asked at least
+    every WAIT seconds). A listening connection that drops is opened again at once; one that cannot be
+    opened is tried again every `reconnect` seconds, while the watcher's timed look wakes the screens."""
 
-    def __init__(self, versions: Callable[[], dict[str, int]], interval: float):
+    #: Seconds between `done()` questions while no notification comes.
+    WAIT = 1.0
+    #: The listening connection's application_name (pg_stat_activity shows it).
+    APPLICATION = "kiosk-census-listener"
+
+    def __init__(self, database_url: str, channel: str, reconnect: float = 5.0):
+        self.conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._channel = channel
+        self._reconnect = reconnect
+        #: Set while LISTEN is in effect (for /healthz and tests).
+        self.listening = threading.Event()
+        #: Connections that reached LISTEN (tests wait for a new one after dropping it).
+        self.connections = 0
+        self._counted = threading.Condition()
+
+    def run(self, heard: Callable[[], None], done: Callable[[], bool]) -> None:
+        failing = False
+        while not done():
+            listened = False
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5,
+                                     application_name=self.APPLICATION) as connection:
+                    connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+                    listened = True
+                    self.listening.set()
+                    with self._counted:
+                        self.connections += 1
+                        self._counted.notify_all()
+                    if failing:
+                        log.info("Listening for new census versions on PostgreSQL works again")
+                    failing = False
+                    heard()
+                    while not done():
+                        for _ in connection.notifies(timeout=self.WAIT):
+                            heard()
+            except (psycopg.Error, OSError) as e:
+                if not failing:  # once per outage
+                    log.warning("Listening for new census versions on PostgreSQL failed (%s): screens are woken "
+                                "by the timed look at the versions until it works again", type(e).__name__)
+                failing = True
+            finally:
+                self.listening.clear()
+            if failing and not listened and not done():
+                time.sleep(self._reconnect)
+
+    def wait_for_connection(self, beyond: int, timeout: float) -> bool:
+        """Wait until more than `beyond` connections reached LISTEN (tests)."""
+        with self._counted:
+            return self._counted.wait_for(lambda: self.connections > beyond, timeout)
+
+
+class CensusWatcher:
+    """Looks at every unit's census version (`versions`, one database query) while any screen listens:
+    every `interval` seconds, when `look` is called, and at each of `notifications` (PostgreSQL); wakes the
+    listeners whose unit moved."""
+
+    def __init__(self, versions: Callable[[], dict[str, int]], interval: float,
+                 notifications: CensusNotifications | None = None):
         self._versions = versions
         self._interval = interval
+        self.notifications = notifications
         self._lock = threading.Lock()
         self._listeners: set[Listener] = set()
         self._thread: threading.Thread | None = None
+        self._notified: threading.Thread | None = None
+        self._failing = False
 
     def listen(self, unit_id: str | None, seen: int | None) -> Listener:
         """`seen`: the unit's version the screen shows (a change since then is sent at once); None: now's."""
@@ -140,8 +210,25 @@ class CensusWatcher:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, daemon=True, name="kiosk-census-watcher")
                 self._thread.start()
+            if self.notifications is not None and self._notified is None:
+                self._notified = threading.Thread(target=self._hear, daemon=True, name="kiosk-census-listener")
+                self._notified.start()
         listener.offer(current)
         return listener
+
+    def _idle(self) -> bool:
+        with self._lock:
+            return not self._listeners
+
+    def _hear(self) -> None:
+        """The notifications' thread, while any screen listens."""
+        assert self.notifications is not None
+        while True:
+            self.notifications.run(self.look_safely, self._idle)
+            with self._lock:
+                if not self._listeners:
+                    self._notified = None
+                    return
 
     def forget(self, listener: Listener) -> None:
         with self._lock:
@@ -161,22 +248,26 @@ class CensusWatcher:
         for listener in listeners:
             listener.offer(versions)
 
+    def look_safely(self) -> None:
+        """A look whose failure is logged once per outage, not raised (the database may be restarting: the
+        next look tries again)."""
+        try:
+            self.look()
+            if self._failing:
+                log.info("Looking at the census versions works again")
+            self._failing = False
+        except Exception as e:
+            if not self._failing:  # once per outage, not every push.watch_ms
+                log.warning("Looking at the census versions failed: %s", type(e).__name__)
+            self._failing = True
+
     def _loop(self) -> None:
-        failing = False
         while True:
             with self._lock:
                 if not self._listeners:
                     self._thread = None
                     return
-            try:
-                self.look()
-                if failing:
-                    log.info("Looking at the census versions works again")
-                failing = False
-            except Exception as e:  # the database may be restarting: the next look tries again
-                if not failing:  # once per outage, not every push.watch_ms
-                    log.warning("Looking at the census versions failed: %s", type(e).__name__)
-                failing = True
+            self.look_safely()
             time.sleep(self._interval)
 
 

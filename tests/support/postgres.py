@@ -77,7 +77,7 @@ def answers(url: str) -> bool:
         engine.dispose()
 
 
-def _server_binaries() -> Path | None:
+def server_binaries() -> Path | None:
     """The folder holding initdb and pg_ctl (Debian keeps them out of PATH), newest version first."""
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
@@ -94,7 +94,7 @@ def _as_owner(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
-def start_cluster(bin_dir: Path) -> PostgresServer:
+def start_cluster(bin_dir: Path, max_connections: int = 100) -> PostgresServer:
     """initdb a throwaway cluster (trust auth for user postgres) and start it on a free loopback port."""
     workdir = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
     data, port = workdir / "data", free_port()
@@ -103,7 +103,7 @@ def start_cluster(bin_dir: Path) -> PostgresServer:
         os.chown(workdir, owner.pw_uid, owner.pw_gid)
     subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                               "--encoding=UTF8", "--no-sync"]), check=True, capture_output=True, timeout=120)
-    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections={max_connections}"
     subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
                               str(workdir / "server.log"), "-w", "start"]), check=True, capture_output=True,
                    timeout=120)
@@ -123,7 +123,7 @@ def find_server() -> PostgresServer | str:
         return PostgresServer(configured, ENV_URL)
     if answers(LOCAL_URL):
         return PostgresServer(LOCAL_URL, "127.0.0.1:5432")
-    bin_dir = _server_binaries()
+    bin_dir = server_binaries()
     if bin_dir is None:
         return "no PostgreSQL answers on 127.0.0.1:5432 and initdb is not installed (make system-deps)"
     try:

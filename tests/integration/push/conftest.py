@@ -48,7 +48,7 @@ def push_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PushSite]:
 @pytest.fixture
 def push_unit(push_site: PushSite, make_app: Callable[..., Flask]) -> Callable[..., BedUnit]:
     """push_unit(**env) -> a new unit of 12 beds on the push tests' server and a kiosk for it (the shared
-    census watched every 50 ms)."""
+    census watched every 50 ms unless `env` says otherwise)."""
 
     def build(**env: str) -> BedUnit:
         n = next_block()
@@ -56,8 +56,8 @@ def push_unit(push_site: PushSite, make_app: Callable[..., Flask]) -> Callable[.
         builder = DemoBuilder(push_site.gw.identifiers, first_number=BLOCK * n)
         push_site.gw.client.transaction(builder.unit_transaction(unit_plan(code, f"Push Unit {n}", 12, seed=n)))
         ref = UnitRef(system=push_site.gw.identifiers.location, value=code)
-        app = make_app(KIOSK_FHIR_BASE_URL=push_site.sekmet.base_url, KIOSK_PUSH_WATCH_MS="50",
-                       **unit_env(ref), **env)
+        app = make_app(**{"KIOSK_FHIR_BASE_URL": push_site.sekmet.base_url, "KIOSK_PUSH_WATCH_MS": "50",
+                          **unit_env(ref), **env})
         return BedUnit(ref=ref, gw=unit_gateway(push_site.gw, ref), app=app)
 
     return build

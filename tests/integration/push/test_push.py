@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import httpx
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from kiosk.auth.models import StaffSession
 from kiosk.beds.occupancy import BedState
@@ -45,6 +45,27 @@ def block_on_server(unit: BedUnit, reason: str) -> None:
     """A change made on the FHIR server by someone else (not through a kiosk)."""
     bed = unit.beds(BedState.AVAILABLE, free=True)[0]
     unit.act("block", bed_id=bed.id, reason=reason)
+
+
+def block_through_kiosk(unit: BedUnit, app: Flask, reason: str) -> None:
+    """A change made through a kiosk (`app`): it reads the unit's census again at once."""
+    writer = signed_in(app)
+    page = writer.get("/beds/").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+    assert token is not None
+    bed = unit.beds(BedState.AVAILABLE, free=True)[0]
+    panel = writer.get(f"/beds/bed/{bed.id}?open=block", headers={"HX-Request": "true"}).get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([^"]*)"', panel)
+    assert seen is not None
+    done = writer.post("/beds/act/block", headers={"HX-Request": "true", "X-CSRFToken": token.group(1)},
+                       data={"panel": f"bed:{bed.id}", "bed": bed.id, "reason": reason, "seen": seen.group(1)})
+    assert done.status_code == 200
+
+
+#: The timed look at the census versions once a minute (the longest allowed): an event within TOLD seconds of
+#: the change was told, not found by that look.
+NEVER_MS = "60000"
+TOLD = 30.0
 
 
 def test_the_job_subscribes_once_and_asks_again_for_what_the_server_turned_off(
@@ -157,21 +178,81 @@ def test_a_write_through_one_instance_reaches_a_screen_on_the_other(
     stream = EventStream(events_url(other, screen.get("/beds/").get_data(as_text=True)),
                          session_cookie(other_app, screen))
     try:
-        writer = signed_in(unit.app)
-        page = writer.get("/beds/").get_data(as_text=True)
-        token = re.search(r'"X-CSRFToken": "([^"]+)"', page)
-        assert token is not None
-        bed = unit.beds(BedState.AVAILABLE, free=True)[0]
-        panel = writer.get(f"/beds/bed/{bed.id}?open=block", headers={"HX-Request": "true"}).get_data(as_text=True)
-        seen = re.search(r'name="seen" value="([^"]*)"', panel)
-        assert seen is not None
-        done = writer.post("/beds/act/block", headers={"HX-Request": "true", "X-CSRFToken": token.group(1)},
-                           data={"panel": f"bed:{bed.id}", "bed": bed.id, "reason": "Written on instance A",
-                                 "seen": seen.group(1)})
-        assert done.status_code == 200
+        block_through_kiosk(unit, unit.app, "Written on instance A")
         assert stream.next_event().name == "census"
         poll = screen.get("/beds/board", headers={"HX-Request": "true"})
         assert "Written on instance A" in page_text(poll.get_data(as_text=True))
+    finally:
+        stream.close()
+
+
+def test_a_census_read_by_the_screens_own_process_reaches_it_without_the_timed_look(
+        push_unit: Callable[..., BedUnit], serve: Callable[[Flask], LiveServer]) -> None:
+    """SQLite, one instance: the request that read the census wakes the process's screens itself."""
+    unit = push_unit(KIOSK_PUSH_WATCH_MS=NEVER_MS)
+    server = serve(unit.app)
+    screen = signed_in(unit.app)
+    stream = EventStream(events_url(server, screen.get("/beds/").get_data(as_text=True)),
+                         session_cookie(unit.app, screen))
+    try:
+        block_through_kiosk(unit, unit.app, "Read in this process")
+        assert stream.next_event(within=TOLD).name == "census"
+        poll = screen.get("/beds/board", headers={"HX-Request": "true"})
+        assert "Read in this process" in page_text(poll.get_data(as_text=True))
+    finally:
+        stream.close()
+
+
+def listening_instances(push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
+                        serve: Callable[[Flask], LiveServer], postgres_url: str
+                        ) -> tuple[BedUnit, Flask, LiveServer]:
+    """Instance A (its unit) and instance B (the same unit, served) on one PostgreSQL database; B looks at
+    the census versions only when PostgreSQL notifies it."""
+    env = {"KIOSK_CENSUS_TRUST_SECONDS": "3600", "KIOSK_DATABASE_URL": postgres_url}
+    unit = push_unit(**env)
+    other_app = make_app(KIOSK_FHIR_BASE_URL=push_site.sekmet.base_url, KIOSK_PUSH_WATCH_MS=NEVER_MS,
+                         KIOSK_UNIT_LOCATION=f"{unit.ref.system}|{unit.ref.value}", **env)
+    return unit, other_app, serve(other_app)
+
+
+def test_on_postgresql_a_census_read_by_one_instance_is_notified_to_the_other_at_once(
+        push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
+        serve: Callable[[Flask], LiveServer], postgres_url: str) -> None:
+    unit, other_app, other = listening_instances(push_site, push_unit, make_app, serve, postgres_url)
+    screen = signed_in(other_app)
+    stream = EventStream(events_url(other, screen.get("/beds/").get_data(as_text=True)),
+                         session_cookie(other_app, screen))
+    try:
+        block_through_kiosk(unit, unit.app, "Notified by PostgreSQL")
+        assert stream.next_event(within=TOLD).name == "census"
+        poll = screen.get("/beds/board", headers={"HX-Request": "true"})
+        assert "Notified by PostgreSQL" in page_text(poll.get_data(as_text=True))
+        health = other_app.test_client().get("/healthz").get_json()["push"]
+        assert health["screens_told_by"].startswith("PostgreSQL notifications (LISTEN)")
+    finally:
+        stream.close()
+
+
+def test_on_postgresql_a_dropped_listening_connection_is_opened_again_and_still_hears(
+        push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
+        serve: Callable[[Flask], LiveServer], postgres_url: str) -> None:
+    unit, other_app, other = listening_instances(push_site, push_unit, make_app, serve, postgres_url)
+    screen = signed_in(other_app)
+    stream = EventStream(events_url(other, screen.get("/beds/").get_data(as_text=True)),
+                         session_cookie(other_app, screen))
+    try:
+        with other_app.app_context():
+            notifications = push_hub().watcher.notifications
+        assert notifications is not None and notifications.wait_for_connection(beyond=0, timeout=30)
+        with create_engine(postgres_url).connect() as admin:
+            dropped = admin.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"),
+                {"name": notifications.APPLICATION}).scalars().all()
+        assert dropped == [True]
+        assert notifications.wait_for_connection(beyond=1, timeout=30)
+        block_through_kiosk(unit, unit.app, "Heard after the drop")
+        assert stream.next_event(within=TOLD).name == "census"
     finally:
         stream.close()
 
@@ -195,7 +276,9 @@ def test_a_screen_beyond_the_kiosks_streams_is_told_to_check_on_its_interval(
 def test_the_health_page_says_how_the_kiosk_hears_of_changes(push_unit: Callable[..., BedUnit]) -> None:
     quiet = push_unit().app.test_client().get("/healthz").get_json()["push"]
     assert quiet == {"subscriptions": "none (push.notify_url is empty): the census-check job looks on its "
-                                      "schedule", "live_screens": 0}
+                                      "schedule",
+                     "screens_told_by": "the kiosk's database looked at every 50 ms while screens are live",
+                     "live_screens": 0}
     pushed = push_unit(KIOSK_PUSH_NOTIFY_URL="http://127.0.0.1:9/push/fhir").app.test_client().get("/healthz")
     assert pushed.get_json()["push"]["subscriptions"] == "not yet checked by the scheduler"
 

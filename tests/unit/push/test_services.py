@@ -4,8 +4,11 @@ a check make one more check (not one each), a screen's stream says what moved an
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 from kiosk.push.services import (
+    CensusNotifications,
     CensusWatcher,
     ChangeCheck,
     PushHub,
@@ -47,6 +50,48 @@ def test_a_listener_hears_of_its_own_unit_only() -> None:
     w.forget(east)
     w.forget(everyone)
     assert w.listening() == 0
+
+
+class HandTold(CensusNotifications):
+    """PostgreSQL's notifications as a test sends them (`tell`), no database."""
+
+    def __init__(self) -> None:
+        super().__init__("postgresql+psycopg://kiosk@db.example/kiosk", "kiosk_census")
+        self.running = threading.Event()
+        self.ended = threading.Event()
+        self.tell: Callable[[], None] = lambda: None
+
+    def run(self, heard: Callable[[], None], done: Callable[[], bool]) -> None:
+        self.tell = heard
+        self.ended.clear()
+        self.running.set()
+        while not done():
+            time.sleep(0.01)
+        self.running.clear()
+        self.ended.set()
+
+
+def test_a_notification_wakes_the_screens_without_the_timed_look_and_listening_ends_with_the_last_screen(
+        ) -> None:
+    versions = Versions(east=1)
+    told = HandTold()
+    w = CensusWatcher(versions, interval=3600, notifications=told)
+    listener = w.listen("east", seen=1)
+    assert told.running.wait(10)
+    versions.now["east"] = 2
+    told.tell()
+    assert listener.wait(10) == {"east": 2}
+    w.forget(listener)
+    assert told.ended.wait(10)
+    again = w.listen("east", seen=2)  # a screen later: listening starts again
+    assert told.running.wait(10)
+    w.forget(again)
+    assert told.ended.wait(10)
+
+
+def test_the_listening_connection_is_made_from_the_kiosks_database_url() -> None:
+    told = CensusNotifications("postgresql+psycopg://kiosk:p%40ss@db.example:5433/kiosk?sslmode=require", "c")
+    assert told.conninfo == "postgresql://kiosk:p%40ss@db.example:5433/kiosk?sslmode=require"
 
 
 def test_a_change_since_the_version_the_screen_shows_is_sent_at_once() -> None:
