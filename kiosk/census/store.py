@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -44,6 +45,7 @@ from kiosk.slots import FhirBusy
 from .models import CensusCheck, UnitCensus
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Rendered things kept per process (boards per unit, view and version): the newest this many.
 REMEMBERED = 64
@@ -167,7 +169,10 @@ class CensusStore:
         census.version = version
         self._hold(unit_id, census)
         for callback in self.on_new_version:
-            callback()
+            try:
+                callback()
+            except Exception:  # the census is read and kept: waking screens is not this request's failure
+                log.exception("A callback after a new census version failed")
         return census
 
     def _hold(self, unit_id: str, census: Census) -> None:

@@ -142,7 +142,7 @@ class CensusNotifications:
         self._reconnect = reconnect
         #: Set while LISTEN is in effect (for /healthz and tests).
         self.listening = threading.Event()
-        #: Connections that reached LISTEN (tests wait for a new one after dropping it).
+        #: Connections that reached LISTEN and looked once after it (tests wait for one).
         self.connections = 0
         self._counted = threading.Condition()
 
@@ -156,20 +156,25 @@ class CensusNotifications:
                     connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
                     listened = True
                     self.listening.set()
-                    with self._counted:
-                        self.connections += 1
-                        self._counted.notify_all()
                     if failing:
                         log.info("Listening for new census versions on PostgreSQL works again")
                     failing = False
                     heard()
+                    with self._counted:
+                        self.connections += 1
+                        self._counted.notify_all()
                     while not done():
-                        for _ in connection.notifies(timeout=self.WAIT):
+                        if any(True for _ in connection.notifies(timeout=self.WAIT, stop_after=1)):
+                            # The rest of a burst (a check that read ten units) is served by the same look.
+                            for _ in connection.notifies(timeout=0):
+                                pass
                             heard()
-            except (psycopg.Error, OSError) as e:
+            except Exception as e:  # a database restarting, a refused connection: tried again below
                 if not failing:  # once per outage
-                    log.warning("Listening for new census versions on PostgreSQL failed (%s): screens are woken "
-                                "by the timed look at the versions until it works again", type(e).__name__)
+                    reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
+                    log.warning("Listening for new census versions on PostgreSQL failed (%s%s): screens are woken "
+                                "by the timed look at the versions until it works again", type(e).__name__,
+                                f": {reason}" if reason else "")
                 failing = True
             finally:
                 self.listening.clear()
@@ -177,7 +182,7 @@ class CensusNotifications:
                 time.sleep(self._reconnect)
 
     def wait_for_connection(self, beyond: int, timeout: float) -> bool:
-        """Wait until more than `beyond` connections reached LISTEN (tests)."""
+        """Wait until more than `beyond` connections reached LISTEN and looked after it (tests)."""
         with self._counted:
             return self._counted.wait_for(lambda: self.connections > beyond, timeout)
 
@@ -196,6 +201,7 @@ class CensusWatcher:
         self._listeners: set[Listener] = set()
         self._thread: threading.Thread | None = None
         self._notified: threading.Thread | None = None
+        self._looking = threading.Lock()
         self._failing = False
 
     def listen(self, unit_id: str | None, seen: int | None) -> Listener:
@@ -221,14 +227,18 @@ class CensusWatcher:
             return not self._listeners
 
     def _hear(self) -> None:
-        """The notifications' thread, while any screen listens."""
+        """The notifications' thread, while any screen listens (the next listener starts another if this
+        one ends in any way)."""
         assert self.notifications is not None
-        while True:
-            self.notifications.run(self.look_safely, self._idle)
+        try:
+            while True:
+                self.notifications.run(self.look_safely, self._idle)
+                with self._lock:
+                    if not self._listeners:
+                        return
+        finally:
             with self._lock:
-                if not self._listeners:
-                    self._notified = None
-                    return
+                self._notified = None
 
     def forget(self, listener: Listener) -> None:
         with self._lock:
@@ -244,9 +254,12 @@ class CensusWatcher:
             listeners = list(self._listeners)
         if not listeners:
             return
-        versions = self._versions()
-        for listener in listeners:
-            listener.offer(versions)
+        # One look at a time (the timer, a notification, a request that read a census): the versions are
+        # offered in the order they were read, so a screen is never offered an older one after a newer.
+        with self._looking:
+            versions = self._versions()
+            for listener in listeners:
+                listener.offer(versions)
 
     def look_safely(self) -> None:
         """A look whose failure is logged once per outage, not raised (the database may be restarting: the

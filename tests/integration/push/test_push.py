@@ -223,6 +223,10 @@ def test_on_postgresql_a_census_read_by_one_instance_is_notified_to_the_other_at
     stream = EventStream(events_url(other, screen.get("/beds/").get_data(as_text=True)),
                          session_cookie(other_app, screen))
     try:
+        with other_app.app_context():
+            notifications = push_hub().watcher.notifications
+        # Written once B listens and has looked after LISTEN: only the notification can tell B now.
+        assert notifications is not None and notifications.wait_for_connection(beyond=0, timeout=30)
         block_through_kiosk(unit, unit.app, "Notified by PostgreSQL")
         assert stream.next_event(within=TOLD).name == "census"
         poll = screen.get("/beds/board", headers={"HX-Request": "true"})

@@ -20,13 +20,22 @@ from kiosk.push.services import (
 
 
 class Versions:
-    """The shared census's versions, as a test sets them."""
+    """The shared census's versions, as a test sets them; counts the looks at them."""
 
     def __init__(self, **versions: int):
         self.now = dict(versions)
+        self.looks = 0
+        self._looked = threading.Condition()
 
     def __call__(self) -> dict[str, int]:
+        with self._looked:
+            self.looks += 1
+            self._looked.notify_all()
         return dict(self.now)
+
+    def wait_for_looks(self, count: int) -> bool:
+        with self._looked:
+            return self._looked.wait_for(lambda: self.looks >= count, 10)
 
 
 def watcher(versions: Versions) -> CensusWatcher:
@@ -78,9 +87,12 @@ def test_a_notification_wakes_the_screens_without_the_timed_look_and_listening_e
     w = CensusWatcher(versions, interval=3600, notifications=told)
     listener = w.listen("east", seen=1)
     assert told.running.wait(10)
+    assert versions.wait_for_looks(2)  # the listen's, and the timed thread's first (the next in an hour)
     versions.now["east"] = 2
+    assert listener.wait(0) == {}
     told.tell()
     assert listener.wait(10) == {"east": 2}
+    assert versions.looks == 3
     w.forget(listener)
     assert told.ended.wait(10)
     again = w.listen("east", seen=2)  # a screen later: listening starts again
