@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 
 from kiosk.auth.models import StaffSession
@@ -17,7 +20,7 @@ from kiosk.beds.occupancy import BedState
 from kiosk.census import census_store
 from kiosk.extensions import database, services
 from kiosk.push import push_hub
-from kiosk.push.services import notification_token
+from kiosk.push.services import CensusNotifications, notification_token
 from tests.support.beds import BedUnit, page_text, signed_in
 from tests.support.browser import LiveServer
 from tests.support.push import EventStream, session_cookie
@@ -164,26 +167,53 @@ def test_a_change_on_the_server_reaches_a_screen_on_another_instance_without_a_p
         stream.close()
 
 
-def test_a_write_through_one_instance_reaches_a_screen_on_the_other(
-        push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
-        serve: Callable[[Flask], LiveServer], shared_database: dict[str, str]) -> None:
-    """No subscriptions at all: the writing instance reads the census again, and the screen connected to the
-    other instance hears of it through the shared database."""
-    env = {"KIOSK_CENSUS_TRUST_SECONDS": "3600", **shared_database}
+@dataclass
+class InstanceB:
+    """Instance A (`unit.app`) and B (`other_app`) of one unit on one database, a screen signed in on B and
+    its event stream open."""
+
+    unit: BedUnit
+    other_app: Flask
+    screen: FlaskClient
+    stream: EventStream
+
+    def notifications(self) -> CensusNotifications:
+        """B's notifications (PostgreSQL), once B listens and has looked after LISTEN."""
+        with self.other_app.app_context():
+            notifications = push_hub().watcher.notifications
+        assert notifications is not None and notifications.wait_for_connection(beyond=0, timeout=30)
+        return notifications
+
+
+@contextmanager
+def screen_on_instance_b(push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
+                         serve: Callable[[Flask], LiveServer], database_url: str, watch_ms: str
+                         ) -> Iterator[InstanceB]:
+    env = {"KIOSK_CENSUS_TRUST_SECONDS": "3600", "KIOSK_DATABASE_URL": database_url}
     unit = push_unit(**env)
-    other_app = make_app(KIOSK_FHIR_BASE_URL=push_site.sekmet.base_url, KIOSK_PUSH_WATCH_MS="50",
+    other_app = make_app(KIOSK_FHIR_BASE_URL=push_site.sekmet.base_url, KIOSK_PUSH_WATCH_MS=watch_ms,
                          KIOSK_UNIT_LOCATION=f"{unit.ref.system}|{unit.ref.value}", **env)
     other = serve(other_app)
     screen = signed_in(other_app)
     stream = EventStream(events_url(other, screen.get("/beds/").get_data(as_text=True)),
                          session_cookie(other_app, screen))
     try:
-        block_through_kiosk(unit, unit.app, "Written on instance A")
-        assert stream.next_event().name == "census"
-        poll = screen.get("/beds/board", headers={"HX-Request": "true"})
-        assert "Written on instance A" in page_text(poll.get_data(as_text=True))
+        yield InstanceB(unit, other_app, screen, stream)
     finally:
         stream.close()
+
+
+def test_a_write_through_one_instance_reaches_a_screen_on_the_other(
+        push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
+        serve: Callable[[Flask], LiveServer], shared_database: dict[str, str]) -> None:
+    """No subscriptions at all: the writing instance reads the census again, and the screen connected to the
+    other instance hears of it through the shared database."""
+    with screen_on_instance_b(push_site, push_unit, make_app, serve, shared_database["KIOSK_DATABASE_URL"],
+                              "50") as b:
+        block_through_kiosk(b.unit, b.unit.app, "Written on instance A")
+        assert b.stream.next_event().name == "census"
+        poll = b.screen.get("/beds/board", headers={"HX-Request": "true"})
+        assert "Written on instance A" in page_text(poll.get_data(as_text=True))
 
 
 def test_a_census_read_by_the_screens_own_process_reaches_it_without_the_timed_look(
@@ -203,51 +233,25 @@ def test_a_census_read_by_the_screens_own_process_reaches_it_without_the_timed_l
         stream.close()
 
 
-def listening_instances(push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
-                        serve: Callable[[Flask], LiveServer], postgres_url: str
-                        ) -> tuple[BedUnit, Flask, LiveServer]:
-    """Instance A (its unit) and instance B (the same unit, served) on one PostgreSQL database; B looks at
-    the census versions only when PostgreSQL notifies it."""
-    env = {"KIOSK_CENSUS_TRUST_SECONDS": "3600", "KIOSK_DATABASE_URL": postgres_url}
-    unit = push_unit(**env)
-    other_app = make_app(KIOSK_FHIR_BASE_URL=push_site.sekmet.base_url, KIOSK_PUSH_WATCH_MS=NEVER_MS,
-                         KIOSK_UNIT_LOCATION=f"{unit.ref.system}|{unit.ref.value}", **env)
-    return unit, other_app, serve(other_app)
-
-
 def test_on_postgresql_a_census_read_by_one_instance_is_notified_to_the_other_at_once(
         push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
         serve: Callable[[Flask], LiveServer], postgres_url: str) -> None:
-    unit, other_app, other = listening_instances(push_site, push_unit, make_app, serve, postgres_url)
-    screen = signed_in(other_app)
-    stream = EventStream(events_url(other, screen.get("/beds/").get_data(as_text=True)),
-                         session_cookie(other_app, screen))
-    try:
-        with other_app.app_context():
-            notifications = push_hub().watcher.notifications
-        # Written once B listens and has looked after LISTEN: only the notification can tell B now.
-        assert notifications is not None and notifications.wait_for_connection(beyond=0, timeout=30)
-        block_through_kiosk(unit, unit.app, "Notified by PostgreSQL")
-        assert stream.next_event(within=TOLD).name == "census"
-        poll = screen.get("/beds/board", headers={"HX-Request": "true"})
+    """B's timed look comes once a minute: what reaches its screen within TOLD seconds was notified."""
+    with screen_on_instance_b(push_site, push_unit, make_app, serve, postgres_url, NEVER_MS) as b:
+        b.notifications()
+        block_through_kiosk(b.unit, b.unit.app, "Notified by PostgreSQL")
+        assert b.stream.next_event(within=TOLD).name == "census"
+        poll = b.screen.get("/beds/board", headers={"HX-Request": "true"})
         assert "Notified by PostgreSQL" in page_text(poll.get_data(as_text=True))
-        health = other_app.test_client().get("/healthz").get_json()["push"]
+        health = b.other_app.test_client().get("/healthz").get_json()["push"]
         assert health["screens_told_by"].startswith("PostgreSQL notifications (LISTEN)")
-    finally:
-        stream.close()
 
 
 def test_on_postgresql_a_dropped_listening_connection_is_opened_again_and_still_hears(
         push_site: PushSite, push_unit: Callable[..., BedUnit], make_app: Callable[..., Flask],
         serve: Callable[[Flask], LiveServer], postgres_url: str) -> None:
-    unit, other_app, other = listening_instances(push_site, push_unit, make_app, serve, postgres_url)
-    screen = signed_in(other_app)
-    stream = EventStream(events_url(other, screen.get("/beds/").get_data(as_text=True)),
-                         session_cookie(other_app, screen))
-    try:
-        with other_app.app_context():
-            notifications = push_hub().watcher.notifications
-        assert notifications is not None and notifications.wait_for_connection(beyond=0, timeout=30)
+    with screen_on_instance_b(push_site, push_unit, make_app, serve, postgres_url, NEVER_MS) as b:
+        notifications = b.notifications()
         with create_engine(postgres_url).connect() as admin:
             dropped = admin.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -255,10 +259,8 @@ def test_on_postgresql_a_dropped_listening_connection_is_opened_again_and_still_
                 {"name": notifications.APPLICATION}).scalars().all()
         assert dropped == [True]
         assert notifications.wait_for_connection(beyond=1, timeout=30)
-        block_through_kiosk(unit, unit.app, "Heard after the drop")
-        assert stream.next_event(within=TOLD).name == "census"
-    finally:
-        stream.close()
+        block_through_kiosk(b.unit, b.unit.app, "Heard after the drop")
+        assert b.stream.next_event(within=TOLD).name == "census"
 
 
 def test_a_screen_beyond_the_kiosks_streams_is_told_to_check_on_its_interval(
