@@ -70,7 +70,8 @@ def test_healthz_reports_fhir_and_database_without_patient_data(client: FlaskCli
     assert response.status_code == 200 and body["status"] == "ok"
     assert body["checks"]["fhir"]["ok"] and body["checks"]["database"]["ok"]
     assert set(body) == {"status", "version", "checks", "push"}
-    assert set(body["push"]) == {"subscriptions", "live_screens"}  # how it hears of changes: no records
+    # How it hears of changes, and how it tells its screens: no records.
+    assert set(body["push"]) == {"subscriptions", "screens_told_by", "live_screens"}
 
 
 def test_security_headers(client: FlaskClient) -> None:
