@@ -11,14 +11,20 @@ from kiosk.scheduler.context import JobContext
 from .store import CensusStore
 
 
+def job_store(ctx: JobContext) -> CensusStore:
+    """The shared census as a scheduled job reads it (the kiosk's database, the job's clock)."""
+    census = ctx.settings.census
+    return CensusStore(ctx.database, ctx.clock, timedelta(seconds=census.trust_seconds),
+                       timedelta(milliseconds=census.overlap_ms), timedelta(hours=census.downtime_keep_hours))
+
+
 def check_census(ctx: JobContext) -> str:
     """Look at the server's changes since the last look (one request) and read again, now, the censuses
     they touch, so that the screens' polls find them ready and make no FHIR request. Censuses last known
     current longer ago than census.downtime_keep_hours are deleted first (the downtime census's limit);
     a server that cannot be reached is recorded as such by the store (the boards show the kept census)."""
     census = ctx.settings.census
-    store = CensusStore(ctx.database, ctx.clock, timedelta(seconds=census.trust_seconds),
-                        timedelta(milliseconds=census.overlap_ms), timedelta(hours=census.downtime_keep_hours))
+    store = job_store(ctx)
     forgotten = store.forget_stale()
     if forgotten:
         ctx.log.info(f"{len(forgotten)} censuses older than {census.downtime_keep_hours} hours deleted")

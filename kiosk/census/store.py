@@ -280,6 +280,14 @@ class CensusStore:
         server, or of what the kiosk reads of it)."""
         self._mark(set(self._held_refs()))
 
+    def patients(self, gw: FhirGateway) -> list[str]:
+        """The unit's patients ('Patient/<id>': its occupants, and those coming in) as its kept census has
+        them (no FHIR request; at most one change behind while the census-check job keeps it), or as read
+        now when none is kept."""
+        kept = self.kept(gw)
+        census = kept.census if kept is not None else self.census(gw)
+        return sorted(census.patients)
+
     # ------------------------------------------------------------ downtime
 
     def unreachable(self) -> None:

@@ -80,6 +80,8 @@ UNIT_COSIGN = SearchNeed("Task", params=("code", "status", "group-identifier"),
 PROVIDER_COSIGN = SearchNeed("Task", params=("code", "status", "owner"), includes=("Task:focus", "Task:patient"))
 UNIT_DISAGREEMENTS = SearchNeed("Task", params=("code", "status", "group-identifier", "_lastUpdated"),
                                 includes=("Task:focus", "Task:patient"))
+PATIENT_DISAGREEMENTS = SearchNeed("Task", params=("code", "status", "patient", "_lastUpdated"),
+                                   includes=("Task:focus", "Task:patient"))
 #: Task.statusReason of a co-signature the provider refused (Systems.status_reason): the unit is told.
 PROVIDER_DISAGREES = "provider-disagrees"
 #: The statusReason's text: this, then the provider's words.
@@ -498,6 +500,20 @@ def disagreements(gw: FhirGateway, sys: Systems, unit_id: str, since: datetime) 
     return found
 
 
+def disagreements_about(gw: FhirGateway, sys: Systems, patients: list[str], since: datetime) -> OrderSet:
+    """The co-signatures of these patients' orders ('Patient/<id>') a provider refused since `since`,
+    whichever unit they were entered on: one search per IDS_PER_SEARCH patients (sent as POST: patient ids
+    stay out of URLs)."""
+    _require(gw, (PATIENT_DISAGREEMENTS,), "The orders providers disagreed with")
+    found = OrderSet()
+    for start in range(0, len(patients), IDS_PER_SEARCH):
+        found = found.merged(_cosigns(gw, sys, [("status", "cancelled"),
+                                                ("patient", ",".join(patients[start:start + IDS_PER_SEARCH])),
+                                                ("_lastUpdated", f"ge{b.fhir_instant(since)}")], post=True))
+    found.cosigns = [c for c in found.cosigns if is_disagreement(c, sys)]
+    return found
+
+
 def cosigns_by_id(gw: FhirGateway, sys: Systems, task_ids: list[str]) -> OrderSet:
     """These co-signature Tasks with their orders and patients: one search per IDS_PER_SEARCH ids."""
     found = OrderSet()
@@ -517,7 +533,7 @@ def disagreement_words(cosign: CosignRecord) -> str:
     return text[len(DISAGREES_TEXT):].strip() if text.startswith(DISAGREES_TEXT) else text
 
 
-def _cosigns(gw: FhirGateway, sys: Systems, which: list[tuple[str, str]]) -> OrderSet:
+def _cosigns(gw: FhirGateway, sys: Systems, which: list[tuple[str, str]], post: bool = False) -> OrderSet:
     """Co-signature Tasks with their orders and patients included (one search)."""
     found = gw.client.search("Task", [
         ("code", _approve()),
@@ -525,7 +541,7 @@ def _cosigns(gw: FhirGateway, sys: Systems, which: list[tuple[str, str]]) -> Ord
         ("_include", "Task:focus"),
         ("_include", "Task:patient"),
         ("_count", "1000"),
-    ])
+    ], post=post)
     cosigns = read_all(found.matches, read_cosign)
     orders = read_all(found.of_type("ServiceRequest"), lambda r: read_order(r, sys))
     patients = read_all(found.of_type("Patient"), lambda r: read_patient(r, gw.identifiers.mrn))

@@ -1,8 +1,11 @@
 """Telling the unit when a provider disagrees with an order entered for them (the order is revoked).
 
 The FHIR server says which co-signatures were refused (kiosk.fhir.orders.disagreements: cancelled with
-the coded reason). The kiosk keeps each one it finds for its unit (`orders_disagreements`) until someone
-on the unit marks it seen, whatever its age: the home screen counts those (no FHIR request), and the
+the coded reason). Two units are told: the unit the order was entered on (its Task.groupIdentifier), and
+the unit its patient is on now, if the patient moved since (found by the unit's patients in the shared
+census: their nurse is the one who must not carry it out). The kiosk keeps each one it finds for its unit
+(`orders_disagreements`, per co-signature and unit) until someone on that unit marks it seen, whatever its
+age: the home screen counts those (no FHIR request), and the
 co-signature page lists them with the recent ones (`disagreement_hours`). The marks are the unit's
 acknowledgement that the nurse was told, kept by the kiosk: every screen and instance on its database
 shares them.
@@ -29,12 +32,13 @@ from kiosk.fhir.orders import (
     cosigns_by_id,
     disagreement_words,
     disagreements,
+    disagreements_about,
     is_disagreement,
 )
 from kiosk.fhir.records import PatientRecord
 
 from .models import UnitDisagreement
-from .services import orders_systems
+from .services import orders_systems, unit_group
 from .settings import OrdersSettings
 
 #: Seen disagreements are forgotten this long after they left the co-signature page's window.
@@ -53,6 +57,10 @@ class DisagreementRow:
     #: Who on the unit marked it seen and when (None: nobody yet).
     seen_by: str | None = None
     seen_at: datetime | None = None
+    #: Entered on another unit: this unit is told because the patient is here now.
+    entered_elsewhere: bool = False
+    #: Entered on this unit, and the patient is no longer here (the unit they are on now is told too).
+    patient_moved: bool = False
 
     @property
     def reason(self) -> str:
@@ -79,7 +87,8 @@ def remember_found(db: Database, unit_key: str, cosigns: Iterable[CosignRecord],
     if not found:
         return
     with db.session() as session:
-        kept = set(session.scalars(select(UnitDisagreement.task_id).where(UnitDisagreement.task_id.in_(found))))
+        kept = set(session.scalars(select(UnitDisagreement.task_id).where(UnitDisagreement.unit_id == unit_key,
+                                                                          UnitDisagreement.task_id.in_(found))))
     for task_id in sorted(found.keys() - kept):  # new: one short transaction each (rare)
         try:
             with db.session() as session:
@@ -104,17 +113,29 @@ def _kept(db: Database, unit_key: str) -> dict[str, Kept]:
 
 
 def unit_disagreements(gw: FhirGateway, db: Database, settings: OrdersSettings, unit_key: str,
-                       now: datetime) -> UnitDisagreements:
-    """The recent disagreements (one search) and every older one nobody marked seen (one search per
-    IDS_PER_SEARCH of them, only when there are any): nobody on the unit misses one, however old.
-    Nobody seen first, then newest first. Keeps what it finds (`remember_found`), and forgets a kept one
-    the server says is no longer a disagreement."""
+                       now: datetime, patients_here: Callable[[], list[str]] | None = None) -> UnitDisagreements:
+    """The recent disagreements about orders of the unit (one search) and about its patients' orders
+    entered on other units (`patients_here`: the unit's patients now, 'Patient/<id>'; one search per
+    IDS_PER_SEARCH of them), and every older one nobody marked seen (one search per IDS_PER_SEARCH of them,
+    only when there are any): nobody on the unit misses one, however old. Nobody seen first, then newest
+    first. Keeps what it finds (`remember_found`), and forgets a kept one the server says is no longer a
+    disagreement."""
     sys = orders_systems(gw, settings)
-    problem = None
+    problem = elsewhere = None
+    since = now - timedelta(hours=settings.disagreement_hours)
+    unit: tuple[str, str] | None = None
     try:
-        found = disagreements(gw, sys, gw.unit_location_id(), now - timedelta(hours=settings.disagreement_hours))
+        unit = unit_group(gw, settings)
+        found = disagreements(gw, sys, unit[1], since)
     except FhirError as e:
         found, problem = OrderSet(), e.message
+    here: set[str] | None = None
+    if patients_here is not None and problem is None:
+        try:
+            here = set(patients_here())
+            found = found.merged(disagreements_about(gw, sys, sorted(here), since))
+        except FhirError as e:  # the unit's own are still listed
+            here, elsewhere = None, f"Orders of this unit's patients entered on other units: {e.message}"
     remember_found(db, unit_key, found.cosigns, now)
     kept = _kept(db, unit_key)
     listed = {c.id for c in found.cosigns}
@@ -132,12 +153,14 @@ def unit_disagreements(gw: FhirGateway, db: Database, settings: OrdersSettings, 
             earlier.cosigns = [c for c in earlier.cosigns if is_disagreement(c, sys)]
             found = found.merged(earlier)
     rows = [DisagreementRow(c.id, c, found.order(c.order), found.patients.get(c.patient or ""),
-                            *_seen(kept.get(c.id))) for c in found.cosigns]
+                            *_seen(kept.get(c.id)), entered_elsewhere=c.group is not None and c.group != unit,
+                            patient_moved=here is not None and c.group == unit and c.patient not in here)
+            for c in found.cosigns]
     shown = {r.task_id for r in rows}
     rows += [DisagreementRow(t, None) for t in older if t not in shown]
     newest_first = sorted(rows, key=lambda r: -(r.cosign.last_modified.timestamp()
                                                 if r.cosign and r.cosign.last_modified else 0.0))
-    return UnitDisagreements(sorted(newest_first, key=lambda r: r.seen_by is not None), problem)
+    return UnitDisagreements(sorted(newest_first, key=lambda r: r.seen_by is not None), problem or elsewhere)
 
 
 def _seen(kept: Kept | None) -> tuple[str | None, datetime | None]:
@@ -147,8 +170,10 @@ def _seen(kept: Kept | None) -> tuple[str | None, datetime | None]:
 def who_is_told(cosign: CosignRecord) -> str:
     """What the provider reads of who learns of their disagreement."""
     if cosign.group is None:
-        return "it names no unit, so no unit's screen lists it: tell the patient's nurse yourself."
-    return "its unit is told on the co-signature page and the home screen."
+        return ("it names no unit it was entered on: the unit the patient is on now is told on its co-signature "
+                "page and home screen; if the patient is on no unit, tell their nurse yourself.")
+    return ("its unit is told on the co-signature page and the home screen, and so is the unit the patient is on "
+            "now if they moved.")
 
 
 def keep_if_ours(db: Database, unit_key: str, unit: tuple[str, str], cosign: CosignRecord, now: datetime) -> None:
@@ -169,11 +194,12 @@ def mark_seen(db: Database, unit_key: str, task_id: str, by: str, now: datetime,
     """Record that `by` saw the disagreement, with its audit row (`audited`) in the same transaction.
     True: marked; False: someone had already (their mark stands); None: no such disagreement of this unit."""
     with db.session() as session:
-        row = session.get(UnitDisagreement, task_id)
-        if row is None or row.unit_id != unit_key:
+        row = session.get(UnitDisagreement, (task_id, unit_key))
+        if row is None:
             return None
         marked = session.execute(update(UnitDisagreement)
-                                 .where(UnitDisagreement.task_id == task_id, UnitDisagreement.seen_by.is_(None))
+                                 .where(UnitDisagreement.task_id == task_id, UnitDisagreement.unit_id == unit_key,
+                                        UnitDisagreement.seen_by.is_(None))
                                  .values(seen_by=by, seen_at=now).execution_options(synchronize_session=False)).rowcount
         if marked == 0:
             return False

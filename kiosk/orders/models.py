@@ -26,15 +26,16 @@ class CosignCount(Base):
 
 
 class UnitDisagreement(Base):
-    """An order of the unit that its provider disagreed with (and so revoked), as the kiosk found it: kept
-    until someone on the unit marks it seen, whatever its age, so that the unit is told every time."""
+    """An order its provider disagreed with (and so revoked), as the kiosk found it for a unit: the unit it
+    was entered on, or the unit its patient is on now. Kept until someone on that unit marks it seen,
+    whatever its age, so that the unit is told every time; each unit marks its own."""
 
     __tablename__ = "orders_disagreements"
 
     #: The co-signature Task's id on the FHIR server.
     task_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: The unit as named in the settings (unit.location).
-    unit_id: Mapped[str] = mapped_column(String(200), index=True)
+    unit_id: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
     #: 'Patient/<id>' (for the audit trail's row when it is marked seen).
     patient: Mapped[str | None] = mapped_column(String(100), nullable=True)
     found_at: Mapped[datetime] = mapped_column(UtcDateTime())

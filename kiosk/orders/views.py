@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from kiosk import audit
 from kiosk.armband import parse_scan
 from kiosk.auth import Role, current_staff, current_staff_or_none, roles_required
+from kiosk.census import census_store
 from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.change import Seen
 from kiosk.fhir.encounters import find_open_encounters
@@ -383,7 +384,8 @@ def _cosign_page(notice: Notice | None = None, status: int = 200) -> Response:
         elsewhere_problem = signing.elsewhere_problem
     except FhirError as e:
         problem = e.message
-    told = unit_disagreements(gateway(), database(), settings, _unit_key(), utc_now())
+    told = unit_disagreements(gateway(), database(), settings, _unit_key(), utc_now(),
+                              patients_here=lambda: census_store().patients(gateway()))
     staff = current_staff_or_none()
     html = render_template("orders/cosign.html", rows=rows, problem=problem, notice=notice, self_ref=self_ref,
                            is_provider=staff is not None and staff.role is Role.PROVIDER, settings=settings,

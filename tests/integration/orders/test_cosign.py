@@ -8,12 +8,14 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.test import TestResponse
 
 from kiosk.auth import Role
 from kiosk.extensions import database, settings
+from kiosk.fhir.census import unit_census
 from kiosk.fhir.orders import CosignRecord
 from kiosk.orders.disagreements import unit_disagreements
 from kiosk.orders.jobs import count_cosignatures
@@ -70,6 +72,7 @@ def test_a_provider_signs_two_orders_at_once_and_cannot_sign_another_providers(
     [their_task] = [t for t, o in by_owner.items() if o == other]
 
     desk = unit.client()
+    desk.get("/beds/board", headers={"HX-Request": "true"})  # the unit's census kept, as its screens keep it
     listed = desk.get("/orders/cosign")
     secretary = listed.get_data(as_text=True)
     assert secretary.count('class="order-row') == 3 and 'name="tasks"' not in secretary
@@ -216,6 +219,61 @@ def test_a_provider_signs_and_disagrees_with_their_orders_from_another_units_kio
     assert "revoked: the provider disagreed" not in _home_says(signed_at)
     told = entered_on.client().get("/orders/cosign").get_data(as_text=True)
     assert told.count('class="order-row disagreement is-unseen"') == 1 and "disagrees:</strong> Duplicate" in told
+
+
+def _move_stay(stay: Stay, to: OrdersUnit) -> None:
+    """The patient's stay moved to a free bed of another unit (by the EHR, on the server)."""
+    census = unit_census(to.gw, to.ref)
+    occupied = {loc.location for e in census.encounters for loc in e.locations if loc.status == "active"}
+    bed = next(b for b in census.beds if b.reference not in occupied)
+    encounter = to.gw.client.read("Encounter", stay.encounter_id)
+    version = encounter["meta"]["versionId"]
+    encounter["location"] = [{"location": {"reference": bed.reference}, "status": "active"}]
+    to.gw.client.update(encounter, version=version)
+
+
+def _told(unit: OrdersUnit) -> str:
+    """The unit's co-signature page, its board read first (the census its screens keep)."""
+    desk = unit.client()
+    desk.get("/beds/board", headers={"HX-Request": "true"})
+    return desk.get("/orders/cosign").get_data(as_text=True)
+
+
+def test_the_unit_the_patient_moved_to_is_told_as_well_as_the_unit_the_order_was_entered_on(
+        orders_unit: Callable[..., OrdersUnit], tmp_path: Path, make_app: Callable[..., Flask]) -> None:
+    """Both units' kiosks on one database: each unit keeps and marks its own."""
+    shared = {"KIOSK_DATABASE_URL": f"sqlite:///{tmp_path / 'hospital.db'}"}
+    entered_on, moved_to = orders_unit(**shared), orders_unit(**shared)
+    provider = own_provider(entered_on.gw, entered_on.app)
+    stay = entered_on.stays()[0]
+    _enter(entered_on, stay, provider, "10839-9")
+    [cosign] = entered_on.orders(stay).cosigns
+    _move_stay(stay, moved_to)
+
+    doctor = entered_on.client(Role.PROVIDER)
+    page = doctor.get("/orders/cosign").get_data(as_text=True)
+    action = f"/orders/cosign/{cosign.id}/disagree"
+    answer = doctor.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action),
+                                       "reason": "Not for this patient"})
+    assert answer.status_code == 200 and "the unit the patient is on now if they moved" in answer.get_data(as_text=True)
+
+    there = _told(moved_to)
+    assert there.count('class="order-row disagreement is-unseen"') == 1 and cosign.id in there
+    assert "Entered on another unit;</strong> the patient is on this unit now" in there
+    assert "disagrees:</strong> Not for this patient" in there
+    # Kept for its home screen when its co-signature page found it.
+    assert "1 order was revoked: the provider disagreed" in _home_says(moved_to)
+    here = _told(entered_on)
+    assert here.count('class="order-row disagreement is-unseen"') == 1
+    assert "The patient is no longer on this unit;</strong> the unit they are on now is told too" in here
+
+    desk = moved_to.client()
+    marked = desk.post(f"/orders/disagreements/{cosign.id}/seen", data={"csrf_token": page_token(desk)})
+    assert marked.status_code == 200 and "Seen by Dana Reyes" in marked.get_data(as_text=True)
+    assert "revoked: the provider disagreed" not in _home_says(moved_to)
+    # The entering unit's mark is its own: still unseen there.
+    assert _told(entered_on).count('class="order-row disagreement is-unseen"') == 1
+    assert "1 order was revoked: the provider disagreed" in _home_says(entered_on)
 
 
 def test_discontinuing_from_a_stale_version_is_a_conflict_that_writes_nothing(

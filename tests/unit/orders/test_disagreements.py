@@ -1,6 +1,7 @@
 """What the kiosk keeps of the orders providers disagreed with (kiosk/orders/disagreements.py) on a real
 SQLite database, without a server: kept until someone marks them seen, whatever their age; one mark
-stands; only this unit's; seen ones forgotten once the page no longer lists them."""
+stands; only this unit's; one disagreement kept for two units (the order's, and the patient's now), each
+marking its own; seen ones forgotten once the page no longer lists them."""
 
 from __future__ import annotations
 
@@ -62,3 +63,14 @@ def test_the_mark_and_its_audit_row_are_one_transaction(database: Database) -> N
     with pytest.raises(RuntimeError):
         mark_seen(database, UNIT, "t1", "Dana Reyes", NOW, audited=failing_audit)
     assert unseen_count(database, UNIT) == 1  # not marked without its audit row
+
+
+def test_two_units_keep_the_same_disagreement_and_each_marks_its_own(database: Database) -> None:
+    """The unit the order was entered on, and the unit the patient is on now."""
+    remember_found(database, UNIT, [refused("t1")], NOW)
+    remember_found(database, OTHER, [refused("t1")], NOW + timedelta(minutes=5))
+    assert unseen_count(database, UNIT) == 1 and unseen_count(database, OTHER) == 1
+    assert mark_seen(database, OTHER, "t1", "Sam Lee", NOW, audited=None) is True
+    assert unseen_count(database, OTHER) == 0
+    assert unseen_count(database, UNIT) == 1  # the other unit's mark is not this one's
+    assert mark_seen(database, UNIT, "t1", "Dana Reyes", NOW, audited=None) is True
