@@ -234,28 +234,33 @@ def test_the_unit_sees_an_order_its_provider_disagreed_with_and_marks_it_seen(
     item = settings.catalog.item("us-doppler-legs")
     assert item is not None
     now = datetime.now(UTC).replace(microsecond=0)
-    gw.client.transaction(order_transaction(OrderSpec(
-        number=f"OR-{uuid.uuid4().hex[:10].upper()}", patient=stay.patient or "", encounter=stay.reference,
-        unit_id=census.unit.id, item=item, provider=provider, provider_name="Dr. Adeyemi", state="disagreed",
-        hours_ago=2), sys, now, staff_reference(sys, "100001", "Dana Reyes", None)))
+    # One entered on this unit, and one entered on another unit before the patient came here.
+    for unit_id, hours_ago in ((census.unit.id, 2), ("another-unit-" + uuid.uuid4().hex[:8], 3)):
+        gw.client.transaction(order_transaction(OrderSpec(
+            number=f"OR-{uuid.uuid4().hex[:10].upper()}", patient=stay.patient or "", encounter=stay.reference,
+            unit_id=unit_id, item=item, provider=provider, provider_name="Dr. Adeyemi", state="disagreed",
+            hours_ago=hours_ago), sys, now, staff_reference(sys, "100001", "Dana Reyes", None)))
     with app.app_context():
         line = count_cosignatures(JobContext(settings=settings_of_app(), database=database(), gateway=gw,
                                              log=logging.getLogger("test"), clock=lambda: datetime.now(UTC)))
-    assert line.endswith(", 1 disagreement not yet seen"), line
+    assert line.endswith(", 2 disagreements not yet seen"), line
 
     sign_in(page, server.url, Role.UNIT_SECRETARY)
     page.goto(server.url + "/")
     alert = page.locator(".orders-alert", has_text="revoked")
-    expect(alert).to_contain_text("1 order was revoked: the provider disagreed. Tell the nurse.")
+    expect(alert).to_contain_text("2 orders were revoked: the provider disagreed. Tell the nurse.")
     save_screenshot(page, "orders-home-disagreement")
     alert.tap()
-    row = page.locator(".order-row.disagreement.is-unseen")
-    expect(row).to_contain_text("Dr. Adeyemi disagrees: Not what I asked for: call me to clarify")
+    rows = page.locator(".order-row.disagreement.is-unseen")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="Dr. Adeyemi disagrees: Not what I asked for: call me to clarify")).to_have_count(2)
+    expect(rows.filter(has_text="Entered on another unit; the patient is on this unit now.")).to_have_count(1)
     assert _min_size(page, ".disagreement button") >= 48
     save_screenshot(page, "orders-disagreement")
-    row.locator("button", has_text="Seen, nurse told").tap()
-    expect(page.locator(".notice-ok")).to_contain_text("Marked seen")
-    expect(page.locator(".disagreement .seen-by")).to_contain_text("Seen by ")
+    for _ in range(2):
+        page.locator(".order-row.disagreement.is-unseen").first.locator("button", has_text="Seen, nurse told").tap()
+        expect(page.locator(".notice-ok")).to_contain_text("Marked seen")
+    expect(page.locator(".disagreement .seen-by")).to_have_count(2)
     save_screenshot(page, "orders-disagreement-seen")
     page.goto(server.url + "/")
     expect(page.locator(".orders-alert", has_text="revoked")).to_have_count(0)
