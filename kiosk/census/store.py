@@ -281,11 +281,16 @@ class CensusStore:
         self._mark(set(self._held_refs()))
 
     def patients(self, gw: FhirGateway) -> list[str]:
-        """The unit's patients ('Patient/<id>': its occupants, and those coming in) as its kept census has
-        them (no FHIR request; at most one change behind while the census-check job keeps it), or as read
-        now when none is kept."""
-        kept = self.kept(gw)
-        census = kept.census if kept is not None else self.census(gw)
+        """The unit's patients ('Patient/<id>': its occupants, and those coming in) as its census has them
+        (`census`: no FHIR request while it is current, as the census-check job keeps it); while the server
+        cannot be reached, as last known."""
+        try:
+            census = self.census(gw)
+        except FhirUnavailable:
+            kept = self.kept(gw)
+            if kept is None:
+                raise
+            census = kept.census
         return sorted(census.patients)
 
     # ------------------------------------------------------------ downtime

@@ -514,6 +514,11 @@ def disagreements_about(gw: FhirGateway, sys: Systems, patients: list[str], sinc
     return found
 
 
+def finds_disagreements_by_patient(gw: FhirGateway) -> bool:
+    """Can the unit a patient is on now find their orders' disagreements (`disagreements_about`)?"""
+    return not gw.capabilities.missing_searches(PATIENT_DISAGREEMENTS)
+
+
 def cosigns_by_id(gw: FhirGateway, sys: Systems, task_ids: list[str]) -> OrderSet:
     """These co-signature Tasks with their orders and patients: one search per IDS_PER_SEARCH ids."""
     found = OrderSet()

@@ -57,10 +57,10 @@ class DisagreementRow:
     #: Who on the unit marked it seen and when (None: nobody yet).
     seen_by: str | None = None
     seen_at: datetime | None = None
-    #: Entered on another unit: this unit is told because the patient is here now.
+    #: Entered on another unit (this unit was told because the patient was here when it was found).
     entered_elsewhere: bool = False
-    #: Entered on this unit, and the patient is no longer here (the unit they are on now is told too).
-    patient_moved: bool = False
+    #: Is the patient on this unit now (its census)? None: not known.
+    patient_here: bool | None = None
 
     @property
     def reason(self) -> str:
@@ -154,7 +154,7 @@ def unit_disagreements(gw: FhirGateway, db: Database, settings: OrdersSettings, 
             found = found.merged(earlier)
     rows = [DisagreementRow(c.id, c, found.order(c.order), found.patients.get(c.patient or ""),
                             *_seen(kept.get(c.id)), entered_elsewhere=c.group is not None and c.group != unit,
-                            patient_moved=here is not None and c.group == unit and c.patient not in here)
+                            patient_here=None if here is None else c.patient in here)
             for c in found.cosigns]
     shown = {r.task_id for r in rows}
     rows += [DisagreementRow(t, None) for t in older if t not in shown]
@@ -167,13 +167,20 @@ def _seen(kept: Kept | None) -> tuple[str | None, datetime | None]:
     return (kept.seen_by, kept.seen_at) if kept is not None else (None, None)
 
 
-def who_is_told(cosign: CosignRecord) -> str:
-    """What the provider reads of who learns of their disagreement."""
+def who_is_told(cosign: CosignRecord, by_patient: bool) -> str:
+    """What the provider reads of who learns of their disagreement (`by_patient`: the server lets the unit the
+    patient is on now find it, kiosk.fhir.orders.finds_disagreements_by_patient)."""
+    now_on = ("the unit the patient is on now is told on its co-signature page and home screen (a unit that uses "
+              "this kiosk)")
     if cosign.group is None:
-        return ("it names no unit it was entered on: the unit the patient is on now is told on its co-signature "
-                "page and home screen; if the patient is on no unit, tell their nurse yourself.")
-    return ("its unit is told on the co-signature page and the home screen, and so is the unit the patient is on "
-            "now if they moved.")
+        if by_patient:
+            return f"it names no unit it was entered on: {now_on}; if the patient is on no such unit, tell their " \
+                   "nurse yourself."
+        return "it names no unit, so no unit's screen lists it: tell the patient's nurse yourself."
+    if by_patient:
+        return f"its unit is told on the co-signature page and the home screen; if the patient has moved, {now_on}."
+    return ("its unit is told on the co-signature page and the home screen; if the patient has moved, tell their "
+            "nurse yourself.")
 
 
 def keep_if_ours(db: Database, unit_key: str, unit: tuple[str, str], cosign: CosignRecord, now: datetime) -> None:

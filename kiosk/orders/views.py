@@ -34,7 +34,14 @@ from kiosk.extensions import database, gateway, settings
 from kiosk.fhir.change import Seen
 from kiosk.fhir.encounters import find_open_encounters
 from kiosk.fhir.errors import FhirError, FhirNotFound
-from kiosk.fhir.orders import OrderRecord, cosign_change, disagree_change, discontinue_change, practitioner_of
+from kiosk.fhir.orders import (
+    OrderRecord,
+    cosign_change,
+    disagree_change,
+    discontinue_change,
+    finds_disagreements_by_patient,
+    practitioner_of,
+)
 from kiosk.fhir.records import FHIR_ID
 from kiosk.settings_files import settings_of
 from kiosk.web import Notice
@@ -456,8 +463,9 @@ def disagree(task_id: str) -> Response:
                                                            "with its co-signature. Nothing was changed; try again."),
                             409)
     change = disagree_change(found.raw, ref, reason, orders_systems(gateway(), settings), utc_now())
-    reply = carry_out(change, seen=Seen.parse(form.seen.data), done=f"{record.description or 'The order'} is revoked: "
-                                                                    f"{who_is_told(record)}",
+    told = who_is_told(record, finds_disagreements_by_patient(gateway()))
+    reply = carry_out(change, seen=Seen.parse(form.seen.data),
+                      done=f"{record.description or 'The order'} is revoked: {told}",
                       patient=record.patient, entity=record.order)
     if reply.done:
         keep_if_ours(database(), _unit_key(), unit_group(gateway(), settings), record, utc_now())

@@ -47,8 +47,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM orders_disagreements WHERE rowid NOT IN (SELECT MIN(rowid) FROM orders_disagreements "
-               "GROUP BY task_id)" if op.get_bind().dialect.name == "sqlite" else
-               "DELETE FROM orders_disagreements a USING orders_disagreements b "
-               "WHERE a.task_id = b.task_id AND a.unit_id > b.unit_id")
+    """One row per disagreement again: of a task kept for several units, the row nobody marked seen is kept
+    (the earliest found of them), so that a unit not yet told stays told."""
+    rows = op.get_bind().execute(sa.text(
+        "SELECT task_id, unit_id FROM orders_disagreements "
+        "ORDER BY task_id, CASE WHEN seen_by IS NULL THEN 0 ELSE 1 END, found_at, unit_id")).all()
+    first: dict[str, str] = {}
+    for task_id, unit_id in rows:
+        first.setdefault(task_id, unit_id)
+    for task_id, unit_id in rows:
+        if first[task_id] != unit_id:
+            op.get_bind().execute(sa.text("DELETE FROM orders_disagreements WHERE task_id = :t AND unit_id = :u"),
+                                  {"t": task_id, "u": unit_id})
     _rebuild(("task_id",))

@@ -255,7 +255,8 @@ def test_the_unit_the_patient_moved_to_is_told_as_well_as_the_unit_the_order_was
     action = f"/orders/cosign/{cosign.id}/disagree"
     answer = doctor.post(action, data={"csrf_token": csrf_token(page), "seen": _seen(page, action),
                                        "reason": "Not for this patient"})
-    assert answer.status_code == 200 and "the unit the patient is on now if they moved" in answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "if the patient has moved, the unit the patient is on now is told" in answer.get_data(as_text=True)
 
     there = _told(moved_to)
     assert there.count('class="order-row disagreement is-unseen"') == 1 and cosign.id in there
@@ -265,11 +266,19 @@ def test_the_unit_the_patient_moved_to_is_told_as_well_as_the_unit_the_order_was
     assert "1 order was revoked: the provider disagreed" in _home_says(moved_to)
     here = _told(entered_on)
     assert here.count('class="order-row disagreement is-unseen"') == 1
-    assert "The patient is no longer on this unit;</strong> the unit they are on now is told too" in here
+    assert "The patient is no longer on this unit:</strong> tell the nurse caring for them now" in here
+
+    # The patient comes back: the unit that found it while they were there still lists it (read again by
+    # its id), saying so; the entering unit no longer says the patient left.
+    _move_stay(stay, entered_on)
+    there = _told(moved_to)
+    assert there.count('class="order-row disagreement is-unseen"') == 1
+    assert "Entered on another unit;</strong> the patient was on this unit when it was found" in there
+    assert "no longer on this unit" not in _told(entered_on)
 
     desk = moved_to.client()
     marked = desk.post(f"/orders/disagreements/{cosign.id}/seen", data={"csrf_token": page_token(desk)})
-    assert marked.status_code == 200 and "Seen by Dana Reyes" in marked.get_data(as_text=True)
+    assert marked.status_code == 200 and "Marked seen" in marked.get_data(as_text=True)
     assert "revoked: the provider disagreed" not in _home_says(moved_to)
     # The entering unit's mark is its own: still unseen there.
     assert _told(entered_on).count('class="order-row disagreement is-unseen"') == 1
