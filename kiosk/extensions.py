@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, has_request_context
 from flask_htmx import HTMX
@@ -53,10 +53,7 @@ class KioskServices:
 
     def __post_init__(self) -> None:
         if self.census is None:
-            self.census = CensusStore(self.database, lambda: self.clock(),
-                                      timedelta(seconds=self.settings.census.trust_seconds),
-                                      timedelta(milliseconds=self.settings.census.overlap_ms),
-                                      timedelta(hours=self.settings.census.downtime_keep_hours))
+            self.census = CensusStore.of(self.database, lambda: self.clock(), self.settings.census)
 
     def gateway(self) -> FhirGateway:
         with self._lock:

@@ -3,19 +3,10 @@ worker and instance. Registered in kiosk/scheduler/registry.py, scheduled in con
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from kiosk.fhir.errors import FhirNotAllowed
 from kiosk.scheduler.context import JobContext
 
 from .store import CensusStore
-
-
-def job_store(ctx: JobContext) -> CensusStore:
-    """The shared census as a scheduled job reads it (the kiosk's database, the job's clock)."""
-    census = ctx.settings.census
-    return CensusStore(ctx.database, ctx.clock, timedelta(seconds=census.trust_seconds),
-                       timedelta(milliseconds=census.overlap_ms), timedelta(hours=census.downtime_keep_hours))
 
 
 def check_census(ctx: JobContext) -> str:
@@ -24,7 +15,7 @@ def check_census(ctx: JobContext) -> str:
     current longer ago than census.downtime_keep_hours are deleted first (the downtime census's limit);
     a server that cannot be reached is recorded as such by the store (the boards show the kept census)."""
     census = ctx.settings.census
-    store = job_store(ctx)
+    store = CensusStore.of(ctx.database, ctx.clock, census)
     forgotten = store.forget_stale()
     if forgotten:
         ctx.log.info(f"{len(forgotten)} censuses older than {census.downtime_keep_hours} hours deleted")

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk import jsontext
+from kiosk.config import CensusSettings
 from kiosk.db import Database
 from kiosk.fhir.census import CENSUS_SEARCHES, Census, CensusSource, assemble, fetch_census, require_searches
 from kiosk.fhir.changes import CENSUS_TYPES, OVERLAP, ChangeMark, changes_since, touched
@@ -101,6 +102,12 @@ class CensusStore:
         self._lock = threading.Lock()
         #: Called after this process wrote a new version of a census (kiosk.push wakes its screens).
         self.on_new_version: list[Callable[[], None]] = []
+
+    @classmethod
+    def of(cls, database: Database, clock: Callable[[], datetime], settings: CensusSettings) -> CensusStore:
+        """The store as the settings' [census] section has it (the app's, and each scheduled job's)."""
+        return cls(database, clock, timedelta(seconds=settings.trust_seconds),
+                   timedelta(milliseconds=settings.overlap_ms), timedelta(hours=settings.downtime_keep_hours))
 
     # ------------------------------------------------------------ reading
 

@@ -5,7 +5,7 @@ kiosk/scheduler/registry.py, scheduled in config/scheduler.toml."""
 
 from __future__ import annotations
 
-from kiosk.census.jobs import job_store
+from kiosk.census import CensusStore
 from kiosk.config import Settings
 from kiosk.fhir.errors import FhirNotAllowed
 from kiosk.scheduler.context import JobContext
@@ -35,7 +35,7 @@ def count_cosignatures(ctx: JobContext) -> str:
     unit_key = ctx.settings.unit.location
     store_count(ctx.database, unit_key, awaiting, late, now)
     forget_seen(ctx.database, settings, now)
-    census = job_store(ctx)
+    census = CensusStore.of(ctx.database, ctx.clock, ctx.settings.census)
     told = unit_disagreements(ctx.gateway, ctx.database, settings, unit_key, now,
                               patients_here=lambda: census.patients(ctx.gateway))
     unseen = sum(1 for row in told.rows if row.seen_by is None)
