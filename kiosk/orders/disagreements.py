@@ -78,6 +78,7 @@ class UnitDisagreements:
 class Kept:
     seen_by: str | None
     seen_at: datetime | None
+    found_at: datetime
 
 
 def remember_found(db: Database, unit_key: str, cosigns: Iterable[CosignRecord], now: datetime) -> None:
@@ -107,9 +108,9 @@ def unseen_count(db: Database, unit_key: str) -> int:
 
 def _kept(db: Database, unit_key: str) -> dict[str, Kept]:
     with db.session() as session:
-        rows = session.execute(select(UnitDisagreement.task_id, UnitDisagreement.seen_by, UnitDisagreement.seen_at)
-                               .where(UnitDisagreement.unit_id == unit_key)).all()
-        return {task_id: Kept(by, at) for task_id, by, at in rows}
+        rows = session.execute(select(UnitDisagreement.task_id, UnitDisagreement.seen_by, UnitDisagreement.seen_at,
+                                      UnitDisagreement.found_at).where(UnitDisagreement.unit_id == unit_key)).all()
+        return {task_id: Kept(by, at, found) for task_id, by, at, found in rows}
 
 
 def unit_disagreements(gw: FhirGateway, db: Database, settings: OrdersSettings, unit_key: str,
@@ -139,7 +140,11 @@ def unit_disagreements(gw: FhirGateway, db: Database, settings: OrdersSettings, 
     remember_found(db, unit_key, found.cosigns, now)
     kept = _kept(db, unit_key)
     listed = {c.id for c in found.cosigns}
-    older = sorted(t for t, k in kept.items() if k.seen_by is None and t not in listed)
+    # Read again by id: every one nobody marked seen, and those seen that this unit found within the window
+    # but its searches no longer find (its patient left again): a seen one stays listed as long here as on
+    # the unit the order was entered on.
+    older = sorted(t for t, k in kept.items()
+                   if t not in listed and (k.seen_by is None or k.found_at >= since))
     if older and problem is None:
         try:
             earlier = cosigns_by_id(gw, sys, older)
@@ -157,7 +162,7 @@ def unit_disagreements(gw: FhirGateway, db: Database, settings: OrdersSettings, 
                             patient_here=None if here is None else c.patient in here)
             for c in found.cosigns]
     shown = {r.task_id for r in rows}
-    rows += [DisagreementRow(t, None) for t in older if t not in shown]
+    rows += [DisagreementRow(t, None, None, None, *_seen(kept.get(t))) for t in older if t not in shown]
     newest_first = sorted(rows, key=lambda r: -(r.cosign.last_modified.timestamp()
                                                 if r.cosign and r.cosign.last_modified else 0.0))
     return UnitDisagreements(sorted(newest_first, key=lambda r: r.seen_by is not None), problem or elsewhere)

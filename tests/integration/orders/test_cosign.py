@@ -279,6 +279,8 @@ def test_the_unit_the_patient_moved_to_is_told_as_well_as_the_unit_the_order_was
     desk = moved_to.client()
     marked = desk.post(f"/orders/disagreements/{cosign.id}/seen", data={"csrf_token": page_token(desk)})
     assert marked.status_code == 200 and "Marked seen" in marked.get_data(as_text=True)
+    # Seen, it stays listed there within the window (read again by its id: the patient left again).
+    assert "Seen by Dana Reyes" in marked.get_data(as_text=True)
     assert "revoked: the provider disagreed" not in _home_says(moved_to)
     # The entering unit's mark is its own: still unseen there.
     assert _told(entered_on).count('class="order-row disagreement is-unseen"') == 1
