@@ -494,10 +494,8 @@ def disagreements(gw: FhirGateway, sys: Systems, unit_id: str, since: datetime) 
     """The unit's co-signatures a provider refused since `since`, with their orders and patients: one
     search (the unit's cancelled co-signatures changed since then, those cancelled on disagreement kept)."""
     _require(gw, (UNIT_DISAGREEMENTS,), "The orders providers disagreed with")
-    found = _cosigns(gw, sys, [("status", "cancelled"), ("group-identifier", f"{sys.unit}|{unit_id}"),
-                               ("_lastUpdated", f"ge{b.fhir_instant(since)}")])
-    found.cosigns = [c for c in found.cosigns if is_disagreement(c, sys)]
-    return found
+    return _refused(_cosigns(gw, sys, [("group-identifier", f"{sys.unit}|{unit_id}"), *_cancelled_since(since)]),
+                    sys)
 
 
 def disagreements_about(gw: FhirGateway, sys: Systems, patients: list[str], since: datetime) -> OrderSet:
@@ -505,13 +503,7 @@ def disagreements_about(gw: FhirGateway, sys: Systems, patients: list[str], sinc
     whichever unit they were entered on: one search per IDS_PER_SEARCH patients (sent as POST: patient ids
     stay out of URLs)."""
     _require(gw, (PATIENT_DISAGREEMENTS,), "The orders providers disagreed with")
-    found = OrderSet()
-    for start in range(0, len(patients), IDS_PER_SEARCH):
-        found = found.merged(_cosigns(gw, sys, [("status", "cancelled"),
-                                                ("patient", ",".join(patients[start:start + IDS_PER_SEARCH])),
-                                                ("_lastUpdated", f"ge{b.fhir_instant(since)}")], post=True))
-    found.cosigns = [c for c in found.cosigns if is_disagreement(c, sys)]
-    return found
+    return _refused(_cosigns_by(gw, sys, "patient", patients, _cancelled_since(since), post=True), sys)
 
 
 def finds_disagreements_by_patient(gw: FhirGateway) -> bool:
@@ -521,9 +513,26 @@ def finds_disagreements_by_patient(gw: FhirGateway) -> bool:
 
 def cosigns_by_id(gw: FhirGateway, sys: Systems, task_ids: list[str]) -> OrderSet:
     """These co-signature Tasks with their orders and patients: one search per IDS_PER_SEARCH ids."""
+    return _cosigns_by(gw, sys, "_id", task_ids)
+
+
+def _cosigns_by(gw: FhirGateway, sys: Systems, param: str, values: list[str],
+                more: list[tuple[str, str]] | None = None, post: bool = False) -> OrderSet:
+    """Co-signatures whose `param` is one of `values`: one search per IDS_PER_SEARCH of them."""
     found = OrderSet()
-    for start in range(0, len(task_ids), IDS_PER_SEARCH):
-        found = found.merged(_cosigns(gw, sys, [("_id", ",".join(task_ids[start:start + IDS_PER_SEARCH]))]))
+    for start in range(0, len(values), IDS_PER_SEARCH):
+        found = found.merged(_cosigns(gw, sys, [(param, ",".join(values[start:start + IDS_PER_SEARCH])),
+                                                *(more or [])], post=post))
+    return found
+
+
+def _cancelled_since(since: datetime) -> list[tuple[str, str]]:
+    return [("status", "cancelled"), ("_lastUpdated", f"ge{b.fhir_instant(since)}")]
+
+
+def _refused(found: OrderSet, sys: Systems) -> OrderSet:
+    """Of these, the co-signatures cancelled on disagreement (`is_disagreement`)."""
+    found.cosigns = [c for c in found.cosigns if is_disagreement(c, sys)]
     return found
 
 

@@ -99,8 +99,7 @@ def register(app: Flask) -> None:
     census.on_new_version.append(watcher.look_safely)
 
     def check() -> None:
-        census.check(kiosk.gateway(), refresh=True)
-        watcher.look()
+        census.check(kiosk.gateway(), refresh=True)  # each census it reads wakes the screens (on_new_version)
 
     app.extensions[EXTENSION_KEY] = PushHub(watcher=watcher, check=ChangeCheck(check),
                                             max_streams=settings.web.event_streams,
